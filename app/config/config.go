@@ -1,0 +1,98 @@
+// Package config holds every setting of iysgate with its default and its
+// environment variable, in one place an operator can read.
+package config
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"strconv"
+	"time"
+)
+
+// Config is the configuration of every command.
+type Config struct {
+	// Addr is where the HTTP server listens (IYSGATE_ADDR).
+	Addr string
+	// DataDir holds the private PostgreSQL cluster and the lock (IYSGATE_DATA_DIR).
+	DataDir string
+	// DatabaseURL selects an external PostgreSQL instead of the private
+	// cluster (DATABASE_URL).
+	DatabaseURL string
+	// AdminEmail and AdminPassword create the first admin when there are no
+	// users (IYSGATE_ADMIN_EMAIL, IYSGATE_ADMIN_PASSWORD).
+	AdminEmail    string
+	AdminPassword string
+	// SecureCookies marks cookies Secure; on by default when the server is
+	// reached through TLS (IYSGATE_SECURE_COOKIES=1 forces it behind a proxy).
+	SecureCookies bool
+	// MaxUploadBytes bounds the upload route's body (IYSGATE_MAX_UPLOAD_MB).
+	MaxUploadBytes int
+	// SessionTTL is how long an idle web session lives (IYSGATE_SESSION_TTL).
+	SessionTTL time.Duration
+	// ShutdownTimeout bounds how long running jobs may take to finish on
+	// shutdown before they are cancelled (IYSGATE_SHUTDOWN_TIMEOUT).
+	ShutdownTimeout time.Duration
+	// LogFormat is "text" or "json" (IYSGATE_LOG_FORMAT).
+	LogFormat string
+}
+
+// Default returns the configuration from the environment, with defaults.
+func Default() Config {
+	return Config{
+		Addr:            env("IYSGATE_ADDR", "127.0.0.1:8080"),
+		DataDir:         env("IYSGATE_DATA_DIR", "./data"),
+		DatabaseURL:     os.Getenv("DATABASE_URL"),
+		AdminEmail:      os.Getenv("IYSGATE_ADMIN_EMAIL"),
+		AdminPassword:   os.Getenv("IYSGATE_ADMIN_PASSWORD"),
+		SecureCookies:   os.Getenv("IYSGATE_SECURE_COOKIES") == "1",
+		MaxUploadBytes:  envInt("IYSGATE_MAX_UPLOAD_MB", 200) << 20,
+		SessionTTL:      envDuration("IYSGATE_SESSION_TTL", 12*time.Hour),
+		ShutdownTimeout: envDuration("IYSGATE_SHUTDOWN_TIMEOUT", 30*time.Second),
+		LogFormat:       env("IYSGATE_LOG_FORMAT", "text"),
+	}
+}
+
+// Flags registers the common flags on fs, defaulting to the values in c.
+func (c *Config) Flags(fs *flag.FlagSet) {
+	fs.StringVar(&c.DataDir, "data-dir", c.DataDir, "veri dizini (IYSGATE_DATA_DIR)")
+	fs.StringVar(&c.DatabaseURL, "database-url", c.DatabaseURL, "harici PostgreSQL adresi (DATABASE_URL)")
+}
+
+// ServeFlags registers the flags that only serve has.
+func (c *Config) ServeFlags(fs *flag.FlagSet) {
+	c.Flags(fs)
+	fs.StringVar(&c.Addr, "addr", c.Addr, "HTTP dinleme adresi (IYSGATE_ADDR)")
+	fs.StringVar(&c.LogFormat, "log-format", c.LogFormat, "günlük biçimi: text ya da json (IYSGATE_LOG_FORMAT)")
+}
+
+func env(name, def string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return def
+}
+
+func envInt(name string, def int) int {
+	if v := os.Getenv(name); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "%s geçersiz (%q), varsayılan %d kullanılıyor\n", name, v, def)
+			return def
+		}
+		return n
+	}
+	return def
+}
+
+func envDuration(name string, def time.Duration) time.Duration {
+	if v := os.Getenv(name); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "%s geçersiz (%q), varsayılan %s kullanılıyor\n", name, v, def)
+			return def
+		}
+		return d
+	}
+	return def
+}

@@ -1,0 +1,180 @@
+// Package server assembles iysgate: the database (private cluster or
+// DATABASE_URL), migrations, the policy, River with its workers, and the web
+// server; and takes them down again in order.
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+
+	"iysgate/app/auth"
+	"iysgate/app/config"
+	"iysgate/app/metrics"
+	"iysgate/app/pg"
+	"iysgate/app/store"
+	"iysgate/app/web"
+	"iysgate/jobs"
+	"iysgate/policy"
+)
+
+// DB is an open database with what it takes to close it.
+type DB struct {
+	Pool  *pgxpool.Pool
+	local *pg.Local
+}
+
+// OpenDB connects to DATABASE_URL or to the private cluster of the data
+// directory (serve runs it; other commands join it or run it briefly), and
+// migrates.
+func OpenDB(ctx context.Context, cfg config.Config, serve bool, log *slog.Logger) (*DB, error) {
+	db := &DB{}
+	url := cfg.DatabaseURL
+	if url == "" {
+		l, err := pg.OpenLocal(ctx, cfg.DataDir, serve)
+		if err != nil {
+			return nil, err
+		}
+		db.local, url = l, l.URL()
+	}
+	pool, err := pg.Connect(ctx, url)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	db.Pool = pool
+	if err := pg.Migrate(ctx, pool, log); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+// Close closes the pool and stops the private cluster if this process runs it.
+func (db *DB) Close() error {
+	if db.Pool != nil {
+		db.Pool.Close()
+	}
+	if db.local != nil {
+		return db.local.Close()
+	}
+	return nil
+}
+
+// App is a running iysgate: HTTP, River and the policy listener.
+type App struct {
+	Web    *web.Server
+	River  *river.Client[pgx.Tx]
+	Store  *store.Store
+	Policy *policy.Enforcer
+	cancel context.CancelFunc
+	log    *slog.Logger
+	cfg    config.Config
+}
+
+// Start builds and starts everything over an open pool. The returned App
+// serves HTTP once Serve is called.
+func Start(ctx context.Context, cfg config.Config, pool *pgxpool.Pool, log *slog.Logger) (*App, error) {
+	st := store.New(pool)
+	enf, err := policy.New(ctx, func(ctx context.Context) ([]policy.Assignment, error) {
+		as, err := st.Assignments(ctx)
+		out := make([]policy.Assignment, len(as))
+		for i, a := range as {
+			out[i] = policy.Assignment{UserID: a.UserID, BrandID: a.BrandID, Role: a.Role}
+		}
+		return out, err
+	})
+	if err != nil {
+		return nil, err
+	}
+	m := metrics.New()
+	rc, err := river.NewClient(riverpgxv5.New(pool), &river.Config{
+		Queues:       map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 8}},
+		Workers:      jobs.Workers(jobs.Deps{Store: st, Log: log}),
+		PeriodicJobs: jobs.Periodic(),
+		Logger:       log.With("component", "river"),
+	})
+	if err != nil {
+		return nil, err
+	}
+	w, err := web.New(web.Deps{Config: cfg, Store: st, Policy: enf, River: rc, Metrics: m, Log: log, Simulation: true})
+	if err != nil {
+		return nil, err
+	}
+	bg, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	m.WatchRiver(bg, rc)
+	m.RegisterQueueDepth(pool, log)
+	go enf.Listen(bg, pool, log)
+	if err := rc.Start(bg); err != nil {
+		cancel()
+		return nil, err
+	}
+	return &App{Web: w, River: rc, Store: st, Policy: enf, cancel: cancel, log: log, cfg: cfg}, nil
+}
+
+// Serve serves HTTP on ln until Shutdown.
+func (a *App) Serve(ln net.Listener) error {
+	return a.Web.App().Listener(ln)
+}
+
+// Shutdown stops taking HTTP requests, lets running jobs finish within the
+// configured bound (then cancels them), and stops the background work.
+func (a *App) Shutdown(ctx context.Context) error {
+	var errs []error
+	if err := a.Web.Shutdown(10 * time.Second); err != nil {
+		errs = append(errs, fmt.Errorf("http: %w", err))
+	}
+	stopCtx, cancel := context.WithTimeout(ctx, a.cfg.ShutdownTimeout)
+	defer cancel()
+	if err := a.River.Stop(stopCtx); err != nil {
+		a.log.Warn("jobs did not finish in time; cancelling them", "timeout", a.cfg.ShutdownTimeout)
+		hard, cancel2 := context.WithTimeout(ctx, 10*time.Second)
+		defer cancel2()
+		if err := a.River.StopAndCancel(hard); err != nil && !errors.Is(err, context.DeadlineExceeded) {
+			errs = append(errs, fmt.Errorf("river: %w", err))
+		}
+	}
+	a.cancel()
+	return errors.Join(errs...)
+}
+
+// EnsureAdmin creates the first admin when there are no users: with the
+// configured e-mail and password, or a generated password printed once to out.
+func EnsureAdmin(ctx context.Context, st *store.Store, cfg config.Config, out io.Writer) error {
+	n, err := st.CountUsers(ctx)
+	if err != nil || n > 0 {
+		return err
+	}
+	email, password := cfg.AdminEmail, cfg.AdminPassword
+	if email == "" {
+		email = "admin@iysgate.local"
+	}
+	generated := password == ""
+	if generated {
+		password = auth.RandomPassword()
+	}
+	hash, err := auth.HashPassword(password)
+	if err != nil {
+		return fmt.Errorf("IYSGATE_ADMIN_PASSWORD: %w", err)
+	}
+	_, err = st.CreateUser(ctx, store.Actor{Label: "kurulum"}, store.UserInput{Email: email, Name: "Yönetici (Admin)", PasswordHash: hash, IsAdmin: true})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "\nİlk yönetici hesabı oluşturuldu.\n  E-posta: %s\n", email)
+	if generated {
+		fmt.Fprintf(out, "  Parola:  %s\n  (Bu parola yalnızca bu kez gösterilir; giriş yaptıktan sonra değiştirin.)\n\n", password)
+	} else {
+		fmt.Fprintf(out, "  Parola:  IYSGATE_ADMIN_PASSWORD ile verdiğiniz parola\n\n")
+	}
+	return nil
+}

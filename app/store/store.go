@@ -1,0 +1,57 @@
+// Package store holds every query of iysgate, one file per aggregate, over a
+// pgx pool. It knows nothing of HTTP or River; callers pass an Actor so that
+// each change and its audit entry are written in one transaction.
+package store
+
+import (
+	"context"
+	"errors"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// Store is the database of iysgate.
+type Store struct {
+	pool *pgxpool.Pool
+}
+
+// New returns a Store over pool.
+func New(pool *pgxpool.Pool) *Store { return &Store{pool: pool} }
+
+// Pool is the underlying pool, for River and the session storage.
+func (s *Store) Pool() *pgxpool.Pool { return s.pool }
+
+// Actor is who makes a change, for the audit log.
+type Actor struct {
+	UserID int64  // 0 for the system or the command line
+	Label  string // e-mail, "sistem" or "komut satırı"
+	IP     string
+}
+
+// System is the actor of changes made by iysgate itself.
+var System = Actor{Label: "sistem"}
+
+// ErrNotFound is returned when a row does not exist (or is not visible).
+var ErrNotFound = errors.New("kayıt bulunamadı")
+
+// ErrDuplicate is returned when a unique value (e-mail, code) is taken.
+var ErrDuplicate = errors.New("bu değer zaten kayıtlı")
+
+// tx runs fn in a transaction, committing when it returns nil.
+func (s *Store) tx(ctx context.Context, fn func(pgx.Tx) error) error {
+	return pgx.BeginFunc(ctx, s.pool, fn)
+}
+
+// mapErr turns driver errors into the store's errors.
+func mapErr(err error) error {
+	if errors.Is(err, pgx.ErrNoRows) {
+		return ErrNotFound
+	}
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) && pgErr.Code == "23505" {
+		return ErrDuplicate
+	}
+	return err
+}

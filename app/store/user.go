@@ -1,0 +1,237 @@
+package store
+
+import (
+	"context"
+	"strconv"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// Roles a user may hold in a brand. Admin is global and is a flag on the user.
+const (
+	RoleYonetici = "yonetici"
+	RolePersonel = "personel"
+	RoleMusteri  = "musteri"
+)
+
+// Membership is a user's role in one brand.
+type Membership struct {
+	BrandID   int64  `json:"brand_id"`
+	BrandName string `json:"brand_name,omitempty"`
+	Role      string `json:"role"`
+}
+
+// User is an account of the web UI and the API.
+type User struct {
+	ID           int64        `json:"id"`
+	Email        string       `json:"email"`
+	Name         string       `json:"name"`
+	Phone        string       `json:"phone"`
+	IsAdmin      bool         `json:"is_admin"`
+	DisabledAt   *time.Time   `json:"disabled_at,omitempty"`
+	CreatedAt    time.Time    `json:"created_at"`
+	Memberships  []Membership `json:"memberships"`
+	PasswordHash string       `json:"-"`
+}
+
+// Role is the user's role for display: "admin" or the role they hold in
+// their brands (the UI assigns one role across a user's brands).
+func (u *User) Role() string {
+	if u.IsAdmin {
+		return "admin"
+	}
+	if len(u.Memberships) > 0 {
+		return u.Memberships[0].Role
+	}
+	return ""
+}
+
+// BrandIDs lists the brands the user is a member of.
+func (u *User) BrandIDs() []int64 {
+	ids := make([]int64, len(u.Memberships))
+	for i, m := range u.Memberships {
+		ids[i] = m.BrandID
+	}
+	return ids
+}
+
+// UserInput is what creating or editing a user sets. An empty PasswordHash
+// on update keeps the password.
+type UserInput struct {
+	Email        string
+	Name         string
+	Phone        string
+	PasswordHash string
+	IsAdmin      bool
+	Role         string  // the brand role when not admin
+	BrandIDs     []int64 // the brands the role applies to
+}
+
+// auditView is what the audit log records of a user (never the hash).
+func (in UserInput) auditView() map[string]any {
+	return map[string]any{"email": in.Email, "name": in.Name, "phone": in.Phone,
+		"is_admin": in.IsAdmin, "role": in.Role, "brand_ids": in.BrandIDs}
+}
+
+func userAuditView(u *User) map[string]any {
+	return UserInput{Email: u.Email, Name: u.Name, Phone: u.Phone, IsAdmin: u.IsAdmin, Role: u.Role(), BrandIDs: u.BrandIDs()}.auditView()
+}
+
+// CountUsers counts all users, disabled included.
+func (s *Store) CountUsers(ctx context.Context) (int, error) {
+	var n int
+	err := s.pool.QueryRow(ctx, "SELECT count(*) FROM users").Scan(&n)
+	return n, err
+}
+
+// CreateUser creates a user with their memberships and audits it.
+func (s *Store) CreateUser(ctx context.Context, a Actor, in UserInput) (*User, error) {
+	var id int64
+	err := s.tx(ctx, func(tx pgx.Tx) error {
+		err := tx.QueryRow(ctx, `INSERT INTO users (email, name, phone, password_hash, is_admin)
+			VALUES ($1, $2, $3, $4, $5) RETURNING id`,
+			in.Email, in.Name, in.Phone, in.PasswordHash, in.IsAdmin).Scan(&id)
+		if err != nil {
+			return mapErr(err)
+		}
+		if err := setMemberships(ctx, tx, id, in); err != nil {
+			return err
+		}
+		return audit(ctx, tx, a, ActionUserCreate, "user", strconv.FormatInt(id, 10), nil, in.auditView())
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.UserByID(ctx, id)
+}
+
+// UpdateUser changes a user and their memberships and audits before/after.
+func (s *Store) UpdateUser(ctx context.Context, a Actor, id int64, in UserInput) (*User, error) {
+	before, err := s.UserByID(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	err = s.tx(ctx, func(tx pgx.Tx) error {
+		_, err := tx.Exec(ctx, `UPDATE users SET email = $2, name = $3, phone = $4, is_admin = $5,
+			password_hash = CASE WHEN $6 = '' THEN password_hash ELSE $6 END, updated_at = now()
+			WHERE id = $1`, id, in.Email, in.Name, in.Phone, in.IsAdmin, in.PasswordHash)
+		if err != nil {
+			return mapErr(err)
+		}
+		if _, err := tx.Exec(ctx, "DELETE FROM memberships WHERE user_id = $1", id); err != nil {
+			return err
+		}
+		if err := setMemberships(ctx, tx, id, in); err != nil {
+			return err
+		}
+		return audit(ctx, tx, a, ActionUserUpdate, "user", strconv.FormatInt(id, 10), userAuditView(before), in.auditView())
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.UserByID(ctx, id)
+}
+
+func setMemberships(ctx context.Context, tx pgx.Tx, userID int64, in UserInput) error {
+	if !in.IsAdmin {
+		for _, b := range in.BrandIDs {
+			if _, err := tx.Exec(ctx, "INSERT INTO memberships (user_id, brand_id, role) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+				userID, b, in.Role); err != nil {
+				return err
+			}
+		}
+	}
+	// Every node reloads its role assignments (see policy.Enforcer).
+	_, err := tx.Exec(ctx, "SELECT pg_notify('iysgate_policy', $1)", strconv.FormatInt(userID, 10))
+	return err
+}
+
+// DisableUser disables a user (kept for their history), revokes their API
+// tokens and ends their role assignments' effect.
+func (s *Store) DisableUser(ctx context.Context, a Actor, id int64) error {
+	before, err := s.UserByID(ctx, id)
+	if err != nil {
+		return err
+	}
+	return s.tx(ctx, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, "UPDATE users SET disabled_at = now(), updated_at = now() WHERE id = $1 AND disabled_at IS NULL", id); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, "UPDATE api_tokens SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL", id); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, "SELECT pg_notify('iysgate_policy', $1)", strconv.FormatInt(id, 10)); err != nil {
+			return err
+		}
+		return audit(ctx, tx, a, ActionUserDisable, "user", strconv.FormatInt(id, 10), userAuditView(before), map[string]any{"disabled": true})
+	})
+}
+
+const userColumns = `u.id, u.email, u.name, u.phone, u.is_admin, u.disabled_at, u.created_at, u.password_hash,
+	COALESCE((SELECT json_agg(json_build_object('brand_id', m.brand_id, 'brand_name', b.name, 'role', m.role) ORDER BY b.name)
+	          FROM memberships m JOIN brands b ON b.id = m.brand_id WHERE m.user_id = u.id), '[]')`
+
+func scanUser(r pgx.Row) (*User, error) {
+	var u User
+	err := r.Scan(&u.ID, &u.Email, &u.Name, &u.Phone, &u.IsAdmin, &u.DisabledAt, &u.CreatedAt, &u.PasswordHash, &u.Memberships)
+	if err != nil {
+		return nil, mapErr(err)
+	}
+	return &u, nil
+}
+
+// UserByID returns a user with their memberships.
+func (s *Store) UserByID(ctx context.Context, id int64) (*User, error) {
+	return scanUser(s.pool.QueryRow(ctx, "SELECT "+userColumns+" FROM users u WHERE u.id = $1", id))
+}
+
+// UserByEmail returns a user by e-mail (case-insensitive).
+func (s *Store) UserByEmail(ctx context.Context, email string) (*User, error) {
+	return scanUser(s.pool.QueryRow(ctx, "SELECT "+userColumns+" FROM users u WHERE u.email = lower($1)", email))
+}
+
+// ListUsers lists users, all of them when brandIDs is nil, otherwise the
+// non-admin users who are members of at least one of brandIDs.
+func (s *Store) ListUsers(ctx context.Context, brandIDs []int64) ([]*User, error) {
+	rows, err := s.pool.Query(ctx, "SELECT "+userColumns+` FROM users u
+		WHERE $1::bigint[] IS NULL
+		   OR (NOT u.is_admin AND EXISTS (SELECT 1 FROM memberships m WHERE m.user_id = u.id AND m.brand_id = ANY($1)))
+		ORDER BY u.disabled_at IS NOT NULL, u.name, u.id`, brandIDs)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var users []*User
+	for rows.Next() {
+		u, err := scanUser(rows)
+		if err != nil {
+			return nil, err
+		}
+		users = append(users, u)
+	}
+	return users, rows.Err()
+}
+
+// Assignment is one (user, brand, role) triple for the policy enforcer.
+type Assignment struct {
+	UserID  int64
+	BrandID int64 // 0 with Role "admin": global
+	Role    string
+}
+
+// Assignments lists the roles of every active user.
+func (s *Store) Assignments(ctx context.Context) ([]Assignment, error) {
+	rows, err := s.pool.Query(ctx, `SELECT id, 0, 'admin' FROM users WHERE is_admin AND disabled_at IS NULL
+		UNION ALL
+		SELECT m.user_id, m.brand_id, m.role FROM memberships m JOIN users u ON u.id = m.user_id
+		WHERE u.disabled_at IS NULL AND NOT u.is_admin`)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (Assignment, error) {
+		var a Assignment
+		err := r.Scan(&a.UserID, &a.BrandID, &a.Role)
+		return a, err
+	})
+}

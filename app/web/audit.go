@@ -1,0 +1,35 @@
+package web
+
+import (
+	"net/url"
+	"strconv"
+
+	"github.com/gofiber/fiber/v2"
+
+	"iysgate/app/store"
+)
+
+const auditPageSize = 50
+
+func (s *Server) auditPage(c *fiber.Ctx) error {
+	f := store.AuditFilter{Action: c.Query("action"), Actor: c.Query("actor"), Limit: auditPageSize}
+	f.BeforeID, _ = strconv.ParseInt(c.Query("before"), 10, 64)
+	entries, err := s.deps.Store.ListAudit(c.UserContext(), f)
+	if err != nil {
+		return err
+	}
+	next := ""
+	if len(entries) == auditPageSize {
+		q := url.Values{"action": {f.Action}, "actor": {f.Actor}, "before": {itoa(entries[len(entries)-1].ID)}}
+		next = "/audit?" + q.Encode()
+	}
+	actions := make([]string, 0, len(actionLabels))
+	for _, a := range []string{store.ActionLogin, store.ActionLoginFailed, store.ActionLogout, store.ActionUserCreate,
+		store.ActionUserUpdate, store.ActionUserDisable, store.ActionTokenCreate, store.ActionTokenRevoke,
+		store.ActionCompanyWrite, store.ActionBrandWrite} {
+		actions = append(actions, a)
+	}
+	return s.render(c, fiber.StatusOK, "audit", "Denetim Kaydı", map[string]any{
+		"Entries": entries, "Filter": f, "Next": next, "Actions": actions,
+	})
+}

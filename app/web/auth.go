@@ -1,0 +1,205 @@
+package web
+
+import (
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"iysgate/app/auth"
+	"iysgate/app/store"
+	"iysgate/policy"
+)
+
+const (
+	userKey       = "user"
+	sessionUserID = "uid"
+	sessionFlash  = "flash"
+)
+
+// Login throttling: failures counted over a window, per account (since its
+// last success) and per client address.
+const (
+	throttleWindow   = 15 * time.Minute
+	maxEmailFailures = 5
+	maxIPFailures    = 30
+)
+
+// currentUser is the signed-in user of the request, or nil.
+func currentUser(c *fiber.Ctx) *store.User {
+	u, _ := c.Locals(userKey).(*store.User)
+	return u
+}
+
+// actor describes the request's user for the audit log.
+func actor(c *fiber.Ctx) store.Actor {
+	a := store.Actor{IP: c.IP()}
+	if u := currentUser(c); u != nil {
+		a.UserID, a.Label = u.ID, u.Email
+	}
+	return a
+}
+
+// authenticate finds the user of the request: a bearer token on the API, the
+// session cookie elsewhere. It never refuses; guard does.
+func (s *Server) authenticate(c *fiber.Ctx) error {
+	if strings.HasPrefix(c.Path(), "/api/") {
+		if h := c.Get(fiber.HeaderAuthorization); strings.HasPrefix(h, "Bearer ") {
+			u, err := s.deps.Store.UserByTokenHash(c.UserContext(), auth.HashToken(strings.TrimPrefix(h, "Bearer ")))
+			if err == nil {
+				c.Locals(userKey, u)
+			}
+		}
+		return c.Next()
+	}
+	if strings.HasPrefix(c.Path(), "/static/") || c.Path() == "/metrics" || c.Path() == "/healthz" || c.Path() == "/readyz" {
+		return c.Next()
+	}
+	sess, err := s.sessions.Get(c)
+	if err != nil {
+		return err
+	}
+	if id, ok := sess.Get(sessionUserID).(int64); ok {
+		u, err := s.deps.Store.UserByID(c.UserContext(), id)
+		if err == nil && u.DisabledAt == nil {
+			c.Locals(userKey, u)
+		} else {
+			// A disabled or deleted user's session ends here.
+			sess.Delete(sessionUserID)
+			_ = sess.Save()
+		}
+	}
+	return c.Next()
+}
+
+// guard lets a request through when its user holds perm (in any brand);
+// handlers narrow to the brand at hand. Deny by default.
+func (s *Server) guard(perm string) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		if perm == policy.Public {
+			return c.Next()
+		}
+		u := currentUser(c)
+		if u == nil {
+			if wantsJSON(c) {
+				c.Set(fiber.HeaderWWWAuthenticate, `Bearer realm="iysgate"`)
+				return s.fail(c, fiber.StatusUnauthorized, "UNAUTHENTICATED", "Geçerli bir API anahtarı gerekli (Authorization: Bearer …).")
+			}
+			next := c.OriginalURL()
+			if c.Method() != fiber.MethodGet {
+				next = "/"
+			}
+			if c.Get("HX-Request") == "true" {
+				c.Set("HX-Redirect", "/login")
+				return c.SendStatus(fiber.StatusUnauthorized)
+			}
+			return c.Redirect("/login?next="+url.QueryEscape(next), fiber.StatusSeeOther)
+		}
+		if perm != policy.Authenticated && !s.deps.Policy.CanAny(u.ID, perm) {
+			return s.fail(c, fiber.StatusForbidden, "FORBIDDEN", "Bu işlem için yetkiniz yok.")
+		}
+		return c.Next()
+	}
+}
+
+type loginData struct {
+	Email, Next, Error string
+}
+
+func (s *Server) loginPage(c *fiber.Ctx) error {
+	if currentUser(c) != nil {
+		return c.Redirect("/", fiber.StatusSeeOther)
+	}
+	return s.render(c, fiber.StatusOK, "login", "Giriş", loginData{Next: safeNext(c.Query("next"))})
+}
+
+// safeNext keeps redirects after login on this site.
+func safeNext(next string) string {
+	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
+		return "/"
+	}
+	return next
+}
+
+func (s *Server) login(c *fiber.Ctx) error {
+	ctx := c.UserContext()
+	email := strings.ToLower(strings.TrimSpace(c.FormValue("email")))
+	password := c.FormValue("password")
+	data := loginData{Email: email, Next: safeNext(c.FormValue("next"))}
+	ip := c.IP()
+
+	byEmail, byIP, err := s.deps.Store.LoginFailures(ctx, email, ip, time.Now().Add(-throttleWindow))
+	if err != nil {
+		return err
+	}
+	if byEmail >= maxEmailFailures || byIP >= maxIPFailures {
+		data.Error = "Çok fazla başarısız giriş denemesi yapıldı. Lütfen 15 dakika sonra tekrar deneyin."
+		_ = s.deps.Store.Audit(ctx, store.Actor{Label: email, IP: ip}, store.ActionLoginFailed, "user", "", nil, map[string]any{"reason": "throttled"})
+		return s.render(c, fiber.StatusTooManyRequests, "login", "Giriş", data)
+	}
+	u, err := s.deps.Store.UserByEmail(ctx, email)
+	ok := false
+	if err == nil {
+		ok = auth.CheckPassword(u.PasswordHash, password) && u.DisabledAt == nil
+	} else {
+		auth.SpendTime(password) // the same cost whether or not the account exists
+	}
+	if err := s.deps.Store.RecordLogin(ctx, email, ip, ok); err != nil {
+		return err
+	}
+	if !ok {
+		_ = s.deps.Store.Audit(ctx, store.Actor{Label: email, IP: ip}, store.ActionLoginFailed, "user", "", nil, map[string]any{"reason": "credentials"})
+		// The same words whether the account exists, is disabled or the password is wrong.
+		data.Error = "E-posta adresi veya parola hatalı."
+		return s.render(c, fiber.StatusUnauthorized, "login", "Giriş", data)
+	}
+	sess, err := s.sessions.Get(c)
+	if err != nil {
+		return err
+	}
+	// A new session id at login defeats session fixation.
+	if err := sess.Regenerate(); err != nil {
+		return err
+	}
+	sess.Set(sessionUserID, u.ID)
+	if err := sess.Save(); err != nil {
+		return err
+	}
+	_ = s.deps.Store.Audit(ctx, store.Actor{UserID: u.ID, Label: u.Email, IP: ip}, store.ActionLogin, "user", itoa(u.ID), nil, nil)
+	return c.Redirect(data.Next, fiber.StatusSeeOther)
+}
+
+func (s *Server) logout(c *fiber.Ctx) error {
+	a := actor(c)
+	sess, err := s.sessions.Get(c)
+	if err != nil {
+		return err
+	}
+	if err := sess.Destroy(); err != nil {
+		return err
+	}
+	_ = s.deps.Store.Audit(c.UserContext(), a, store.ActionLogout, "user", itoa(a.UserID), nil, nil)
+	return c.Redirect("/login", fiber.StatusSeeOther)
+}
+
+// flash keeps a message for the next page the user sees.
+func (s *Server) flash(c *fiber.Ctx, msg string) {
+	if sess, err := s.sessions.Get(c); err == nil {
+		sess.Set(sessionFlash, msg)
+		_ = sess.Save()
+	}
+}
+
+func (s *Server) popFlash(c *fiber.Ctx) string {
+	sess, err := s.sessions.Get(c)
+	if err != nil {
+		return ""
+	}
+	msg, _ := sess.Get(sessionFlash).(string)
+	if msg != "" {
+		sess.Delete(sessionFlash)
+		_ = sess.Save()
+	}
+	return msg
+}

@@ -1,0 +1,149 @@
+package web
+
+import (
+	"bytes"
+	"embed"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"iysgate/app/store"
+	"iysgate/policy"
+)
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+// istanbul is the time zone of every date a user reads.
+var istanbul = func() *time.Location {
+	loc, err := time.LoadLocation("Europe/Istanbul")
+	if err != nil {
+		return time.FixedZone("TRT", 3*3600)
+	}
+	return loc
+}()
+
+var actionLabels = map[string]string{
+	store.ActionLogin:        "Giriş",
+	store.ActionLoginFailed:  "Başarısız giriş",
+	store.ActionLogout:       "Çıkış",
+	store.ActionUserCreate:   "Kullanıcı oluşturma",
+	store.ActionUserUpdate:   "Kullanıcı düzenleme",
+	store.ActionUserDisable:  "Kullanıcı pasifleştirme",
+	store.ActionTokenCreate:  "API anahtarı oluşturma",
+	store.ActionTokenRevoke:  "API anahtarı iptali",
+	store.ActionCompanyWrite: "Firma kaydı",
+	store.ActionBrandWrite:   "Marka kaydı",
+}
+
+var funcs = template.FuncMap{
+	"roleLabel":   policy.RoleLabel,
+	"actionLabel": func(a string) string { return labelOr(actionLabels, a) },
+	"fmtTime": func(v any) string {
+		switch t := v.(type) {
+		case time.Time:
+			return t.In(istanbul).Format("02.01.2006 15:04")
+		case *time.Time:
+			if t == nil {
+				return ""
+			}
+			return t.In(istanbul).Format("02.01.2006 15:04")
+		}
+		return fmt.Sprint(v)
+	},
+}
+
+func labelOr(m map[string]string, k string) string {
+	if v, ok := m[k]; ok {
+		return v
+	}
+	return k
+}
+
+// templates maps a page name to the page parsed with the layout.
+type templates map[string]*template.Template
+
+func parseTemplates() (templates, error) {
+	pages, err := fs.Glob(templateFS, "templates/*.html")
+	if err != nil {
+		return nil, err
+	}
+	t := templates{}
+	for _, p := range pages {
+		name := p[len("templates/") : len(p)-len(".html")]
+		if name == "layout" {
+			continue
+		}
+		tpl, err := template.New(name).Funcs(funcs).ParseFS(templateFS, "templates/layout.html", p)
+		if err != nil {
+			return nil, err
+		}
+		t[name] = tpl
+	}
+	return t, nil
+}
+
+// navItem is a link of the top menu.
+type navItem struct {
+	Href, Label string
+	Active      bool
+}
+
+// page is what every template receives.
+type page struct {
+	Title      string
+	User       *store.User
+	CSRF       string
+	Flash      string
+	Nav        []navItem
+	Simulation bool
+	Data       any
+}
+
+// render writes a full page, or with fragment set only that template (for
+// htmx swaps).
+func (s *Server) render(c *fiber.Ctx, status int, name, title string, data any, fragment ...string) error {
+	tpl, ok := s.tpl[name]
+	if !ok {
+		return fmt.Errorf("no template %q", name)
+	}
+	p := page{Title: title, Data: data, Simulation: s.deps.Simulation}
+	p.CSRF, _ = c.Locals(csrfKey).(string)
+	if u := currentUser(c); u != nil {
+		p.User = u
+		p.Nav = s.nav(c, u)
+		p.Flash = s.popFlash(c)
+	}
+	exec := "layout"
+	if len(fragment) > 0 {
+		exec = fragment[0]
+	}
+	var buf bytes.Buffer
+	if err := tpl.ExecuteTemplate(&buf, exec, p); err != nil {
+		return err
+	}
+	c.Status(status)
+	c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
+	return c.Send(buf.Bytes())
+}
+
+// nav lists the menu entries the user may open.
+func (s *Server) nav(c *fiber.Ctx, u *store.User) []navItem {
+	entries := []struct{ href, label, perm string }{
+		{"/", "Gösterge", policy.DashboardView},
+		{"/users", "Kullanıcılar", policy.UsersView},
+		{"/tokens", "API Anahtarları", policy.TokensOwn},
+		{"/audit", "Denetim Kaydı", policy.AuditView},
+	}
+	var items []navItem
+	for _, e := range entries {
+		if s.deps.Policy.CanAny(u.ID, e.perm) {
+			active := c.Path() == e.href || (e.href != "/" && len(c.Path()) > len(e.href) && c.Path()[:len(e.href)+1] == e.href+"/")
+			items = append(items, navItem{Href: e.href, Label: e.label, Active: active})
+		}
+	}
+	return items
+}

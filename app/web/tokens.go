@@ -1,0 +1,86 @@
+package web
+
+import (
+	"errors"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+
+	"iysgate/app/auth"
+	"iysgate/app/store"
+)
+
+func (s *Server) tokensPage(c *fiber.Ctx) error {
+	return s.renderTokens(c, fiber.StatusOK, "", "")
+}
+
+func (s *Server) renderTokens(c *fiber.Ctx, status int, newToken, formErr string) error {
+	tokens, err := s.deps.Store.ListTokens(c.UserContext(), currentUser(c).ID)
+	if err != nil {
+		return err
+	}
+	return s.render(c, status, "tokens", "API Anahtarları", map[string]any{"Tokens": tokens, "NewToken": newToken, "Error": formErr})
+}
+
+func (s *Server) createToken(c *fiber.Ctx) error {
+	name := strings.TrimSpace(c.FormValue("name"))
+	if name == "" || len(name) > 100 {
+		return s.renderTokens(c, fiber.StatusUnprocessableEntity, "", "Anahtara 1-100 karakterlik bir ad verin.")
+	}
+	token, prefix, hash := auth.NewToken()
+	if _, err := s.deps.Store.CreateToken(c.UserContext(), actor(c), currentUser(c).ID, name, prefix, hash); err != nil {
+		return err
+	}
+	// The token is shown in this response only, never stored in clear.
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return s.renderTokens(c, fiber.StatusCreated, token, "")
+}
+
+func (s *Server) revokeToken(c *fiber.Ctx) error {
+	id, err := c.ParamsInt("id")
+	if err != nil {
+		return fiber.ErrNotFound
+	}
+	err = s.deps.Store.RevokeToken(c.UserContext(), actor(c), currentUser(c).ID, int64(id))
+	if errors.Is(err, store.ErrNotFound) {
+		return s.fail(c, fiber.StatusNotFound, "NOT_FOUND", "Anahtar bulunamadı.")
+	}
+	if err != nil {
+		return err
+	}
+	if wantsJSON(c) {
+		return c.SendStatus(fiber.StatusNoContent)
+	}
+	return s.saved(c, "/tokens", "Anahtar iptal edildi.")
+}
+
+func (s *Server) apiTokens(c *fiber.Ctx) error {
+	tokens, err := s.deps.Store.ListTokens(c.UserContext(), currentUser(c).ID)
+	if err != nil {
+		return err
+	}
+	if tokens == nil {
+		tokens = []store.APIToken{}
+	}
+	return c.JSON(fiber.Map{"tokens": tokens})
+}
+
+func (s *Server) apiCreateToken(c *fiber.Ctx) error {
+	var body struct {
+		Name string `json:"name"`
+	}
+	if err := c.BodyParser(&body); err != nil {
+		return s.fail(c, fiber.StatusBadRequest, "BAD_JSON", "İstek gövdesi geçerli bir JSON değil.")
+	}
+	body.Name = strings.TrimSpace(body.Name)
+	if body.Name == "" || len(body.Name) > 100 {
+		return s.validationFailed(c, map[string]string{"name": "Anahtara 1-100 karakterlik bir ad verin."})
+	}
+	token, prefix, hash := auth.NewToken()
+	t, err := s.deps.Store.CreateToken(c.UserContext(), actor(c), currentUser(c).ID, body.Name, prefix, hash)
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return c.Status(fiber.StatusCreated).JSON(fiber.Map{"id": t.ID, "name": t.Name, "prefix": t.Prefix, "token": token})
+}

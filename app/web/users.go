@@ -1,0 +1,393 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"net/mail"
+	"slices"
+	"strconv"
+	"strings"
+	"unicode"
+
+	"github.com/gofiber/fiber/v2"
+
+	"iysgate/app/auth"
+	"iysgate/app/store"
+	"iysgate/policy"
+)
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// userForm is the Kullanıcılar form, its options and its errors by field.
+type userForm struct {
+	ID              int64
+	Name            string
+	Email           string
+	Phone           string
+	Role            string
+	Password        string
+	PasswordConfirm string
+	BrandIDs        []int64
+	Errors          map[string]string
+	BrandOptions    []store.Brand
+	RoleOptions     []string
+	Selected        map[int64]bool
+	CanDisable      bool
+}
+
+// userJSON is the API's body for creating a user.
+type userJSON struct {
+	Name     string  `json:"name"`
+	Email    string  `json:"email"`
+	Phone    string  `json:"phone"`
+	Role     string  `json:"role"`
+	Password string  `json:"password"`
+	BrandIDs []int64 `json:"brand_ids"`
+}
+
+// scope is what the acting user may manage: every brand and role (Admin), or
+// Personel and Müşteri users in the brands where they hold users.manage.
+type scope struct {
+	all    bool
+	brands []int64
+}
+
+func (s *Server) manageScope(u *store.User) scope {
+	ids, all := s.deps.Policy.BrandsWith(u.ID, policy.UsersManage)
+	return scope{all: all, brands: ids}
+}
+
+func (sc scope) roles() []string {
+	if sc.all {
+		return policy.Roles
+	}
+	return []string{policy.RolePersonel, policy.RoleMusteri}
+}
+
+// mayManage reports whether the scope covers an existing user: Admin any
+// user; a Yönetici only non-admin, non-manager users whose every brand is
+// theirs.
+func (sc scope) mayManage(target *store.User) bool {
+	if sc.all {
+		return true
+	}
+	if target.IsAdmin || len(target.Memberships) == 0 {
+		return false
+	}
+	for _, m := range target.Memberships {
+		if m.Role == policy.RoleYonetici || !slices.Contains(sc.brands, m.BrandID) {
+			return false
+		}
+	}
+	return true
+}
+
+func (s *Server) brandOptions(ctx context.Context, sc scope) ([]store.Brand, error) {
+	if sc.all {
+		return s.deps.Store.ListBrands(ctx, nil)
+	}
+	return s.deps.Store.ListBrands(ctx, sc.brands)
+}
+
+// validate checks the form and returns the input for the store; errors are
+// keyed by field with Turkish messages.
+func (f *userForm) validate(sc scope, creating bool) (store.UserInput, map[string]string) {
+	errs := map[string]string{}
+	f.Name = strings.TrimSpace(f.Name)
+	f.Email = strings.ToLower(strings.TrimSpace(f.Email))
+	f.Phone = strings.TrimSpace(f.Phone)
+	if f.Name == "" {
+		errs["name"] = "Ad Soyad zorunludur."
+	} else if len(f.Name) > 200 {
+		errs["name"] = "Ad Soyad en çok 200 karakter olabilir."
+	}
+	if addr, err := mail.ParseAddress(f.Email); err != nil || addr.Address != f.Email || !strings.Contains(f.Email[strings.LastIndex(f.Email, "@")+1:], ".") {
+		errs["email"] = "Geçerli bir e-posta adresi girin (ör. ad.soyad@firma.com.tr)."
+	}
+	if f.Phone != "" && !validPhone(f.Phone) {
+		errs["phone"] = "Geçerli bir telefon numarası girin (ör. +90 532 123 45 67)."
+	}
+	if creating || f.Password != "" {
+		if len([]rune(f.Password)) < auth.MinPasswordLen {
+			errs["password"] = "Parola en az 10 karakter olmalı."
+		} else if len(f.Password) > 72 {
+			errs["password"] = "Parola en çok 72 karakter olabilir."
+		}
+		if f.Password != f.PasswordConfirm {
+			errs["password_confirm"] = "Parolalar eşleşmiyor."
+		}
+	}
+	if !slices.Contains(sc.roles(), f.Role) {
+		errs["role"] = "Geçerli bir rol seçin."
+	}
+	if f.Role != policy.RoleAdmin {
+		if len(f.BrandIDs) == 0 {
+			errs["brands"] = "En az bir marka seçin."
+		}
+		for _, b := range f.BrandIDs {
+			if !sc.all && !slices.Contains(sc.brands, b) {
+				errs["brands"] = "Yalnızca yönettiğiniz markaları seçebilirsiniz."
+			}
+		}
+	}
+	in := store.UserInput{Email: f.Email, Name: f.Name, Phone: f.Phone,
+		IsAdmin: f.Role == policy.RoleAdmin, Role: f.Role, BrandIDs: f.BrandIDs}
+	return in, errs
+}
+
+func validPhone(p string) bool {
+	digits := 0
+	for _, r := range p {
+		switch {
+		case unicode.IsDigit(r):
+			digits++
+		case strings.ContainsRune("+ -().", r):
+		default:
+			return false
+		}
+	}
+	return digits >= 10 && digits <= 15
+}
+
+func (s *Server) usersPage(c *fiber.Ctx) error {
+	u := currentUser(c)
+	ids, all := s.deps.Policy.BrandsWith(u.ID, policy.UsersView)
+	if all {
+		ids = nil
+	}
+	users, err := s.deps.Store.ListUsers(c.UserContext(), ids)
+	if err != nil {
+		return err
+	}
+	return s.render(c, fiber.StatusOK, "users", "Kullanıcılar", map[string]any{
+		"Users": users, "CanManage": s.deps.Policy.CanAny(u.ID, policy.UsersManage),
+	})
+}
+
+func (s *Server) newUserPage(c *fiber.Ctx) error {
+	f := &userForm{Errors: map[string]string{}}
+	return s.renderUserForm(c, f, fiber.StatusOK)
+}
+
+func (s *Server) renderUserForm(c *fiber.Ctx, f *userForm, status int) error {
+	sc := s.manageScope(currentUser(c))
+	opts, err := s.brandOptions(c.UserContext(), sc)
+	if err != nil {
+		return err
+	}
+	f.BrandOptions, f.RoleOptions = opts, sc.roles()
+	f.Selected = map[int64]bool{}
+	for _, b := range f.BrandIDs {
+		f.Selected[b] = true
+	}
+	if len(opts) == 0 && f.Errors["_form"] == "" && !sc.all {
+		f.Errors["_form"] = "Yönettiğiniz bir marka yok; kullanıcı ekleyemezsiniz."
+	}
+	title := "Yeni Kullanıcı"
+	if f.ID != 0 {
+		title = "Kullanıcıyı Düzenle"
+		f.CanDisable = f.ID != currentUser(c).ID
+	}
+	if c.Get("HX-Request") == "true" {
+		return s.render(c, status, "user_form", title, f, "user_form")
+	}
+	return s.render(c, status, "user_form", title, f)
+}
+
+func formFromRequest(c *fiber.Ctx) *userForm {
+	f := &userForm{
+		Name: c.FormValue("name"), Email: c.FormValue("email"), Phone: c.FormValue("phone"),
+		Role: c.FormValue("role"), Password: c.FormValue("password"), PasswordConfirm: c.FormValue("password_confirm"),
+	}
+	args := c.Request().PostArgs()
+	for _, v := range args.PeekMulti("brands") {
+		if id, err := strconv.ParseInt(string(v), 10, 64); err == nil {
+			f.BrandIDs = append(f.BrandIDs, id)
+		}
+	}
+	if mf, err := c.MultipartForm(); err == nil && mf != nil {
+		for _, v := range mf.Value["brands"] {
+			if id, err := strconv.ParseInt(v, 10, 64); err == nil {
+				f.BrandIDs = append(f.BrandIDs, id)
+			}
+		}
+	}
+	return f
+}
+
+// saved redirects after a successful form: htmx follows HX-Redirect.
+func (s *Server) saved(c *fiber.Ctx, to, msg string) error {
+	s.flash(c, msg)
+	if c.Get("HX-Request") == "true" {
+		c.Set("HX-Redirect", to)
+		return c.SendStatus(fiber.StatusNoContent)
+	}
+	return c.Redirect(to, fiber.StatusSeeOther)
+}
+
+func (s *Server) createUser(c *fiber.Ctx) error {
+	f := formFromRequest(c)
+	created, errs, err := s.saveUser(c, 0, f)
+	if err != nil {
+		return err
+	}
+	if len(errs) > 0 {
+		f.Errors = errs
+		return s.renderUserForm(c, f, fiber.StatusUnprocessableEntity)
+	}
+	return s.saved(c, "/users", created.Name+" oluşturuldu.")
+}
+
+// saveUser validates and writes a new (id 0) or existing user. It returns
+// field errors for the form or the API, or an unexpected error.
+func (s *Server) saveUser(c *fiber.Ctx, id int64, f *userForm) (*store.User, map[string]string, error) {
+	ctx := c.UserContext()
+	sc := s.manageScope(currentUser(c))
+	in, errs := f.validate(sc, id == 0)
+	if len(errs) > 0 {
+		return nil, errs, nil
+	}
+	if f.Password != "" {
+		h, err := auth.HashPassword(f.Password)
+		if err != nil {
+			return nil, map[string]string{"password": "Parola en az 10, en çok 72 karakter olmalı."}, nil
+		}
+		in.PasswordHash = h
+	}
+	var u *store.User
+	var err error
+	if id == 0 {
+		u, err = s.deps.Store.CreateUser(ctx, actor(c), in)
+	} else {
+		u, err = s.deps.Store.UpdateUser(ctx, actor(c), id, in)
+	}
+	if errors.Is(err, store.ErrDuplicate) {
+		return nil, map[string]string{"email": "Bu e-posta adresiyle kayıtlı bir kullanıcı var."}, nil
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	// This node sees the new roles at once; others on NOTIFY.
+	if err := s.deps.Policy.Reload(ctx); err != nil {
+		return nil, nil, err
+	}
+	return u, nil, nil
+}
+
+// targetUser loads the user of :id if the acting user may manage them.
+func (s *Server) targetUser(c *fiber.Ctx) (*store.User, error) {
+	id, err := c.ParamsInt("id")
+	if err != nil {
+		return nil, fiber.ErrNotFound
+	}
+	t, err := s.deps.Store.UserByID(c.UserContext(), int64(id))
+	if err != nil {
+		return nil, err
+	}
+	if !s.manageScope(currentUser(c)).mayManage(t) {
+		return nil, s.fail(c, fiber.StatusForbidden, "FORBIDDEN", "Bu kullanıcıyı yönetme yetkiniz yok.")
+	}
+	return t, nil
+}
+
+func (s *Server) editUserPage(c *fiber.Ctx) error {
+	t, err := s.targetUser(c)
+	if t == nil {
+		return err
+	}
+	f := &userForm{ID: t.ID, Name: t.Name, Email: t.Email, Phone: t.Phone, Role: t.Role(), BrandIDs: t.BrandIDs(), Errors: map[string]string{}}
+	return s.renderUserForm(c, f, fiber.StatusOK)
+}
+
+func (s *Server) updateUser(c *fiber.Ctx) error {
+	t, err := s.targetUser(c)
+	if t == nil {
+		return err
+	}
+	f := formFromRequest(c)
+	f.ID = t.ID
+	if t.ID == currentUser(c).ID && t.IsAdmin && f.Role != policy.RoleAdmin {
+		f.Errors = map[string]string{"role": "Kendi Admin rolünüzü kaldıramazsınız."}
+		return s.renderUserForm(c, f, fiber.StatusUnprocessableEntity)
+	}
+	u, errs, err := s.saveUser(c, t.ID, f)
+	if err != nil {
+		return err
+	}
+	if len(errs) > 0 {
+		f.Errors = errs
+		return s.renderUserForm(c, f, fiber.StatusUnprocessableEntity)
+	}
+	return s.saved(c, "/users", u.Name+" güncellendi.")
+}
+
+func (s *Server) disableUser(c *fiber.Ctx) error {
+	t, err := s.targetUser(c)
+	if t == nil {
+		return err
+	}
+	if t.ID == currentUser(c).ID {
+		return s.fail(c, fiber.StatusUnprocessableEntity, "SELF_DISABLE", "Kendi hesabınızı pasifleştiremezsiniz.")
+	}
+	if err := s.deps.Store.DisableUser(c.UserContext(), actor(c), t.ID); err != nil {
+		return err
+	}
+	if err := s.deps.Policy.Reload(c.UserContext()); err != nil {
+		return err
+	}
+	if wantsJSON(c) {
+		return c.SendStatus(fiber.StatusNoContent)
+	}
+	return s.saved(c, "/users", t.Name+" pasifleştirildi.")
+}
+
+// API
+
+func (s *Server) apiMe(c *fiber.Ctx) error { return c.JSON(currentUser(c)) }
+
+func (s *Server) apiUsers(c *fiber.Ctx) error {
+	u := currentUser(c)
+	ids, all := s.deps.Policy.BrandsWith(u.ID, policy.UsersView)
+	if all {
+		ids = nil
+	}
+	users, err := s.deps.Store.ListUsers(c.UserContext(), ids)
+	if err != nil {
+		return err
+	}
+	if users == nil {
+		users = []*store.User{}
+	}
+	return c.JSON(fiber.Map{"users": users})
+}
+
+func (s *Server) apiCreateUser(c *fiber.Ctx) error {
+	var body userJSON
+	if err := c.BodyParser(&body); err != nil {
+		return s.fail(c, fiber.StatusBadRequest, "BAD_JSON", "İstek gövdesi geçerli bir JSON değil.")
+	}
+	f := &userForm{Name: body.Name, Email: body.Email, Phone: body.Phone, Role: body.Role,
+		Password: body.Password, PasswordConfirm: body.Password, BrandIDs: body.BrandIDs}
+	u, errs, err := s.saveUser(c, 0, f)
+	if err != nil {
+		return err
+	}
+	if len(errs) > 0 {
+		return s.validationFailed(c, errs)
+	}
+	return c.Status(fiber.StatusCreated).JSON(u)
+}
+
+// validationFailed answers 422 with the field errors.
+func (s *Server) validationFailed(c *fiber.Ctx, errs map[string]string) error {
+	body := apiErrorBody{Code: "VALIDATION", Message: "Gönderilen bilgilerde hata var."}
+	keys := make([]string, 0, len(errs))
+	for k := range errs {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		body.Fields = append(body.Fields, fieldError{Field: k, Code: "INVALID", Message: errs[k]})
+	}
+	return c.Status(fiber.StatusUnprocessableEntity).JSON(apiError{Error: body})
+}

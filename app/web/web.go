@@ -1,0 +1,303 @@
+// Package web is iysgate's HTTP face: the htmx UI (Turkish) and the JSON API
+// over the same store, guarded route by route by the Casbin policy.
+package web
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"path"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/adaptor"
+	"github.com/gofiber/fiber/v2/middleware/csrf"
+	"github.com/gofiber/fiber/v2/middleware/helmet"
+	"github.com/gofiber/fiber/v2/middleware/recover"
+	"github.com/gofiber/fiber/v2/middleware/requestid"
+	"github.com/gofiber/fiber/v2/middleware/session"
+	pgstorage "github.com/gofiber/storage/postgres/v3"
+	"github.com/jackc/pgx/v5"
+	"github.com/riverqueue/river"
+
+	"iysgate/app/config"
+	"iysgate/app/metrics"
+	"iysgate/app/store"
+	"iysgate/policy"
+	"iysgate/static"
+)
+
+// Deps are what the web layer uses.
+type Deps struct {
+	Config     config.Config
+	Store      *store.Store
+	Policy     *policy.Enforcer
+	River      *river.Client[pgx.Tx]
+	Metrics    *metrics.Metrics
+	Log        *slog.Logger
+	Simulation bool // no İYS credentials: the UI says so on every page
+}
+
+// Server holds the Fiber app and its routes.
+type Server struct {
+	deps     Deps
+	app      *fiber.App
+	tpl      templates
+	sessions *session.Store
+	perms    map[string]string // "METHOD /path" → permission
+}
+
+// smallBodyLimit bounds every request body except on upload routes.
+const smallBodyLimit = 1 << 20
+
+// uploadPrefixes are the paths that accept bodies up to MaxUploadBytes.
+var uploadPrefixes = []string{"/imports/upload", "/api/v1/imports"}
+
+const csrfKey = "csrf"
+
+// New builds the app with its middleware and routes.
+func New(d Deps) (*Server, error) {
+	tpl, err := parseTemplates()
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{deps: d, tpl: tpl, perms: map[string]string{}}
+	s.app = fiber.New(fiber.Config{
+		AppName:               "iysgate",
+		BodyLimit:             d.Config.MaxUploadBytes,
+		StreamRequestBody:     true,
+		DisableStartupMessage: true,
+		ReadTimeout:           5 * time.Minute,
+		IdleTimeout:           2 * time.Minute,
+		ErrorHandler:          s.handleError,
+	})
+	storage := pgstorage.New(pgstorage.Config{DB: d.Store.Pool(), Table: "web_sessions", GCInterval: 10 * time.Minute})
+	s.sessions = session.New(session.Config{
+		Storage:        storage,
+		Expiration:     d.Config.SessionTTL,
+		KeyLookup:      "cookie:iysgate_oturum",
+		CookieHTTPOnly: true,
+		CookieSameSite: "Lax",
+		CookieSecure:   d.Config.SecureCookies,
+	})
+
+	s.app.Use(recover.New(recover.Config{EnableStackTrace: true, StackTraceHandler: func(c *fiber.Ctx, e any) {
+		d.Log.Error("panic", "err", e, "path", c.Path(), "request_id", c.Locals(requestid.ConfigDefault.ContextKey))
+	}}))
+	s.app.Use(requestid.New())
+	s.app.Use(s.observe)
+	s.app.Use(helmet.New(helmet.Config{
+		ContentSecurityPolicy: "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; " +
+			"object-src 'none'; frame-ancestors 'none'; form-action 'self'; base-uri 'self'",
+		ReferrerPolicy:            "same-origin",
+		CrossOriginEmbedderPolicy: "unsafe-none",
+	}))
+	s.app.Use(s.limitBody)
+	s.app.Use(s.authenticate)
+	s.app.Use(csrf.New(csrf.Config{
+		Session:        s.sessions,
+		KeyLookup:      "header:X-CSRF-Token",
+		Extractor:      csrfExtractor,
+		CookieName:     "iysgate_csrf",
+		CookieHTTPOnly: true,
+		CookieSameSite: "Lax",
+		CookieSecure:   d.Config.SecureCookies,
+		Expiration:     d.Config.SessionTTL,
+		ContextKey:     csrfKey,
+		// API calls with a bearer token carry no cookies, so CSRF cannot reach them.
+		Next: func(c *fiber.Ctx) bool {
+			return strings.HasPrefix(c.Path(), "/api/") || c.Path() == "/metrics" || strings.HasPrefix(c.Path(), "/static/")
+		},
+		ErrorHandler: func(c *fiber.Ctx, err error) error {
+			return s.fail(c, fiber.StatusForbidden, "CSRF", "Güvenlik doğrulaması başarısız: oturum süreniz dolmuş olabilir. Sayfayı yenileyip tekrar deneyin.")
+		},
+	}))
+	s.routes()
+	return s, nil
+}
+
+// App is the Fiber app (for Listen and for tests).
+func (s *Server) App() *fiber.App { return s.app }
+
+// Permissions maps every registered route ("GET /users") to its permission.
+func (s *Server) Permissions() map[string]string { return s.perms }
+
+// Shutdown stops accepting requests and waits for those in flight.
+func (s *Server) Shutdown(timeout time.Duration) error {
+	return s.app.ShutdownWithTimeout(timeout)
+}
+
+// handle registers a route behind the guard of perm. Every route goes
+// through here; a test checks that no route bypasses it.
+func (s *Server) handle(method, path, perm string, h fiber.Handler) {
+	s.perms[method+" "+path] = perm
+	s.app.Add(method, path, s.guard(perm), h)
+}
+
+func csrfExtractor(c *fiber.Ctx) (string, error) {
+	if t := c.Get("X-CSRF-Token"); t != "" {
+		return t, nil
+	}
+	if t := c.FormValue("_csrf"); t != "" {
+		return t, nil
+	}
+	return "", csrf.ErrTokenNotFound
+}
+
+// observe logs every request (log/slog) and records it in the metrics by
+// route pattern.
+func (s *Server) observe(c *fiber.Ctx) error {
+	start := time.Now()
+	err := c.Next()
+	if err != nil {
+		if herr := s.app.ErrorHandler(c, err); herr != nil {
+			c.Status(fiber.StatusInternalServerError)
+		}
+	}
+	status := c.Response().StatusCode()
+	route := c.Route().Path
+	if _, ok := s.perms[c.Route().Method+" "+route]; !ok {
+		route = "unmatched"
+	}
+	elapsed := time.Since(start)
+	s.deps.Metrics.ObserveHTTP(c.Method(), route, status, elapsed)
+	attrs := []any{"method", c.Method(), "path", c.Path(), "route", route, "status", status,
+		"duration_ms", float64(elapsed.Microseconds()) / 1000, "ip", c.IP(),
+		"request_id", c.Locals(requestid.ConfigDefault.ContextKey)}
+	if u := currentUser(c); u != nil {
+		attrs = append(attrs, "user_id", u.ID)
+	}
+	level := slog.LevelInfo
+	if status >= 500 {
+		level = slog.LevelError
+	}
+	s.deps.Log.Log(c.UserContext(), level, "http", attrs...)
+	return nil
+}
+
+// limitBody refuses large bodies except on upload routes, before anything
+// reads them.
+func (s *Server) limitBody(c *fiber.Ctx) error {
+	for _, p := range uploadPrefixes {
+		if strings.HasPrefix(c.Path(), p) {
+			return c.Next()
+		}
+	}
+	if c.Request().Header.ContentLength() > smallBodyLimit {
+		return s.fail(c, fiber.StatusRequestEntityTooLarge, "BODY_TOO_LARGE", "İstek gövdesi çok büyük (en çok 1 MB).")
+	}
+	return c.Next()
+}
+
+// wantsJSON tells API requests from browser requests.
+func wantsJSON(c *fiber.Ctx) bool {
+	return strings.HasPrefix(c.Path(), "/api/")
+}
+
+// apiError is the JSON error body of the API.
+type apiError struct {
+	Error apiErrorBody `json:"error"`
+}
+
+type apiErrorBody struct {
+	Code    string       `json:"code"`
+	Message string       `json:"message"`
+	Fields  []fieldError `json:"fields,omitempty"`
+}
+
+type fieldError struct {
+	Field   string `json:"field"`
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
+
+// fail answers an error: JSON on the API, a Turkish page in the UI.
+func (s *Server) fail(c *fiber.Ctx, status int, code, message string) error {
+	if wantsJSON(c) {
+		return c.Status(status).JSON(apiError{Error: apiErrorBody{Code: code, Message: message}})
+	}
+	heading := map[int]string{401: "Giriş gerekli", 403: "Erişim engellendi", 404: "Sayfa bulunamadı",
+		413: "Dosya çok büyük", 500: "Beklenmeyen hata"}[status]
+	if heading == "" {
+		heading = "Hata"
+	}
+	if c.Get("HX-Request") == "true" {
+		c.Set("HX-Retarget", "main")
+	}
+	return s.render(c, status, "error", heading, map[string]string{"Heading": heading, "Message": message})
+}
+
+// handleError is Fiber's error handler: it maps unhandled errors to pages.
+func (s *Server) handleError(c *fiber.Ctx, err error) error {
+	var fe *fiber.Error
+	if errors.As(err, &fe) {
+		switch fe.Code {
+		case fiber.StatusNotFound:
+			return s.fail(c, fe.Code, "NOT_FOUND", "Aradığınız sayfa bulunamadı.")
+		case fiber.StatusMethodNotAllowed:
+			return s.fail(c, fe.Code, "METHOD_NOT_ALLOWED", "Bu işlem bu adreste desteklenmiyor.")
+		case fiber.StatusRequestEntityTooLarge:
+			return s.fail(c, fe.Code, "BODY_TOO_LARGE", "Gönderilen veri izin verilen boyutu aşıyor.")
+		}
+		if fe.Code < 500 {
+			return s.fail(c, fe.Code, "BAD_REQUEST", fe.Message)
+		}
+	}
+	if errors.Is(err, store.ErrNotFound) {
+		return s.fail(c, fiber.StatusNotFound, "NOT_FOUND", "Kayıt bulunamadı.")
+	}
+	s.deps.Log.Error("request failed", "err", err, "path", c.Path(), "request_id", c.Locals(requestid.ConfigDefault.ContextKey))
+	return s.fail(c, fiber.StatusInternalServerError, "INTERNAL", "Beklenmeyen bir hata oluştu. Sorun sürerse yöneticinize şu kodu iletin: "+
+		toString(c.Locals(requestid.ConfigDefault.ContextKey)))
+}
+
+func toString(v any) string {
+	s, _ := v.(string)
+	return s
+}
+
+// health answers /healthz: the process is alive.
+func (s *Server) health(c *fiber.Ctx) error { return c.SendString("ok") }
+
+// ready answers /readyz: the database and River's tables answer.
+func (s *Server) ready(c *fiber.Ctx) error {
+	ctx, cancel := context.WithTimeout(c.UserContext(), 3*time.Second)
+	defer cancel()
+	if err := s.deps.Store.Pool().Ping(ctx); err != nil {
+		return c.Status(fiber.StatusServiceUnavailable).JSON(fiber.Map{"status": "unavailable", "database": err.Error()})
+	}
+	if s.deps.River != nil {
+		if _, err := s.deps.River.QueueList(ctx, river.NewQueueListParams().First(1)); err != nil {
+			return c.Status(fiber.StatusServiceUnavailable).JSON(fiber.Map{"status": "unavailable", "river": err.Error()})
+		}
+	}
+	return c.JSON(fiber.Map{"status": "ready"})
+}
+
+func (s *Server) metricsHandler() fiber.Handler {
+	return adaptor.HTTPHandler(s.deps.Metrics.Handler())
+}
+
+// staticHandler serves the embedded assets.
+func (s *Server) staticHandler(c *fiber.Ctx) error {
+	name := c.Params("*")
+	b, err := static.FS.ReadFile(name)
+	if err != nil {
+		return fiber.ErrNotFound
+	}
+	c.Type(strings.TrimPrefix(path.Ext(name), "."))
+	c.Set(fiber.HeaderCacheControl, "public, max-age=3600")
+	return c.Send(b)
+}
+
+// sortedRoutes lists the registered routes, for error messages and tests.
+func (s *Server) sortedRoutes() []string {
+	var r []string
+	for k := range s.perms {
+		r = append(r, k)
+	}
+	sort.Strings(r)
+	return r
+}

@@ -1,0 +1,37 @@
+// Package jobs holds iysgate's River job arguments and workers. Each stage of
+// the work that must survive a restart (parsing an import, sending to İYS,
+// pulling changes) is a job here, enqueued with InsertTx in the transaction
+// that makes the state it needs.
+package jobs
+
+import (
+	"log/slog"
+	"time"
+
+	"github.com/riverqueue/river"
+
+	"iysgate/app/store"
+)
+
+// Deps are what the workers use.
+type Deps struct {
+	Store *store.Store
+	Log   *slog.Logger
+}
+
+// Workers registers every worker.
+func Workers(d Deps) *river.Workers {
+	w := river.NewWorkers()
+	river.AddWorker(w, &PruneLoginAttemptsWorker{deps: d})
+	return w
+}
+
+// Periodic lists the periodic jobs; River runs them on the elected leader
+// only, so several nodes do not repeat them.
+func Periodic() []*river.PeriodicJob {
+	return []*river.PeriodicJob{
+		river.NewPeriodicJob(river.PeriodicInterval(time.Hour),
+			func() (river.JobArgs, *river.InsertOpts) { return PruneLoginAttemptsArgs{}, nil },
+			&river.PeriodicJobOpts{RunOnStart: true}),
+	}
+}

@@ -1,0 +1,185 @@
+// Package policy decides who may do what, with Casbin: an embedded model
+// (RBAC with brand domains) and an embedded role→permission policy, plus the
+// user↔role↔brand assignments that the database holds. Every node keeps the
+// assignments in memory and reloads them when the database announces a
+// change (NOTIFY iysgate_policy), so that several nodes agree.
+package policy
+
+import (
+	"context"
+	_ "embed"
+	"fmt"
+	"strconv"
+	"strings"
+	"sync/atomic"
+
+	"github.com/casbin/casbin/v2"
+	"github.com/casbin/casbin/v2/model"
+	stringadapter "github.com/casbin/casbin/v2/persist/string-adapter"
+)
+
+//go:embed model.conf
+var modelText string
+
+//go:embed policy.csv
+var policyText string
+
+// Roles.
+const (
+	RoleAdmin    = "admin"
+	RoleYonetici = "yonetici"
+	RolePersonel = "personel"
+	RoleMusteri  = "musteri"
+)
+
+// Roles lists every role, most powerful first.
+var Roles = []string{RoleAdmin, RoleYonetici, RolePersonel, RoleMusteri}
+
+// RoleLabel is a role's Turkish name.
+func RoleLabel(role string) string {
+	switch role {
+	case RoleAdmin:
+		return "Admin"
+	case RoleYonetici:
+		return "Yönetici"
+	case RolePersonel:
+		return "Personel"
+	case RoleMusteri:
+		return "Müşteri"
+	}
+	return role
+}
+
+// Permissions. A route or an action names exactly one.
+const (
+	// Public marks routes that need no login (login page, health, assets).
+	Public = "public"
+	// Authenticated marks routes any signed-in user may use (logout, home).
+	Authenticated = "authenticated"
+
+	DashboardView = "dashboard.view"
+	BrandsView    = "brands.view"
+	TokensOwn     = "tokens.own"
+	UsersView     = "users.view"
+	UsersManage   = "users.manage"
+	AuditView     = "audit.view"
+	MetricsView   = "metrics.view"
+)
+
+// Assignment is a user's role in a brand (BrandID 0: global, for Admin).
+type Assignment struct {
+	UserID  int64
+	BrandID int64
+	Role    string
+}
+
+// Loader reads every active assignment from the database.
+type Loader func(ctx context.Context) ([]Assignment, error)
+
+// Enforcer answers permission questions. It is safe for concurrent use.
+type Enforcer struct {
+	load    Loader
+	current atomic.Pointer[casbin.Enforcer]
+	// brands maps a user to the brands they hold a role in, for listings.
+	brands atomic.Pointer[map[int64][]int64]
+}
+
+// New builds an enforcer and loads the assignments.
+func New(ctx context.Context, load Loader) (*Enforcer, error) {
+	e := &Enforcer{load: load}
+	if err := e.Reload(ctx); err != nil {
+		return nil, err
+	}
+	return e, nil
+}
+
+// Reload rebuilds the enforcer from the embedded policy and the current
+// assignments, and swaps it in atomically.
+func (e *Enforcer) Reload(ctx context.Context) error {
+	as, err := e.load(ctx)
+	if err != nil {
+		return fmt.Errorf("policy: load assignments: %w", err)
+	}
+	var b strings.Builder
+	b.WriteString(policyText)
+	b.WriteString("\n")
+	brands := map[int64][]int64{}
+	for _, a := range as {
+		dom := "*"
+		if a.Role != RoleAdmin {
+			dom = domain(a.BrandID)
+			brands[a.UserID] = append(brands[a.UserID], a.BrandID)
+		}
+		fmt.Fprintf(&b, "g, %s, %s, %s\n", subject(a.UserID), a.Role, dom)
+	}
+	m, err := model.NewModelFromString(modelText)
+	if err != nil {
+		return err
+	}
+	ce, err := casbin.NewEnforcer(m, stringadapter.NewAdapter(b.String()))
+	if err != nil {
+		return err
+	}
+	e.current.Store(ce)
+	e.brands.Store(&brands)
+	return nil
+}
+
+func subject(userID int64) string { return "u:" + strconv.FormatInt(userID, 10) }
+func domain(brandID int64) string { return "b:" + strconv.FormatInt(brandID, 10) }
+
+// Can reports whether the user holds perm in the brand.
+func (e *Enforcer) Can(userID, brandID int64, perm string) bool {
+	ok, err := e.current.Load().Enforce(subject(userID), domain(brandID), perm)
+	return err == nil && ok
+}
+
+// IsAdmin reports whether the user is a global Admin.
+func (e *Enforcer) IsAdmin(userID int64) bool {
+	ok, _ := e.current.Load().HasRoleForUser(subject(userID), RoleAdmin, "*")
+	return ok
+}
+
+// CanAny reports whether the user holds perm globally or in any brand. Route
+// guards use it; handlers then narrow to brands with BrandsWith or Can.
+func (e *Enforcer) CanAny(userID int64, perm string) bool {
+	if perm == Public || perm == Authenticated {
+		return true
+	}
+	ce := e.current.Load()
+	if ok, _ := ce.Enforce(subject(userID), "*", perm); ok {
+		return true
+	}
+	for _, b := range (*e.brands.Load())[userID] {
+		if ok, _ := ce.Enforce(subject(userID), domain(b), perm); ok {
+			return true
+		}
+	}
+	return false
+}
+
+// BrandsWith returns the brands in which the user holds perm; all is true
+// for an Admin (every brand, present and future).
+func (e *Enforcer) BrandsWith(userID int64, perm string) (ids []int64, all bool) {
+	ce := e.current.Load()
+	if ok, _ := ce.Enforce(subject(userID), "*", perm); ok {
+		return nil, true
+	}
+	ids = []int64{}
+	for _, b := range (*e.brands.Load())[userID] {
+		if ok, _ := ce.Enforce(subject(userID), domain(b), perm); ok {
+			ids = append(ids, b)
+		}
+	}
+	return ids, false
+}
+
+// RoleHas reports whether a role holds a permission, for forms that offer
+// only what the user may grant.
+func (e *Enforcer) RoleHas(role, perm string) bool {
+	ok, _ := e.current.Load().HasPolicy(role, perm)
+	if !ok {
+		ok, _ = e.current.Load().HasPolicy(role, "*")
+	}
+	return ok
+}
