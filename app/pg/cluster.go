@@ -37,9 +37,9 @@ type Cluster struct {
 	// Database is the database iysgate uses inside the cluster.
 	Database string
 
-	bin   string          // directory of initdb, pg_ctl, postgres
+	bin   string              // directory of initdb, pg_ctl, postgres
 	cred  *syscall.Credential // nil when we are not root
-	owned bool            // true when this process started the server
+	owned bool                // true when this process started the server
 }
 
 const (

@@ -36,7 +36,6 @@ const (
 	ActionBrandWrite   = "brand_write"
 )
 
-
 // audit appends an entry inside tx.
 func audit(ctx context.Context, tx pgx.Tx, a Actor, action, entity, entityID string, before, after any) error {
 	var actorID *int64

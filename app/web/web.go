@@ -55,7 +55,10 @@ const smallBodyLimit = 1 << 20
 // uploadPrefixes are the paths that accept bodies up to MaxUploadBytes.
 var uploadPrefixes = []string{"/imports/upload", "/api/v1/imports"}
 
-const csrfKey = "csrf"
+const (
+	csrfKey  = "csrf"
+	routeKey = "route"
+)
 
 // New builds the app with its middleware and routes.
 func New(d Deps) (*Server, error) {
@@ -133,7 +136,11 @@ func (s *Server) Shutdown(timeout time.Duration) error {
 // through here; a test checks that no route bypasses it.
 func (s *Server) handle(method, path, perm string, h fiber.Handler) {
 	s.perms[method+" "+path] = perm
-	s.app.Add(method, path, s.guard(perm), h)
+	mark := func(c *fiber.Ctx) error {
+		c.Locals(routeKey, path)
+		return c.Next()
+	}
+	s.app.Add(method, path, mark, s.guard(perm), h)
 }
 
 func csrfExtractor(c *fiber.Ctx) (string, error) {
@@ -157,9 +164,9 @@ func (s *Server) observe(c *fiber.Ctx) error {
 		}
 	}
 	status := c.Response().StatusCode()
-	route := c.Route().Path
-	if _, ok := s.perms[c.Route().Method+" "+route]; !ok {
-		route = "unmatched"
+	route, ok := c.Locals(routeKey).(string)
+	if !ok {
+		route = "unmatched" // keeps 404 scans from creating a series per path
 	}
 	elapsed := time.Since(start)
 	s.deps.Metrics.ObserveHTTP(c.Method(), route, status, elapsed)
@@ -186,6 +193,8 @@ func (s *Server) limitBody(c *fiber.Ctx) error {
 		}
 	}
 	if c.Request().Header.ContentLength() > smallBodyLimit {
+		// The unread body must not be taken for the next request.
+		c.Context().SetConnectionClose()
 		return s.fail(c, fiber.StatusRequestEntityTooLarge, "BODY_TOO_LARGE", "İstek gövdesi çok büyük (en çok 1 MB).")
 	}
 	return c.Next()

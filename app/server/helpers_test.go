@@ -1,0 +1,183 @@
+package server_test
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"os"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"iysgate/app/auth"
+	"iysgate/app/config"
+	"iysgate/app/pg/pgtest"
+	"iysgate/app/server"
+	"iysgate/app/store"
+)
+
+func TestMain(m *testing.M) { pgtest.Main(m) }
+
+// env is a running iysgate on a fresh database, served on a loopback port.
+type env struct {
+	t    *testing.T
+	app  *server.App
+	st   *store.Store
+	base string
+}
+
+const adminEmail, adminPassword = "admin@ornek.com.tr", "yonetici-parolasi-1"
+
+func newEnv(t *testing.T) *env {
+	t.Helper()
+	ctx := context.Background()
+	pool := pgtest.Pool(t)
+	cfg := config.Default()
+	cfg.AdminEmail, cfg.AdminPassword = adminEmail, adminPassword
+	cfg.ShutdownTimeout = 5 * time.Second
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	if os.Getenv("IYSGATE_TEST_LOG") != "" {
+		log = slog.New(slog.NewTextHandler(os.Stderr, nil))
+	}
+	st := store.New(pool)
+	if err := server.EnsureAdmin(ctx, st, cfg, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	app, err := server.Start(ctx, cfg, pool, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go app.Serve(ln)
+	t.Cleanup(func() { app.Shutdown(context.Background()) })
+	return &env{t: t, app: app, st: st, base: "http://" + ln.Addr().String()}
+}
+
+// brand creates a company with one brand.
+func (e *env) brand(title, name, code string) *store.Brand {
+	e.t.Helper()
+	ctx := context.Background()
+	c, err := e.st.CreateCompany(ctx, store.System, store.Company{Title: title})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	b, err := e.st.CreateBrand(ctx, store.System, store.Brand{CompanyID: c.ID, Name: name, BrandCode: code})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return b
+}
+
+// user creates a user with a role in the given brands.
+func (e *env) user(email, role string, brands ...int64) *store.User {
+	e.t.Helper()
+	hash, err := auth.HashPassword(email + "-parola")
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	u, err := e.st.CreateUser(context.Background(), store.System, store.UserInput{Email: email, Name: strings.Split(email, "@")[0],
+		PasswordHash: hash, IsAdmin: role == "admin", Role: role, BrandIDs: brands})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	if err := e.app.Policy.Reload(context.Background()); err != nil {
+		e.t.Fatal(err)
+	}
+	return u
+}
+
+// client is a browser-like HTTP client: cookies, the CSRF token of the last
+// page, no automatic redirects.
+type client struct {
+	e     *env
+	http  *http.Client
+	csrf  string
+	token string // bearer token for the API
+}
+
+func (e *env) client() *client {
+	jar, _ := cookiejar.New(nil)
+	return &client{e: e, http: &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error {
+		return http.ErrUseLastResponse
+	}}}
+}
+
+var csrfRe = regexp.MustCompile(`name="_csrf" value="([^"]+)"|"X-CSRF-Token": "([^"]+)"`)
+
+type response struct {
+	status int
+	body   string
+	header http.Header
+}
+
+func (c *client) do(method, path string, body io.Reader, contentType string) response {
+	c.e.t.Helper()
+	req, err := http.NewRequest(method, c.e.base+path, body)
+	if err != nil {
+		c.e.t.Fatal(err)
+	}
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	if c.csrf != "" {
+		req.Header.Set("X-CSRF-Token", c.csrf)
+	}
+	if c.token != "" {
+		req.Header.Set("Authorization", "Bearer "+c.token)
+	}
+	res, err := c.http.Do(req)
+	if err != nil {
+		c.e.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	if m := csrfRe.FindStringSubmatch(string(b)); m != nil {
+		c.csrf = m[1] + m[2]
+	}
+	return response{status: res.StatusCode, body: string(b), header: res.Header}
+}
+
+func (c *client) get(path string) response { return c.do("GET", path, nil, "") }
+
+func (c *client) post(path string, form url.Values) response {
+	if c.csrf == "" && c.token == "" {
+		c.get("/login")
+	}
+	return c.do("POST", path, strings.NewReader(form.Encode()), "application/x-www-form-urlencoded")
+}
+
+func (c *client) postJSON(path string, v any) response {
+	b, _ := json.Marshal(v)
+	return c.do("POST", path, strings.NewReader(string(b)), "application/json")
+}
+
+// login signs in and fails the test if that does not work.
+func (c *client) login(email, password string) {
+	c.e.t.Helper()
+	c.get("/login")
+	r := c.post("/login", url.Values{"email": {email}, "password": {password}})
+	if r.status != http.StatusSeeOther || r.header.Get("Location") != "/" {
+		c.e.t.Fatalf("login %s: %d %s", email, r.status, r.header.Get("Location"))
+	}
+	c.get("/")
+}
+
+// apiClient returns a client that calls the API with a new token of u.
+func (e *env) apiClient(u *store.User) *client {
+	token, prefix, hash := auth.NewToken()
+	if _, err := e.st.CreateToken(context.Background(), store.System, u.ID, "test", prefix, hash); err != nil {
+		e.t.Fatal(err)
+	}
+	c := e.client()
+	c.token = token
+	return c
+}

@@ -1,0 +1,164 @@
+package server_test
+
+import (
+	"net/http"
+	"net/url"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+
+	"iysgate/policy"
+)
+
+// who may reach each route: "public", or the roles. A route that is added
+// without a line here fails TestEveryRouteForEveryRole.
+var routeAccess = map[string]string{
+	"GET /healthz":   "public",
+	"GET /readyz":    "public",
+	"GET /metrics":   "public",
+	"GET /static/*":  "public",
+	"GET /login":     "public",
+	"POST /login":    "public",
+	"POST /logout":   "admin yonetici personel musteri",
+	"GET /":          "admin yonetici personel musteri",
+	"GET /tokens":    "admin yonetici personel musteri",
+	"POST /tokens":   "admin yonetici personel musteri",
+	"GET /users":     "admin yonetici",
+	"GET /users/new": "admin yonetici",
+	"POST /users":    "admin yonetici",
+	"GET /audit":     "admin",
+
+	"GET /users/:id/edit":            "admin yonetici",
+	"POST /users/:id":                "admin yonetici",
+	"POST /users/:id/disable":        "admin yonetici",
+	"POST /tokens/:id/revoke":        "admin yonetici personel musteri",
+	"GET /api/v1/me":                 "admin yonetici personel musteri",
+	"GET /api/v1/users":              "admin yonetici",
+	"POST /api/v1/users":             "admin yonetici",
+	"POST /api/v1/users/:id/disable": "admin yonetici",
+	"GET /api/v1/tokens":             "admin yonetici personel musteri",
+	"POST /api/v1/tokens":            "admin yonetici personel musteri",
+	"DELETE /api/v1/tokens/:id":      "admin yonetici personel musteri",
+}
+
+// Every route registered in Fiber goes through the guard, has an expected
+// access line, and answers each role as that line says; anonymous callers
+// are sent to the login page (UI) or get 401 (API).
+func TestEveryRouteForEveryRole(t *testing.T) {
+	e := newEnv(t)
+	b := e.brand("Örnek Gıda A.Ş.", "Örnek Market", "600001")
+	users := map[string]struct{ email, pw string }{
+		"admin": {adminEmail, adminPassword},
+	}
+	for _, r := range []string{"yonetici", "personel", "musteri"} {
+		u := e.user(r+"@ornek.com.tr", r, b.ID)
+		users[r] = struct{ email, pw string }{u.Email, u.Email + "-parola"}
+	}
+	// The users that :id routes act on: a Müşteri each of them may manage.
+	target := e.user("hedef@ornek.com.tr", "musteri", b.ID)
+	id := strconv.FormatInt(target.ID, 10)
+
+	perms := e.app.Web.Permissions()
+	registered := map[string]bool{}
+	for _, r := range e.app.Web.App().GetRoutes(true) {
+		if r.Method == http.MethodHead || r.Method == "USE" {
+			continue
+		}
+		key := r.Method + " " + r.Path
+		registered[key] = true
+		if _, ok := perms[key]; !ok {
+			t.Errorf("route %s is registered without the guard (use Server.handle)", key)
+		}
+		if _, ok := routeAccess[key]; !ok {
+			t.Errorf("route %s has no expected access in routeAccess: add it (and its permission in policy.csv)", key)
+		}
+	}
+	for key := range routeAccess {
+		if !registered[key] {
+			t.Errorf("routeAccess lists %s, which is not registered", key)
+		}
+	}
+
+	roles := append([]string{"anonymous"}, "musteri", "personel", "yonetici", "admin")
+	keys := make([]string, 0, len(routeAccess))
+	for k := range routeAccess {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	clients := map[string]*client{}
+	api := map[string]*client{}
+	for _, role := range roles {
+		clients[role] = e.client()
+		if role != "anonymous" {
+			clients[role].login(users[role].email, users[role].pw)
+			u, err := e.st.UserByEmail(t.Context(), users[role].email)
+			if err != nil {
+				t.Fatal(err)
+			}
+			api[role] = e.apiClient(u)
+		} else {
+			api[role] = e.client()
+		}
+	}
+	for _, key := range keys {
+		method, path, _ := strings.Cut(key, " ")
+		concrete := strings.ReplaceAll(strings.ReplaceAll(path, ":id", id), "*", "app.css")
+		access := routeAccess[key]
+		isAPI := strings.HasPrefix(path, "/api/")
+		for _, role := range roles {
+			allowed := access == "public" || slices.Contains(strings.Fields(access), role)
+			c := clients[role]
+			if isAPI {
+				c = api[role]
+			}
+			var r response
+			switch method {
+			case http.MethodGet:
+				r = c.get(concrete)
+			case http.MethodPost:
+				if isAPI {
+					r = c.postJSON(concrete, map[string]string{})
+				} else {
+					r = c.post(concrete, url.Values{})
+				}
+			default:
+				r = c.do(method, concrete, nil, "")
+			}
+			toLogin := r.status == http.StatusSeeOther && strings.HasPrefix(r.header.Get("Location"), "/login")
+			denied := r.status == http.StatusForbidden || (toLogin && key != "POST /logout") ||
+				// A failed login is a 401 by design; elsewhere 401 is the guard's.
+				(r.status == http.StatusUnauthorized && key != "POST /login")
+			if allowed && denied {
+				t.Errorf("%s as %s: want allowed, got %d %s", key, role, r.status, r.header.Get("Location"))
+			}
+			if !allowed {
+				switch {
+				case role == "anonymous" && isAPI && r.status != http.StatusUnauthorized:
+					t.Errorf("%s anonymous: want 401, got %d", key, r.status)
+				case role == "anonymous" && !isAPI && !toLogin:
+					t.Errorf("%s anonymous: want redirect to /login, got %d", key, r.status)
+				case role != "anonymous" && r.status != http.StatusForbidden:
+					t.Errorf("%s as %s: want 403, got %d", key, role, r.status)
+				}
+			}
+			if key == "POST /logout" && role != "anonymous" {
+				c.login(users[role].email, users[role].pw)
+			}
+		}
+	}
+	// The policy and the guard agree with the table for the brand roles.
+	for _, key := range keys {
+		perm := perms[key]
+		if perm == policy.Public || perm == policy.Authenticated {
+			continue
+		}
+		for _, role := range []string{"yonetici", "personel", "musteri"} {
+			want := slices.Contains(strings.Fields(routeAccess[key]), role)
+			if got := e.app.Policy.RoleHas(role, perm); got != want {
+				t.Errorf("policy: %s holds %s = %v, routeAccess says %v", role, perm, got, want)
+			}
+		}
+	}
+}
