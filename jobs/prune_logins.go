@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
 )
 
 // loginAttemptRetention is how long login attempts are kept: longer than any
@@ -17,9 +18,13 @@ type PruneLoginAttemptsArgs struct{}
 // Kind is the job's name in River.
 func (PruneLoginAttemptsArgs) Kind() string { return "prune_login_attempts" }
 
-// InsertOpts keeps one such job in the queue at a time.
+// InsertOpts keeps one such job waiting at a time (a finished one does not
+// block the next).
 func (PruneLoginAttemptsArgs) InsertOpts() river.InsertOpts {
-	return river.InsertOpts{UniqueOpts: river.UniqueOpts{ByPeriod: 10 * time.Minute}}
+	return river.InsertOpts{UniqueOpts: river.UniqueOpts{ByState: []rivertype.JobState{
+		rivertype.JobStateAvailable, rivertype.JobStatePending, rivertype.JobStateRunning,
+		rivertype.JobStateRetryable, rivertype.JobStateScheduled,
+	}}}
 }
 
 // PruneLoginAttemptsWorker works PruneLoginAttemptsArgs.

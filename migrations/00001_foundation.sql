@@ -30,6 +30,8 @@ CREATE TABLE users (
     password_hash text NOT NULL,
     is_admin      boolean NOT NULL DEFAULT false,
     disabled_at   timestamptz,
+    -- Web sessions started before this moment are ended (password change).
+    sessions_valid_after timestamptz NOT NULL DEFAULT '2000-01-01 00:00:00+00',
     created_at    timestamptz NOT NULL DEFAULT now(),
     updated_at    timestamptz NOT NULL DEFAULT now()
 );
@@ -102,6 +104,8 @@ $$;
 -- +goose StatementEnd
 CREATE TRIGGER audit_log_append_only BEFORE UPDATE OR DELETE ON audit_log
     FOR EACH ROW EXECUTE FUNCTION audit_log_append_only();
+CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log
+    FOR EACH STATEMENT EXECUTE FUNCTION audit_log_append_only();
 
 -- +goose Down
 DROP TABLE audit_log, login_attempts, web_sessions, api_tokens, memberships, users, brands, companies;

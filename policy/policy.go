@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 
 	"github.com/casbin/casbin/v2"
@@ -63,7 +64,11 @@ const (
 	UsersView     = "users.view"
 	UsersManage   = "users.manage"
 	AuditView     = "audit.view"
-	MetricsView   = "metrics.view"
+
+	CompaniesManage = "companies.manage"
+	SettingsView    = "settings.view"
+	ConsentsView    = "consents.view"
+	ConsentsEdit    = "consents.edit"
 )
 
 // Assignment is a user's role in a brand (BrandID 0: global, for Admin).
@@ -78,10 +83,16 @@ type Loader func(ctx context.Context) ([]Assignment, error)
 
 // Enforcer answers permission questions. It is safe for concurrent use.
 type Enforcer struct {
-	load    Loader
-	current atomic.Pointer[casbin.Enforcer]
+	load Loader
+	mu   sync.Mutex // serialises reloads, so an older snapshot never wins
+	snap atomic.Pointer[snapshot]
+}
+
+// snapshot is one consistent view of the policy and the assignments.
+type snapshot struct {
+	ce *casbin.Enforcer
 	// brands maps a user to the brands they hold a role in, for listings.
-	brands atomic.Pointer[map[int64][]int64]
+	brands map[int64][]int64
 }
 
 // New builds an enforcer and loads the assignments.
@@ -96,6 +107,8 @@ func New(ctx context.Context, load Loader) (*Enforcer, error) {
 // Reload rebuilds the enforcer from the embedded policy and the current
 // assignments, and swaps it in atomically.
 func (e *Enforcer) Reload(ctx context.Context) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
 	as, err := e.load(ctx)
 	if err != nil {
 		return fmt.Errorf("policy: load assignments: %w", err)
@@ -120,8 +133,7 @@ func (e *Enforcer) Reload(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	e.current.Store(ce)
-	e.brands.Store(&brands)
+	e.snap.Store(&snapshot{ce: ce, brands: brands})
 	return nil
 }
 
@@ -130,13 +142,13 @@ func domain(brandID int64) string { return "b:" + strconv.FormatInt(brandID, 10)
 
 // Can reports whether the user holds perm in the brand.
 func (e *Enforcer) Can(userID, brandID int64, perm string) bool {
-	ok, err := e.current.Load().Enforce(subject(userID), domain(brandID), perm)
+	ok, err := e.snap.Load().ce.Enforce(subject(userID), domain(brandID), perm)
 	return err == nil && ok
 }
 
 // IsAdmin reports whether the user is a global Admin.
 func (e *Enforcer) IsAdmin(userID int64) bool {
-	ok, _ := e.current.Load().HasRoleForUser(subject(userID), RoleAdmin, "*")
+	ok, _ := e.snap.Load().ce.HasRoleForUser(subject(userID), RoleAdmin, "*")
 	return ok
 }
 
@@ -146,11 +158,12 @@ func (e *Enforcer) CanAny(userID int64, perm string) bool {
 	if perm == Public || perm == Authenticated {
 		return true
 	}
-	ce := e.current.Load()
+	snap := e.snap.Load()
+	ce := snap.ce
 	if ok, _ := ce.Enforce(subject(userID), "*", perm); ok {
 		return true
 	}
-	for _, b := range (*e.brands.Load())[userID] {
+	for _, b := range snap.brands[userID] {
 		if ok, _ := ce.Enforce(subject(userID), domain(b), perm); ok {
 			return true
 		}
@@ -161,12 +174,13 @@ func (e *Enforcer) CanAny(userID int64, perm string) bool {
 // BrandsWith returns the brands in which the user holds perm; all is true
 // for an Admin (every brand, present and future).
 func (e *Enforcer) BrandsWith(userID int64, perm string) (ids []int64, all bool) {
-	ce := e.current.Load()
+	snap := e.snap.Load()
+	ce := snap.ce
 	if ok, _ := ce.Enforce(subject(userID), "*", perm); ok {
 		return nil, true
 	}
 	ids = []int64{}
-	for _, b := range (*e.brands.Load())[userID] {
+	for _, b := range snap.brands[userID] {
 		if ok, _ := ce.Enforce(subject(userID), domain(b), perm); ok {
 			ids = append(ids, b)
 		}
@@ -177,9 +191,9 @@ func (e *Enforcer) BrandsWith(userID int64, perm string) (ids []int64, all bool)
 // RoleHas reports whether a role holds a permission, for forms that offer
 // only what the user may grant.
 func (e *Enforcer) RoleHas(role, perm string) bool {
-	ok, _ := e.current.Load().HasPolicy(role, perm)
+	ok, _ := e.snap.Load().ce.HasPolicy(role, perm)
 	if !ok {
-		ok, _ = e.current.Load().HasPolicy(role, "*")
+		ok, _ = e.snap.Load().ce.HasPolicy(role, "*")
 	}
 	return ok
 }

@@ -119,3 +119,12 @@ func TestNewProblemUnknownCode(t *testing.T) {
 		t.Fatalf("Error() = %q", got)
 	}
 }
+
+func TestValidCode(t *testing.T) {
+	for code, want := range map[string]bool{"123456": true, "7": true, "1234567890": true, "": false,
+		"12345678901": false, "12a456": false, " 123456": false, "12.34": false} {
+		if got := ValidCode(code); got != want {
+			t.Errorf("ValidCode(%q) = %v, want %v", code, got, want)
+		}
+	}
+}

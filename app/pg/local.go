@@ -48,18 +48,32 @@ func OpenLocal(ctx context.Context, dataDir string, serve bool) (*Local, error) 
 		c.Adopt()
 		return l, nil
 	}
-	if syscall.Flock(int(f.Fd()), syscall.LOCK_SH|syscall.LOCK_NB) != nil {
+	fd := int(f.Fd())
+	switch {
+	case syscall.Flock(fd, syscall.LOCK_EX|syscall.LOCK_NB) == nil:
+		// Alone: start the cluster under the exclusive lock (so two commands
+		// never both start it), then share it.
+		if err := c.Start(ctx); err != nil {
+			l.release()
+			return nil, err
+		}
+		if err := syscall.Flock(fd, syscall.LOCK_SH); err != nil {
+			l.release()
+			return nil, err
+		}
+	case syscall.Flock(fd, syscall.LOCK_SH|syscall.LOCK_NB) == nil:
+		// Another command runs the cluster; share it.
+		if err := c.waitReady(ctx); err != nil {
+			l.release()
+			return nil, err
+		}
+	default:
 		// A serve holds the directory: its cluster is running; just use it.
 		f.Close()
 		l.lock = nil
 		if err := c.waitReady(ctx); err != nil {
 			return nil, err
 		}
-		return l, nil
-	}
-	if err := c.Start(ctx); err != nil {
-		l.release()
-		return nil, err
 	}
 	return l, nil
 }
@@ -72,8 +86,12 @@ func (l *Local) URL() string { return l.Cluster.URL() }
 func (l *Local) Close() error {
 	var err error
 	if l.lock != nil {
-		// A command stops the cluster only when no other process shares it.
+		// The last process out stops the cluster, whoever started it
+		// (another command, or a serve that was killed).
 		if syscall.Flock(int(l.lock.Fd()), syscall.LOCK_EX|syscall.LOCK_NB) == nil {
+			if running, _ := l.Cluster.running(); running {
+				l.Cluster.Adopt()
+			}
 			err = l.Cluster.Stop()
 		}
 	}

@@ -142,10 +142,11 @@ func waitGone(t *testing.T, pid int) {
 	t.Fatalf("process %d did not exit", pid)
 }
 
-// Two nodes migrating the same database at once both succeed.
+// Two nodes migrating the same empty database at once both succeed, and the
+// schema ends up complete.
 func TestMigrateConcurrently(t *testing.T) {
 	ctx := context.Background()
-	url := pgtest.URL(t)
+	url := pgtest.EmptyURL(t)
 	errs := make(chan error, 2)
 	for range 2 {
 		go func() {
@@ -162,5 +163,15 @@ func TestMigrateConcurrently(t *testing.T) {
 		if err := <-errs; err != nil {
 			t.Fatal(err)
 		}
+	}
+	pool, err := pg.Connect(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+	var tables int
+	pool.QueryRow(ctx, `SELECT count(*) FROM information_schema.tables WHERE table_name IN ('users', 'consents', 'river_job')`).Scan(&tables)
+	if tables != 3 {
+		t.Fatalf("schema incomplete after concurrent migrations: %d of 3 tables", tables)
 	}
 }

@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"context"
+	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -146,3 +147,65 @@ func TestDisabledUserIsSignedOut(t *testing.T) {
 }
 
 func itoa(n int64) string { return formatInt(n) }
+
+// Parallel guesses cannot slip past the limit: the attempt is recorded
+// before it is counted.
+func TestLoginThrottleUnderParallelGuesses(t *testing.T) {
+	e := newEnv(t)
+	done := make(chan int, 20)
+	for range 20 {
+		go func() {
+			c := e.client()
+			c.get("/login")
+			done <- c.post("/login", url.Values{"email": {adminEmail}, "password": {"yanlis-parola-123"}}).status
+		}()
+	}
+	for range 20 {
+		<-done
+	}
+	c := e.client()
+	c.get("/login")
+	if r := c.post("/login", url.Values{"email": {adminEmail}, "password": {adminPassword}}); r.status != http.StatusTooManyRequests {
+		t.Fatalf("after 20 parallel failures the right password got %d", r.status)
+	}
+}
+
+// A chunked body has no declared length and is refused outside uploads.
+func TestChunkedBodyRefused(t *testing.T) {
+	e := newEnv(t)
+	pr, pw := io.Pipe()
+	go func() {
+		pw.Write([]byte("email=" + strings.Repeat("a", 3<<20)))
+		pw.Close()
+	}()
+	req, _ := http.NewRequest("POST", e.base+"/login", pr)
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusRequestEntityTooLarge {
+		t.Fatalf("chunked 3 MB body: %d", res.StatusCode)
+	}
+}
+
+// Changing a user's password ends their open sessions.
+func TestPasswordChangeEndsSessions(t *testing.T) {
+	e := newEnv(t)
+	b := e.brand("Firma", "Marka", "600005")
+	u := e.user("personel@ornek.com.tr", "personel", b.ID)
+	c := e.client()
+	c.login(u.Email, u.Email+"-parola")
+	admin := e.client()
+	admin.login(adminEmail, adminPassword)
+	r := admin.post("/users/"+itoa(u.ID), url.Values{"name": {u.Name}, "email": {u.Email}, "role": {"personel"},
+		"brands": {itoa(b.ID)}, "password": {"yepyeni-parola-1"}, "password_confirm": {"yepyeni-parola-1"}})
+	if r.status != http.StatusSeeOther {
+		t.Fatalf("password change: %d %s", r.status, r.body)
+	}
+	if r := c.get("/"); r.status != http.StatusSeeOther {
+		t.Fatalf("old session after password change: %d", r.status)
+	}
+	c.login(u.Email, "yepyeni-parola-1")
+}

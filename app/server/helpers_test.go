@@ -66,7 +66,7 @@ func newEnv(t *testing.T) *env {
 func (e *env) brand(title, name, code string) *store.Brand {
 	e.t.Helper()
 	ctx := context.Background()
-	c, err := e.st.CreateCompany(ctx, store.System, store.Company{Title: title})
+	c, err := e.st.CreateCompany(ctx, store.System, store.CompanyInput{Title: title, IYSCode: "7" + code})
 	if err != nil {
 		e.t.Fatal(err)
 	}

@@ -34,6 +34,8 @@ const (
 	ActionTokenRevoke  = "token_revoke"
 	ActionCompanyWrite = "company_write"
 	ActionBrandWrite   = "brand_write"
+	ActionSettingWrite = "setting_write"
+	ActionConsentWrite = "consent_write"
 )
 
 // audit appends an entry inside tx.

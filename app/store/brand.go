@@ -3,16 +3,40 @@ package store
 import (
 	"context"
 	"strconv"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 )
 
-// Company is a client company (Firma) of the agency.
+// Company is a client company (Firma) of the agency with its İYS settings.
 type Company struct {
-	ID      int64  `json:"id"`
-	Title   string `json:"title"`
-	IYSCode string `json:"iys_code"`
-	TaxID   string `json:"tax_id"`
+	ID                    int64      `json:"id"`
+	Title                 string     `json:"title"`
+	IYSCode               string     `json:"iys_code"`
+	TaxID                 string     `json:"tax_id"`
+	IntegratorAssigned    bool       `json:"integrator_assigned"`
+	IntegratorConfirmedBy string     `json:"integrator_confirmed_by,omitempty"`
+	IntegratorConfirmedAt *time.Time `json:"integrator_confirmed_at,omitempty"`
+	DataDeclared          bool       `json:"data_declared"`
+	DataDeclaredBy        string     `json:"data_declared_by,omitempty"`
+	DataDeclaredAt        *time.Time `json:"data_declared_at,omitempty"`
+	BrandCount            int        `json:"brand_count"`
+	BrandsWithCode        int        `json:"brands_with_code"`
+}
+
+// MissingForIYS names the first onboarding step that keeps İYS delivery for
+// the company off, or "" when it may send: an İYS code, at least one brand
+// code, and the integrator assignment confirmed.
+func (c *Company) MissingForIYS() string {
+	switch {
+	case c.IYSCode == "":
+		return "İYSKod ve BrandKod: firmanın İYS numarası girilmemiş"
+	case c.BrandsWithCode == 0:
+		return "İYSKod ve BrandKod: firmanın marka numarası (BrandKod) girilmemiş"
+	case !c.IntegratorAssigned:
+		return "İş Ortağı Ataması: firma İYS üzerinde bizi entegratör olarak atamamış"
+	}
+	return ""
 }
 
 // Brand is a brand (Marka) of a company; roles are held per brand.
@@ -20,24 +44,160 @@ type Brand struct {
 	ID           int64  `json:"id"`
 	CompanyID    int64  `json:"company_id"`
 	CompanyTitle string `json:"company_title"`
+	IYSCode      string `json:"iys_code"`
 	Name         string `json:"name"`
 	BrandCode    string `json:"brand_code"`
 }
 
+// CompanyInput is what creating or editing a company sets.
+type CompanyInput struct {
+	Title              string
+	IYSCode            string
+	TaxID              string
+	IntegratorAssigned bool
+	DataDeclared       bool
+}
+
 // CreateCompany creates a company and audits it.
-func (s *Store) CreateCompany(ctx context.Context, a Actor, c Company) (*Company, error) {
+func (s *Store) CreateCompany(ctx context.Context, a Actor, in CompanyInput) (*Company, error) {
+	var id int64
 	err := s.tx(ctx, func(tx pgx.Tx) error {
-		err := tx.QueryRow(ctx, `INSERT INTO companies (title, iys_code, tax_id) VALUES ($1, NULLIF($2, ''), $3) RETURNING id`,
-			c.Title, c.IYSCode, c.TaxID).Scan(&c.ID)
+		err := tx.QueryRow(ctx, `INSERT INTO companies (title, iys_code, tax_id,
+				integrator_assigned, integrator_confirmed_by, integrator_confirmed_at,
+				data_declared, data_declared_by, data_declared_at)
+			VALUES ($1, NULLIF($2, ''), $3, $4, CASE WHEN $4 THEN $6 END, CASE WHEN $4 THEN now() END,
+				$5, CASE WHEN $5 THEN $6 END, CASE WHEN $5 THEN now() END) RETURNING id`,
+			in.Title, in.IYSCode, in.TaxID, in.IntegratorAssigned, in.DataDeclared, a.Label).Scan(&id)
 		if err != nil {
 			return mapErr(err)
 		}
-		return audit(ctx, tx, a, ActionCompanyWrite, "company", strconv.FormatInt(c.ID, 10), nil, c)
+		return audit(ctx, tx, a, ActionCompanyWrite, "company", strconv.FormatInt(id, 10), nil, in)
 	})
 	if err != nil {
 		return nil, err
 	}
+	return s.Company(ctx, id)
+}
+
+// UpdateCompany changes a company. Confirming the integrator assignment or
+// the data declaration records who did it and when.
+func (s *Store) UpdateCompany(ctx context.Context, a Actor, id int64, in CompanyInput) (*Company, error) {
+	before, err := s.Company(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	err = s.tx(ctx, func(tx pgx.Tx) error {
+		_, err := tx.Exec(ctx, `UPDATE companies SET title = $2, iys_code = NULLIF($3, ''), tax_id = $4,
+				integrator_confirmed_by = CASE WHEN $5 AND NOT integrator_assigned THEN $7
+				                               WHEN $5 THEN integrator_confirmed_by END,
+				integrator_confirmed_at = CASE WHEN $5 AND NOT integrator_assigned THEN now()
+				                               WHEN $5 THEN integrator_confirmed_at END,
+				integrator_assigned = $5,
+				data_declared_by = CASE WHEN $6 AND NOT data_declared THEN $7 WHEN $6 THEN data_declared_by END,
+				data_declared_at = CASE WHEN $6 AND NOT data_declared THEN now() WHEN $6 THEN data_declared_at END,
+				data_declared = $6, updated_at = now()
+			WHERE id = $1`, id, in.Title, in.IYSCode, in.TaxID, in.IntegratorAssigned, in.DataDeclared, a.Label)
+		if err != nil {
+			return mapErr(err)
+		}
+		return audit(ctx, tx, a, ActionCompanyWrite, "company", strconv.FormatInt(id, 10), before, in)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.Company(ctx, id)
+}
+
+const companyColumns = `c.id, c.title, COALESCE(c.iys_code, ''), COALESCE(c.tax_id, ''),
+	c.integrator_assigned, COALESCE(c.integrator_confirmed_by, ''), c.integrator_confirmed_at,
+	c.data_declared, COALESCE(c.data_declared_by, ''), c.data_declared_at,
+	(SELECT count(*) FROM brands b WHERE b.company_id = c.id),
+	(SELECT count(*) FROM brands b WHERE b.company_id = c.id AND b.brand_code IS NOT NULL)`
+
+func scanCompany(r pgx.Row) (*Company, error) {
+	var c Company
+	err := r.Scan(&c.ID, &c.Title, &c.IYSCode, &c.TaxID, &c.IntegratorAssigned, &c.IntegratorConfirmedBy,
+		&c.IntegratorConfirmedAt, &c.DataDeclared, &c.DataDeclaredBy, &c.DataDeclaredAt, &c.BrandCount, &c.BrandsWithCode)
+	if err != nil {
+		return nil, mapErr(err)
+	}
 	return &c, nil
+}
+
+// Company returns one company.
+func (s *Store) Company(ctx context.Context, id int64) (*Company, error) {
+	return scanCompany(s.pool.QueryRow(ctx, "SELECT "+companyColumns+" FROM companies c WHERE c.id = $1", id))
+}
+
+// ListCompanies lists companies, all when ids is nil, otherwise those in ids.
+func (s *Store) ListCompanies(ctx context.Context, ids []int64) ([]*Company, error) {
+	rows, err := s.pool.Query(ctx, "SELECT "+companyColumns+` FROM companies c
+		WHERE $1::bigint[] IS NULL OR c.id = ANY($1) ORDER BY c.title, c.id`, ids)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*Company
+	for rows.Next() {
+		c, err := scanCompany(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// OnboardingStep is one of İYS's six onboarding steps for a company.
+type OnboardingStep struct {
+	Step      int        `json:"step"`
+	Name      string     `json:"name"`
+	Status    string     `json:"status"` // bekliyor, devam, tamam, sorun
+	Note      string     `json:"note"`
+	UpdatedBy string     `json:"updated_by,omitempty"`
+	UpdatedAt *time.Time `json:"updated_at,omitempty"`
+}
+
+// OnboardingStepNames are İYS's onboarding steps in order.
+var OnboardingStepNames = []string{"Ön Başvuru", "Başvuru Durumu", "İYSKod ve BrandKod",
+	"İleti Paketi Sözleşmesi", "İş Ortağı Ataması", "İYS Bilgilerinin Panele Eklenmesi"}
+
+// Onboarding returns the six steps of a company; untouched ones are "bekliyor".
+func (s *Store) Onboarding(ctx context.Context, companyID int64) ([]OnboardingStep, error) {
+	steps := make([]OnboardingStep, len(OnboardingStepNames))
+	for i, n := range OnboardingStepNames {
+		steps[i] = OnboardingStep{Step: i + 1, Name: n, Status: "bekliyor"}
+	}
+	rows, err := s.pool.Query(ctx, `SELECT step, status, note, updated_by, updated_at FROM onboarding_steps WHERE company_id = $1`, companyID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var st OnboardingStep
+		var at time.Time
+		if err := rows.Scan(&st.Step, &st.Status, &st.Note, &st.UpdatedBy, &at); err != nil {
+			return nil, err
+		}
+		st.Name, st.UpdatedAt = OnboardingStepNames[st.Step-1], &at
+		steps[st.Step-1] = st
+	}
+	return steps, rows.Err()
+}
+
+// SetOnboardingStep records a step's status and note.
+func (s *Store) SetOnboardingStep(ctx context.Context, a Actor, companyID int64, step int, status, note string) error {
+	return s.tx(ctx, func(tx pgx.Tx) error {
+		_, err := tx.Exec(ctx, `INSERT INTO onboarding_steps (company_id, step, status, note, updated_by)
+			VALUES ($1, $2, $3, $4, $5)
+			ON CONFLICT (company_id, step) DO UPDATE SET status = $3, note = $4, updated_by = $5, updated_at = now()`,
+			companyID, step, status, note, a.Label)
+		if err != nil {
+			return mapErr(err)
+		}
+		return audit(ctx, tx, a, ActionSettingWrite, "company", strconv.FormatInt(companyID, 10), nil,
+			map[string]any{"onboarding_step": step, "status": status, "note": note})
+	})
 }
 
 // CreateBrand creates a brand of a company and audits it.
@@ -53,21 +213,60 @@ func (s *Store) CreateBrand(ctx context.Context, a Actor, b Brand) (*Brand, erro
 	if err != nil {
 		return nil, err
 	}
+	return s.Brand(ctx, b.ID)
+}
+
+// UpdateBrand renames a brand or changes its code.
+func (s *Store) UpdateBrand(ctx context.Context, a Actor, id int64, name, code string) (*Brand, error) {
+	before, err := s.Brand(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	err = s.tx(ctx, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `UPDATE brands SET name = $2, brand_code = NULLIF($3, ''), updated_at = now() WHERE id = $1`, id, name, code); err != nil {
+			return mapErr(err)
+		}
+		return audit(ctx, tx, a, ActionBrandWrite, "brand", strconv.FormatInt(id, 10), before, map[string]string{"name": name, "brand_code": code})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.Brand(ctx, id)
+}
+
+const brandColumns = `b.id, b.company_id, c.title, COALESCE(c.iys_code, ''), b.name, COALESCE(b.brand_code, '')`
+
+func scanBrand(r pgx.Row) (Brand, error) {
+	var b Brand
+	err := r.Scan(&b.ID, &b.CompanyID, &b.CompanyTitle, &b.IYSCode, &b.Name, &b.BrandCode)
+	return b, err
+}
+
+// Brand returns one brand.
+func (s *Store) Brand(ctx context.Context, id int64) (*Brand, error) {
+	b, err := scanBrand(s.pool.QueryRow(ctx, "SELECT "+brandColumns+" FROM brands b JOIN companies c ON c.id = b.company_id WHERE b.id = $1", id))
+	if err != nil {
+		return nil, mapErr(err)
+	}
+	return &b, nil
+}
+
+// BrandByCode returns the brand with an İYS brand code.
+func (s *Store) BrandByCode(ctx context.Context, code string) (*Brand, error) {
+	b, err := scanBrand(s.pool.QueryRow(ctx, "SELECT "+brandColumns+" FROM brands b JOIN companies c ON c.id = b.company_id WHERE b.brand_code = $1", code))
+	if err != nil {
+		return nil, mapErr(err)
+	}
 	return &b, nil
 }
 
 // ListBrands lists brands, all of them when ids is nil, otherwise those in ids.
 func (s *Store) ListBrands(ctx context.Context, ids []int64) ([]Brand, error) {
-	rows, err := s.pool.Query(ctx, `SELECT b.id, b.company_id, c.title, b.name, COALESCE(b.brand_code, '')
-		FROM brands b JOIN companies c ON c.id = b.company_id
+	rows, err := s.pool.Query(ctx, "SELECT "+brandColumns+` FROM brands b JOIN companies c ON c.id = b.company_id
 		WHERE $1::bigint[] IS NULL OR b.id = ANY($1)
 		ORDER BY c.title, b.name, b.id`, ids)
 	if err != nil {
 		return nil, err
 	}
-	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (Brand, error) {
-		var b Brand
-		err := r.Scan(&b.ID, &b.CompanyID, &b.CompanyTitle, &b.Name, &b.BrandCode)
-		return b, err
-	})
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (Brand, error) { return scanBrand(r) })
 }

@@ -3,23 +3,38 @@ package store
 import (
 	"context"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 )
 
-// RecordLogin notes a login attempt for throttling.
-func (s *Store) RecordLogin(ctx context.Context, email, ip string, success bool) error {
-	_, err := s.pool.Exec(ctx, "INSERT INTO login_attempts (email, ip, success) VALUES (lower($1), $2, $3)", email, ip, success)
-	return err
+// BeginLogin records a login attempt as failed and counts, under a
+// per-account lock, the failures since `since` for the account (after its
+// last success) and for the IP address, this attempt included. The caller
+// marks the attempt a success with MarkLoginSucceeded once the password
+// checks out; recording first keeps parallel guesses from each seeing a
+// count under the limit.
+func (s *Store) BeginLogin(ctx context.Context, email, ip string, since time.Time) (attemptID int64, byEmail, byIP int, err error) {
+	err = s.tx(ctx, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock(hashtext('login:' || lower($1)))", email); err != nil {
+			return err
+		}
+		if err := tx.QueryRow(ctx, "INSERT INTO login_attempts (email, ip, success) VALUES (lower($1), $2, false) RETURNING id",
+			email, ip).Scan(&attemptID); err != nil {
+			return err
+		}
+		return tx.QueryRow(ctx, `SELECT
+			(SELECT count(*) FROM login_attempts a WHERE a.email = lower($1) AND a.at > $3 AND NOT a.success
+			   AND a.at > COALESCE((SELECT max(at) FROM login_attempts s WHERE s.email = lower($1) AND s.success), '-infinity')),
+			(SELECT count(*) FROM login_attempts a WHERE a.ip = $2 AND a.at > $3 AND NOT a.success)`,
+			email, ip, since).Scan(&byEmail, &byIP)
+	})
+	return attemptID, byEmail, byIP, err
 }
 
-// LoginFailures counts failed attempts since `since` for an account (after
-// its last success) and for an IP address.
-func (s *Store) LoginFailures(ctx context.Context, email, ip string, since time.Time) (byEmail, byIP int, err error) {
-	err = s.pool.QueryRow(ctx, `SELECT
-		(SELECT count(*) FROM login_attempts a WHERE a.email = lower($1) AND a.at > $3 AND NOT a.success
-		   AND a.at > COALESCE((SELECT max(at) FROM login_attempts s WHERE s.email = lower($1) AND s.success), '-infinity')),
-		(SELECT count(*) FROM login_attempts a WHERE a.ip = $2 AND a.at > $3 AND NOT a.success)`,
-		email, ip, since).Scan(&byEmail, &byIP)
-	return byEmail, byIP, err
+// MarkLoginSucceeded turns a recorded attempt into a success.
+func (s *Store) MarkLoginSucceeded(ctx context.Context, attemptID int64) error {
+	_, err := s.pool.Exec(ctx, "UPDATE login_attempts SET success = true, at = clock_timestamp() WHERE id = $1", attemptID)
+	return err
 }
 
 // PruneLoginAttempts deletes attempts older than before and returns how many.

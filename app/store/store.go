@@ -39,6 +39,10 @@ var ErrNotFound = errors.New("kayıt bulunamadı")
 // ErrDuplicate is returned when a unique value (e-mail, code) is taken.
 var ErrDuplicate = errors.New("bu değer zaten kayıtlı")
 
+// ErrInvalidRef is returned when a change names a row that does not exist
+// (a brand id, a company id).
+var ErrInvalidRef = errors.New("başvurulan kayıt yok")
+
 // tx runs fn in a transaction, committing when it returns nil.
 func (s *Store) tx(ctx context.Context, fn func(pgx.Tx) error) error {
 	return pgx.BeginFunc(ctx, s.pool, fn)
@@ -52,6 +56,9 @@ func mapErr(err error) error {
 	var pgErr *pgconn.PgError
 	if errors.As(err, &pgErr) && pgErr.Code == "23505" {
 		return ErrDuplicate
+	}
+	if errors.As(err, &pgErr) && pgErr.Code == "23503" {
+		return ErrInvalidRef
 	}
 	return err
 }

@@ -33,6 +33,14 @@ type User struct {
 	CreatedAt    time.Time    `json:"created_at"`
 	Memberships  []Membership `json:"memberships"`
 	PasswordHash string       `json:"-"`
+	// SessionsValidAfter ends web sessions started earlier (password change).
+	SessionsValidAfter time.Time `json:"-"`
+}
+
+// SignedOutBefore reports whether a session that began at loginAt has been
+// ended by a later password change.
+func (u *User) SignedOutBefore(loginAt time.Time) bool {
+	return loginAt.Before(u.SessionsValidAfter)
 }
 
 // Role is the user's role for display: "admin" or the role they hold in
@@ -114,7 +122,8 @@ func (s *Store) UpdateUser(ctx context.Context, a Actor, id int64, in UserInput)
 	}
 	err = s.tx(ctx, func(tx pgx.Tx) error {
 		_, err := tx.Exec(ctx, `UPDATE users SET email = $2, name = $3, phone = $4, is_admin = $5,
-			password_hash = CASE WHEN $6 = '' THEN password_hash ELSE $6 END, updated_at = now()
+			password_hash = CASE WHEN $6 = '' THEN password_hash ELSE $6 END,
+			sessions_valid_after = CASE WHEN $6 = '' THEN sessions_valid_after ELSE now() END, updated_at = now()
 			WHERE id = $1`, id, in.Email, in.Name, in.Phone, in.IsAdmin, in.PasswordHash)
 		if err != nil {
 			return mapErr(err)
@@ -138,7 +147,7 @@ func setMemberships(ctx context.Context, tx pgx.Tx, userID int64, in UserInput) 
 		for _, b := range in.BrandIDs {
 			if _, err := tx.Exec(ctx, "INSERT INTO memberships (user_id, brand_id, role) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
 				userID, b, in.Role); err != nil {
-				return err
+				return mapErr(err)
 			}
 		}
 	}
@@ -168,13 +177,13 @@ func (s *Store) DisableUser(ctx context.Context, a Actor, id int64) error {
 	})
 }
 
-const userColumns = `u.id, u.email, u.name, u.phone, u.is_admin, u.disabled_at, u.created_at, u.password_hash,
+const userColumns = `u.id, u.email, u.name, u.phone, u.is_admin, u.disabled_at, u.created_at, u.password_hash, u.sessions_valid_after,
 	COALESCE((SELECT json_agg(json_build_object('brand_id', m.brand_id, 'brand_name', b.name, 'role', m.role) ORDER BY b.name)
 	          FROM memberships m JOIN brands b ON b.id = m.brand_id WHERE m.user_id = u.id), '[]')`
 
 func scanUser(r pgx.Row) (*User, error) {
 	var u User
-	err := r.Scan(&u.ID, &u.Email, &u.Name, &u.Phone, &u.IsAdmin, &u.DisabledAt, &u.CreatedAt, &u.PasswordHash, &u.Memberships)
+	err := r.Scan(&u.ID, &u.Email, &u.Name, &u.Phone, &u.IsAdmin, &u.DisabledAt, &u.CreatedAt, &u.PasswordHash, &u.SessionsValidAfter, &u.Memberships)
 	if err != nil {
 		return nil, mapErr(err)
 	}

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"errors"
 	"net/url"
 	"strings"
 	"time"
@@ -16,6 +17,8 @@ const (
 	userKey       = "user"
 	sessionUserID = "uid"
 	sessionFlash  = "flash"
+	// sessionLoginAt lets a password change end the user's older sessions.
+	sessionLoginAt = "login_at"
 )
 
 // Login throttling: failures counted over a window, per account (since its
@@ -53,7 +56,7 @@ func (s *Server) authenticate(c *fiber.Ctx) error {
 		}
 		return c.Next()
 	}
-	if strings.HasPrefix(c.Path(), "/static/") || c.Path() == "/metrics" || c.Path() == "/healthz" || c.Path() == "/readyz" {
+	if strings.HasPrefix(c.Path(), "/static/") || noSession(c.Path()) {
 		return c.Next()
 	}
 	sess, err := s.sessions.Get(c)
@@ -62,7 +65,11 @@ func (s *Server) authenticate(c *fiber.Ctx) error {
 	}
 	if id, ok := sess.Get(sessionUserID).(int64); ok {
 		u, err := s.deps.Store.UserByID(c.UserContext(), id)
-		if err == nil && u.DisabledAt == nil {
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			return err // a database outage is not a logout
+		}
+		loginAt, _ := sess.Get(sessionLoginAt).(int64)
+		if err == nil && u.DisabledAt == nil && !u.SignedOutBefore(time.Unix(loginAt, 0)) {
 			c.Locals(userKey, u)
 		} else {
 			// A disabled or deleted user's session ends here.
@@ -116,7 +123,14 @@ func (s *Server) loginPage(c *fiber.Ctx) error {
 
 // safeNext keeps redirects after login on this site.
 func safeNext(next string) string {
-	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
+	for i := 0; i < len(next); i++ {
+		if next[i] < 0x20 || next[i] == 0x7f || next[i] == '\\' {
+			return "/"
+		}
+	}
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil ||
+		!strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") {
 		return "/"
 	}
 	return next
@@ -129,24 +143,32 @@ func (s *Server) login(c *fiber.Ctx) error {
 	data := loginData{Email: email, Next: safeNext(c.FormValue("next"))}
 	ip := c.IP()
 
-	byEmail, byIP, err := s.deps.Store.LoginFailures(ctx, email, ip, time.Now().Add(-throttleWindow))
+	// The attempt is recorded (as failed) and counted in one step under a
+	// per-account lock, so that parallel guesses cannot slip past the limit.
+	attempt, byEmail, byIP, err := s.deps.Store.BeginLogin(ctx, email, ip, time.Now().Add(-throttleWindow))
 	if err != nil {
 		return err
 	}
-	if byEmail >= maxEmailFailures || byIP >= maxIPFailures {
+	if byEmail > maxEmailFailures || byIP > maxIPFailures {
 		data.Error = "Çok fazla başarısız giriş denemesi yapıldı. Lütfen 15 dakika sonra tekrar deneyin."
 		_ = s.deps.Store.Audit(ctx, store.Actor{Label: email, IP: ip}, store.ActionLoginFailed, "user", "", nil, map[string]any{"reason": "throttled"})
 		return s.render(c, fiber.StatusTooManyRequests, "login", "Giriş", data)
 	}
 	u, err := s.deps.Store.UserByEmail(ctx, email)
 	ok := false
-	if err == nil {
+	switch {
+	case err == nil:
 		ok = auth.CheckPassword(u.PasswordHash, password) && u.DisabledAt == nil
-	} else {
+	case errors.Is(err, store.ErrNotFound):
 		auth.SpendTime(password) // the same cost whether or not the account exists
-	}
-	if err := s.deps.Store.RecordLogin(ctx, email, ip, ok); err != nil {
+	default:
 		return err
+	}
+	// Recorded as a failure before it is known: parallel guesses count too.
+	if ok {
+		if err := s.deps.Store.MarkLoginSucceeded(ctx, attempt); err != nil {
+			return err
+		}
 	}
 	if !ok {
 		_ = s.deps.Store.Audit(ctx, store.Actor{Label: email, IP: ip}, store.ActionLoginFailed, "user", "", nil, map[string]any{"reason": "credentials"})
@@ -163,6 +185,7 @@ func (s *Server) login(c *fiber.Ctx) error {
 		return err
 	}
 	sess.Set(sessionUserID, u.ID)
+	sess.Set(sessionLoginAt, time.Now().Unix())
 	if err := sess.Save(); err != nil {
 		return err
 	}

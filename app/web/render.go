@@ -6,10 +6,14 @@ import (
 	"fmt"
 	"html/template"
 	"io/fs"
+	"slices"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
 
+	"iysgate/app/consent"
 	"iysgate/app/store"
 	"iysgate/policy"
 )
@@ -37,11 +41,27 @@ var actionLabels = map[string]string{
 	store.ActionTokenRevoke:  "API anahtarı iptali",
 	store.ActionCompanyWrite: "Firma kaydı",
 	store.ActionBrandWrite:   "Marka kaydı",
+	store.ActionSettingWrite: "Ayar değişikliği",
+	store.ActionConsentWrite: "İzin kaydı",
 }
 
 var funcs = template.FuncMap{
-	"roleLabel":   policy.RoleLabel,
-	"actionLabel": func(a string) string { return labelOr(actionLabels, a) },
+	"roleLabel":          policy.RoleLabel,
+	"num":                formatCount,
+	"stepStatuses":       func() []string { return []string{"bekliyor", "devam", "tamam", "sorun"} },
+	"stepLabel":          func(s string) string { return labelOr(stepLabels, s) },
+	"sources":            func() []consent.Source { return consent.AllSources },
+	"channelTypes":       func() []consent.Type { return consent.AllTypes },
+	"statuses":           func() []consent.Status { return consent.AllStatuses },
+	"recipientTypes":     func() []consent.RecipientType { return consent.AllRecipientTypes },
+	"typeLabel":          func(s string) string { return consent.Type(s).Label() },
+	"statusLabel":        func(s string) string { return consent.Status(s).Label() },
+	"sourceLabel":        func(s string) string { return consent.Source(s).Label() },
+	"recipientTypeLabel": func(s string) string { return consent.RecipientType(s).Label() },
+	"syncLabel":          func(s string) string { return labelOr(syncLabels, s) },
+	"originLabel":        func(s string) string { return labelOr(originLabels, s) },
+	"hasString":          func(list []string, v string) bool { return slices.Contains(list, v) },
+	"actionLabel":        func(a string) string { return labelOr(actionLabels, a) },
 	"fmtTime": func(v any) string {
 		switch t := v.(type) {
 		case time.Time:
@@ -54,6 +74,40 @@ var funcs = template.FuncMap{
 		}
 		return fmt.Sprint(v)
 	},
+}
+
+var stepLabels = map[string]string{"bekliyor": "Bekliyor", "devam": "Devam ediyor", "tamam": "Tamamlandı", "sorun": "Sorun var"}
+
+var syncLabels = map[string]string{store.SyncPending: "bekliyor", store.SyncSent: "gönderildi",
+	store.SyncRegistered: "İYS'de kayıtlı", store.SyncFailed: "hata"}
+
+var originLabels = map[string]string{store.OriginManual: "Elle", store.OriginImport: "İçe aktarım", store.OriginIYS: "İYS"}
+
+// formatCount writes a count the Turkish way: 12.480.
+func formatCount(v any) string {
+	var n int64
+	switch x := v.(type) {
+	case int:
+		n = int64(x)
+	case int64:
+		n = x
+	default:
+		return fmt.Sprint(v)
+	}
+	s := strconv.FormatInt(n, 10)
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	var b strings.Builder
+	for i, r := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte('.')
+		}
+		b.WriteRune(r)
+	}
+	if neg {
+		return "-" + b.String()
+	}
+	return b.String()
 }
 
 func labelOr(m map[string]string, k string) string {
@@ -134,6 +188,11 @@ func (s *Server) render(c *fiber.Ctx, status int, name, title string, data any, 
 func (s *Server) nav(c *fiber.Ctx, u *store.User) []navItem {
 	entries := []struct{ href, label, perm string }{
 		{"/", "Gösterge", policy.DashboardView},
+		{"/consents", "Onaylar", policy.ConsentsView},
+		{"/consents/new", "İzin Ekle", policy.ConsentsEdit},
+		{"/brands", "Markalar", policy.BrandsView},
+		{"/companies", "Firmalar", policy.CompaniesManage},
+		{"/settings", "İYS Ayarları", policy.SettingsView},
 		{"/users", "Kullanıcılar", policy.UsersView},
 		{"/tokens", "API Anahtarları", policy.TokensOwn},
 		{"/audit", "Denetim Kaydı", policy.AuditView},

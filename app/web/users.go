@@ -149,13 +149,30 @@ func validPhone(p string) bool {
 	return digits >= 10 && digits <= 15
 }
 
-func (s *Server) usersPage(c *fiber.Ctx) error {
-	u := currentUser(c)
-	ids, all := s.deps.Policy.BrandsWith(u.ID, policy.UsersView)
+// visibleUsers lists the users the viewer may see, showing only their
+// memberships in the viewer's brands (one client's manager must not learn
+// another client's brands).
+func (s *Server) visibleUsers(c *fiber.Ctx) ([]*store.User, error) {
+	ids, all := s.deps.Policy.BrandsWith(currentUser(c).ID, policy.UsersView)
 	if all {
-		ids = nil
+		return s.deps.Store.ListUsers(c.UserContext(), nil)
 	}
 	users, err := s.deps.Store.ListUsers(c.UserContext(), ids)
+	for _, u := range users {
+		kept := u.Memberships[:0]
+		for _, m := range u.Memberships {
+			if slices.Contains(ids, m.BrandID) {
+				kept = append(kept, m)
+			}
+		}
+		u.Memberships = kept
+	}
+	return users, err
+}
+
+func (s *Server) usersPage(c *fiber.Ctx) error {
+	u := currentUser(c)
+	users, err := s.visibleUsers(c)
 	if err != nil {
 		return err
 	}
@@ -264,6 +281,9 @@ func (s *Server) saveUser(c *fiber.Ctx, id int64, f *userForm) (*store.User, map
 	if errors.Is(err, store.ErrDuplicate) {
 		return nil, map[string]string{"email": "Bu e-posta adresiyle kayıtlı bir kullanıcı var."}, nil
 	}
+	if errors.Is(err, store.ErrInvalidRef) {
+		return nil, map[string]string{"brands": "Seçilen markalardan biri bulunamadı."}, nil
+	}
 	if err != nil {
 		return nil, nil, err
 	}
@@ -346,12 +366,7 @@ func (s *Server) disableUser(c *fiber.Ctx) error {
 func (s *Server) apiMe(c *fiber.Ctx) error { return c.JSON(currentUser(c)) }
 
 func (s *Server) apiUsers(c *fiber.Ctx) error {
-	u := currentUser(c)
-	ids, all := s.deps.Policy.BrandsWith(u.ID, policy.UsersView)
-	if all {
-		ids = nil
-	}
-	users, err := s.deps.Store.ListUsers(c.UserContext(), ids)
+	users, err := s.visibleUsers(c)
 	if err != nil {
 		return err
 	}

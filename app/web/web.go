@@ -49,6 +49,11 @@ type Server struct {
 	perms    map[string]string // "METHOD /path" → permission
 }
 
+// noSession lists the paths that never touch the session store.
+func noSession(path string) bool {
+	return path == "/metrics" || path == "/healthz" || path == "/readyz" || path == "/favicon.ico"
+}
+
 // smallBodyLimit bounds every request body except on upload routes.
 const smallBodyLimit = 1 << 20
 
@@ -110,8 +115,9 @@ func New(d Deps) (*Server, error) {
 		Expiration:     d.Config.SessionTTL,
 		ContextKey:     csrfKey,
 		// API calls with a bearer token carry no cookies, so CSRF cannot reach them.
+		// Probes and assets need no token and must not create sessions.
 		Next: func(c *fiber.Ctx) bool {
-			return strings.HasPrefix(c.Path(), "/api/") || c.Path() == "/metrics" || strings.HasPrefix(c.Path(), "/static/")
+			return strings.HasPrefix(c.Path(), "/api/") || strings.HasPrefix(c.Path(), "/static/") || noSession(c.Path())
 		},
 		ErrorHandler: func(c *fiber.Ctx, err error) error {
 			return s.fail(c, fiber.StatusForbidden, "CSRF", "Güvenlik doğrulaması başarısız: oturum süreniz dolmuş olabilir. Sayfayı yenileyip tekrar deneyin.")
@@ -192,7 +198,8 @@ func (s *Server) limitBody(c *fiber.Ctx) error {
 			return c.Next()
 		}
 	}
-	if c.Request().Header.ContentLength() > smallBodyLimit {
+	// A chunked body (length -1) is refused too: its size is unknown.
+	if cl := c.Request().Header.ContentLength(); cl > smallBodyLimit || cl == -1 {
 		// The unread body must not be taken for the next request.
 		c.Context().SetConnectionClose()
 		return s.fail(c, fiber.StatusRequestEntityTooLarge, "BODY_TOO_LARGE", "İstek gövdesi çok büyük (en çok 1 MB).")
@@ -232,10 +239,14 @@ func (s *Server) fail(c *fiber.Ctx, status int, code, message string) error {
 	if heading == "" {
 		heading = "Hata"
 	}
+	data := map[string]string{"Heading": heading, "Message": message}
 	if c.Get("HX-Request") == "true" {
+		// htmx swaps the error into the page instead of doing nothing.
 		c.Set("HX-Retarget", "main")
+		c.Set("HX-Reswap", "innerHTML")
+		return s.render(c, status, "error", heading, data, "content")
 	}
-	return s.render(c, status, "error", heading, map[string]string{"Heading": heading, "Message": message})
+	return s.render(c, status, "error", heading, data)
 }
 
 // handleError is Fiber's error handler: it maps unhandled errors to pages.
@@ -251,7 +262,7 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 			return s.fail(c, fe.Code, "BODY_TOO_LARGE", "Gönderilen veri izin verilen boyutu aşıyor.")
 		}
 		if fe.Code < 500 {
-			return s.fail(c, fe.Code, "BAD_REQUEST", fe.Message)
+			return s.fail(c, fe.Code, "BAD_REQUEST", "İstek geçersiz.")
 		}
 	}
 	if errors.Is(err, store.ErrNotFound) {
@@ -274,12 +285,15 @@ func (s *Server) health(c *fiber.Ctx) error { return c.SendString("ok") }
 func (s *Server) ready(c *fiber.Ctx) error {
 	ctx, cancel := context.WithTimeout(c.UserContext(), 3*time.Second)
 	defer cancel()
+	// Details go to the log, not to anonymous callers.
 	if err := s.deps.Store.Pool().Ping(ctx); err != nil {
-		return c.Status(fiber.StatusServiceUnavailable).JSON(fiber.Map{"status": "unavailable", "database": err.Error()})
+		s.deps.Log.Warn("readyz: database", "err", err)
+		return c.Status(fiber.StatusServiceUnavailable).JSON(fiber.Map{"status": "unavailable", "failing": "database"})
 	}
 	if s.deps.River != nil {
 		if _, err := s.deps.River.QueueList(ctx, river.NewQueueListParams().First(1)); err != nil {
-			return c.Status(fiber.StatusServiceUnavailable).JSON(fiber.Map{"status": "unavailable", "river": err.Error()})
+			s.deps.Log.Warn("readyz: river", "err", err)
+			return c.Status(fiber.StatusServiceUnavailable).JSON(fiber.Map{"status": "unavailable", "failing": "river"})
 		}
 	}
 	return c.JSON(fiber.Map{"status": "ready"})

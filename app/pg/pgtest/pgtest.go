@@ -106,15 +106,35 @@ func URL(t testing.TB) string {
 	if err := pg.CreateDatabase(ctx, adminURL, name, template); err != nil {
 		t.Fatalf("pgtest: create database: %v", err)
 	}
-	t.Cleanup(func() {
-		conn, err := pgx.Connect(ctx, adminURL)
-		if err != nil {
-			return
-		}
-		defer conn.Close(ctx)
-		_, _ = conn.Exec(ctx, "DROP DATABASE IF EXISTS "+pgx.Identifier{name}.Sanitize()+" WITH (FORCE)")
-	})
+	t.Cleanup(func() { drop(name) })
 	return dbURL(name)
+}
+
+// EmptyURL creates a fresh database without any migration, dropped when the
+// test ends.
+func EmptyURL(t testing.TB) string {
+	t.Helper()
+	once.Do(func() { setupErr = setup() })
+	if setupErr != nil {
+		t.Fatalf("pgtest: %v", setupErr)
+	}
+	name := fmt.Sprintf("iysgate_e%d_%d", os.Getpid(), counter.Add(1))
+	ctx := context.Background()
+	if err := pg.CreateDatabase(ctx, adminURL, name, ""); err != nil {
+		t.Fatalf("pgtest: create database: %v", err)
+	}
+	t.Cleanup(func() { drop(name) })
+	return dbURL(name)
+}
+
+func drop(name string) {
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, adminURL)
+	if err != nil {
+		return
+	}
+	defer conn.Close(ctx)
+	_, _ = conn.Exec(ctx, "DROP DATABASE IF EXISTS "+pgx.Identifier{name}.Sanitize()+" WITH (FORCE)")
 }
 
 // Pool returns a pool on a fresh migrated database, closed when the test ends.

@@ -1,0 +1,355 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"iysgate/app/consent"
+)
+
+// İYS delivery states of a consent and of an event.
+const (
+	SyncPending    = "bekliyor"   // waits to be sent
+	SyncSent       = "gonderildi" // sent, outcome not yet known
+	SyncRegistered = "kayitli"    // İYS has it
+	SyncFailed     = "hata"       // İYS refused it
+)
+
+// Origins of a consent event.
+const (
+	OriginManual = "manual"
+	OriginImport = "import"
+	OriginIYS    = "iys"
+)
+
+// ChannelState is the current consent of a recipient on one channel.
+type ChannelState struct {
+	Status      string     `json:"status"`
+	Source      string     `json:"source"`
+	ConsentDate *time.Time `json:"consent_date"`
+	SyncState   string     `json:"sync_state"`
+}
+
+// RecipientRow is one line of Onaylar: a recipient and its channels.
+type RecipientRow struct {
+	ID            int64         `json:"id"`
+	BrandID       int64         `json:"brand_id"`
+	BrandName     string        `json:"brand_name"`
+	BrandCode     string        `json:"brand_code"`
+	Recipient     string        `json:"recipient"`
+	RecipientType string        `json:"recipient_type"`
+	FirstName     string        `json:"first_name"`
+	LastName      string        `json:"last_name"`
+	Arama         *ChannelState `json:"arama,omitempty"`
+	Mesaj         *ChannelState `json:"mesaj,omitempty"`
+	Eposta        *ChannelState `json:"eposta,omitempty"`
+}
+
+// Channel returns the state of one channel.
+func (r *RecipientRow) Channel(t string) *ChannelState {
+	switch t {
+	case "ARAMA":
+		return r.Arama
+	case "MESAJ":
+		return r.Mesaj
+	}
+	return r.Eposta
+}
+
+// ConsentFilter selects recipients for Onaylar and the API.
+type ConsentFilter struct {
+	BrandIDs      []int64 // nil: every brand
+	Kind          string  // "phone" (Telefon & Mesaj) or "email"
+	Search        string  // a name, or a phone/e-mail prefix (normalised by the caller)
+	SearchIsName  bool
+	Type          string // channel the status filter applies to ("" any of the tab's)
+	Status        string // ONAY or RET
+	RecipientType string
+	From, To      *time.Time // consent date range, on any channel of the tab
+	After         int64      // keyset cursor: recipients with a smaller id
+	Limit         int
+}
+
+func (f ConsentFilter) types() []string {
+	if f.Kind == "email" {
+		return []string{"EPOSTA"}
+	}
+	if f.Type != "" {
+		return []string{f.Type}
+	}
+	return []string{"ARAMA", "MESAJ"}
+}
+
+// ListRecipients returns a page of recipients, newest first, and the cursor
+// of the next page (0 when this is the last). Pagination is by keyset, so
+// the millionth page costs what the first does.
+func (s *Store) ListRecipients(ctx context.Context, f ConsentFilter) ([]RecipientRow, int64, error) {
+	if f.Limit <= 0 || f.Limit > 1000 {
+		f.Limit = 50
+	}
+	var where []string
+	args := []any{f.Kind}
+	arg := func(v any) string {
+		args = append(args, v)
+		return "$" + strconv.Itoa(len(args))
+	}
+	where = append(where, "r.kind = $1")
+	if f.BrandIDs != nil {
+		where = append(where, "r.brand_id = ANY("+arg(f.BrandIDs)+")")
+	}
+	if f.Search != "" {
+		if f.SearchIsName {
+			where = append(where, "lower(r.first_name || ' ' || r.last_name) LIKE "+arg("%"+escapeLike(strings.ToLower(f.Search))+"%"))
+		} else {
+			where = append(where, "r.recipient LIKE "+arg(escapeLike(f.Search)+"%"))
+		}
+	}
+	if f.RecipientType != "" {
+		where = append(where, "r.recipient_type = "+arg(f.RecipientType))
+	}
+	if f.Status != "" || f.From != nil || f.To != nil {
+		cond := []string{"c.recipient_id = r.id", "c.type = ANY(" + arg(f.types()) + ")"}
+		if f.Status != "" {
+			cond = append(cond, "c.status = "+arg(f.Status))
+		}
+		if f.From != nil {
+			cond = append(cond, "c.consent_date >= "+arg(*f.From))
+		}
+		if f.To != nil {
+			cond = append(cond, "c.consent_date < "+arg(*f.To))
+		}
+		where = append(where, "EXISTS (SELECT 1 FROM consents c WHERE "+strings.Join(cond, " AND ")+")")
+	}
+	if f.After > 0 {
+		where = append(where, "r.id < "+arg(f.After))
+	}
+	q := `SELECT r.id, r.brand_id, b.name, COALESCE(b.brand_code, ''), r.recipient, r.recipient_type, r.first_name, r.last_name,
+		(SELECT json_object_agg(c.type, json_build_object('status', c.status, 'source', c.source,
+			'consent_date', c.consent_date, 'sync_state', c.sync_state))
+		 FROM consents c WHERE c.recipient_id = r.id)
+		FROM recipients r JOIN brands b ON b.id = r.brand_id
+		WHERE ` + strings.Join(where, " AND ") + `
+		ORDER BY r.id DESC LIMIT ` + strconv.Itoa(f.Limit+1)
+	rows, err := s.pool.Query(ctx, q, args...)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer rows.Close()
+	var out []RecipientRow
+	for rows.Next() {
+		var r RecipientRow
+		var ch map[string]*ChannelState
+		if err := rows.Scan(&r.ID, &r.BrandID, &r.BrandName, &r.BrandCode, &r.Recipient, &r.RecipientType, &r.FirstName, &r.LastName, &ch); err != nil {
+			return nil, 0, err
+		}
+		r.Arama, r.Mesaj, r.Eposta = ch["ARAMA"], ch["MESAJ"], ch["EPOSTA"]
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, 0, err
+	}
+	var next int64
+	if len(out) > f.Limit {
+		out = out[:f.Limit]
+		next = out[len(out)-1].ID
+	}
+	return out, next, nil
+}
+
+func escapeLike(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
+}
+
+// Recipient returns one recipient row of the given brands (nil: any).
+func (s *Store) Recipient(ctx context.Context, id int64, brandIDs []int64) (*RecipientRow, error) {
+	var kind string
+	if err := s.pool.QueryRow(ctx, "SELECT kind FROM recipients WHERE id = $1 AND ($2::bigint[] IS NULL OR brand_id = ANY($2))", id, brandIDs).Scan(&kind); err != nil {
+		return nil, mapErr(err)
+	}
+	rows, _, err := s.ListRecipients(ctx, ConsentFilter{BrandIDs: brandIDs, Kind: kind, After: id + 1, Limit: 1})
+	if err != nil {
+		return nil, err
+	}
+	if len(rows) == 0 || rows[0].ID != id {
+		return nil, ErrNotFound
+	}
+	return &rows[0], nil
+}
+
+// ApplyResult says what ApplyConsent did.
+type ApplyResult struct {
+	Action  consent.Action   // send (stored, waits for İYS), skip (no change) or reject
+	Problem *consent.Problem // why, for skip and reject
+	EventID int64            // the new event, for send
+	Row     *RecipientRow    // the recipient after the change, for send
+}
+
+// ApplyConsent records one consent given by hand (İzin Ekle, Düzenle, API):
+// it checks İYS's state rules against the stored state under a lock, and for
+// a real change writes the current state, an event that waits for İYS and
+// the audit entry in one transaction. A rejected or unchanged consent
+// changes nothing.
+func (s *Store) ApplyConsent(ctx context.Context, a Actor, brandID int64, c consent.Consent) (*ApplyResult, error) {
+	res := &ApplyResult{}
+	kind := "phone"
+	if c.Type == consent.TypeEposta {
+		kind = "email"
+	}
+	var recipientID int64
+	errSkip := errors.New("nothing to write")
+	err := s.tx(ctx, func(tx pgx.Tx) error {
+		// The upsert locks the recipient row, which serialises changes of
+		// all its channels.
+		err := tx.QueryRow(ctx, `INSERT INTO recipients (brand_id, kind, recipient, recipient_type, first_name, last_name)
+			VALUES ($1, $2, $3, $4, $5, $6)
+			ON CONFLICT (brand_id, recipient, recipient_type) DO UPDATE SET
+				first_name = COALESCE(NULLIF(EXCLUDED.first_name, ''), recipients.first_name),
+				last_name = COALESCE(NULLIF(EXCLUDED.last_name, ''), recipients.last_name),
+				updated_at = now()
+			RETURNING id`, brandID, kind, c.Recipient, string(c.RecipientType), c.FirstName, c.LastName).Scan(&recipientID)
+		if err != nil {
+			return err
+		}
+		var cur *consent.State
+		var st consent.State
+		var date *time.Time
+		err = tx.QueryRow(ctx, `SELECT status, consent_date FROM consents WHERE recipient_id = $1 AND type = $2`,
+			recipientID, string(c.Type)).Scan(&st.Status, &date)
+		switch {
+		case err == nil:
+			if date != nil {
+				st.ConsentDate = *date
+			}
+			cur = &st
+		case !errors.Is(err, pgx.ErrNoRows):
+			return err
+		}
+		d := consent.Decide(cur, c)
+		res.Action, res.Problem = d.Action, d.Problem
+		if d.Action != consent.ActionSend {
+			return errSkip
+		}
+		var consentDate *time.Time
+		if !c.ConsentDate.IsZero() {
+			consentDate = &c.ConsentDate
+		}
+		var actorID *int64
+		if a.UserID != 0 {
+			actorID = &a.UserID
+		}
+		err = tx.QueryRow(ctx, `INSERT INTO consent_events (recipient_id, type, brand_id, status, source, consent_date, origin, actor_id, actor)
+			VALUES ($1, $2, $3, $4, $5, $6, 'manual', $7, $8) RETURNING id`,
+			recipientID, string(c.Type), brandID, string(c.Status), string(c.Source), consentDate, actorID, a.Label).Scan(&res.EventID)
+		if err != nil {
+			return err
+		}
+		_, err = tx.Exec(ctx, `INSERT INTO consents (recipient_id, type, brand_id, recipient_type, status, source, consent_date, sync_state, last_event_id)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, 'bekliyor', $8)
+			ON CONFLICT (recipient_id, type) DO UPDATE SET status = EXCLUDED.status, source = EXCLUDED.source,
+				consent_date = EXCLUDED.consent_date, sync_state = 'bekliyor', last_event_id = EXCLUDED.last_event_id, updated_at = now()`,
+			recipientID, string(c.Type), brandID, string(c.RecipientType), string(c.Status), string(c.Source), consentDate, res.EventID)
+		if err != nil {
+			return err
+		}
+		var before any
+		if cur != nil {
+			before = map[string]any{"status": cur.Status, "consent_date": cur.ConsentDate}
+		}
+		return audit(ctx, tx, a, ActionConsentWrite, "consent", c.Recipient+"/"+string(c.Type), before, c)
+	})
+	if errors.Is(err, errSkip) {
+		return res, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	row, err := s.Recipient(ctx, recipientID, nil)
+	if err != nil {
+		return nil, err
+	}
+	res.Row = row
+	return res, nil
+}
+
+// Event is one entry of a recipient's consent history.
+type Event struct {
+	ID            int64      `json:"id"`
+	Recipient     string     `json:"recipient"`
+	RecipientType string     `json:"recipient_type"`
+	Type          string     `json:"type"`
+	Status        string     `json:"status"`
+	Source        string     `json:"source"`
+	ConsentDate   *time.Time `json:"consent_date"`
+	Origin        string     `json:"origin"`
+	Actor         string     `json:"actor"`
+	IYSState      string     `json:"iys_state"`
+	IYSCode       string     `json:"iys_code,omitempty"`
+	IYSMessage    string     `json:"iys_message,omitempty"`
+	CreatedAt     time.Time  `json:"created_at"`
+}
+
+// History returns every event of a recipient of a brand, across channels
+// and recipient types, newest first.
+func (s *Store) History(ctx context.Context, brandID int64, recipient string) ([]Event, error) {
+	rows, err := s.pool.Query(ctx, `SELECT e.id, r.recipient, r.recipient_type, e.type, e.status, e.source, e.consent_date,
+			e.origin, e.actor, e.iys_state, COALESCE(e.iys_code, ''), COALESCE(e.iys_message, ''), e.created_at
+		FROM recipients r JOIN consent_events e ON e.recipient_id = r.id
+		WHERE r.brand_id = $1 AND r.recipient = $2
+		ORDER BY e.id DESC`, brandID, recipient)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (Event, error) {
+		var e Event
+		err := r.Scan(&e.ID, &e.Recipient, &e.RecipientType, &e.Type, &e.Status, &e.Source, &e.ConsentDate,
+			&e.Origin, &e.Actor, &e.IYSState, &e.IYSCode, &e.IYSMessage, &e.CreatedAt)
+		return e, err
+	})
+}
+
+// BrandStat counts a brand's consents on one channel.
+type BrandStat struct {
+	BrandID       int64  `json:"brand_id"`
+	Type          string `json:"type"`
+	RecipientType string `json:"recipient_type"`
+	Status        string `json:"status"`
+	N             int64  `json:"n"`
+}
+
+// BrandStats returns the counters of the brands (nil: all), kept by the
+// database on every change, so that they cost nothing at any size.
+func (s *Store) BrandStats(ctx context.Context, brandIDs []int64) ([]BrandStat, error) {
+	rows, err := s.pool.Query(ctx, `SELECT brand_id, type, recipient_type, status, n FROM brand_stats
+		WHERE ($1::bigint[] IS NULL OR brand_id = ANY($1)) AND n <> 0`, brandIDs)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (BrandStat, error) {
+		var b BrandStat
+		err := r.Scan(&b.BrandID, &b.Type, &b.RecipientType, &b.Status, &b.N)
+		return b, err
+	})
+}
+
+// RecentEvents returns the latest consent changes in the brands (nil: all).
+func (s *Store) RecentEvents(ctx context.Context, brandIDs []int64, limit int) ([]Event, error) {
+	rows, err := s.pool.Query(ctx, `SELECT e.id, r.recipient, r.recipient_type, e.type, e.status, e.source, e.consent_date,
+			e.origin, e.actor, e.iys_state, COALESCE(e.iys_code, ''), COALESCE(e.iys_message, ''), e.created_at
+		FROM consent_events e JOIN recipients r ON r.id = e.recipient_id
+		WHERE $1::bigint[] IS NULL OR e.brand_id = ANY($1)
+		ORDER BY e.id DESC LIMIT $2`, brandIDs, limit)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (Event, error) {
+		var e Event
+		err := r.Scan(&e.ID, &e.Recipient, &e.RecipientType, &e.Type, &e.Status, &e.Source, &e.ConsentDate,
+			&e.Origin, &e.Actor, &e.IYSState, &e.IYSCode, &e.IYSMessage, &e.CreatedAt)
+		return e, err
+	})
+}
