@@ -1,7 +1,9 @@
 package server_test
 
 import (
+	"bufio"
 	"context"
+	"net"
 	"os"
 	"os/exec"
 	"strings"
@@ -92,8 +94,35 @@ func TestHealth(t *testing.T) {
 			t.Errorf("missing header %s", h)
 		}
 	}
-	big := strings.Repeat("a", 2<<20)
-	if r := c.do("POST", "/login", strings.NewReader(big), "application/x-www-form-urlencoded"); r.status != 413 {
-		t.Errorf("2 MB login body: %d, want 413", r.status)
+	// The limit answers from the headers, before the body is read.
+	if status := rawStatus(t, e, "POST /login HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 2097152\r\n\r\n"+strings.Repeat("a", 64<<10)); status != "413" {
+		t.Errorf("2 MB login body: %s, want 413", status)
 	}
+	if status := rawStatus(t, e, "POST /login HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nTransfer-Encoding: chunked\r\n\r\n4\r\naaaa\r\n0\r\n\r\n"); status != "413" {
+		t.Errorf("chunked login body: %s, want 413", status)
+	}
+}
+
+// rawStatus sends a request's first bytes on a raw connection and returns
+// the status code of the answer.
+func rawStatus(t *testing.T, e *env, request string) string {
+	t.Helper()
+	conn, err := net.Dial("tcp", strings.TrimPrefix(e.base, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	conn.SetDeadline(time.Now().Add(10 * time.Second))
+	if _, err := conn.Write([]byte(request)); err != nil {
+		t.Fatal(err)
+	}
+	line, err := bufio.NewReader(conn).ReadString('\n')
+	if err != nil {
+		t.Fatalf("no answer: %v", err)
+	}
+	f := strings.Fields(line)
+	if len(f) < 2 {
+		t.Fatalf("answer %q", line)
+	}
+	return f[1]
 }

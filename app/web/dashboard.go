@@ -1,40 +1,102 @@
 package web
 
 import (
+	"context"
+
 	"github.com/gofiber/fiber/v2"
 
+	"iysgate/app/store"
 	"iysgate/policy"
 )
 
-func (s *Server) dashboard(c *fiber.Ctx) error {
-	u := currentUser(c)
-	ctx := c.UserContext()
-	ids, all := s.deps.Policy.BrandsWith(u.ID, policy.BrandsView)
+// dashboardData is Gösterge: totals over the brands the user may see, per
+// brand, and the latest changes.
+type dashboardData struct {
+	Totals totals           `json:"totals"`
+	Brands []brandTotals    `json:"brands"`
+	Recent []store.Event    `json:"recent"`
+	Roles  map[int64]string `json:"-"`
+}
+
+type totals struct {
+	Mesaj  int64 `json:"mesaj"`
+	Arama  int64 `json:"arama"`
+	Eposta int64 `json:"eposta"`
+	Onay   int64 `json:"onay"`
+	Ret    int64 `json:"ret"`
+}
+
+type brandTotals struct {
+	store.Brand
+	totals
+}
+
+func (t *totals) add(st store.BrandStat) {
+	switch st.Type {
+	case "MESAJ":
+		t.Mesaj += st.N
+	case "ARAMA":
+		t.Arama += st.N
+	case "EPOSTA":
+		t.Eposta += st.N
+	}
+	if st.Status == "ONAY" {
+		t.Onay += st.N
+	} else {
+		t.Ret += st.N
+	}
+}
+
+func (s *Server) dashboardFor(ctx context.Context, u *store.User) (*dashboardData, error) {
+	ids, all := s.deps.Policy.BrandsWith(u.ID, policy.DashboardView)
 	if all {
 		ids = nil
 	}
 	brands, err := s.deps.Store.ListBrands(ctx, ids)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	roles := map[int64]string{}
-	for _, b := range brands {
-		roles[b.ID] = policy.RoleAdmin
+	stats, err := s.deps.Store.BrandStats(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	d := &dashboardData{Roles: map[int64]string{}, Brands: []brandTotals{}}
+	idx := map[int64]int{}
+	for i, b := range brands {
+		idx[b.ID] = i
+		d.Brands = append(d.Brands, brandTotals{Brand: b})
+		d.Roles[b.ID] = policy.RoleAdmin
 	}
 	for _, m := range u.Memberships {
-		roles[m.BrandID] = m.Role
+		d.Roles[m.BrandID] = m.Role
 	}
-	userCount := 0
-	if s.deps.Policy.CanAny(u.ID, policy.UsersView) {
-		mids, mall := s.deps.Policy.BrandsWith(u.ID, policy.UsersView)
-		if mall {
-			mids = nil
+	for _, st := range stats {
+		if i, ok := idx[st.BrandID]; ok {
+			d.Brands[i].add(st)
+			d.Totals.add(st)
 		}
-		users, err := s.deps.Store.ListUsers(ctx, mids)
-		if err != nil {
-			return err
-		}
-		userCount = len(users)
 	}
-	return s.render(c, fiber.StatusOK, "dashboard", "Gösterge", map[string]any{"Brands": brands, "Roles": roles, "UserCount": userCount})
+	if d.Recent, err = s.deps.Store.RecentEvents(ctx, ids, 10); err != nil {
+		return nil, err
+	}
+	if d.Recent == nil {
+		d.Recent = []store.Event{}
+	}
+	return d, nil
+}
+
+func (s *Server) dashboard(c *fiber.Ctx) error {
+	d, err := s.dashboardFor(c.UserContext(), currentUser(c))
+	if err != nil {
+		return err
+	}
+	return s.render(c, fiber.StatusOK, "dashboard", "Gösterge", d)
+}
+
+func (s *Server) apiDashboard(c *fiber.Ctx) error {
+	d, err := s.dashboardFor(c.UserContext(), currentUser(c))
+	if err != nil {
+		return err
+	}
+	return c.JSON(d)
 }

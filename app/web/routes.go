@@ -32,6 +32,20 @@ func (s *Server) routes() {
 	s.handle(post, "/tokens/:id/revoke", policy.TokensOwn, s.revokeToken)
 	s.handle(get, "/audit", policy.AuditView, s.auditPage)
 
+	s.handle(get, "/companies", policy.CompaniesManage, s.companiesPage)
+	s.handle(post, "/companies", policy.CompaniesManage, s.createCompany)
+	s.handle(get, "/companies/:id", policy.SettingsView, s.companyPage)
+	s.handle(post, "/companies/:id", policy.CompaniesManage, s.updateCompany)
+	s.handle(post, "/companies/:id/brands", policy.CompaniesManage, s.createBrand)
+	s.handle(post, "/companies/:id/onboarding/:step", policy.CompaniesManage, s.setOnboarding)
+	s.handle(get, "/settings", policy.SettingsView, s.settingsPage)
+	s.handle(get, "/brands", policy.BrandsView, s.brandsPage)
+	s.handle(get, "/consents", policy.ConsentsView, s.consentsPage)
+	s.handle(get, "/consents/export", policy.ConsentsView, s.exportConsents)
+	s.handle(get, "/consents/history", policy.ConsentsView, s.historyPage)
+	s.handle(get, "/consents/new", policy.ConsentsEdit, s.newConsentPage)
+	s.handle(post, "/consents", policy.ConsentsEdit, s.createConsent)
+
 	// JSON API (bearer tokens).
 	s.handle(get, "/api/v1/me", policy.Authenticated, s.apiMe)
 	s.handle(get, "/api/v1/users", policy.UsersView, s.apiUsers)
@@ -40,4 +54,12 @@ func (s *Server) routes() {
 	s.handle(get, "/api/v1/tokens", policy.TokensOwn, s.apiTokens)
 	s.handle(post, "/api/v1/tokens", policy.TokensOwn, s.apiCreateToken)
 	s.handle(del, "/api/v1/tokens/:id", policy.TokensOwn, s.revokeToken)
+	s.handle(post, "/api/v1/companies", policy.CompaniesManage, s.apiCreateCompany)
+	s.handle(fiber.MethodPatch, "/api/v1/companies/:id", policy.CompaniesManage, s.apiUpdateCompany)
+	s.handle(post, "/api/v1/brands", policy.CompaniesManage, s.apiCreateBrand)
+	s.handle(get, "/api/v1/brands", policy.BrandsView, s.apiBrands)
+	s.handle(post, "/api/v1/consents", policy.ConsentsEdit, s.apiCreateConsent)
+	s.handle(get, "/api/v1/consents", policy.ConsentsView, s.apiConsents)
+	s.handle(get, "/api/v1/consents/history", policy.ConsentsView, s.apiHistory)
+	s.handle(get, "/api/v1/dashboard", policy.DashboardView, s.apiDashboard)
 }

@@ -1,0 +1,428 @@
+package web
+
+import (
+	"errors"
+	"strconv"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+
+	"iysgate/app/consent"
+	"iysgate/app/store"
+	"iysgate/policy"
+)
+
+// companyForm is the company part of İYS Ayarları.
+type companyForm struct {
+	Title, IYSCode, TaxID            string
+	IntegratorAssigned, DataDeclared bool
+	Errors                           map[string]string
+}
+
+func (f *companyForm) validate() (store.CompanyInput, map[string]string) {
+	errs := map[string]string{}
+	f.Title, f.IYSCode, f.TaxID = strings.TrimSpace(f.Title), strings.TrimSpace(f.IYSCode), strings.TrimSpace(f.TaxID)
+	if f.Title == "" {
+		errs["title"] = "Firma unvanı zorunludur."
+	}
+	if f.IYSCode != "" && !consent.ValidCode(f.IYSCode) {
+		errs["iys_code"] = "İYS numarası yalnızca rakamlardan oluşur (ör. 123456)."
+	}
+	if f.TaxID != "" && !validTaxID(f.TaxID) {
+		errs["tax_id"] = "Vergi numarası 10, T.C. kimlik numarası 11 haneli olmalı."
+	}
+	if f.IntegratorAssigned && f.IYSCode == "" {
+		errs["integrator_assigned"] = "Entegratör ataması için önce İYS numarasını girin."
+	}
+	return store.CompanyInput{Title: f.Title, IYSCode: f.IYSCode, TaxID: f.TaxID,
+		IntegratorAssigned: f.IntegratorAssigned, DataDeclared: f.DataDeclared}, errs
+}
+
+func validTaxID(s string) bool {
+	if len(s) != 10 && len(s) != 11 {
+		return false
+	}
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+func companyFormFrom(c *fiber.Ctx) *companyForm {
+	return &companyForm{Title: c.FormValue("title"), IYSCode: c.FormValue("iys_code"), TaxID: c.FormValue("tax_id"),
+		IntegratorAssigned: c.FormValue("integrator_assigned") == "on", DataDeclared: c.FormValue("data_declared") == "on"}
+}
+
+// companiesPage lists companies with their onboarding state (Admin), with
+// the form for a new one.
+func (s *Server) companiesPage(c *fiber.Ctx) error {
+	return s.renderCompanies(c, fiber.StatusOK, &companyForm{Errors: map[string]string{}})
+}
+
+func (s *Server) renderCompanies(c *fiber.Ctx, status int, f *companyForm) error {
+	companies, err := s.deps.Store.ListCompanies(c.UserContext(), nil)
+	if err != nil {
+		return err
+	}
+	return s.render(c, status, "companies", "Firmalar", map[string]any{"Companies": companies, "Form": f})
+}
+
+func (s *Server) createCompany(c *fiber.Ctx) error {
+	f := companyFormFrom(c)
+	in, errs := f.validate()
+	if len(errs) == 0 {
+		co, err := s.deps.Store.CreateCompany(c.UserContext(), actor(c), in)
+		if errors.Is(err, store.ErrDuplicate) {
+			errs["iys_code"] = "Bu İYS numarasıyla kayıtlı bir firma var."
+		} else if err != nil {
+			return err
+		} else {
+			return s.saved(c, "/companies/"+itoa(co.ID), co.Title+" oluşturuldu. Şimdi markalarını ekleyin.")
+		}
+	}
+	f.Errors = errs
+	return s.renderCompanies(c, fiber.StatusUnprocessableEntity, f)
+}
+
+// settingsData is İYS Ayarları of one company.
+type settingsData struct {
+	Company    *store.Company
+	Form       *companyForm
+	Brands     []store.Brand
+	Steps      []store.OnboardingStep
+	Missing    string
+	CanEdit    bool
+	BrandForm  map[string]string
+	BrandError map[string]string
+}
+
+func (s *Server) companyID(c *fiber.Ctx) (int64, error) {
+	id, err := strconv.ParseInt(c.Params("id"), 10, 64)
+	if err != nil {
+		return 0, fiber.ErrNotFound
+	}
+	return id, nil
+}
+
+// mayViewCompany: Admin any; a Yönetici the companies of its brands.
+func (s *Server) mayViewCompany(c *fiber.Ctx, companyID int64) (bool, error) {
+	u := currentUser(c)
+	ids, all := s.deps.Policy.BrandsWith(u.ID, policy.SettingsView)
+	if all {
+		return true, nil
+	}
+	brands, err := s.deps.Store.ListBrands(c.UserContext(), ids)
+	if err != nil {
+		return false, err
+	}
+	for _, b := range brands {
+		if b.CompanyID == companyID {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+func (s *Server) companyPage(c *fiber.Ctx) error {
+	return s.renderCompany(c, fiber.StatusOK, nil, nil, nil)
+}
+
+func (s *Server) renderCompany(c *fiber.Ctx, status int, f *companyForm, brandForm, brandErr map[string]string) error {
+	id, err := s.companyID(c)
+	if err != nil {
+		return err
+	}
+	ok, err := s.mayViewCompany(c, id)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return s.fail(c, fiber.StatusNotFound, "NOT_FOUND", "Firma bulunamadı.")
+	}
+	ctx := c.UserContext()
+	co, err := s.deps.Store.Company(ctx, id)
+	if err != nil {
+		return err
+	}
+	all, err := s.deps.Store.ListBrands(ctx, nil)
+	if err != nil {
+		return err
+	}
+	var brands []store.Brand
+	for _, b := range all {
+		if b.CompanyID == id {
+			brands = append(brands, b)
+		}
+	}
+	steps, err := s.deps.Store.Onboarding(ctx, id)
+	if err != nil {
+		return err
+	}
+	if f == nil {
+		f = &companyForm{Title: co.Title, IYSCode: co.IYSCode, TaxID: co.TaxID,
+			IntegratorAssigned: co.IntegratorAssigned, DataDeclared: co.DataDeclared, Errors: map[string]string{}}
+	}
+	if brandForm == nil {
+		brandForm, brandErr = map[string]string{}, map[string]string{}
+	}
+	return s.render(c, status, "company", "İYS Ayarları: "+co.Title, settingsData{
+		Company: co, Form: f, Brands: brands, Steps: steps, Missing: co.MissingForIYS(),
+		CanEdit: s.deps.Policy.IsAdmin(currentUser(c).ID), BrandForm: brandForm, BrandError: brandErr,
+	})
+}
+
+func (s *Server) updateCompany(c *fiber.Ctx) error {
+	id, err := s.companyID(c)
+	if err != nil {
+		return err
+	}
+	f := companyFormFrom(c)
+	in, errs := f.validate()
+	if len(errs) == 0 {
+		_, err := s.deps.Store.UpdateCompany(c.UserContext(), actor(c), id, in)
+		if errors.Is(err, store.ErrDuplicate) {
+			errs["iys_code"] = "Bu İYS numarasıyla kayıtlı başka bir firma var."
+		} else if err != nil {
+			return err
+		} else {
+			return s.saved(c, "/companies/"+itoa(id), "Firma bilgileri kaydedildi.")
+		}
+	}
+	f.Errors = errs
+	return s.renderCompany(c, fiber.StatusUnprocessableEntity, f, nil, nil)
+}
+
+func validateBrand(name, code string) map[string]string {
+	errs := map[string]string{}
+	if strings.TrimSpace(name) == "" {
+		errs["name"] = "Marka adı zorunludur."
+	}
+	if code != "" && !consent.ValidCode(code) {
+		errs["brand_code"] = "Marka numarası (BrandKod) yalnızca rakamlardan oluşur (ör. 654321)."
+	}
+	return errs
+}
+
+func (s *Server) createBrand(c *fiber.Ctx) error {
+	id, err := s.companyID(c)
+	if err != nil {
+		return err
+	}
+	name, code := strings.TrimSpace(c.FormValue("name")), strings.TrimSpace(c.FormValue("brand_code"))
+	errs := validateBrand(name, code)
+	if len(errs) == 0 {
+		_, err := s.deps.Store.CreateBrand(c.UserContext(), actor(c), store.Brand{CompanyID: id, Name: name, BrandCode: code})
+		if errors.Is(err, store.ErrDuplicate) {
+			errs["brand_code"] = "Bu marka numarasıyla kayıtlı bir marka var."
+		} else if err != nil {
+			return err
+		} else {
+			return s.saved(c, "/companies/"+itoa(id), name+" markası eklendi.")
+		}
+	}
+	return s.renderCompany(c, fiber.StatusUnprocessableEntity, nil, map[string]string{"name": name, "brand_code": code}, errs)
+}
+
+func (s *Server) setOnboarding(c *fiber.Ctx) error {
+	id, err := s.companyID(c)
+	if err != nil {
+		return err
+	}
+	step, err := strconv.Atoi(c.Params("step"))
+	status := c.FormValue("status")
+	if err != nil || step < 1 || step > 6 || !slicesContains([]string{"bekliyor", "devam", "tamam", "sorun"}, status) {
+		return s.fail(c, fiber.StatusUnprocessableEntity, "INVALID_STEP", "Geçersiz adım ya da durum.")
+	}
+	if err := s.deps.Store.SetOnboardingStep(c.UserContext(), actor(c), id, step, status, strings.TrimSpace(c.FormValue("note"))); err != nil {
+		return err
+	}
+	return s.saved(c, "/companies/"+itoa(id), "Adım güncellendi.")
+}
+
+func slicesContains(list []string, v string) bool {
+	for _, x := range list {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}
+
+// settingsPage is İYS Ayarları at a glance: each visible company, the step
+// where it stands, and what keeps it from sending.
+func (s *Server) settingsPage(c *fiber.Ctx) error {
+	u := currentUser(c)
+	ctx := c.UserContext()
+	ids, all := s.deps.Policy.BrandsWith(u.ID, policy.SettingsView)
+	var companyIDs []int64
+	if !all {
+		brands, err := s.deps.Store.ListBrands(ctx, ids)
+		if err != nil {
+			return err
+		}
+		companyIDs = []int64{}
+		for _, b := range brands {
+			companyIDs = append(companyIDs, b.CompanyID)
+		}
+	}
+	companies, err := s.deps.Store.ListCompanies(ctx, companyIDs)
+	if err != nil {
+		return err
+	}
+	type row struct {
+		Company *store.Company
+		Steps   []store.OnboardingStep
+		Missing string
+	}
+	var rows []row
+	for _, co := range companies {
+		steps, err := s.deps.Store.Onboarding(ctx, co.ID)
+		if err != nil {
+			return err
+		}
+		rows = append(rows, row{co, steps, co.MissingForIYS()})
+	}
+	return s.render(c, fiber.StatusOK, "settings", "İYS Ayarları", map[string]any{"Rows": rows, "StepNames": store.OnboardingStepNames})
+}
+
+// brandsPage is Markalar: each visible brand with its counters.
+func (s *Server) brandsPage(c *fiber.Ctx) error {
+	u := currentUser(c)
+	ctx := c.UserContext()
+	ids, all := s.deps.Policy.BrandsWith(u.ID, policy.BrandsView)
+	if all {
+		ids = nil
+	}
+	brands, err := s.deps.Store.ListBrands(ctx, ids)
+	if err != nil {
+		return err
+	}
+	stats, err := s.deps.Store.BrandStats(ctx, ids)
+	if err != nil {
+		return err
+	}
+	type counts struct{ Total, Tacir, Onay, Ret int64 }
+	per := map[int64]*counts{}
+	for _, b := range brands {
+		per[b.ID] = &counts{}
+	}
+	for _, st := range stats {
+		k := per[st.BrandID]
+		if k == nil {
+			continue
+		}
+		k.Total += st.N
+		if st.RecipientType == "TACIR" {
+			k.Tacir += st.N
+		}
+		if st.Status == "ONAY" {
+			k.Onay += st.N
+		} else {
+			k.Ret += st.N
+		}
+	}
+	return s.render(c, fiber.StatusOK, "brands", "Markalar", map[string]any{"Brands": brands, "Counts": per})
+}
+
+// API
+
+type companyJSON struct {
+	Title              string `json:"title"`
+	IYSCode            string `json:"iys_code"`
+	TaxID              string `json:"tax_id"`
+	IntegratorAssigned bool   `json:"integrator_assigned"`
+	DataDeclared       bool   `json:"data_declared"`
+}
+
+func (s *Server) apiCreateCompany(c *fiber.Ctx) error {
+	var body companyJSON
+	if err := c.BodyParser(&body); err != nil {
+		return s.fail(c, fiber.StatusBadRequest, "BAD_JSON", "İstek gövdesi geçerli bir JSON değil.")
+	}
+	f := &companyForm{Title: body.Title, IYSCode: body.IYSCode, TaxID: body.TaxID, IntegratorAssigned: body.IntegratorAssigned, DataDeclared: body.DataDeclared}
+	in, errs := f.validate()
+	if len(errs) > 0 {
+		return s.validationFailed(c, errs)
+	}
+	co, err := s.deps.Store.CreateCompany(c.UserContext(), actor(c), in)
+	if errors.Is(err, store.ErrDuplicate) {
+		return s.fail(c, fiber.StatusConflict, "DUPLICATE", "Bu İYS numarasıyla kayıtlı bir firma var.")
+	}
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(co)
+}
+
+func (s *Server) apiUpdateCompany(c *fiber.Ctx) error {
+	id, err := s.companyID(c)
+	if err != nil {
+		return err
+	}
+	co, err := s.deps.Store.Company(c.UserContext(), id)
+	if err != nil {
+		return err
+	}
+	// PATCH: fields not in the body keep their values.
+	body := companyJSON{Title: co.Title, IYSCode: co.IYSCode, TaxID: co.TaxID, IntegratorAssigned: co.IntegratorAssigned, DataDeclared: co.DataDeclared}
+	if err := c.BodyParser(&body); err != nil {
+		return s.fail(c, fiber.StatusBadRequest, "BAD_JSON", "İstek gövdesi geçerli bir JSON değil.")
+	}
+	f := &companyForm{Title: body.Title, IYSCode: body.IYSCode, TaxID: body.TaxID, IntegratorAssigned: body.IntegratorAssigned, DataDeclared: body.DataDeclared}
+	in, errs := f.validate()
+	if len(errs) > 0 {
+		return s.validationFailed(c, errs)
+	}
+	co, err = s.deps.Store.UpdateCompany(c.UserContext(), actor(c), id, in)
+	if errors.Is(err, store.ErrDuplicate) {
+		return s.fail(c, fiber.StatusConflict, "DUPLICATE", "Bu İYS numarasıyla kayıtlı başka bir firma var.")
+	}
+	if err != nil {
+		return err
+	}
+	return c.JSON(co)
+}
+
+func (s *Server) apiCreateBrand(c *fiber.Ctx) error {
+	var body struct {
+		CompanyID int64  `json:"company_id"`
+		Name      string `json:"name"`
+		BrandCode string `json:"brand_code"`
+	}
+	if err := c.BodyParser(&body); err != nil {
+		return s.fail(c, fiber.StatusBadRequest, "BAD_JSON", "İstek gövdesi geçerli bir JSON değil.")
+	}
+	body.Name, body.BrandCode = strings.TrimSpace(body.Name), strings.TrimSpace(body.BrandCode)
+	errs := validateBrand(body.Name, body.BrandCode)
+	if _, err := s.deps.Store.Company(c.UserContext(), body.CompanyID); err != nil {
+		errs["company_id"] = "Firma bulunamadı."
+	}
+	if len(errs) > 0 {
+		return s.validationFailed(c, errs)
+	}
+	b, err := s.deps.Store.CreateBrand(c.UserContext(), actor(c), store.Brand{CompanyID: body.CompanyID, Name: body.Name, BrandCode: body.BrandCode})
+	if errors.Is(err, store.ErrDuplicate) {
+		return s.fail(c, fiber.StatusConflict, "DUPLICATE", "Bu marka numarasıyla kayıtlı bir marka var.")
+	}
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(b)
+}
+
+func (s *Server) apiBrands(c *fiber.Ctx) error {
+	ids, all := s.deps.Policy.BrandsWith(currentUser(c).ID, policy.BrandsView)
+	if all {
+		ids = nil
+	}
+	brands, err := s.deps.Store.ListBrands(c.UserContext(), ids)
+	if err != nil {
+		return err
+	}
+	if brands == nil {
+		brands = []store.Brand{}
+	}
+	return c.JSON(fiber.Map{"brands": brands})
+}
