@@ -126,3 +126,103 @@ func TestBrowserAdminCreatesPersonel(t *testing.T) {
 		t.Errorf("Personel on /users sees %q, want the refusal", heading)
 	}
 }
+
+// An admin creates a company and a brand, adds a consent through İzin Ekle,
+// sees it on Onaylar and in İzin Geçmişi, changes it to RET, and the
+// dashboard counts follow.
+func TestBrowserConsentLifecycle(t *testing.T) {
+	e := newEnv(t)
+	ctx := browser(t)
+	do := func(steps ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		if err := chromedp.Do(ctx, steps...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	text := func(sel string) string {
+		t.Helper()
+		v, err := chromedp.Run(ctx, chromedp.Text(sel))
+		if err != nil {
+			t.Fatalf("text of %s: %v", sel, err)
+		}
+		return strings.TrimSpace(v)
+	}
+	trt := time.FixedZone("TRT", 3*3600)
+	onayAt := time.Now().Add(-time.Hour).In(trt).Format("2006-01-02T15:04:05")
+	retAt := time.Now().Add(-30 * time.Minute).In(trt).Format("2006-01-02T15:04:05")
+
+	do(
+		chromedp.Navigate(e.base+"/login"),
+		chromedp.WaitVisible("#login-submit"),
+		chromedp.SendKeys("#email", adminEmail),
+		chromedp.SendKeys("#password", adminPassword),
+		chromedp.Click("#login-submit"),
+		chromedp.WaitVisible("#current-user"),
+		chromedp.Navigate(e.base+"/companies"),
+		chromedp.WaitVisible("#company-form"),
+		chromedp.SendKeys("#company-title", "Örnek Gıda A.Ş."),
+		chromedp.SendKeys("#company-iys-code", "654321"),
+		chromedp.Click("#create-company"),
+		chromedp.WaitVisible("#brand-form"),
+		chromedp.SendKeys("#brand-name", "Örnek Market"),
+		chromedp.SendKeys("#brand-code", "111222"),
+		chromedp.Click("#create-brand"),
+		chromedp.WaitVisible(`#company-brands`),
+	)
+	if brands := text("#company-brands"); !strings.Contains(brands, "Örnek Market") || !strings.Contains(brands, "111222") {
+		t.Fatalf("brands on İYS Ayarları: %q", brands)
+	}
+	if missing := text("#iys-missing"); !strings.Contains(missing, "İş Ortağı Ataması") {
+		t.Fatalf("missing step: %q", missing)
+	}
+	do(
+		chromedp.Navigate(e.base+"/consents/new"),
+		chromedp.WaitVisible("#consent-form"),
+		chromedp.SetValue("#consent-brand", "1"),
+		chromedp.SendKeys("#consent-recipient", "0541 234 56 78"),
+		chromedp.SendKeys("#consent-first-name", "Ayşe"),
+		chromedp.SendKeys("#consent-last-name", "Yılmaz"),
+		chromedp.SetValue("#consent-source", "HS_FIZIKSEL_ORTAM"),
+		chromedp.Click("#type-ARAMA"), // MESAJ is ticked already: both channels
+		chromedp.SetValue("#consent-status", "ONAY"),
+		chromedp.SetValue("#consent-date", onayAt),
+		chromedp.Click("#save-consent"),
+		chromedp.WaitVisible("#history"),
+	)
+	if h := text("#history"); strings.Count(h, "Onay") < 2 || !strings.Contains(h, "Fiziksel Ortam") || !strings.Contains(h, "bekliyor") {
+		t.Fatalf("İzin Geçmişi after ONAY: %q", h)
+	}
+	if who := text("#history-recipient"); who != "+905412345678" {
+		t.Fatalf("recipient normalised to %q", who)
+	}
+	do(chromedp.Navigate(e.base+"/consents"), chromedp.WaitVisible("#consents-table"))
+	if list := text("#consents-table"); !strings.Contains(list, "Ayşe Yılmaz") || !strings.Contains(list, "+905412345678") {
+		t.Fatalf("Onaylar: %q", list)
+	}
+	if n := text("#total-consents"); n != "2" {
+		t.Fatalf("Toplam İzin %q, want 2", n)
+	}
+	do(chromedp.Navigate(e.base+"/"), chromedp.WaitVisible("#totals"))
+	if onay, ret := text("#total-onay"), text("#total-ret"); onay != "2" || ret != "0" {
+		t.Fatalf("dashboard before RET: onay %s ret %s", onay, ret)
+	}
+	// Düzenle: MESAJ to RET.
+	do(
+		chromedp.Navigate(e.base+"/consents"),
+		chromedp.WaitVisible("#consents-table"),
+		chromedp.Click(`#consents-table a[href^="/consents/new?recipient_id="]`),
+		chromedp.WaitVisible("#consent-form"),
+		chromedp.Click("#type-ARAMA"), // untick: only MESAJ changes
+		chromedp.SetValue("#consent-status", "RET"),
+		chromedp.SetValue("#consent-date", retAt),
+		chromedp.Click("#save-consent"),
+		chromedp.WaitVisible("#history"),
+	)
+	if h := text("#history"); !strings.Contains(h, "Ret") {
+		t.Fatalf("İzin Geçmişi after RET: %q", h)
+	}
+	do(chromedp.Navigate(e.base+"/"), chromedp.WaitVisible("#totals"))
+	if onay, ret, mesaj := text("#total-onay"), text("#total-ret"), text("#total-mesaj"); onay != "1" || ret != "1" || mesaj != "1" {
+		t.Fatalf("dashboard after RET: onay %s ret %s mesaj %s", onay, ret, mesaj)
+	}
+}

@@ -74,7 +74,7 @@ func consentFormFrom(c *fiber.Ctx) *consentForm {
 
 func (s *Server) newConsentPage(c *fiber.Ctx) error {
 	f := &consentForm{Status: "ONAY", RecipientType: "BIREYSEL", Types: []string{"MESAJ"}, Errors: map[string]string{},
-		ConsentDate: time.Now().In(istanbul).Format("2006-01-02T15:04")}
+		ConsentDate: time.Now().In(istanbul).Format("2006-01-02T15:04:05")}
 	if id, _ := strconv.ParseInt(c.Query("recipient_id"), 10, 64); id > 0 {
 		row, err := s.deps.Store.Recipient(c.UserContext(), id, s.brandScope(c, policy.ConsentsEdit))
 		if err != nil {

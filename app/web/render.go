@@ -198,11 +198,20 @@ func (s *Server) nav(c *fiber.Ctx, u *store.User) []navItem {
 		{"/audit", "Denetim Kaydı", policy.AuditView},
 	}
 	var items []navItem
+	best, bestLen := -1, 0
 	for _, e := range entries {
-		if s.deps.Policy.CanAny(u.ID, e.perm) {
-			active := c.Path() == e.href || (e.href != "/" && len(c.Path()) > len(e.href) && c.Path()[:len(e.href)+1] == e.href+"/")
-			items = append(items, navItem{Href: e.href, Label: e.label, Active: active})
+		if !s.deps.Policy.CanAny(u.ID, e.perm) {
+			continue
 		}
+		// The longest entry that is the path or a parent of it is active.
+		p := c.Path()
+		if (p == e.href || (e.href != "/" && strings.HasPrefix(p, e.href+"/"))) && len(e.href) > bestLen {
+			best, bestLen = len(items), len(e.href)
+		}
+		items = append(items, navItem{Href: e.href, Label: e.label})
+	}
+	if best >= 0 {
+		items[best].Active = true
 	}
 	return items
 }
