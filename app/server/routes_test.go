@@ -47,6 +47,7 @@ var routeAccess = map[string]string{
 	"GET /companies/:id":                   "admin yonetici",
 	"POST /companies/:id":                  "admin",
 	"POST /companies/:id/brands":           "admin",
+	"POST /brands/:id":                     "admin",
 	"POST /companies/:id/onboarding/:step": "admin",
 	"GET /settings":                        "admin yonetici",
 	"GET /brands":                          "admin yonetici personel musteri",

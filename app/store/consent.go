@@ -85,13 +85,11 @@ func (f ConsentFilter) types() []string {
 	return []string{"ARAMA", "MESAJ"}
 }
 
-// ListRecipients returns a page of recipients, newest first, and the cursor
-// of the next page (0 when this is the last). Pagination is by keyset, so
-// the millionth page costs what the first does.
-func (s *Store) ListRecipients(ctx context.Context, f ConsentFilter) ([]RecipientRow, int64, error) {
-	if f.Limit <= 0 || f.Limit > 1000 {
-		f.Limit = 50
-	}
+// exportPageLimit is the largest page (exports read in pages of this size).
+const exportPageLimit = 5000
+
+// recipientsQuery builds the Onaylar query for f (Limit already set).
+func recipientsQuery(f ConsentFilter) (string, []any) {
 	var where []string
 	args := []any{f.Kind}
 	arg := func(v any) string {
@@ -135,6 +133,17 @@ func (s *Store) ListRecipients(ctx context.Context, f ConsentFilter) ([]Recipien
 		FROM recipients r JOIN brands b ON b.id = r.brand_id
 		WHERE ` + strings.Join(where, " AND ") + `
 		ORDER BY r.id DESC LIMIT ` + strconv.Itoa(f.Limit+1)
+	return q, args
+}
+
+// ListRecipients returns a page of recipients, newest first, and the cursor
+// of the next page (0 when this is the last). Pagination is by keyset, so
+// the millionth page costs what the first does.
+func (s *Store) ListRecipients(ctx context.Context, f ConsentFilter) ([]RecipientRow, int64, error) {
+	if f.Limit <= 0 || f.Limit > exportPageLimit {
+		f.Limit = 50
+	}
+	q, args := recipientsQuery(f)
 	rows, err := s.pool.Query(ctx, q, args...)
 	if err != nil {
 		return nil, 0, err

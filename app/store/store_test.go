@@ -1,0 +1,112 @@
+package store_test
+
+import (
+	"context"
+	"sync"
+	"testing"
+	"time"
+
+	"iysgate/app/consent"
+	"iysgate/app/pg/pgtest"
+	"iysgate/app/store"
+)
+
+func TestMain(m *testing.M) { pgtest.Main(m) }
+
+func setup(t testing.TB) (*store.Store, *store.Brand) {
+	t.Helper()
+	st := store.New(pgtest.Pool(t))
+	ctx := context.Background()
+	co, err := st.CreateCompany(ctx, store.System, store.CompanyInput{Title: "Örnek", IYSCode: "123456"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := st.CreateBrand(ctx, store.System, store.Brand{CompanyID: co.ID, Name: "Marka", BrandCode: "654321"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st, b
+}
+
+func onay(recipient string, typ consent.Type, status consent.Status, at time.Time) consent.Consent {
+	return consent.Consent{BrandCode: "654321", Recipient: recipient, RecipientType: consent.RecipientBireysel,
+		Type: typ, Status: status, Source: consent.Source("HS_WEB"), ConsentDate: at}
+}
+
+// Many requests adding the same new consent at once store it once: one
+// event, one current row, counters of one.
+func TestApplyConsentConcurrently(t *testing.T) {
+	st, b := setup(t)
+	ctx := context.Background()
+	at := time.Now().Add(-time.Hour).Truncate(time.Second)
+	var wg sync.WaitGroup
+	results := make(chan consent.Action, 16)
+	for range 16 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			res, err := st.ApplyConsent(ctx, store.System, b.ID, onay("+905321234567", consent.TypeMesaj, consent.StatusOnay, at))
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			results <- res.Action
+		}()
+	}
+	wg.Wait()
+	close(results)
+	sent := 0
+	for a := range results {
+		if a == consent.ActionSend {
+			sent++
+		}
+	}
+	if sent != 1 {
+		t.Fatalf("%d of 16 parallel identical consents were stored, want 1", sent)
+	}
+	events, err := st.History(ctx, b.ID, "+905321234567")
+	if err != nil || len(events) != 1 {
+		t.Fatalf("events: %d %v", len(events), err)
+	}
+}
+
+// The counters that Markalar and Gösterge read stay equal to a count of the
+// consents through inserts and changes.
+func TestBrandStatsFollowChanges(t *testing.T) {
+	st, b := setup(t)
+	ctx := context.Background()
+	at := time.Now().Add(-3 * time.Hour).Truncate(time.Second)
+	for i, r := range []string{"+905320000001", "+905320000002", "+905320000003"} {
+		if _, err := st.ApplyConsent(ctx, store.System, b.ID, onay(r, consent.TypeArama, consent.StatusOnay, at)); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := st.ApplyConsent(ctx, store.System, b.ID, onay(r, consent.TypeMesaj, consent.StatusOnay, at)); err != nil {
+			t.Fatal(err)
+		}
+		if i == 0 {
+			if _, err := st.ApplyConsent(ctx, store.System, b.ID, onay(r, consent.TypeMesaj, consent.StatusRet, at.Add(time.Hour))); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	stats, err := st.BrandStats(ctx, []int64{b.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]int64{}
+	for _, s := range stats {
+		got[s.Type+"/"+s.Status] += s.N
+	}
+	want := map[string]int64{"ARAMA/ONAY": 3, "MESAJ/ONAY": 2, "MESAJ/RET": 1}
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("%s = %d, want %d (all: %v)", k, got[k], v, got)
+		}
+	}
+	// And a direct count agrees.
+	var n int64
+	st.Pool().QueryRow(ctx, "SELECT count(*) FROM consents WHERE brand_id = $1", b.ID).Scan(&n)
+	if n != 6 {
+		t.Fatalf("consents: %d", n)
+	}
+}
