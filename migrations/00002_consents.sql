@@ -24,6 +24,11 @@ CREATE TABLE onboarding_steps (
 );
 
 -- A recipient (phone or e-mail address) of a brand, per recipient type.
+-- sort_key orders Onaylar newest first. It is not the primary key on
+-- purpose: only the list index can then give that order, so the planner
+-- walks a brand's own index instead of scanning the primary key backwards
+-- through other brands' rows.
+CREATE SEQUENCE recipients_sort_key_seq;
 CREATE TABLE recipients (
     id             bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     brand_id       bigint NOT NULL REFERENCES brands (id),
@@ -32,12 +37,13 @@ CREATE TABLE recipients (
     recipient_type text NOT NULL CHECK (recipient_type IN ('BIREYSEL', 'TACIR')),
     first_name     text NOT NULL DEFAULT '',
     last_name      text NOT NULL DEFAULT '',
+    sort_key       bigint NOT NULL DEFAULT nextval('recipients_sort_key_seq'),
     created_at     timestamptz NOT NULL DEFAULT now(),
     updated_at     timestamptz NOT NULL DEFAULT now(),
     UNIQUE (brand_id, recipient, recipient_type)
 );
-CREATE INDEX recipients_list_idx ON recipients (brand_id, kind, id DESC);
-CREATE INDEX recipients_kind_idx ON recipients (kind, id DESC);
+ALTER SEQUENCE recipients_sort_key_seq OWNED BY recipients.sort_key;
+CREATE INDEX recipients_list_idx ON recipients (brand_id, kind, sort_key DESC);
 CREATE INDEX recipients_recipient_idx ON recipients (recipient text_pattern_ops);
 CREATE INDEX recipients_name_idx ON recipients USING gin (lower(first_name || ' ' || last_name) gin_trgm_ops);
 
@@ -119,6 +125,7 @@ CREATE TRIGGER consents_stats_delete AFTER DELETE ON consents
 
 -- +goose Down
 DROP TABLE brand_stats, consent_events, consents, recipients, onboarding_steps;
+DROP SEQUENCE IF EXISTS recipients_sort_key_seq;
 DROP FUNCTION brand_stats_apply;
 ALTER TABLE companies DROP COLUMN integrator_assigned, DROP COLUMN integrator_confirmed_by,
     DROP COLUMN integrator_confirmed_at, DROP COLUMN data_declared, DROP COLUMN data_declared_by,

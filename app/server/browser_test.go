@@ -53,13 +53,9 @@ func browser(t *testing.T) context.Context {
 	return ctx
 }
 
-// An admin signs in, creates a Personel user through the Kullanıcılar form,
-// signs out; the new user signs in and is refused the Kullanıcılar page.
-func TestBrowserAdminCreatesPersonel(t *testing.T) {
-	e := newEnv(t)
-	b := e.brand("Örnek Gıda A.Ş.", "Örnek Market", "700001")
-	ctx := browser(t)
-
+// steps returns helpers that run browser actions and read an element's
+// text, failing the test on error.
+func steps(t *testing.T, ctx context.Context) (func(...chromedp.Action[chromedp.Void]), func(string) string) {
 	do := func(steps ...chromedp.Action[chromedp.Void]) {
 		t.Helper()
 		if err := chromedp.Do(ctx, steps...); err != nil {
@@ -74,6 +70,17 @@ func TestBrowserAdminCreatesPersonel(t *testing.T) {
 		}
 		return strings.TrimSpace(v)
 	}
+	return do, text
+}
+
+// An admin signs in, creates a Personel user through the Kullanıcılar form,
+// signs out; the new user signs in and is refused the Kullanıcılar page.
+func TestBrowserAdminCreatesPersonel(t *testing.T) {
+	e := newEnv(t)
+	b := e.brand("Örnek Gıda A.Ş.", "Örnek Market", "700001")
+	ctx := browser(t)
+
+	do, text := steps(t, ctx)
 
 	do(chromedp.Navigate(e.base+"/"), chromedp.WaitVisible("#login-submit"))
 	if banner := text("#sim-banner"); !strings.Contains(banner, "SİMÜLASYON MODU") {
@@ -133,20 +140,7 @@ func TestBrowserAdminCreatesPersonel(t *testing.T) {
 func TestBrowserConsentLifecycle(t *testing.T) {
 	e := newEnv(t)
 	ctx := browser(t)
-	do := func(steps ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		if err := chromedp.Do(ctx, steps...); err != nil {
-			t.Fatal(err)
-		}
-	}
-	text := func(sel string) string {
-		t.Helper()
-		v, err := chromedp.Run(ctx, chromedp.Text(sel))
-		if err != nil {
-			t.Fatalf("text of %s: %v", sel, err)
-		}
-		return strings.TrimSpace(v)
-	}
+	do, text := steps(t, ctx)
 	trt := time.FixedZone("TRT", 3*3600)
 	onayAt := time.Now().Add(-time.Hour).In(trt).Format("2006-01-02T15:04:05")
 	retAt := time.Now().Add(-30 * time.Minute).In(trt).Format("2006-01-02T15:04:05")

@@ -34,7 +34,7 @@ func BenchmarkOnaylar(b *testing.B) {
 	var firstBrand int64
 	st.Pool().QueryRow(ctx, "SELECT min(id) FROM brands").Scan(&firstBrand)
 	var middle int64
-	st.Pool().QueryRow(ctx, "SELECT id FROM recipients WHERE kind = 'phone' ORDER BY id DESC OFFSET $1 LIMIT 1", phones/2).Scan(&middle)
+	st.Pool().QueryRow(ctx, "SELECT sort_key FROM recipients WHERE kind = 'phone' AND brand_id = (SELECT min(id) FROM brands) ORDER BY sort_key DESC OFFSET $1 LIMIT 1", phones/40).Scan(&middle)
 	oneBrand := []int64{firstBrand}
 	cases := []struct {
 		name string

@@ -38,6 +38,7 @@ type ChannelState struct {
 // RecipientRow is one line of Onaylar: a recipient and its channels.
 type RecipientRow struct {
 	ID            int64         `json:"id"`
+	SortKey       int64         `json:"-"`
 	BrandID       int64         `json:"brand_id"`
 	BrandName     string        `json:"brand_name"`
 	BrandCode     string        `json:"brand_code"`
@@ -71,8 +72,9 @@ type ConsentFilter struct {
 	Status        string // ONAY or RET
 	RecipientType string
 	From, To      *time.Time // consent date range, on any channel of the tab
-	After         int64      // keyset cursor: recipients with a smaller id
+	After         int64      // keyset cursor (a sort key from the previous page)
 	Limit         int
+	id            int64 // one recipient (Recipient)
 }
 
 func (f ConsentFilter) types() []string {
@@ -96,9 +98,16 @@ func recipientsQuery(f ConsentFilter) (string, []any) {
 		args = append(args, v)
 		return "$" + strconv.Itoa(len(args))
 	}
-	where = append(where, "r.kind = $1")
+	// Each brand is walked on its own index (brand_id, kind, id DESC) and the
+	// pages are merged: one ordered scan over all recipients would be
+	// planned on the primary key and, when the newest rows are of the other
+	// kind or brand, read a million rows to find fifty. Ordering by sort_key
+	// makes the planner walk that index (brand_id and
+	// kind are fixed there, and sort_key is in no other index).
+	where = append(where, "r.brand_id = bid.id", "r.kind = $1")
+	brands := "(SELECT id FROM brands)"
 	if f.BrandIDs != nil {
-		where = append(where, "r.brand_id = ANY("+arg(f.BrandIDs)+")")
+		brands = "unnest(" + arg(f.BrandIDs) + "::bigint[])"
 	}
 	if f.Search != "" {
 		if f.SearchIsName {
@@ -111,7 +120,7 @@ func recipientsQuery(f ConsentFilter) (string, []any) {
 		where = append(where, "r.recipient_type = "+arg(f.RecipientType))
 	}
 	if f.Status != "" || f.From != nil || f.To != nil {
-		cond := []string{"c.recipient_id = r.id", "c.type = ANY(" + arg(f.types()) + ")"}
+		cond := []string{"c.recipient_id = r.id", "c.brand_id = bid.id", "c.type = ANY(" + arg(f.types()) + ")"}
 		if f.Status != "" {
 			cond = append(cond, "c.status = "+arg(f.Status))
 		}
@@ -124,15 +133,22 @@ func recipientsQuery(f ConsentFilter) (string, []any) {
 		where = append(where, "EXISTS (SELECT 1 FROM consents c WHERE "+strings.Join(cond, " AND ")+")")
 	}
 	if f.After > 0 {
-		where = append(where, "r.id < "+arg(f.After))
+		where = append(where, "r.sort_key < "+arg(f.After))
 	}
-	q := `SELECT r.id, r.brand_id, b.name, COALESCE(b.brand_code, ''), r.recipient, r.recipient_type, r.first_name, r.last_name,
+	if f.id > 0 {
+		where = append(where, "r.id = "+arg(f.id))
+	}
+	limit := strconv.Itoa(f.Limit + 1)
+	q := `SELECT r.id, r.sort_key, r.brand_id, b.name, COALESCE(b.brand_code, ''), r.recipient, r.recipient_type, r.first_name, r.last_name,
 		(SELECT json_object_agg(c.type, json_build_object('status', c.status, 'source', c.source,
 			'consent_date', c.consent_date, 'sync_state', c.sync_state))
 		 FROM consents c WHERE c.recipient_id = r.id)
-		FROM recipients r JOIN brands b ON b.id = r.brand_id
-		WHERE ` + strings.Join(where, " AND ") + `
-		ORDER BY r.id DESC LIMIT ` + strconv.Itoa(f.Limit+1)
+		FROM ` + brands + ` AS bid(id)
+		CROSS JOIN LATERAL (SELECT r.* FROM recipients r
+			WHERE ` + strings.Join(where, " AND ") + `
+			ORDER BY r.sort_key DESC LIMIT ` + limit + `) r
+		JOIN brands b ON b.id = r.brand_id
+		ORDER BY r.sort_key DESC LIMIT ` + limit
 	return q, args
 }
 
@@ -153,7 +169,7 @@ func (s *Store) ListRecipients(ctx context.Context, f ConsentFilter) ([]Recipien
 	for rows.Next() {
 		var r RecipientRow
 		var ch map[string]*ChannelState
-		if err := rows.Scan(&r.ID, &r.BrandID, &r.BrandName, &r.BrandCode, &r.Recipient, &r.RecipientType, &r.FirstName, &r.LastName, &ch); err != nil {
+		if err := rows.Scan(&r.ID, &r.SortKey, &r.BrandID, &r.BrandName, &r.BrandCode, &r.Recipient, &r.RecipientType, &r.FirstName, &r.LastName, &ch); err != nil {
 			return nil, 0, err
 		}
 		r.Arama, r.Mesaj, r.Eposta = ch["ARAMA"], ch["MESAJ"], ch["EPOSTA"]
@@ -165,7 +181,7 @@ func (s *Store) ListRecipients(ctx context.Context, f ConsentFilter) ([]Recipien
 	var next int64
 	if len(out) > f.Limit {
 		out = out[:f.Limit]
-		next = out[len(out)-1].ID
+		next = out[len(out)-1].SortKey
 	}
 	return out, next, nil
 }
@@ -180,7 +196,7 @@ func (s *Store) Recipient(ctx context.Context, id int64, brandIDs []int64) (*Rec
 	if err := s.pool.QueryRow(ctx, "SELECT kind FROM recipients WHERE id = $1 AND ($2::bigint[] IS NULL OR brand_id = ANY($2))", id, brandIDs).Scan(&kind); err != nil {
 		return nil, mapErr(err)
 	}
-	rows, _, err := s.ListRecipients(ctx, ConsentFilter{BrandIDs: brandIDs, Kind: kind, After: id + 1, Limit: 1})
+	rows, _, err := s.ListRecipients(ctx, ConsentFilter{BrandIDs: brandIDs, Kind: kind, id: id, Limit: 1})
 	if err != nil {
 		return nil, err
 	}
@@ -302,23 +318,27 @@ type Event struct {
 	CreatedAt     time.Time  `json:"created_at"`
 }
 
+const eventColumns = `e.id, r.recipient, r.recipient_type, e.type, e.status, e.source, e.consent_date,
+	e.origin, e.actor, e.iys_state, COALESCE(e.iys_code, ''), COALESCE(e.iys_message, ''), e.created_at`
+
+func scanEvent(r pgx.CollectableRow) (Event, error) {
+	var e Event
+	err := r.Scan(&e.ID, &e.Recipient, &e.RecipientType, &e.Type, &e.Status, &e.Source, &e.ConsentDate,
+		&e.Origin, &e.Actor, &e.IYSState, &e.IYSCode, &e.IYSMessage, &e.CreatedAt)
+	return e, err
+}
+
 // History returns every event of a recipient of a brand, across channels
 // and recipient types, newest first.
 func (s *Store) History(ctx context.Context, brandID int64, recipient string) ([]Event, error) {
-	rows, err := s.pool.Query(ctx, `SELECT e.id, r.recipient, r.recipient_type, e.type, e.status, e.source, e.consent_date,
-			e.origin, e.actor, e.iys_state, COALESCE(e.iys_code, ''), COALESCE(e.iys_message, ''), e.created_at
+	rows, err := s.pool.Query(ctx, `SELECT `+eventColumns+`
 		FROM recipients r JOIN consent_events e ON e.recipient_id = r.id
 		WHERE r.brand_id = $1 AND r.recipient = $2
 		ORDER BY e.id DESC`, brandID, recipient)
 	if err != nil {
 		return nil, err
 	}
-	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (Event, error) {
-		var e Event
-		err := r.Scan(&e.ID, &e.Recipient, &e.RecipientType, &e.Type, &e.Status, &e.Source, &e.ConsentDate,
-			&e.Origin, &e.Actor, &e.IYSState, &e.IYSCode, &e.IYSMessage, &e.CreatedAt)
-		return e, err
-	})
+	return pgx.CollectRows(rows, scanEvent)
 }
 
 // BrandStat counts a brand's consents on one channel.
@@ -347,18 +367,12 @@ func (s *Store) BrandStats(ctx context.Context, brandIDs []int64) ([]BrandStat, 
 
 // RecentEvents returns the latest consent changes in the brands (nil: all).
 func (s *Store) RecentEvents(ctx context.Context, brandIDs []int64, limit int) ([]Event, error) {
-	rows, err := s.pool.Query(ctx, `SELECT e.id, r.recipient, r.recipient_type, e.type, e.status, e.source, e.consent_date,
-			e.origin, e.actor, e.iys_state, COALESCE(e.iys_code, ''), COALESCE(e.iys_message, ''), e.created_at
+	rows, err := s.pool.Query(ctx, `SELECT `+eventColumns+`
 		FROM consent_events e JOIN recipients r ON r.id = e.recipient_id
 		WHERE $1::bigint[] IS NULL OR e.brand_id = ANY($1)
 		ORDER BY e.id DESC LIMIT $2`, brandIDs, limit)
 	if err != nil {
 		return nil, err
 	}
-	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (Event, error) {
-		var e Event
-		err := r.Scan(&e.ID, &e.Recipient, &e.RecipientType, &e.Type, &e.Status, &e.Source, &e.ConsentDate,
-			&e.Origin, &e.Actor, &e.IYSState, &e.IYSCode, &e.IYSMessage, &e.CreatedAt)
-		return e, err
-	})
+	return pgx.CollectRows(rows, scanEvent)
 }

@@ -370,19 +370,7 @@ func (s *Server) apiCreateCompany(c *fiber.Ctx) error {
 	if err := c.BodyParser(&body); err != nil {
 		return s.fail(c, fiber.StatusBadRequest, "BAD_JSON", "İstek gövdesi geçerli bir JSON değil.")
 	}
-	f := &companyForm{Title: body.Title, IYSCode: body.IYSCode, TaxID: body.TaxID, IntegratorAssigned: body.IntegratorAssigned, DataDeclared: body.DataDeclared}
-	in, errs := f.validate()
-	if len(errs) > 0 {
-		return s.validationFailed(c, errs)
-	}
-	co, err := s.deps.Store.CreateCompany(c.UserContext(), actor(c), in)
-	if errors.Is(err, store.ErrDuplicate) {
-		return s.fail(c, fiber.StatusConflict, "DUPLICATE", "Bu İYS numarasıyla kayıtlı bir firma var.")
-	}
-	if err != nil {
-		return err
-	}
-	return c.Status(fiber.StatusCreated).JSON(co)
+	return s.apiSaveCompany(c, 0, body)
 }
 
 func (s *Server) apiUpdateCompany(c *fiber.Ctx) error {
@@ -399,19 +387,32 @@ func (s *Server) apiUpdateCompany(c *fiber.Ctx) error {
 	if err := c.BodyParser(&body); err != nil {
 		return s.fail(c, fiber.StatusBadRequest, "BAD_JSON", "İstek gövdesi geçerli bir JSON değil.")
 	}
+	return s.apiSaveCompany(c, id, body)
+}
+
+// apiSaveCompany validates and creates (id 0) or updates a company.
+func (s *Server) apiSaveCompany(c *fiber.Ctx, id int64, body companyJSON) error {
 	f := &companyForm{Title: body.Title, IYSCode: body.IYSCode, TaxID: body.TaxID, IntegratorAssigned: body.IntegratorAssigned, DataDeclared: body.DataDeclared}
 	in, errs := f.validate()
 	if len(errs) > 0 {
 		return s.validationFailed(c, errs)
 	}
-	co, err = s.deps.Store.UpdateCompany(c.UserContext(), actor(c), id, in)
+	var co *store.Company
+	var err error
+	status := fiber.StatusOK
+	if id == 0 {
+		co, err = s.deps.Store.CreateCompany(c.UserContext(), actor(c), in)
+		status = fiber.StatusCreated
+	} else {
+		co, err = s.deps.Store.UpdateCompany(c.UserContext(), actor(c), id, in)
+	}
 	if errors.Is(err, store.ErrDuplicate) {
 		return s.fail(c, fiber.StatusConflict, "DUPLICATE", "Bu İYS numarasıyla kayıtlı başka bir firma var.")
 	}
 	if err != nil {
 		return err
 	}
-	return c.JSON(co)
+	return c.Status(status).JSON(co)
 }
 
 func (s *Server) apiCreateBrand(c *fiber.Ctx) error {
