@@ -59,10 +59,14 @@ CREATE TABLE consents (
     sync_state    text NOT NULL DEFAULT 'bekliyor'
                   CHECK (sync_state IN ('bekliyor', 'gonderildi', 'kayitli', 'hata')),
     last_event_id bigint,
+    -- The recipient's sort key (it never changes), so that filtered Onaylar
+    -- pages walk this table's index in the list's order.
+    sort_key      bigint NOT NULL,
     updated_at    timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (recipient_id, type)
 );
-CREATE INDEX consents_brand_idx ON consents (brand_id, type, status);
+CREATE INDEX consents_filter_idx ON consents (brand_id, type, status, sort_key DESC);
+CREATE INDEX consents_date_idx ON consents (brand_id, type, consent_date);
 
 -- Every change of a consent, with its origin and its İYS outcome.
 CREATE TABLE consent_events (

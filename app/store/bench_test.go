@@ -113,10 +113,10 @@ func seed(b *testing.B, st *store.Store, phones, emails int) {
 		`INSERT INTO recipients (brand_id, kind, recipient, recipient_type, first_name, last_name)
 		 SELECT (SELECT min(id) FROM brands) + i % 20, 'email', 'kisi' || i || '@ornek.com.tr', 'BIREYSEL', 'Kişi', i::text
 		 FROM generate_series(1, $2::int) i`,
-		`INSERT INTO consents (recipient_id, type, brand_id, recipient_type, status, source, consent_date, sync_state)
+		`INSERT INTO consents (recipient_id, type, brand_id, recipient_type, status, source, consent_date, sync_state, sort_key)
 		 SELECT r.id, t.type, r.brand_id, r.recipient_type,
 		        CASE WHEN (r.id / 20 + length(t.type)) % 10 = 0 THEN 'RET' ELSE 'ONAY' END, 'HS_WEB',
-		        now() - (r.id % 2000) * interval '1 hour', 'kayitli'
+		        now() - (r.id % 2000) * interval '1 hour', 'kayitli', r.sort_key
 		 FROM recipients r JOIN (VALUES ('phone', 'ARAMA'), ('phone', 'MESAJ'), ('email', 'EPOSTA')) t(kind, type) ON t.kind = r.kind`,
 		`INSERT INTO consent_events (recipient_id, type, brand_id, status, source, consent_date, origin, actor, iys_state)
 		 SELECT recipient_id, type, brand_id, status, source, consent_date, 'import', 'benchmark', 'kayitli' FROM consents ORDER BY recipient_id`,

@@ -91,38 +91,36 @@ func (f ConsentFilter) types() []string {
 const exportPageLimit = 5000
 
 // recipientsQuery builds the Onaylar query for f (Limit already set).
+//
+// Each brand is walked on its own ordered index and the pages are merged
+// (LATERAL over the brands): one ordered scan over all recipients would be
+// planned on the primary key and, when the newest rows belong to other
+// brands, read a million rows to find fifty. sort_key is in no other index,
+// so ordering by it makes the planner walk the brand's index.
+//
+// Without a search, a status or date filter drives the query from the
+// consents instead, on (brand_id, type, status, sort_key DESC) per brand
+// and channel: walking recipients and probing each one's consent reads ten
+// rows for every RET found.
 func recipientsQuery(f ConsentFilter) (string, []any) {
-	var where []string
 	args := []any{f.Kind}
 	arg := func(v any) string {
 		args = append(args, v)
 		return "$" + strconv.Itoa(len(args))
 	}
-	// Each brand is walked on its own index (brand_id, kind, id DESC) and the
-	// pages are merged: one ordered scan over all recipients would be
-	// planned on the primary key and, when the newest rows are of the other
-	// kind or brand, read a million rows to find fifty. Ordering by sort_key
-	// makes the planner walk that index (brand_id and
-	// kind are fixed there, and sort_key is in no other index).
-	where = append(where, "r.brand_id = bid.id", "r.kind = $1")
 	brands := "(SELECT id FROM brands)"
 	if f.BrandIDs != nil {
 		brands = "unnest(" + arg(f.BrandIDs) + "::bigint[])"
 	}
-	if f.Search != "" {
-		if f.SearchIsName {
-			where = append(where, "lower(r.first_name || ' ' || r.last_name) LIKE "+arg("%"+escapeLike(strings.ToLower(f.Search))+"%"))
-		} else {
-			where = append(where, "r.recipient LIKE "+arg(escapeLike(f.Search)+"%"))
-		}
-	}
-	if f.RecipientType != "" {
-		where = append(where, "r.recipient_type = "+arg(f.RecipientType))
-	}
-	if f.Status != "" || f.From != nil || f.To != nil {
-		cond := []string{"c.recipient_id = r.id", "c.brand_id = bid.id", "c.type = ANY(" + arg(f.types()) + ")"}
+	limit := strconv.Itoa(f.Limit + 1)
+	var inner string
+	if f.Search == "" && f.id == 0 && (f.Status != "" || f.From != nil || f.To != nil) {
+		cond := []string{"c.brand_id = bid.id", "c.type = t.type"}
 		if f.Status != "" {
 			cond = append(cond, "c.status = "+arg(f.Status))
+		}
+		if f.RecipientType != "" {
+			cond = append(cond, "c.recipient_type = "+arg(f.RecipientType))
 		}
 		if f.From != nil {
 			cond = append(cond, "c.consent_date >= "+arg(*f.From))
@@ -130,23 +128,57 @@ func recipientsQuery(f ConsentFilter) (string, []any) {
 		if f.To != nil {
 			cond = append(cond, "c.consent_date < "+arg(*f.To))
 		}
-		where = append(where, "EXISTS (SELECT 1 FROM consents c WHERE "+strings.Join(cond, " AND ")+")")
+		if f.After > 0 {
+			cond = append(cond, "c.sort_key < "+arg(f.After))
+		}
+		// A recipient matching on two channels appears once.
+		inner = `(SELECT DISTINCT ON (m.sort_key) r.* FROM unnest(` + arg(f.types()) + `::text[]) AS t(type)
+			CROSS JOIN LATERAL (SELECT c.recipient_id, c.sort_key FROM consents c
+				WHERE ` + strings.Join(cond, " AND ") + `
+				ORDER BY c.sort_key DESC LIMIT ` + limit + `) m
+			JOIN recipients r ON r.id = m.recipient_id AND r.kind = $1
+			ORDER BY m.sort_key DESC LIMIT ` + limit + `)`
+	} else {
+		where := []string{"r.brand_id = bid.id", "r.kind = $1"}
+		if f.Search != "" {
+			if f.SearchIsName {
+				where = append(where, "lower(r.first_name || ' ' || r.last_name) LIKE "+arg("%"+escapeLike(strings.ToLower(f.Search))+"%"))
+			} else {
+				where = append(where, "r.recipient LIKE "+arg(escapeLike(f.Search)+"%"))
+			}
+		}
+		if f.RecipientType != "" {
+			where = append(where, "r.recipient_type = "+arg(f.RecipientType))
+		}
+		if f.Status != "" || f.From != nil || f.To != nil {
+			cond := []string{"c.recipient_id = r.id", "c.type = ANY(" + arg(f.types()) + ")"}
+			if f.Status != "" {
+				cond = append(cond, "c.status = "+arg(f.Status))
+			}
+			if f.From != nil {
+				cond = append(cond, "c.consent_date >= "+arg(*f.From))
+			}
+			if f.To != nil {
+				cond = append(cond, "c.consent_date < "+arg(*f.To))
+			}
+			where = append(where, "EXISTS (SELECT 1 FROM consents c WHERE "+strings.Join(cond, " AND ")+")")
+		}
+		if f.After > 0 {
+			where = append(where, "r.sort_key < "+arg(f.After))
+		}
+		if f.id > 0 {
+			where = append(where, "r.id = "+arg(f.id))
+		}
+		inner = `(SELECT r.* FROM recipients r
+			WHERE ` + strings.Join(where, " AND ") + `
+			ORDER BY r.sort_key DESC LIMIT ` + limit + `)`
 	}
-	if f.After > 0 {
-		where = append(where, "r.sort_key < "+arg(f.After))
-	}
-	if f.id > 0 {
-		where = append(where, "r.id = "+arg(f.id))
-	}
-	limit := strconv.Itoa(f.Limit + 1)
 	q := `SELECT r.id, r.sort_key, r.brand_id, b.name, COALESCE(b.brand_code, ''), r.recipient, r.recipient_type, r.first_name, r.last_name,
 		(SELECT json_object_agg(c.type, json_build_object('status', c.status, 'source', c.source,
 			'consent_date', c.consent_date, 'sync_state', c.sync_state))
 		 FROM consents c WHERE c.recipient_id = r.id)
 		FROM ` + brands + ` AS bid(id)
-		CROSS JOIN LATERAL (SELECT r.* FROM recipients r
-			WHERE ` + strings.Join(where, " AND ") + `
-			ORDER BY r.sort_key DESC LIMIT ` + limit + `) r
+		CROSS JOIN LATERAL ` + inner + ` r
 		JOIN brands b ON b.id = r.brand_id
 		ORDER BY r.sort_key DESC LIMIT ` + limit
 	return q, args
@@ -273,8 +305,8 @@ func (s *Store) ApplyConsent(ctx context.Context, a Actor, brandID int64, c cons
 		if err != nil {
 			return err
 		}
-		_, err = tx.Exec(ctx, `INSERT INTO consents (recipient_id, type, brand_id, recipient_type, status, source, consent_date, sync_state, last_event_id)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, 'bekliyor', $8)
+		_, err = tx.Exec(ctx, `INSERT INTO consents (recipient_id, type, brand_id, recipient_type, status, source, consent_date, sync_state, last_event_id, sort_key)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, 'bekliyor', $8, (SELECT sort_key FROM recipients WHERE id = $1))
 			ON CONFLICT (recipient_id, type) DO UPDATE SET status = EXCLUDED.status, source = EXCLUDED.source,
 				consent_date = EXCLUDED.consent_date, sync_state = 'bekliyor', last_event_id = EXCLUDED.last_event_id, updated_at = now()`,
 			recipientID, string(c.Type), brandID, string(c.RecipientType), string(c.Status), string(c.Source), consentDate, res.EventID)

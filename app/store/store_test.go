@@ -110,3 +110,78 @@ func TestBrandStatsFollowChanges(t *testing.T) {
 		t.Fatalf("consents: %d", n)
 	}
 }
+
+// Filtered pages (driven from the consents) return exactly the recipients a
+// plain scan would, each once, newest first, across pages and brands.
+func TestFilteredPagesMatchAScan(t *testing.T) {
+	st, b := setup(t)
+	ctx := context.Background()
+	co, _ := st.CreateCompany(ctx, store.System, store.CompanyInput{Title: "İkinci", IYSCode: "222222"})
+	b2, _ := st.CreateBrand(ctx, store.System, store.Brand{CompanyID: co.ID, Name: "İkinci Marka", BrandCode: "333333"})
+	at := time.Now().Add(-5 * time.Hour).Truncate(time.Second)
+	want := map[string]bool{}
+	for i := range 40 {
+		brand := b
+		if i%3 == 0 {
+			brand = b2
+		}
+		r := "+9053200001" + string(rune('0'+i/10)) + string(rune('0'+i%10))
+		c := onay(r, consent.TypeArama, consent.StatusOnay, at)
+		c.BrandCode = brand.BrandCode
+		st.ApplyConsent(ctx, store.System, brand.ID, c)
+		c.Type = consent.TypeMesaj
+		st.ApplyConsent(ctx, store.System, brand.ID, c)
+		if i%4 == 0 { // RET on both channels: must be listed once
+			c.Status, c.ConsentDate = consent.StatusRet, at.Add(time.Hour)
+			st.ApplyConsent(ctx, store.System, brand.ID, c)
+			c.Type = consent.TypeArama
+			st.ApplyConsent(ctx, store.System, brand.ID, c)
+			want[r] = true
+		} else if i%5 == 0 { // RET on MESAJ only
+			c.Status, c.ConsentDate = consent.StatusRet, at.Add(time.Hour)
+			st.ApplyConsent(ctx, store.System, brand.ID, c)
+			want[r] = true
+		}
+	}
+	got := map[string]bool{}
+	var last int64
+	f := store.ConsentFilter{Kind: "phone", Status: "RET", Limit: 3}
+	for {
+		rows, next, err := st.ListRecipients(ctx, f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range rows {
+			if got[r.Recipient] {
+				t.Fatalf("%s listed twice", r.Recipient)
+			}
+			if last != 0 && r.SortKey >= last {
+				t.Fatalf("not newest first: %d after %d", r.SortKey, last)
+			}
+			last = r.SortKey
+			got[r.Recipient] = true
+		}
+		if next == 0 {
+			break
+		}
+		f.After = next
+	}
+	if len(got) != len(want) {
+		t.Fatalf("got %d RET recipients, want %d", len(got), len(want))
+	}
+	for r := range want {
+		if !got[r] {
+			t.Errorf("missing %s", r)
+		}
+	}
+	// MESAJ-only RET in one brand.
+	rows, _, err := st.ListRecipients(ctx, store.ConsentFilter{Kind: "phone", BrandIDs: []int64{b2.ID}, Type: "MESAJ", Status: "RET", Limit: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range rows {
+		if r.BrandID != b2.ID || r.Mesaj == nil || r.Mesaj.Status != "RET" {
+			t.Fatalf("wrong row %+v", r)
+		}
+	}
+}
