@@ -66,7 +66,8 @@ CREATE TABLE consents (
     PRIMARY KEY (recipient_id, type)
 );
 CREATE INDEX consents_filter_idx ON consents (brand_id, type, status, sort_key DESC);
-CREATE INDEX consents_date_idx ON consents (brand_id, type, consent_date);
+CREATE INDEX consents_date_idx ON consents (brand_id, type, consent_date)
+    INCLUDE (recipient_type, status, sort_key, recipient_id);
 
 -- Every change of a consent, with its origin and its İYS outcome.
 CREATE TABLE consent_events (

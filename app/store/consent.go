@@ -192,7 +192,9 @@ func (s *Store) ListRecipients(ctx context.Context, f ConsentFilter) ([]Recipien
 		f.Limit = 50
 	}
 	q, args := recipientsQuery(f)
-	rows, err := s.pool.Query(ctx, q, args...)
+	// Planned for these very values each time: a cached generic plan cannot
+	// see which brand, pattern or date range it serves and picks badly.
+	rows, err := s.pool.Query(ctx, q, append([]any{pgx.QueryExecModeExec}, args...)...)
 	if err != nil {
 		return nil, 0, err
 	}
