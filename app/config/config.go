@@ -23,8 +23,9 @@ type Config struct {
 	// users (IYSGATE_ADMIN_EMAIL, IYSGATE_ADMIN_PASSWORD).
 	AdminEmail    string
 	AdminPassword string
-	// SecureCookies marks cookies Secure; on by default when the server is
-	// reached through TLS (IYSGATE_SECURE_COOKIES=1 forces it behind a proxy).
+	// SecureCookies marks cookies Secure (IYSGATE_SECURE_COOKIES=1). iysgate
+	// serves plain HTTP itself; set it when users reach it through a
+	// TLS-terminating proxy, as they should outside a closed network.
 	SecureCookies bool
 	// MaxUploadBytes bounds the upload route's body (IYSGATE_MAX_UPLOAD_MB).
 	MaxUploadBytes int

@@ -39,6 +39,9 @@ var ErrNotFound = errors.New("kayıt bulunamadı")
 // ErrDuplicate is returned when a unique value (e-mail, code) is taken.
 var ErrDuplicate = errors.New("bu değer zaten kayıtlı")
 
+// ErrForbidden is returned when a change is no longer allowed for the actor.
+var ErrForbidden = errors.New("bu işlem için yetkiniz yok")
+
 // ErrInvalidRef is returned when a change names a row that does not exist
 // (a brand id, a company id).
 var ErrInvalidRef = errors.New("başvurulan kayıt yok")

@@ -115,13 +115,25 @@ func (s *Store) CreateUser(ctx context.Context, a Actor, in UserInput) (*User, e
 }
 
 // UpdateUser changes a user and their memberships and audits before/after.
-func (s *Store) UpdateUser(ctx context.Context, a Actor, id int64, in UserInput) (*User, error) {
-	before, err := s.UserByID(ctx, id)
-	if err != nil {
-		return nil, err
-	}
-	err = s.tx(ctx, func(tx pgx.Tx) error {
-		_, err := tx.Exec(ctx, `UPDATE users SET email = $2, name = $3, phone = $4, is_admin = $5,
+//
+// allowed, when not nil, is asked inside the transaction, with the user
+// locked as it is then, whether the actor may still change them: a
+// permission checked before the transaction could be stale by the time of
+// the write (an Admin promoting the user meanwhile).
+func (s *Store) UpdateUser(ctx context.Context, a Actor, id int64, in UserInput, allowed func(before *User) bool) (*User, error) {
+	var before *User
+	err := s.tx(ctx, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, "SELECT 1 FROM users WHERE id = $1 FOR UPDATE", id); err != nil {
+			return err
+		}
+		var err error
+		if before, err = scanUser(tx.QueryRow(ctx, "SELECT "+userColumns+" FROM users u WHERE u.id = $1", id)); err != nil {
+			return err
+		}
+		if allowed != nil && !allowed(before) {
+			return ErrForbidden
+		}
+		_, err = tx.Exec(ctx, `UPDATE users SET email = $2, name = $3, phone = $4, is_admin = $5,
 			password_hash = CASE WHEN $6 = '' THEN password_hash ELSE $6 END,
 			sessions_valid_after = CASE WHEN $6 = '' THEN sessions_valid_after ELSE now() END, updated_at = now()
 			WHERE id = $1`, id, in.Email, in.Name, in.Phone, in.IsAdmin, in.PasswordHash)

@@ -276,10 +276,13 @@ func (s *Server) saveUser(c *fiber.Ctx, id int64, f *userForm) (*store.User, map
 	if id == 0 {
 		u, err = s.deps.Store.CreateUser(ctx, actor(c), in)
 	} else {
-		u, err = s.deps.Store.UpdateUser(ctx, actor(c), id, in)
+		u, err = s.deps.Store.UpdateUser(ctx, actor(c), id, in, sc.mayManage)
 	}
 	if errors.Is(err, store.ErrDuplicate) {
 		return nil, map[string]string{"email": "Bu e-posta adresiyle kayıtlı bir kullanıcı var."}, nil
+	}
+	if errors.Is(err, store.ErrForbidden) {
+		return nil, map[string]string{"_form": "Bu kullanıcıyı yönetme yetkiniz yok (kullanıcının rolü ya da markaları değişmiş olabilir)."}, nil
 	}
 	if errors.Is(err, store.ErrInvalidRef) {
 		return nil, map[string]string{"brands": "Seçilen markalardan biri bulunamadı."}, nil
