@@ -1,0 +1,655 @@
+package importer
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"strconv"
+	"unicode/utf8"
+)
+
+// xmlScanner is a small pull tokenizer for the XML of an .xlsx package. It
+// is not a validating parser: it knows just enough XML (elements,
+// attributes, text, CDATA, comments, processing instructions, the five
+// predefined entities and character references) to read SpreadsheetML fast
+// and without allocating per token. encoding/xml allocates for every token
+// and is the main reason excelize's row iterator is slow.
+//
+// Element and attribute names are reported without their namespace prefix
+// ("x:row" is "row"), which reads both the transitional and the strict
+// OOXML namespaces and the prefixed markup some generators write. A DTD is
+// refused: no .xlsx part has one, and entity expansion is a classic bomb.
+//
+// Token data (name, attrs, text) point into the scanner's buffer and are
+// valid until the next call to next.
+type xmlScanner struct {
+	r      io.Reader
+	buf    []byte
+	pos    int // first unconsumed byte
+	end    int // end of the data in buf
+	eof    bool
+	maxBuf int // the buffer grows up to this for one tag
+
+	name       []byte // local name of a start or end tag
+	attrs      []byte // raw attributes of a start tag
+	text       []byte // tokText: raw, undecoded text; tokCDATA: literal text
+	selfClose  bool   // the start tag was <name/>; the matching end follows
+	pendingEnd bool
+}
+
+type tokKind uint8
+
+const (
+	tokEOF   tokKind = iota
+	tokStart         // <name attrs> or <name attrs/>
+	tokEnd           // </name>, also reported after a self-closing tag
+	tokText          // character data; long text may come in several tokens
+	tokCDATA         // a CDATA section's content
+)
+
+const (
+	scanBufSize    = 256 << 10
+	scanMaxTagSize = 1 << 20
+)
+
+var (
+	errXMLSyntax     = errors.New("xml: syntax error")
+	errXMLDTD        = errors.New("xml: DTD not allowed")
+	errXMLTagTooLong = errors.New("xml: tag too long")
+	errXMLEntity     = errors.New("xml: unknown entity")
+)
+
+func newXMLScanner(r io.Reader) *xmlScanner {
+	return &xmlScanner{r: r, buf: make([]byte, scanBufSize), maxBuf: scanMaxTagSize + scanBufSize}
+}
+
+// fill reads more input after compacting the buffer, growing it when it is
+// full (up to maxBuf). Offsets relative to s.pos stay valid.
+func (s *xmlScanner) fill() error {
+	if s.eof {
+		return nil
+	}
+	if s.pos > 0 {
+		s.end = copy(s.buf, s.buf[s.pos:s.end])
+		s.pos = 0
+	}
+	if s.end == len(s.buf) {
+		if len(s.buf) >= s.maxBuf {
+			return errXMLTagTooLong
+		}
+		nb := make([]byte, min(2*len(s.buf), s.maxBuf))
+		copy(nb, s.buf[:s.end])
+		s.buf = nb
+	}
+	for range 100 {
+		n, err := s.r.Read(s.buf[s.end:])
+		s.end += n
+		if err == io.EOF {
+			s.eof = true
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if n > 0 {
+			return nil
+		}
+	}
+	return io.ErrNoProgress
+}
+
+// next reads the next token.
+func (s *xmlScanner) next() (tokKind, error) {
+	if s.pendingEnd {
+		s.pendingEnd = false
+		s.selfClose = false
+		return tokEnd, nil
+	}
+	for {
+		if s.pos >= s.end {
+			if s.eof {
+				return tokEOF, nil
+			}
+			if err := s.fill(); err != nil {
+				return tokEOF, err
+			}
+			continue
+		}
+		if s.buf[s.pos] != '<' {
+			return s.scanText()
+		}
+		if s.end-s.pos < 2 {
+			if s.eof {
+				return tokEOF, errXMLSyntax
+			}
+			if err := s.fill(); err != nil {
+				return tokEOF, err
+			}
+			continue
+		}
+		switch s.buf[s.pos+1] {
+		case '/':
+			return s.scanEnd()
+		case '?':
+			if err := s.skipPast(2, "?>"); err != nil {
+				return tokEOF, err
+			}
+		case '!':
+			k, err := s.scanBang()
+			if err != nil || k != tokEOF {
+				return k, err
+			}
+		default:
+			return s.scanStart()
+		}
+	}
+}
+
+// scanText reads character data up to the next '<'. When the text does not
+// fit the buffer it is returned in pieces.
+func (s *xmlScanner) scanText() (tokKind, error) {
+	from := 0
+	for {
+		if i := bytes.IndexByte(s.buf[s.pos+from:s.end], '<'); i >= 0 {
+			return s.takeText(from + i), nil
+		}
+		from = s.end - s.pos
+		if s.eof || from >= len(s.buf)/2 {
+			return s.takeText(from), nil
+		}
+		if err := s.fill(); err != nil {
+			return tokEOF, err
+		}
+	}
+}
+
+func (s *xmlScanner) takeText(n int) tokKind {
+	s.text = s.buf[s.pos : s.pos+n]
+	s.pos += n
+	return tokText
+}
+
+// index returns the offset relative to s.pos of sep at or after the
+// relative offset from, reading more input as needed.
+func (s *xmlScanner) index(from int, sep string) (int, error) {
+	for {
+		if i := bytes.Index(s.buf[s.pos+from:s.end], []byte(sep)); i >= 0 {
+			return from + i, nil
+		}
+		if s.eof {
+			return -1, errXMLSyntax
+		}
+		from = max(from, s.end-s.pos-len(sep)+1)
+		if err := s.fill(); err != nil {
+			return -1, err
+		}
+	}
+}
+
+// skipPast consumes input up to and including sep, searching from the
+// relative offset from; it discards what it passes, so a long comment does
+// not grow the buffer.
+func (s *xmlScanner) skipPast(from int, sep string) error {
+	for {
+		if i := bytes.Index(s.buf[s.pos+from:s.end], []byte(sep)); i >= 0 {
+			s.pos += from + i + len(sep)
+			return nil
+		}
+		if s.eof {
+			return errXMLSyntax
+		}
+		keep := len(sep) - 1
+		if s.end-s.pos > keep {
+			s.pos = s.end - keep
+		}
+		from = 0
+		if err := s.fill(); err != nil {
+			return err
+		}
+	}
+}
+
+// need makes sure n bytes from s.pos are in the buffer, if the input has
+// them; it reports whether it has them.
+func (s *xmlScanner) need(n int) (bool, error) {
+	for s.end-s.pos < n {
+		if s.eof {
+			return false, nil
+		}
+		if err := s.fill(); err != nil {
+			return false, err
+		}
+	}
+	return true, nil
+}
+
+// scanBang handles "<!": comments are skipped (tokEOF, nil means "nothing
+// to report, go on"), CDATA is returned, a DOCTYPE is refused.
+func (s *xmlScanner) scanBang() (tokKind, error) {
+	if ok, err := s.need(4); err != nil || !ok {
+		return tokEOF, errors.Join(errXMLSyntax, err)
+	}
+	if bytes.HasPrefix(s.buf[s.pos:s.end], []byte("<!--")) {
+		return tokEOF, s.skipPast(4, "-->")
+	}
+	if ok, err := s.need(9); err != nil || !ok {
+		return tokEOF, errors.Join(errXMLSyntax, err)
+	}
+	rest := s.buf[s.pos:s.end]
+	switch {
+	case bytes.HasPrefix(rest, []byte("<![CDATA[")):
+		i, err := s.index(9, "]]>")
+		if err != nil {
+			return tokEOF, err
+		}
+		s.text = s.buf[s.pos+9 : s.pos+i]
+		s.pos += i + 3
+		return tokCDATA, nil
+	case bytes.HasPrefix(rest, []byte("<!DOCTYPE")), bytes.HasPrefix(rest, []byte("<!ENTITY")):
+		return tokEOF, errXMLDTD
+	}
+	return tokEOF, errXMLSyntax
+}
+
+func (s *xmlScanner) scanEnd() (tokKind, error) {
+	i := 2
+	for {
+		b := s.buf[s.pos:s.end]
+		for ; i < len(b); i++ {
+			if b[i] == '>' {
+				name := b[2:i]
+				for len(name) > 0 && isXMLSpace(name[len(name)-1]) {
+					name = name[:len(name)-1]
+				}
+				if len(name) == 0 {
+					return tokEOF, errXMLSyntax
+				}
+				s.pos += i + 1
+				s.name = localName(name)
+				return tokEnd, nil
+			}
+		}
+		if s.eof {
+			return tokEOF, errXMLSyntax
+		}
+		if err := s.fill(); err != nil {
+			return tokEOF, err
+		}
+	}
+}
+
+func (s *xmlScanner) scanStart() (tokKind, error) {
+	i := 1
+	for {
+		b := s.buf[s.pos:s.end]
+		if j := tagEnd(b, i); j >= 0 {
+			i = j
+			break
+		}
+		i = len(b)
+		if s.eof {
+			return tokEOF, errXMLSyntax
+		}
+		if err := s.fill(); err != nil {
+			return tokEOF, err
+		}
+		// Quotes restart the scan from the tag's beginning; tags are short.
+		i = 1
+	}
+	tag := s.buf[s.pos+1 : s.pos+i]
+	s.pos += i + 1
+	s.selfClose = len(tag) > 0 && tag[len(tag)-1] == '/'
+	if s.selfClose {
+		tag = tag[:len(tag)-1]
+		s.pendingEnd = true
+	}
+	n := 0
+	for n < len(tag) && !isXMLSpace(tag[n]) {
+		n++
+	}
+	if n == 0 {
+		return tokEOF, errXMLSyntax
+	}
+	s.name, s.attrs = localName(tag[:n]), tag[n:]
+	return tokStart, nil
+}
+
+// fastCell is a fast path for a whole worksheet cell in the shapes nearly
+// every writer uses: <c attrs/>, <c attrs><v>text</v></c> and
+// <c attrs><is><t>text</t></is></c> (the <t> may have attributes). When
+// the buffer holds the whole cell in one of these shapes, it consumes it
+// and returns the raw attributes and raw text (hasValue is false for an
+// empty cell); otherwise ok is false, nothing is consumed, and the caller
+// reads tokens. The slices are valid until the next call.
+func (s *xmlScanner) fastCell() (attrs, text []byte, hasValue, ok bool) {
+	if s.pendingEnd {
+		return nil, nil, false, false
+	}
+	b := s.buf[s.pos:s.end]
+	if len(b) < 3 || b[0] != '<' || b[1] != 'c' || b[2] != ' ' && b[2] != '>' && b[2] != '/' {
+		return nil, nil, false, false
+	}
+	j := tagEnd(b, 2)
+	if j < 0 {
+		return nil, nil, false, false
+	}
+	if b[j-1] == '/' {
+		s.pos += j + 1
+		return b[2 : j-1], nil, false, true
+	}
+	attrs = b[2:j]
+	rest := b[j+1:]
+	var start int
+	var tail string
+	switch {
+	case bytes.HasPrefix(rest, []byte("<v>")):
+		start, tail = 3, "</v></c>"
+	case bytes.HasPrefix(rest, []byte("<is><t>")):
+		start, tail = 7, "</t></is></c>"
+	case bytes.HasPrefix(rest, []byte("<is><t ")):
+		g := bytes.IndexByte(rest[7:], '>')
+		if g < 0 || rest[7+g-1] == '/' {
+			return nil, nil, false, false
+		}
+		start, tail = 7+g+1, "</t></is></c>"
+	case bytes.HasPrefix(rest, []byte("</c>")):
+		s.pos += j + 1 + 4
+		return attrs, nil, false, true
+	default:
+		return nil, nil, false, false
+	}
+	k := bytes.IndexByte(rest[start:], '<')
+	if k < 0 || !bytes.HasPrefix(rest[start+k:], []byte(tail)) {
+		return nil, nil, false, false
+	}
+	s.pos += j + 1 + start + k + len(tail)
+	return attrs, rest[start : start+k], true, true
+}
+
+// tagEnd returns the index in b of the '>' that ends the tag starting at
+// b[0], or -1 when b does not hold all of it. A '>' inside a quoted
+// attribute value does not end the tag. The common case (double quotes
+// only, balanced before the first '>') takes three vectorised searches.
+func tagEnd(b []byte, from int) int {
+	j := bytes.IndexByte(b[from:], '>')
+	if j < 0 {
+		return -1
+	}
+	j += from
+	if bytes.IndexByte(b[:j], '\'') < 0 && bytes.Count(b[:j], []byte{'"'})%2 == 0 {
+		return j
+	}
+	var q byte
+	for i := 1; i < len(b); i++ {
+		switch c := b[i]; {
+		case q != 0:
+			if c == q {
+				q = 0
+			}
+		case c == '>':
+			return i
+		case c == '"' || c == '\'':
+			q = c
+		}
+	}
+	return -1
+}
+
+// skipElement skips the content of the element whose start tag was just
+// read, up to and including its end tag.
+func (s *xmlScanner) skipElement() error {
+	depth := 1
+	for depth > 0 {
+		k, err := s.next()
+		if err != nil {
+			return err
+		}
+		switch k {
+		case tokStart:
+			depth++
+		case tokEnd:
+			depth--
+		case tokEOF:
+			return io.ErrUnexpectedEOF
+		}
+	}
+	return nil
+}
+
+// appendText appends the text content of the element whose start tag was
+// just read, up to its end tag, to dst, raw (entities not yet decoded;
+// CDATA is escaped so that decoding gives it back). Nested elements are
+// skipped. When the raw text exceeds limit bytes, it returns errCellTooLong.
+func (s *xmlScanner) appendText(dst []byte, limit int) ([]byte, error) {
+	for {
+		k, err := s.next()
+		if err != nil {
+			return dst, err
+		}
+		switch k {
+		case tokText:
+			dst = append(dst, s.text...)
+		case tokCDATA:
+			dst = appendEscaped(dst, s.text)
+		case tokStart:
+			if err := s.skipElement(); err != nil {
+				return dst, err
+			}
+		case tokEnd:
+			return dst, nil
+		case tokEOF:
+			return dst, io.ErrUnexpectedEOF
+		}
+		if len(dst) > limit {
+			return dst, errCellTooLong
+		}
+	}
+}
+
+var errCellTooLong = errors.New("cell too long")
+
+func localName(b []byte) []byte {
+	for i, c := range b {
+		if c == ':' {
+			return b[i+1:]
+		}
+	}
+	return b
+}
+
+func isXMLSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
+
+// nextAttr reads one attribute from raw attribute text: its local name and
+// raw value, and the rest. ok is false at the end or at malformed input.
+func nextAttr(b []byte) (name, val, rest []byte, ok bool) {
+	i := 0
+	for i < len(b) && isXMLSpace(b[i]) {
+		i++
+	}
+	start := i
+	for i < len(b) && b[i] != '=' && !isXMLSpace(b[i]) {
+		i++
+	}
+	if i == start {
+		return nil, nil, nil, false
+	}
+	name = localName(b[start:i])
+	for i < len(b) && isXMLSpace(b[i]) {
+		i++
+	}
+	if i == len(b) || b[i] != '=' {
+		return nil, nil, nil, false
+	}
+	i++
+	for i < len(b) && isXMLSpace(b[i]) {
+		i++
+	}
+	if i == len(b) || b[i] != '"' && b[i] != '\'' {
+		return nil, nil, nil, false
+	}
+	q := b[i]
+	i++
+	j := bytes.IndexByte(b[i:], q)
+	if j < 0 {
+		return nil, nil, nil, false
+	}
+	return name, b[i : i+j], b[i+j+1:], true
+}
+
+// attrValue returns the decoded value of the attribute with local name
+// want, or "".
+func attrValue(attrs []byte, want string) string {
+	for {
+		name, val, rest, ok := nextAttr(attrs)
+		if !ok {
+			return ""
+		}
+		if string(name) == want {
+			v, err := appendDecoded(nil, val)
+			if err != nil {
+				return ""
+			}
+			return string(v)
+		}
+		attrs = rest
+	}
+}
+
+// appendEscaped appends text with & and < escaped, so that appendDecoded
+// returns it unchanged (used for CDATA, which is literal).
+func appendEscaped(dst, text []byte) []byte {
+	for _, c := range text {
+		switch c {
+		case '&':
+			dst = append(dst, "&amp;"...)
+		case '<':
+			dst = append(dst, "&lt;"...)
+		default:
+			dst = append(dst, c)
+		}
+	}
+	return dst
+}
+
+// appendDecoded appends raw XML character data to dst with entity and
+// character references resolved and line ends normalised to "\n", as XML
+// requires.
+func appendDecoded(dst, raw []byte) ([]byte, error) {
+	if bytes.IndexByte(raw, '&') < 0 && bytes.IndexByte(raw, '\r') < 0 {
+		return append(dst, raw...), nil
+	}
+	for i := 0; i < len(raw); {
+		c := raw[i]
+		switch c {
+		case '\r':
+			dst = append(dst, '\n')
+			i++
+			if i < len(raw) && raw[i] == '\n' {
+				i++
+			}
+			continue
+		case '&':
+		default:
+			j := i + 1
+			for j < len(raw) && raw[j] != '&' && raw[j] != '\r' {
+				j++
+			}
+			dst = append(dst, raw[i:j]...)
+			i = j
+			continue
+		}
+		semi := bytes.IndexByte(raw[i:], ';')
+		if semi < 0 || semi > 12 {
+			return dst, errXMLEntity
+		}
+		ent := raw[i+1 : i+semi]
+		i += semi + 1
+		switch string(ent) {
+		case "lt":
+			dst = append(dst, '<')
+		case "gt":
+			dst = append(dst, '>')
+		case "amp":
+			dst = append(dst, '&')
+		case "quot":
+			dst = append(dst, '"')
+		case "apos":
+			dst = append(dst, '\'')
+		default:
+			if len(ent) < 2 || ent[0] != '#' {
+				return dst, errXMLEntity
+			}
+			var n uint64
+			var err error
+			if ent[1] == 'x' || ent[1] == 'X' {
+				n, err = strconv.ParseUint(string(ent[2:]), 16, 32)
+			} else {
+				n, err = strconv.ParseUint(string(ent[1:]), 10, 32)
+			}
+			if err != nil {
+				return dst, errXMLEntity
+			}
+			r := rune(n)
+			if r == 0 || !utf8.ValidRune(r) {
+				r = utf8.RuneError
+			}
+			dst = utf8.AppendRune(dst, r)
+		}
+	}
+	return dst, nil
+}
+
+// decodeXString resolves the _xHHHH_ escapes with which Office writes
+// control characters (and a literal "_x" as "_x005F_x") in strings. It
+// returns b itself when there is none, else a new slice.
+func decodeXString(b []byte) []byte {
+	i := bytes.Index(b, []byte("_x"))
+	if i < 0 {
+		return b
+	}
+	out := make([]byte, 0, len(b))
+	for i >= 0 {
+		r, ok := xEscape(b[i:])
+		if !ok {
+			out = append(out, b[:i+2]...)
+			b = b[i+2:]
+			i = bytes.Index(b, []byte("_x"))
+			continue
+		}
+		out = append(out, b[:i]...)
+		b = b[i+7:]
+		if 0xD800 <= r && r < 0xDC00 { // a high surrogate: join a following low one
+			if lo, ok := xEscape(b); ok && 0xDC00 <= lo && lo < 0xE000 {
+				r = 0x10000 + (r-0xD800)<<10 + (lo - 0xDC00)
+				b = b[7:]
+			}
+		}
+		if !utf8.ValidRune(r) {
+			r = utf8.RuneError
+		}
+		out = utf8.AppendRune(out, r)
+		i = bytes.Index(b, []byte("_x"))
+	}
+	return append(out, b...)
+}
+
+// xEscape reads "_xHHHH_" at the start of b.
+func xEscape(b []byte) (rune, bool) {
+	if len(b) < 7 || b[0] != '_' || b[1] != 'x' || b[6] != '_' {
+		return 0, false
+	}
+	var r rune
+	for _, c := range b[2:6] {
+		switch {
+		case '0' <= c && c <= '9':
+			r = r<<4 | rune(c-'0')
+		case 'a' <= c && c <= 'f':
+			r = r<<4 | rune(c-'a'+10)
+		case 'A' <= c && c <= 'F':
+			r = r<<4 | rune(c-'A'+10)
+		default:
+			return 0, false
+		}
+	}
+	return r, true
+}
