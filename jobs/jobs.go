@@ -5,6 +5,7 @@
 package jobs
 
 import (
+	"context"
 	"log/slog"
 	"time"
 
@@ -17,12 +18,16 @@ import (
 type Deps struct {
 	Store *store.Store
 	Log   *slog.Logger
+	// BrandCodes lists the brand codes a user may record consents for.
+	BrandCodes func(ctx context.Context, userID int64) []string
 }
 
 // Workers registers every worker.
 func Workers(d Deps) *river.Workers {
 	w := river.NewWorkers()
 	river.AddWorker(w, &PruneLoginAttemptsWorker{deps: d})
+	river.AddWorker(w, &ParseImportWorker{deps: d})
+	river.AddWorker(w, &ValidateImportWorker{deps: d})
 	return w
 }
 

@@ -69,6 +69,9 @@ const (
 	SettingsView    = "settings.view"
 	ConsentsView    = "consents.view"
 	ConsentsEdit    = "consents.edit"
+	ImportsView     = "imports.view"
+	ImportsUpload   = "imports.upload"
+	ImportsSend     = "imports.send"
 )
 
 // Assignment is a user's role in a brand (BrandID 0: global, for Admin).

@@ -1,14 +1,18 @@
 package server_test
 
 import (
+	"bytes"
 	"context"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"iysgate/app/importer"
 )
 
 // browser starts Debian's chromium (headless, no network chatter) and
@@ -218,5 +222,62 @@ func TestBrowserConsentLifecycle(t *testing.T) {
 	do(chromedp.Navigate(e.base+"/"), chromedp.WaitVisible("#totals"))
 	if onay, ret, mesaj := text("#total-onay"), text("#total-ret"), text("#total-mesaj"); onay != "1" || ret != "1" || mesaj != "1" {
 		t.Fatalf("dashboard after RET: onay %s ret %s mesaj %s", onay, ret, mesaj)
+	}
+}
+
+// A Personel uploads the Bireysel template, watches the import reach the
+// preview, sees the summary and the auto-correction notice, and approves
+// with "Tümünü Gönder".
+func TestBrowserImport(t *testing.T) {
+	e := newEnv(t)
+	b := e.brand("Örnek Gıda A.Ş.", "Örnek Market", "123456")
+	u := e.user("personel@ornek.com.tr", "personel", b.ID)
+	var tpl bytes.Buffer
+	if err := importer.WriteTemplate(&tpl, "bireysel"); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "bireysel-ornek.xlsx")
+	if err := os.WriteFile(path, tpl.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ctx := browser(t)
+	do, text := steps(t, ctx)
+	do(
+		chromedp.Navigate(e.base+"/login"),
+		chromedp.WaitVisible("#login-submit"),
+		chromedp.SendKeys("#email", u.Email),
+		chromedp.SendKeys("#password", u.Email+"-parola"),
+		chromedp.Click("#login-submit"),
+		chromedp.WaitVisible("#current-user"),
+		chromedp.Navigate(e.base+"/imports"),
+		chromedp.WaitVisible("#upload-form"),
+		chromedp.SetUploadFiles("#upload-file", []string{path}),
+		chromedp.Click("#upload-submit"),
+		chromedp.WaitVisible("#import-status"),
+		chromedp.WaitVisible("#import-summary"), // the page polls, then reloads for the preview
+	)
+	if s := text("#import-summary"); !strings.Contains(s, "Mesaj") || !strings.Contains(s, "E-Posta") {
+		t.Fatalf("summary: %q", s)
+	}
+	if n := text(`#import-summary tr[data-channel="ARAMA"] td:nth-child(4)`); n != "2" {
+		t.Errorf("ARAMA Yeni İleti %q, want 2", n)
+	}
+	if note := text("#autocorrected"); !strings.Contains(note, "otomatik düzeltildi") {
+		t.Errorf("auto-correction notice: %q", note)
+	}
+	if rows := text("#import-rows"); !strings.Contains(rows, "+905321234567") || !strings.Contains(rows, "FIRST_RECORD_RET") {
+		t.Errorf("preview rows: %q", rows)
+	}
+	do(
+		chromedp.Click("#confirm-check"),
+		chromedp.Click("#send-all"),
+		chromedp.WaitVisible(".alert.success"),
+	)
+	if stage := text("#import-stage"); stage != "Onaylandı" {
+		t.Fatalf("stage after approval: %q", stage)
+	}
+	// Row 1: ARAMA, MESAJ, EPOSTA; row 2: ARAMA (its MESAJ RET is a first record, refused).
+	if n := count(t, e, "SELECT count(*) FROM consents"); n != 4 {
+		t.Errorf("consents after approval: %d, want 4", n)
 	}
 }

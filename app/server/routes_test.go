@@ -64,6 +64,17 @@ var routeAccess = map[string]string{
 	"GET /api/v1/consents":                 "admin yonetici personel musteri",
 	"GET /api/v1/consents/history":         "admin yonetici personel musteri",
 	"GET /api/v1/dashboard":                "admin yonetici personel musteri",
+	"GET /imports/template/:kind":          "admin yonetici personel musteri",
+	"GET /imports":                         "admin yonetici personel musteri",
+	"POST /imports":                        "admin yonetici personel",
+	"GET /imports/:id":                     "admin yonetici personel musteri",
+	"POST /imports/:id/approve":            "admin yonetici personel",
+	"POST /imports/:id/discard":            "admin yonetici personel",
+	"POST /api/v1/imports":                 "admin yonetici personel",
+	"GET /api/v1/imports/:id":              "admin yonetici personel musteri",
+	"GET /api/v1/imports/:id/rows":         "admin yonetici personel musteri",
+	"POST /api/v1/imports/:id/approve":     "admin yonetici personel",
+	"DELETE /api/v1/imports/:id":           "admin yonetici personel",
 }
 
 // Every route registered in Fiber goes through the guard, has an expected

@@ -98,8 +98,24 @@ func Start(ctx context.Context, cfg config.Config, pool *pgxpool.Pool, log *slog
 	}
 	m := metrics.New()
 	rc, err := river.NewClient(riverpgxv5.New(pool), &river.Config{
-		Queues:       map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 8}},
-		Workers:      jobs.Workers(jobs.Deps{Store: st, Log: log}),
+		Queues: map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 8}},
+		Workers: jobs.Workers(jobs.Deps{Store: st, Log: log, BrandCodes: func(ctx context.Context, userID int64) []string {
+			ids, all := enf.BrandsWith(userID, policy.ConsentsEdit)
+			if all {
+				ids = nil
+			}
+			brands, err := st.ListBrands(ctx, ids)
+			if err != nil {
+				return []string{}
+			}
+			codes := []string{}
+			for _, b := range brands {
+				if b.BrandCode != "" {
+					codes = append(codes, b.BrandCode)
+				}
+			}
+			return codes
+		}}),
 		PeriodicJobs: jobs.Periodic(),
 		Logger:       log.With("component", "river"),
 	})

@@ -61,7 +61,14 @@ var funcs = template.FuncMap{
 	"syncLabel":          func(s string) string { return labelOr(syncLabels, s) },
 	"originLabel":        func(s string) string { return labelOr(originLabels, s) },
 	"hasString":          func(list []string, v string) bool { return slices.Contains(list, v) },
-	"actionLabel":        func(a string) string { return labelOr(actionLabels, a) },
+	"importStatus":       func(s string) string { return labelOr(importStatusLabels, s) },
+	"importWorking": func(s string) bool {
+		return s == store.ImportUploaded || s == store.ImportParsing || s == store.ImportValidating
+	},
+	"importFilters":     func() []string { return []string{"all", "errors", "warnings", "new", "unchanged"} },
+	"importFilterLabel": func(f string) string { return labelOr(importFilterLabels, f) },
+	"outcomeLabel":      func(o string) string { return labelOr(outcomeLabels, o) },
+	"actionLabel":       func(a string) string { return labelOr(actionLabels, a) },
 	"fmtTime": func(v any) string {
 		switch t := v.(type) {
 		case time.Time:
@@ -75,6 +82,11 @@ var funcs = template.FuncMap{
 		return fmt.Sprint(v)
 	},
 }
+
+var importFilterLabels = map[string]string{"all": "Tümü", "errors": "Hatalı", "warnings": "Düzeltilen", "new": "Yeni", "unchanged": "Değişiklik Yok"}
+
+var outcomeLabels = map[string]string{store.OutcomeNew: "Yeni", store.OutcomeChanged: "Değişiklik",
+	store.OutcomeUnchanged: "Değişiklik yok", store.OutcomeError: "Gönderilmeyecek"}
 
 var stepLabels = map[string]string{"bekliyor": "Bekliyor", "devam": "Devam ediyor", "tamam": "Tamamlandı", "sorun": "Sorun var"}
 
@@ -190,6 +202,7 @@ func (s *Server) nav(c *fiber.Ctx, u *store.User) []navItem {
 		{"/", "Gösterge", policy.DashboardView},
 		{"/consents", "Onaylar", policy.ConsentsView},
 		{"/consents/new", "İzin Ekle", policy.ConsentsEdit},
+		{"/imports", "İçe Aktar", policy.ImportsView},
 		{"/brands", "Markalar", policy.BrandsView},
 		{"/companies", "Firmalar", policy.CompaniesManage},
 		{"/settings", "İYS Ayarları", policy.SettingsView},

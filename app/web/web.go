@@ -7,6 +7,7 @@ import (
 	"errors"
 	"log/slog"
 	"path"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -57,8 +58,8 @@ func noSession(path string) bool {
 // smallBodyLimit bounds every request body except on upload routes.
 const smallBodyLimit = 1 << 20
 
-// uploadPrefixes are the paths that accept bodies up to MaxUploadBytes.
-var uploadPrefixes = []string{"/imports/upload", "/api/v1/imports"}
+// uploadPaths are the routes that accept bodies up to MaxUploadBytes.
+var uploadPaths = []string{"/imports", "/api/v1/imports"}
 
 const (
 	csrfKey  = "csrf"
@@ -193,10 +194,8 @@ func (s *Server) observe(c *fiber.Ctx) error {
 // limitBody refuses large bodies except on upload routes, before anything
 // reads them.
 func (s *Server) limitBody(c *fiber.Ctx) error {
-	for _, p := range uploadPrefixes {
-		if strings.HasPrefix(c.Path(), p) {
-			return c.Next()
-		}
+	if c.Method() == fiber.MethodPost && slices.Contains(uploadPaths, c.Path()) {
+		return c.Next()
 	}
 	// A chunked body (length -1) is refused too: its size is unknown.
 	if cl := c.Request().Header.ContentLength(); cl > smallBodyLimit || cl == -1 {

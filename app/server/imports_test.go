@@ -1,0 +1,204 @@
+package server_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"mime/multipart"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/xuri/excelize/v2"
+
+	"iysgate/app/store"
+)
+
+// upload posts a file to the import API and returns the import id.
+func upload(t *testing.T, c *client, name string, data []byte) int64 {
+	t.Helper()
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	fw, _ := mw.CreateFormFile("file", name)
+	fw.Write(data)
+	mw.Close()
+	r := c.do("POST", "/api/v1/imports", &body, mw.FormDataContentType())
+	var res struct{ ID int64 }
+	if err := json.Unmarshal([]byte(r.body), &res); err != nil || r.status != http.StatusAccepted || res.ID == 0 {
+		t.Fatalf("upload: %d %s", r.status, r.body)
+	}
+	return res.ID
+}
+
+type importView struct {
+	Status   string
+	Progress struct {
+		RowsDone  int `json:"rows_done"`
+		RowsTotal int `json:"rows_total"`
+	} `json:"progress"`
+	Summary map[string]store.ChannelSummary
+	Error   *struct{ Code, Message string }
+}
+
+// waitImport polls until the import leaves the working stages.
+func waitImport(t *testing.T, c *client, id int64) importView {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for time.Now().Before(deadline) {
+		r := c.get("/api/v1/imports/" + itoa(id))
+		var v importView
+		json.Unmarshal([]byte(r.body), &v)
+		switch v.Status {
+		case "preview", "failed", "approved", "discarded":
+			return v
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatalf("import %d did not reach preview", id)
+	return importView{}
+}
+
+func workbook(t *testing.T, rows [][]any) []byte {
+	t.Helper()
+	f := excelize.NewFile()
+	header := []any{"Marka Kodu", "Alıcı Tipi", "Ad", "Soyad", "Telefon", "E-Posta", "Arama İzni", "Mesaj İzni", "E-posta İzni", "Kaynak", "İzin Tarihi"}
+	f.SetSheetRow("Sheet1", "A1", &header)
+	for i, r := range rows {
+		cell, _ := excelize.CoordinatesToCellName(1, i+2)
+		f.SetSheetRow("Sheet1", cell, &r)
+	}
+	var b bytes.Buffer
+	if err := f.Write(&b); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+// A workbook goes upload → parse → validate → preview with the right
+// counts and per-row problems, and approval writes the consents once.
+func TestImportPipeline(t *testing.T) {
+	e := newEnv(t)
+	b := e.brand("Örnek Gıda", "Örnek Market", "900100")
+	e.brand("Başka", "Başka Marka", "900200")
+	ctx := context.Background()
+	personel := e.user("p@ornek.com.tr", "personel", b.ID)
+	api := e.apiClient(personel)
+	// A stored consent: the same status in the file is "unchanged".
+	at := time.Now().Add(-2 * time.Hour).In(time.FixedZone("TRT", 3*3600))
+	r := api.postJSON("/api/v1/consents", map[string]string{"brand_code": "900100", "recipient": "05329998877", "recipient_type": "BIREYSEL",
+		"type": "MESAJ", "status": "ONAY", "source": "HS_WEB", "consent_date": at.Format("2006-01-02 15:04:05")})
+	if r.status != 201 {
+		t.Fatalf("seed consent: %d %s", r.status, r.body)
+	}
+	d := func(off time.Duration) string { return at.Add(off).Format("02.01.2006 15:04:05") }
+	data := workbook(t, [][]any{
+		{"900100", "Bireysel", "Ayşe", "Yılmaz", "0532 111 22 33", "ayse@ornek.com.tr", "ONAY", "ONAY", "ONAY", "HS_WEB", d(time.Minute)}, // 3 new, phone corrected
+		{"900100", "BIREYSEL", "Ali", "Veli", 5321112244, "", "", "", "", "HS_FIZIKSEL_ORTAM", d(time.Minute)},                            // numeric phone, permissions defaulted
+		{"900100", "BIREYSEL", "Can", "Kaya", "05321112255", "", "RET", "", "", "HS_WEB", d(time.Minute)},                                 // first record RET: error
+		{"900100", "BIREYSEL", "", "", "05329998877", "", "", "ONAY", "", "HS_WEB", d(time.Minute)},                                       // unchanged
+		{"900200", "BIREYSEL", "", "", "05321112266", "", "ONAY", "", "", "HS_WEB", d(time.Minute)},                                       // foreign brand
+		{"900100", "BIREYSEL", "", "", "12345", "", "ONAY", "", "", "HS_WEB", d(time.Minute)},                                             // malformed phone
+		{"900100", "BIREYSEL", "", "", "05321112277", "", "", "ONAY", "", "HS_WEB", d(time.Minute)},                                       // ONAY then…
+		{"900100", "BIREYSEL", "", "", "05321112277", "", "", "RET", "", "HS_WEB", d(2 * time.Minute)},                                    // …RET: both sent in order
+	})
+	id := upload(t, api, "izinler.xlsx", data)
+	v := waitImport(t, api, id)
+	if v.Status != "preview" {
+		t.Fatalf("import ended %s: %+v", v.Status, v.Error)
+	}
+	mesaj, arama := v.Summary["MESAJ"], v.Summary["ARAMA"]
+	// MESAJ: rows 1, 2 (defaulted), 7 and 8 (a key new to İYS, twice) new; row 4 unchanged.
+	if mesaj.New != 4 || mesaj.Changed != 0 || mesaj.Unchanged != 1 || mesaj.Ret != 1 {
+		t.Errorf("MESAJ summary: %+v", mesaj)
+	}
+	// ARAMA: row1 new, row2 new, row3 error (first RET), row5 error (brand), row6 error (phone).
+	if arama.New != 2 || arama.Errors != 3 {
+		t.Errorf("ARAMA summary: %+v", arama)
+	}
+	if v.Summary["EPOSTA"].New != 1 {
+		t.Errorf("EPOSTA summary: %+v", v.Summary["EPOSTA"])
+	}
+	if v.Progress.RowsDone != 8 {
+		t.Errorf("rows done %d", v.Progress.RowsDone)
+	}
+	// The errors filter names each problem with its code.
+	r = api.get("/api/v1/imports/" + itoa(id) + "/rows?filter=errors")
+	for _, code := range []string{"FIRST_RECORD_RET", "BRAND_FORBIDDEN", "PHONE_INVALID"} {
+		if !strings.Contains(r.body, code) {
+			t.Errorf("errors filter lacks %s", code)
+		}
+	}
+	if strings.Contains(r.body, `"row":2,`) {
+		t.Error("a valid row is listed among the errors")
+	}
+	// Nothing is stored before approval.
+	if n := count(t, e, "SELECT count(*) FROM consents"); n != 1 {
+		t.Fatalf("consents before approval: %d", n)
+	}
+	if r := api.postJSON("/api/v1/imports/"+itoa(id)+"/approve", map[string]any{"mode": "all"}); r.status != 422 {
+		t.Fatalf("approval without confirmation: %d", r.status)
+	}
+	r = api.postJSON("/api/v1/imports/"+itoa(id)+"/approve", map[string]any{"mode": "all", "confirmed": true})
+	if r.status != 200 || !strings.Contains(r.body, `"status":"approved"`) {
+		t.Fatalf("approve: %d %s", r.status, r.body)
+	}
+	// 3 (row 1) + 2 (row 2) + 1 (row 7's final state) new consents besides the seed.
+	if n := count(t, e, "SELECT count(*) FROM consents"); n != 7 {
+		t.Errorf("consents after approval: %d, want 7", n)
+	}
+	if n := count(t, e, "SELECT count(*) FROM consent_events WHERE origin = 'import'"); n != 7 {
+		t.Errorf("import events: %d, want 7", n)
+	}
+	var status string
+	e.st.Pool().QueryRow(ctx, `SELECT c.status FROM consents c JOIN recipients r ON r.id = c.recipient_id
+		WHERE r.recipient = '+905321112277' AND c.type = 'MESAJ'`).Scan(&status)
+	if status != "RET" {
+		t.Errorf("ONAY then RET in one file ends as %q", status)
+	}
+	// Approving twice does nothing the second time; discarding is refused.
+	api.postJSON("/api/v1/imports/"+itoa(id)+"/approve", map[string]any{"mode": "all", "confirmed": true})
+	if n := count(t, e, "SELECT count(*) FROM consent_events WHERE origin = 'import'"); n != 7 {
+		t.Errorf("second approval wrote events: %d", n)
+	}
+	if r := api.do("DELETE", "/api/v1/imports/"+itoa(id), nil, ""); r.status != 409 {
+		t.Errorf("discard after approval: %d", r.status)
+	}
+	// Another user cannot see the import.
+	other := e.apiClient(e.user("baska@ornek.com.tr", "personel", b.ID))
+	if r := other.get("/api/v1/imports/" + itoa(id)); r.status != 404 {
+		t.Errorf("another user's import: %d", r.status)
+	}
+}
+
+// Broken files end the import with a Turkish message; nothing is stored.
+func TestImportBadFiles(t *testing.T) {
+	e := newEnv(t)
+	b := e.brand("Firma", "Marka", "900300")
+	api := e.apiClient(e.user("p@ornek.com.tr", "personel", b.ID))
+	for name, data := range map[string][]byte{
+		"eski.xls":     append([]byte{0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1}, make([]byte, 600)...),
+		"bozuk.xlsx":   []byte("PK\x03\x04 bu bir zip değil"),
+		"kolonlar.csv": []byte("ad;soyad\nAyşe;Yılmaz\n"),
+	} {
+		id := upload(t, api, name, data)
+		v := waitImport(t, api, id)
+		if v.Status != "failed" || v.Error == nil || v.Error.Message == "" {
+			t.Errorf("%s: %s %+v", name, v.Status, v.Error)
+			continue
+		}
+		t.Logf("%s → %s: %s", name, v.Error.Code, v.Error.Message)
+	}
+	if n := count(t, e, "SELECT count(*) FROM import_rows"); n != 0 {
+		t.Errorf("rows stored from broken files: %d", n)
+	}
+}
+
+func count(t *testing.T, e *env, q string) int {
+	t.Helper()
+	var n int
+	if err := e.st.Pool().QueryRow(context.Background(), q).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}

@@ -1,0 +1,161 @@
+package web
+
+import (
+	"errors"
+	"strconv"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/jackc/pgx/v5"
+
+	"iysgate/app/importer"
+	"iysgate/app/store"
+	"iysgate/jobs"
+	"iysgate/policy"
+)
+
+// importFor loads an import its uploader or an Admin may see; others get
+// "not found".
+func (s *Server) importFor(c *fiber.Ctx) (*store.Import, error) {
+	id, err := strconv.ParseInt(c.Params("id"), 10, 64)
+	if err != nil {
+		return nil, fiber.ErrNotFound
+	}
+	im, err := s.deps.Store.Import(c.UserContext(), id)
+	if err != nil {
+		return nil, err
+	}
+	u := currentUser(c)
+	if im.UserID != u.ID && !s.deps.Policy.IsAdmin(u.ID) {
+		return nil, store.ErrNotFound
+	}
+	return im, nil
+}
+
+// apiUpload stores the uploaded file and enqueues its parsing in the same
+// transaction; nothing is parsed in the request.
+func (s *Server) apiUpload(c *fiber.Ctx) error {
+	fh, err := c.FormFile("file")
+	if err != nil {
+		return s.validationFailed(c, map[string]string{"file": "Bir dosya seçin (multipart alan adı: file)."})
+	}
+	var brandID *int64
+	if code := strings.TrimSpace(c.FormValue("brand_code")); code != "" {
+		b, err := s.deps.Store.BrandByCode(c.UserContext(), code)
+		if err != nil || !s.deps.Policy.Can(currentUser(c).ID, b.ID, policy.ImportsUpload) {
+			return s.fail(c, fiber.StatusForbidden, "BRAND_FORBIDDEN", "Size ait İYS numarası dışında bir numara ile izin gönderemezsiniz")
+		}
+		brandID = &b.ID
+	}
+	f, err := fh.Open()
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	im, err := s.deps.Store.CreateImport(c.UserContext(), actor(c), brandID, fh.Filename, f, func(tx pgx.Tx, id int64) error {
+		_, err := s.deps.River.InsertTx(c.UserContext(), tx, jobs.ParseImportArgs{ImportID: id}, nil)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusAccepted).JSON(fiber.Map{"id": im.ID, "status": im.Status})
+}
+
+// importJSON is the API's view of an import.
+func importJSON(im *store.Import) fiber.Map {
+	var e any
+	if im.ErrorCode != "" {
+		e = fiber.Map{"code": im.ErrorCode, "message": im.ErrorMessage}
+	}
+	return fiber.Map{"id": im.ID, "filename": im.Filename, "status": im.Status,
+		"progress": fiber.Map{"rows_done": im.RowsDone, "rows_total": im.RowsTotal},
+		"summary":  im.Summary, "error": e, "mode": im.Mode, "approved_by": im.ApprovedBy,
+		"created_at": im.CreatedAt, "actor": im.Actor}
+}
+
+func (s *Server) apiImport(c *fiber.Ctx) error {
+	im, err := s.importFor(c)
+	if err != nil {
+		return err
+	}
+	return c.JSON(importJSON(im))
+}
+
+func (s *Server) apiImportRows(c *fiber.Ctx) error {
+	im, err := s.importFor(c)
+	if err != nil {
+		return err
+	}
+	after, _ := strconv.Atoi(c.Query("cursor"))
+	limit, _ := strconv.Atoi(c.Query("limit"))
+	rows, next, err := s.deps.Store.ImportRows(c.UserContext(), im.ID, c.Query("filter", "all"), after, limit)
+	if err != nil {
+		return err
+	}
+	if rows == nil {
+		rows = []store.ImportRow{}
+	}
+	var cursor any
+	if next > 0 {
+		cursor = strconv.Itoa(next)
+	}
+	return c.JSON(fiber.Map{"rows": rows, "next_cursor": cursor})
+}
+
+func (s *Server) apiApproveImport(c *fiber.Ctx) error {
+	im, err := s.importFor(c)
+	if err != nil {
+		return err
+	}
+	var body struct {
+		Mode      string `json:"mode"`
+		Confirmed bool   `json:"confirmed"`
+	}
+	if err := c.BodyParser(&body); err != nil {
+		return s.fail(c, fiber.StatusBadRequest, "BAD_JSON", "İstek gövdesi geçerli bir JSON değil.")
+	}
+	if !body.Confirmed {
+		return s.validationFailed(c, map[string]string{"confirmed": "Önizlemeyi kontrol ettiğinizi onaylayın (Kontrol ettim onaylıyorum)."})
+	}
+	if body.Mode != "all" && body.Mode != "new_only" {
+		return s.validationFailed(c, map[string]string{"mode": "Gönderim biçimi all (Tümünü Gönder) ya da new_only (Mevcuttakileri Güncellemeden Gönder) olmalı."})
+	}
+	if im.Status != store.ImportPreview && im.Status != store.ImportApproved {
+		return s.fail(c, fiber.StatusConflict, "NOT_IN_PREVIEW", "Liste henüz önizlemede değil ya da artık onaylanamaz.")
+	}
+	im, err = s.deps.Store.ApproveImport(c.UserContext(), actor(c), im.ID, body.Mode)
+	if errors.Is(err, store.ErrImportChanged) {
+		return s.fail(c, fiber.StatusConflict, "IMPORT_STALE", "Önizlemeden sonra bu listedeki alıcıların izinleri değişti; listeyi yeniden yükleyin.")
+	}
+	if err != nil {
+		return err
+	}
+	return c.JSON(importJSON(im))
+}
+
+func (s *Server) apiDiscardImport(c *fiber.Ctx) error {
+	im, err := s.importFor(c)
+	if err != nil {
+		return err
+	}
+	ok, err := s.deps.Store.DiscardImport(c.UserContext(), actor(c), im.ID)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return s.fail(c, fiber.StatusConflict, "ALREADY_APPROVED", "Onaylanmış bir liste silinemez.")
+	}
+	return c.SendStatus(fiber.StatusNoContent)
+}
+
+// importTemplate serves the "Bireysel Örnek" and "Tacir Örnek" workbooks.
+func (s *Server) importTemplate(c *fiber.Ctx) error {
+	kind := c.Params("kind")
+	if kind != "bireysel" && kind != "tacir" {
+		return fiber.ErrNotFound
+	}
+	c.Set(fiber.HeaderContentType, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+	c.Set(fiber.HeaderContentDisposition, `attachment; filename="iysgate-`+kind+`-ornek.xlsx"`)
+	return importer.WriteTemplate(c.Response().BodyWriter(), kind)
+}

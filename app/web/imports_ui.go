@@ -1,0 +1,130 @@
+package web
+
+import (
+	"errors"
+	"strconv"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/jackc/pgx/v5"
+
+	"iysgate/app/store"
+	"iysgate/jobs"
+	"iysgate/policy"
+)
+
+// importStatusLabels are the stages as the pages name them.
+var importStatusLabels = map[string]string{
+	store.ImportUploaded: "Yüklendi", store.ImportParsing: "Okunuyor", store.ImportValidating: "Doğrulanıyor",
+	store.ImportPreview: "Ön İzleme", store.ImportApproved: "Onaylandı", store.ImportSending: "Gönderiliyor",
+	store.ImportDone: "Tamamlandı", store.ImportFailed: "Hata", store.ImportDiscarded: "Silindi",
+}
+
+// importsPage is İçe Aktarımlar: the upload form and the user's imports
+// (all of them for Admin).
+func (s *Server) importsPage(c *fiber.Ctx) error {
+	u := currentUser(c)
+	owner := u.ID
+	if s.deps.Policy.IsAdmin(u.ID) {
+		owner = 0
+	}
+	list, err := s.deps.Store.ListImports(c.UserContext(), owner, 100)
+	if err != nil {
+		return err
+	}
+	return s.render(c, fiber.StatusOK, "imports", "İçe Aktarımlar", map[string]any{
+		"Imports": list, "CanUpload": s.deps.Policy.CanAny(u.ID, policy.ImportsUpload), "Error": c.Locals("uploadError"),
+	})
+}
+
+// uploadImport is the form's upload: the file goes to PostgreSQL and the
+// user goes to the import's page at once.
+func (s *Server) uploadImport(c *fiber.Ctx) error {
+	fh, err := c.FormFile("file")
+	if err != nil {
+		c.Locals("uploadError", "Yüklenecek bir dosya seçin.")
+		c.Status(fiber.StatusUnprocessableEntity)
+		return s.importsPage(c)
+	}
+	f, err := fh.Open()
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	im, err := s.deps.Store.CreateImport(c.UserContext(), actor(c), nil, fh.Filename, f, func(tx pgx.Tx, id int64) error {
+		_, err := s.deps.River.InsertTx(c.UserContext(), tx, jobs.ParseImportArgs{ImportID: id}, nil)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	return c.Redirect("/imports/"+itoa(im.ID), fiber.StatusSeeOther)
+}
+
+// importPage shows an import: live progress while it works (htmx polls
+// the status box), then the preview.
+func (s *Server) importPage(c *fiber.Ctx) error {
+	im, err := s.importFor(c)
+	if err != nil {
+		return err
+	}
+	filter := c.Query("filter", "all")
+	after, _ := strconv.Atoi(c.Query("cursor"))
+	data := map[string]any{"Import": im, "Filter": filter, "StatusLabel": importStatusLabels[im.Status],
+		"CanSend": s.deps.Policy.CanAny(currentUser(c).ID, policy.ImportsSend), "Error": c.Locals("importError")}
+	if im.Status == store.ImportPreview || im.Status == store.ImportApproved {
+		rows, next, err := s.deps.Store.ImportRows(c.UserContext(), im.ID, filter, after, 50)
+		if err != nil {
+			return err
+		}
+		data["Rows"], data["Next"] = rows, next
+		autoCorrected := false
+		for _, cs := range im.Summary {
+			autoCorrected = autoCorrected || cs.Warnings > 0
+		}
+		data["AutoCorrected"] = autoCorrected
+	}
+	if c.Get("HX-Request") == "true" && c.Get("HX-Target") == "import-status" {
+		if im.Status == store.ImportPreview || im.Status == store.ImportFailed {
+			// The work is over: reload the whole page for the preview.
+			c.Set("HX-Refresh", "true")
+		}
+		return s.render(c, fiber.StatusOK, "import", "İçe Aktarım", data, "import_status")
+	}
+	return s.render(c, fiber.StatusOK, "import", "İçe Aktarım: "+im.Filename, data)
+}
+
+func (s *Server) approveImport(c *fiber.Ctx) error {
+	im, err := s.importFor(c)
+	if err != nil {
+		return err
+	}
+	mode := c.FormValue("mode")
+	if c.FormValue("confirmed") != "on" || (mode != "all" && mode != "new_only") {
+		c.Locals("importError", "Göndermeden önce «Kontrol ettim onaylıyorum» kutusunu işaretleyin.")
+		return s.importPage(c)
+	}
+	_, err = s.deps.Store.ApproveImport(c.UserContext(), actor(c), im.ID, mode)
+	if errors.Is(err, store.ErrImportChanged) {
+		c.Locals("importError", "Önizlemeden sonra bu listedeki alıcıların izinleri değişti; listeyi yeniden yükleyin.")
+		return s.importPage(c)
+	}
+	if err != nil {
+		return err
+	}
+	return s.saved(c, "/imports/"+itoa(im.ID), "Liste onaylandı; izinler kaydedildi ve İYS'ye gönderilmeyi bekliyor.")
+}
+
+func (s *Server) discardImport(c *fiber.Ctx) error {
+	im, err := s.importFor(c)
+	if err != nil {
+		return err
+	}
+	ok, err := s.deps.Store.DiscardImport(c.UserContext(), actor(c), im.ID)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return s.fail(c, fiber.StatusConflict, "ALREADY_APPROVED", "Onaylanmış bir liste silinemez.")
+	}
+	return s.saved(c, "/imports", im.Filename+" silindi.")
+}

@@ -1,0 +1,176 @@
+package jobs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/riverqueue/river"
+
+	"iysgate/app/consent"
+	"iysgate/app/importer"
+	"iysgate/app/store"
+)
+
+// parseBatch is how many rows are COPYed at a time.
+const parseBatch = 5000
+
+// ParseImportArgs parses an uploaded file into import rows and items.
+type ParseImportArgs struct {
+	ImportID int64 `json:"import_id"`
+}
+
+// Kind is the job's name in River.
+func (ParseImportArgs) Kind() string { return "import_parse" }
+
+// ValidateImportArgs runs the stateful rules over a parsed import.
+type ValidateImportArgs struct {
+	ImportID int64 `json:"import_id"`
+	// BrandCodes are the brand codes the uploader may record consents for,
+	// fixed at upload.
+	BrandCodes []string `json:"brand_codes"`
+}
+
+// Kind is the job's name in River.
+func (ValidateImportArgs) Kind() string { return "import_validate" }
+
+// ParseImportWorker works ParseImportArgs.
+type ParseImportWorker struct {
+	river.WorkerDefaults[ParseImportArgs]
+	deps Deps
+}
+
+// Timeout lets a million-row file take its time.
+func (w *ParseImportWorker) Timeout(*river.Job[ParseImportArgs]) time.Duration {
+	return 30 * time.Minute
+}
+
+// Work reads the file row by row and stores each row with its stateless
+// problems. A restarted job starts clean: whatever an interrupted run wrote
+// is deleted first. A file that cannot be read ends the import with the
+// reader's Turkish message.
+func (w *ParseImportWorker) Work(ctx context.Context, job *river.Job[ParseImportArgs]) error {
+	st, id := w.deps.Store, job.Args.ImportID
+	ok, err := st.SetImportStatus(ctx, id, store.ImportParsing, store.ImportUploaded, store.ImportParsing)
+	if err != nil || !ok {
+		return err // discarded meanwhile: nothing to do
+	}
+	if err := st.ResetImportRows(ctx, id); err != nil {
+		return err
+	}
+	im, err := st.Import(ctx, id)
+	if err != nil {
+		return err
+	}
+	f, err := os.CreateTemp("", "iysgate-import-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(f.Name())
+	defer f.Close()
+	if err := st.WriteImportFile(ctx, id, f); err != nil {
+		return err
+	}
+	r, err := importer.Open(f, im.SizeBytes, im.Filename, importer.Limits{})
+	if err != nil {
+		return w.fail(ctx, id, err)
+	}
+	defer r.Close()
+	now := time.Now()
+	var batch []store.ParsedRow
+	done := 0
+	flush := func() error {
+		if len(batch) == 0 {
+			return nil
+		}
+		if err := st.SaveParsedRows(ctx, id, batch); err != nil {
+			return err
+		}
+		done += len(batch)
+		batch = batch[:0]
+		// The total is estimated from the bytes read until the end.
+		read, total := r.Progress()
+		estimate := done
+		if read > 0 && read < total {
+			estimate = int(float64(done) * float64(total) / float64(read))
+		}
+		return st.ImportProgress(ctx, id, done, estimate)
+	}
+	for {
+		row, err := r.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return w.fail(ctx, id, err)
+		}
+		res := consent.ValidateRow(row.Input, now, nil)
+		pr := store.ParsedRow{RowNo: row.Number, Cells: row.Cells, Problems: res.Problems}
+		for _, it := range res.Items {
+			pr.Items = append(pr.Items, store.ParsedItem{Consent: it.Consent, Problems: it.Problems})
+		}
+		batch = append(batch, pr)
+		if len(batch) == parseBatch {
+			if err := flush(); err != nil {
+				return err
+			}
+		}
+	}
+	if err := flush(); err != nil {
+		return err
+	}
+	if err := st.ImportProgress(ctx, id, done, done); err != nil {
+		return err
+	}
+	if done == 0 {
+		return st.FailImport(ctx, id, "EMPTY", "Dosyada başlık satırından sonra veri satırı yok.")
+	}
+	// The next stage is enqueued with the status change, in one transaction.
+	return pgx.BeginFunc(ctx, st.Pool(), func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, "UPDATE imports SET status = 'validating', updated_at = now() WHERE id = $1 AND status = 'parsing'", id)
+		if err != nil || tag.RowsAffected() == 0 {
+			return err
+		}
+		client := river.ClientFromContext[pgx.Tx](ctx)
+		_, err = client.InsertTx(ctx, tx, ValidateImportArgs{ImportID: id, BrandCodes: w.deps.BrandCodes(ctx, im.UserID)}, nil)
+		return err
+	})
+}
+
+// fail ends the import with the reader's message; other errors are retried.
+func (w *ParseImportWorker) fail(ctx context.Context, id int64, err error) error {
+	var ie *importer.Error
+	if errors.As(err, &ie) {
+		return w.deps.Store.FailImport(ctx, id, ie.Code, ie.Message)
+	}
+	return fmt.Errorf("import %d: %w", id, err)
+}
+
+// ValidateImportWorker works ValidateImportArgs.
+type ValidateImportWorker struct {
+	river.WorkerDefaults[ValidateImportArgs]
+	deps Deps
+}
+
+// Timeout lets a large import take its time.
+func (w *ValidateImportWorker) Timeout(*river.Job[ValidateImportArgs]) time.Duration {
+	return 30 * time.Minute
+}
+
+// Work validates the import in one transaction (so a restart starts clean)
+// and moves it to preview.
+func (w *ValidateImportWorker) Work(ctx context.Context, job *river.Job[ValidateImportArgs]) error {
+	im, err := w.deps.Store.Import(ctx, job.Args.ImportID)
+	if err != nil || im.Status != store.ImportValidating {
+		return err
+	}
+	codes := job.Args.BrandCodes
+	if codes == nil {
+		codes = []string{}
+	}
+	return w.deps.Store.ValidateImport(ctx, im.ID, codes)
+}

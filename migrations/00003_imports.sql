@@ -1,0 +1,63 @@
+-- +goose Up
+-- Imports: the uploaded file (bytes in PostgreSQL, chunked), its parsed rows
+-- with their cells and problems, and one item per consent a row yields,
+-- with the outcome the validation found.
+
+CREATE TABLE imports (
+    id            bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    user_id       bigint NOT NULL REFERENCES users (id),
+    actor         text NOT NULL,
+    brand_id      bigint REFERENCES brands (id),
+    filename      text NOT NULL,
+    size_bytes    bigint NOT NULL DEFAULT 0,
+    status        text NOT NULL DEFAULT 'uploaded' CHECK (status IN
+                  ('uploaded', 'parsing', 'validating', 'preview', 'approved', 'sending', 'done', 'failed', 'discarded')),
+    rows_done     integer NOT NULL DEFAULT 0,
+    rows_total    integer NOT NULL DEFAULT 0,
+    header        jsonb,
+    summary       jsonb,
+    error_code    text,
+    error_message text,
+    mode          text CHECK (mode IN ('all', 'new_only')),
+    approved_by   text,
+    approved_at   timestamptz,
+    created_at    timestamptz NOT NULL DEFAULT now(),
+    updated_at    timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX imports_user_idx ON imports (user_id, id DESC);
+
+CREATE TABLE import_chunks (
+    import_id bigint NOT NULL REFERENCES imports (id) ON DELETE CASCADE,
+    seq       integer NOT NULL,
+    data      bytea NOT NULL,
+    PRIMARY KEY (import_id, seq)
+);
+
+CREATE TABLE import_rows (
+    import_id bigint NOT NULL REFERENCES imports (id) ON DELETE CASCADE,
+    row_no    integer NOT NULL,
+    cells     jsonb NOT NULL,
+    problems  jsonb NOT NULL DEFAULT '[]',
+    PRIMARY KEY (import_id, row_no)
+);
+
+CREATE TABLE import_items (
+    import_id      bigint NOT NULL REFERENCES imports (id) ON DELETE CASCADE,
+    row_no         integer NOT NULL,
+    type           text NOT NULL,
+    brand_code     text NOT NULL,
+    recipient      text NOT NULL,
+    recipient_type text NOT NULL,
+    status         text NOT NULL,
+    source         text NOT NULL DEFAULT '',
+    consent_date   timestamptz,
+    first_name     text NOT NULL DEFAULT '',
+    last_name      text NOT NULL DEFAULT '',
+    problems       jsonb NOT NULL DEFAULT '[]',
+    outcome        text CHECK (outcome IN ('new', 'changed', 'unchanged', 'error')),
+    PRIMARY KEY (import_id, row_no, type)
+);
+CREATE INDEX import_items_key_idx ON import_items (import_id, brand_code, recipient, recipient_type, type, consent_date);
+
+-- +goose Down
+DROP TABLE import_items, import_rows, import_chunks, imports;
