@@ -80,6 +80,9 @@ func (w *ParseImportWorker) Work(ctx context.Context, job *river.Job[ParseImport
 		return w.fail(ctx, id, err)
 	}
 	defer r.Close()
+	if err := st.SetImportHeader(ctx, id, r.Header().Cells); err != nil {
+		return err
+	}
 	now := time.Now()
 	var batch []store.ParsedRow
 	done := 0

@@ -132,6 +132,21 @@ func TestImportPipeline(t *testing.T) {
 	if strings.Contains(r.body, `"row":2,`) {
 		t.Error("a valid row is listed among the errors")
 	}
+	// The error workbook lists the three refused rows with their codes.
+	r = api.get("/api/v1/imports/" + itoa(id) + "/errors.xlsx")
+	x, err := excelize.OpenReader(strings.NewReader(r.body))
+	if err != nil {
+		t.Fatalf("error workbook: %d %v", r.status, err)
+	}
+	sheet := x.GetSheetName(0)
+	xrows, _ := x.GetRows(sheet)
+	joined := ""
+	for _, xr := range xrows {
+		joined += strings.Join(xr, "|") + "\n"
+	}
+	if len(xrows) != 4 || !strings.Contains(joined, "FIRST_RECORD_RET") || !strings.Contains(joined, "PHONE_INVALID") || !strings.Contains(joined, "Marka Kodu") {
+		t.Errorf("error workbook rows:\n%s", joined)
+	}
 	// Nothing is stored before approval.
 	if n := count(t, e, "SELECT count(*) FROM consents"); n != 1 {
 		t.Fatalf("consents before approval: %d", n)

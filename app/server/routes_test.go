@@ -73,6 +73,8 @@ var routeAccess = map[string]string{
 	"POST /api/v1/imports":                 "admin yonetici personel",
 	"GET /api/v1/imports/:id":              "admin yonetici personel musteri",
 	"GET /api/v1/imports/:id/rows":         "admin yonetici personel musteri",
+	"GET /api/v1/imports/:id/errors.xlsx":  "admin yonetici personel musteri",
+	"GET /imports/:id/errors.xlsx":         "admin yonetici personel musteri",
 	"POST /api/v1/imports/:id/approve":     "admin yonetici personel",
 	"DELETE /api/v1/imports/:id":           "admin yonetici personel",
 }

@@ -248,3 +248,46 @@ func (s *Store) ListImports(ctx context.Context, userID int64, limit int) ([]*Im
 	}
 	return out, rows.Err()
 }
+
+// ImportErrorRows calls fn for every row of an import that has an error
+// (of the row or of one of its consents), in row order, with all its
+// problems: the rows the error workbook lists.
+func (s *Store) ImportErrorRows(ctx context.Context, importID int64, fn func(rowNo int, cells []string, problems []consent.Problem) error) error {
+	rows, err := s.pool.Query(ctx, `SELECT r.row_no, r.cells,
+			r.problems || COALESCE((SELECT jsonb_agg(p) FROM import_items i, jsonb_array_elements(i.problems) p
+				WHERE i.import_id = r.import_id AND i.row_no = r.row_no AND NOT r.problems @> jsonb_build_array(p)), '[]')
+		FROM import_rows r
+		WHERE r.import_id = $1 AND (r.problems @> '[{"severity":"error"}]'
+			OR EXISTS (SELECT 1 FROM import_items i WHERE i.import_id = r.import_id AND i.row_no = r.row_no AND i.outcome = 'error'))
+		ORDER BY r.row_no`, importID)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var n int
+		var cells []string
+		var probs []consent.Problem
+		if err := rows.Scan(&n, &cells, &probs); err != nil {
+			return err
+		}
+		if err := fn(n, cells, probs); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+// ImportHeader returns the header cells of a parsed import.
+func (s *Store) ImportHeader(ctx context.Context, importID int64) ([]string, error) {
+	var h []string
+	err := s.pool.QueryRow(ctx, "SELECT COALESCE(header, '[]') FROM imports WHERE id = $1", importID).Scan(&h)
+	return h, mapErr(err)
+}
+
+// SetImportHeader records the header cells the reader found.
+func (s *Store) SetImportHeader(ctx context.Context, importID int64, header []string) error {
+	b, _ := json.Marshal(header)
+	_, err := s.pool.Exec(ctx, "UPDATE imports SET header = $2 WHERE id = $1", importID, b)
+	return err
+}

@@ -8,6 +8,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/jackc/pgx/v5"
 
+	"iysgate/app/consent"
 	"iysgate/app/importer"
 	"iysgate/app/store"
 	"iysgate/jobs"
@@ -147,6 +148,38 @@ func (s *Server) apiDiscardImport(c *fiber.Ctx) error {
 		return s.fail(c, fiber.StatusConflict, "ALREADY_APPROVED", "Onaylanmış bir liste silinemez.")
 	}
 	return c.SendStatus(fiber.StatusNoContent)
+}
+
+// errorWorkbook serves the rows that will not be sent, with their original
+// cells and each problem's code, message and suggested fix, as a workbook
+// that can be corrected and uploaded again.
+func (s *Server) errorWorkbook(c *fiber.Ctx) error {
+	im, err := s.importFor(c)
+	if err != nil {
+		return err
+	}
+	ctx := c.UserContext()
+	header, err := s.deps.Store.ImportHeader(ctx, im.ID)
+	if err != nil {
+		return err
+	}
+	var rows []importer.ErrorRow
+	err = s.deps.Store.ImportErrorRows(ctx, im.ID, func(n int, cells []string, probs []consent.Problem) error {
+		rows = append(rows, importer.ErrorRow{Number: n, Cells: cells, Problems: probs})
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderContentType, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+	c.Set(fiber.HeaderContentDisposition, `attachment; filename="hatalar-`+itoa(im.ID)+`.xlsx"`)
+	return importer.WriteErrorWorkbook(c.Response().BodyWriter(), header, func(yield func(importer.ErrorRow, error) bool) {
+		for _, r := range rows {
+			if !yield(r, nil) {
+				return
+			}
+		}
+	})
 }
 
 // importTemplate serves the "Bireysel Örnek" and "Tacir Örnek" workbooks.

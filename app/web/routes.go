@@ -72,6 +72,8 @@ func (s *Server) routes() {
 	s.handle(post, "/api/v1/imports", policy.ImportsUpload, s.apiUpload)
 	s.handle(get, "/api/v1/imports/:id", policy.ImportsView, s.apiImport)
 	s.handle(get, "/api/v1/imports/:id/rows", policy.ImportsView, s.apiImportRows)
+	s.handle(get, "/api/v1/imports/:id/errors.xlsx", policy.ImportsView, s.errorWorkbook)
+	s.handle(get, "/imports/:id/errors.xlsx", policy.ImportsView, s.errorWorkbook)
 	s.handle(post, "/api/v1/imports/:id/approve", policy.ImportsSend, s.apiApproveImport)
 	s.handle(del, "/api/v1/imports/:id", policy.ImportsUpload, s.apiDiscardImport)
 }
