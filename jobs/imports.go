@@ -132,6 +132,7 @@ func (w *ParseImportWorker) Work(ctx context.Context, job *river.Job[ParseImport
 	if done == 0 {
 		return st.FailImport(ctx, id, "EMPTY", "Dosyada başlık satırından sonra veri satırı yok.")
 	}
+	w.deps.Log.Info("import parsed", "import_id", id, "rows", done, "duration", time.Since(now))
 	// The next stage is enqueued with the status change, in one transaction.
 	return pgx.BeginFunc(ctx, st.Pool(), func(tx pgx.Tx) error {
 		tag, err := tx.Exec(ctx, "UPDATE imports SET status = 'validating', updated_at = now() WHERE id = $1 AND status = 'parsing'", id)
@@ -175,5 +176,10 @@ func (w *ValidateImportWorker) Work(ctx context.Context, job *river.Job[Validate
 	if codes == nil {
 		codes = []string{}
 	}
-	return w.deps.Store.ValidateImport(ctx, im.ID, codes)
+	start := time.Now()
+	if err := w.deps.Store.ValidateImport(ctx, im.ID, codes); err != nil {
+		return err
+	}
+	w.deps.Log.Info("import validated", "import_id", im.ID, "duration", time.Since(start))
+	return nil
 }

@@ -33,8 +33,11 @@ CREATE TABLE import_chunks (
     PRIMARY KEY (import_id, seq)
 );
 
+-- import_rows and import_items have no foreign key to imports on purpose:
+-- its check would run once for each of millions of COPYed rows. They are
+-- written only by the parse job and deleted with their import explicitly.
 CREATE TABLE import_rows (
-    import_id bigint NOT NULL REFERENCES imports (id) ON DELETE CASCADE,
+    import_id bigint NOT NULL,
     row_no    integer NOT NULL,
     cells     jsonb NOT NULL,
     problems  jsonb NOT NULL DEFAULT '[]',
@@ -42,7 +45,7 @@ CREATE TABLE import_rows (
 );
 
 CREATE TABLE import_items (
-    import_id      bigint NOT NULL REFERENCES imports (id) ON DELETE CASCADE,
+    import_id      bigint NOT NULL,
     row_no         integer NOT NULL,
     type           text NOT NULL,
     brand_code     text NOT NULL,
@@ -57,7 +60,6 @@ CREATE TABLE import_items (
     outcome        text CHECK (outcome IN ('new', 'changed', 'unchanged', 'error')),
     PRIMARY KEY (import_id, row_no, type)
 );
-CREATE INDEX import_items_key_idx ON import_items (import_id, brand_code, recipient, recipient_type, type, consent_date);
 
 -- +goose Down
 DROP TABLE import_items, import_rows, import_chunks, imports;

@@ -26,7 +26,7 @@ func TestMain(m *testing.M) { pgtest.Main(m) }
 
 // env is a running iysgate on a fresh database, served on a loopback port.
 type env struct {
-	t    *testing.T
+	t    testing.TB
 	app  *server.App
 	st   *store.Store
 	base string
@@ -34,7 +34,7 @@ type env struct {
 
 const adminEmail, adminPassword = "admin@ornek.com.tr", "yonetici-parolasi-1"
 
-func newEnv(t *testing.T) *env {
+func newEnv(t testing.TB) *env {
 	t.Helper()
 	ctx := context.Background()
 	pool := pgtest.Pool(t)

@@ -16,7 +16,7 @@ import (
 )
 
 // upload posts a file to the import API and returns the import id.
-func upload(t *testing.T, c *client, name string, data []byte) int64 {
+func upload(t testing.TB, c *client, name string, data []byte) int64 {
 	t.Helper()
 	var body bytes.Buffer
 	mw := multipart.NewWriter(&body)
@@ -42,9 +42,14 @@ type importView struct {
 }
 
 // waitImport polls until the import leaves the working stages.
-func waitImport(t *testing.T, c *client, id int64) importView {
+func waitImport(t testing.TB, c *client, id int64) importView {
 	t.Helper()
-	deadline := time.Now().Add(60 * time.Second)
+	return waitImportFor(t, c, id, 60*time.Second)
+}
+
+func waitImportFor(t testing.TB, c *client, id int64, max time.Duration) importView {
+	t.Helper()
+	deadline := time.Now().Add(max)
 	for time.Now().Before(deadline) {
 		r := c.get("/api/v1/imports/" + itoa(id))
 		var v importView
@@ -53,7 +58,7 @@ func waitImport(t *testing.T, c *client, id int64) importView {
 		case "preview", "failed", "approved", "discarded":
 			return v
 		}
-		time.Sleep(100 * time.Millisecond)
+		time.Sleep(50 * time.Millisecond)
 	}
 	t.Fatalf("import %d did not reach preview", id)
 	return importView{}
@@ -209,7 +214,7 @@ func TestImportBadFiles(t *testing.T) {
 	}
 }
 
-func count(t *testing.T, e *env, q string) int {
+func count(t testing.TB, e *env, q string) int {
 	t.Helper()
 	var n int
 	if err := e.st.Pool().QueryRow(context.Background(), q).Scan(&n); err != nil {

@@ -27,6 +27,10 @@ const (
 // moves the import to preview.
 func (s *Store) ValidateImport(ctx context.Context, importID int64, allowedBrandCodes []string) error {
 	return s.tx(ctx, func(tx pgx.Tx) error {
+		// The sort of every item by key and the hash joins fit in memory.
+		if _, err := tx.Exec(ctx, "SET LOCAL work_mem = '256MB'"); err != nil {
+			return err
+		}
 		forbidden, _ := json.Marshal([]consent.Problem{consent.NewProblem(consent.CodeBrandForbidden, consent.FieldBrandCode)})
 		if _, err := tx.Exec(ctx, `UPDATE import_items SET outcome = 'error', problems = problems || $3::jsonb
 			WHERE import_id = $1 AND NOT (brand_code = ANY($2))`, importID, allowedBrandCodes, forbidden); err != nil {
