@@ -40,15 +40,21 @@ func (s *Store) ValidateImport(ctx context.Context, importID int64, allowedBrand
 			WHERE import_id = $1 AND outcome IS NULL AND problems @> '[{"severity":"error"}]'`, importID); err != nil {
 			return err
 		}
-		rows, err := tx.Query(ctx, `SELECT i.row_no, i.type, i.brand_code, i.recipient, i.recipient_type, i.status,
+		// A cursor reads the items in key order a batch at a time, and each
+		// batch's outcomes are COPYed before the next fetch: memory stays
+		// flat whatever the size of the file.
+		if _, err := tx.Exec(ctx, `CREATE TEMP TABLE import_outcomes (row_no integer, type text, outcome text, problems jsonb) ON COMMIT DROP`); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `DECLARE import_items_by_key NO SCROLL CURSOR FOR
+			SELECT i.row_no, i.type, i.brand_code, i.recipient, i.recipient_type, i.status,
 				i.source, i.consent_date, c.status, c.consent_date, c.recipient_id IS NOT NULL
 			FROM import_items i
 			LEFT JOIN brands b ON b.brand_code = i.brand_code
 			LEFT JOIN recipients r ON r.brand_id = b.id AND r.recipient = i.recipient AND r.recipient_type = i.recipient_type
 			LEFT JOIN consents c ON c.recipient_id = r.id AND c.type = i.type
 			WHERE i.import_id = $1 AND i.outcome IS NULL
-			ORDER BY i.brand_code, i.recipient, i.recipient_type, i.type, i.consent_date, i.row_no`, importID)
-		if err != nil {
+			ORDER BY i.brand_code, i.recipient, i.recipient_type, i.type, i.consent_date, i.row_no`, importID); err != nil {
 			return err
 		}
 		type item struct {
@@ -86,44 +92,64 @@ func (s *Store) ValidateImport(ctx context.Context, importID int64, allowedBrand
 			}
 			group, stored = group[:0], nil
 		}
+		const fetch = 20000
+		copyOut := func() error {
+			if len(out) == 0 {
+				return nil
+			}
+			_, err := tx.CopyFrom(ctx, pgx.Identifier{"import_outcomes"}, []string{"row_no", "type", "outcome", "problems"}, pgx.CopyFromRows(out))
+			out = out[:0]
+			return err
+		}
 		var lastKey string
-		for rows.Next() {
-			var it item
-			var brand, recipient, rtype, status, source string
-			var date, storedDate *time.Time
-			var storedStatus *string
-			var exists bool
-			if err := rows.Scan(&it.rowNo, &it.typ, &brand, &recipient, &rtype, &status, &source, &date, &storedStatus, &storedDate, &exists); err != nil {
-				rows.Close()
+		for {
+			rows, err := tx.Query(ctx, "FETCH "+strconv.Itoa(fetch)+" FROM import_items_by_key")
+			if err != nil {
 				return err
 			}
-			key := brand + "\x00" + recipient + "\x00" + rtype + "\x00" + it.typ
-			if key != lastKey {
-				flush()
-				lastKey = key
-				if exists && storedStatus != nil {
-					stored = &consent.State{Status: consent.Status(*storedStatus)}
-					if storedDate != nil {
-						stored.ConsentDate = *storedDate
+			n := 0
+			for rows.Next() {
+				n++
+				var it item
+				var brand, recipient, rtype, status, source string
+				var date, storedDate *time.Time
+				var storedStatus *string
+				var exists bool
+				if err := rows.Scan(&it.rowNo, &it.typ, &brand, &recipient, &rtype, &status, &source, &date, &storedStatus, &storedDate, &exists); err != nil {
+					rows.Close()
+					return err
+				}
+				key := brand + "\x00" + recipient + "\x00" + rtype + "\x00" + it.typ
+				if key != lastKey {
+					flush()
+					lastKey = key
+					if exists && storedStatus != nil {
+						stored = &consent.State{Status: consent.Status(*storedStatus)}
+						if storedDate != nil {
+							stored.ConsentDate = *storedDate
+						}
 					}
 				}
+				it.c = consent.Consent{BrandCode: brand, Recipient: recipient, RecipientType: consent.RecipientType(rtype),
+					Type: consent.Type(it.typ), Status: consent.Status(status), Source: consent.Source(source)}
+				if date != nil {
+					it.c.ConsentDate = *date
+				}
+				group = append(group, it)
 			}
-			it.c = consent.Consent{BrandCode: brand, Recipient: recipient, RecipientType: consent.RecipientType(rtype),
-				Type: consent.Type(it.typ), Status: consent.Status(status), Source: consent.Source(source)}
-			if date != nil {
-				it.c.ConsentDate = *date
+			rows.Close()
+			if err := rows.Err(); err != nil {
+				return err
 			}
-			group = append(group, it)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return err
+			if err := copyOut(); err != nil {
+				return err
+			}
+			if n < fetch {
+				break
+			}
 		}
 		flush()
-		if _, err := tx.Exec(ctx, `CREATE TEMP TABLE import_outcomes (row_no integer, type text, outcome text, problems jsonb) ON COMMIT DROP`); err != nil {
-			return err
-		}
-		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"import_outcomes"}, []string{"row_no", "type", "outcome", "problems"}, pgx.CopyFromRows(out)); err != nil {
+		if err := copyOut(); err != nil {
 			return err
 		}
 		if _, err := tx.Exec(ctx, `UPDATE import_items i SET outcome = o.outcome, problems = i.problems || o.problems

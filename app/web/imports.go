@@ -2,6 +2,7 @@ package web
 
 import (
 	"errors"
+	"mime/multipart"
 	"strconv"
 	"strings"
 
@@ -48,19 +49,25 @@ func (s *Server) apiUpload(c *fiber.Ctx) error {
 		}
 		brandID = &b.ID
 	}
-	f, err := fh.Open()
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	im, err := s.deps.Store.CreateImport(c.UserContext(), actor(c), brandID, fh.Filename, f, func(tx pgx.Tx, id int64) error {
-		_, err := s.deps.River.InsertTx(c.UserContext(), tx, jobs.ParseImportArgs{ImportID: id}, nil)
-		return err
-	})
+	im, err := s.storeUpload(c, brandID, fh)
 	if err != nil {
 		return err
 	}
 	return c.Status(fiber.StatusAccepted).JSON(fiber.Map{"id": im.ID, "status": im.Status})
+}
+
+// storeUpload stores an uploaded file with its parse job, in one
+// transaction.
+func (s *Server) storeUpload(c *fiber.Ctx, brandID *int64, fh *multipart.FileHeader) (*store.Import, error) {
+	f, err := fh.Open()
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return s.deps.Store.CreateImport(c.UserContext(), actor(c), brandID, fh.Filename, f, func(tx pgx.Tx, id int64) error {
+		_, err := s.deps.River.InsertTx(c.UserContext(), tx, jobs.ParseImportArgs{ImportID: id}, nil)
+		return err
+	})
 }
 
 // importJSON is the API's view of an import.

@@ -5,10 +5,8 @@ import (
 	"strconv"
 
 	"github.com/gofiber/fiber/v2"
-	"github.com/jackc/pgx/v5"
 
 	"iysgate/app/store"
-	"iysgate/jobs"
 	"iysgate/policy"
 )
 
@@ -45,15 +43,7 @@ func (s *Server) uploadImport(c *fiber.Ctx) error {
 		c.Status(fiber.StatusUnprocessableEntity)
 		return s.importsPage(c)
 	}
-	f, err := fh.Open()
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	im, err := s.deps.Store.CreateImport(c.UserContext(), actor(c), nil, fh.Filename, f, func(tx pgx.Tx, id int64) error {
-		_, err := s.deps.River.InsertTx(c.UserContext(), tx, jobs.ParseImportArgs{ImportID: id}, nil)
-		return err
-	})
+	im, err := s.storeUpload(c, nil, fh)
 	if err != nil {
 		return err
 	}
