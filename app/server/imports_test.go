@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"mime/multipart"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -13,6 +14,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"iysgate/app/store"
+	"iysgate/jobs"
 )
 
 // upload posts a file to the import API and returns the import id.
@@ -221,4 +223,52 @@ func count(t testing.TB, e *env, q string) int {
 		t.Fatal(err)
 	}
 	return n
+}
+
+// A parse that restarts after a crash starts clean (no half-written
+// preview), and two uploads at once both complete with their own rows.
+func TestImportRestartAndConcurrentUploads(t *testing.T) {
+	e := newEnv(t)
+	b := e.brand("Firma", "Marka", "900400")
+	api := e.apiClient(e.user("p@ornek.com.tr", "personel", b.ID))
+	at := time.Now().Add(-time.Hour).Format("02.01.2006 15:04:05")
+	file := func(prefix string, n int) []byte {
+		var rows [][]any
+		for i := range n {
+			rows = append(rows, []any{"900400", "BIREYSEL", "", "", prefix + strconv.Itoa(1000+i), "", "ONAY", "ONAY", "", "HS_WEB", at})
+		}
+		return workbook(t, rows)
+	}
+	done := make(chan int64, 2)
+	for _, p := range []string{"0532110", "0532220"} {
+		go func() { done <- upload(t, api, p+".xlsx", file(p, 300)) }()
+	}
+	ids := []int64{<-done, <-done}
+	for _, id := range ids {
+		v := waitImport(t, api, id)
+		if v.Status != "preview" || v.Summary["MESAJ"].New != 300 || v.Summary["ARAMA"].New != 300 {
+			t.Fatalf("import %d: %s %+v", id, v.Status, v.Summary)
+		}
+	}
+	// Simulate a parse job that died half-way: the import is back in
+	// "parsing" with stray rows, and River runs the job again.
+	ctx := context.Background()
+	id := ids[0]
+	pool := e.st.Pool()
+	pool.Exec(ctx, "UPDATE imports SET status = 'parsing', summary = NULL WHERE id = $1", id)
+	pool.Exec(ctx, "DELETE FROM import_items WHERE import_id = $1 AND row_no > 100", id)
+	pool.Exec(ctx, `INSERT INTO import_rows (import_id, row_no, cells) VALUES ($1, 99999, '["yarım"]')`, id)
+	if _, err := e.app.River.Insert(ctx, jobs.ParseImportArgs{ImportID: id}, nil); err != nil {
+		t.Fatal(err)
+	}
+	v := waitImport(t, api, id)
+	if v.Status != "preview" || v.Summary["MESAJ"].New != 300 {
+		t.Fatalf("after the restart: %s %+v", v.Status, v.Summary)
+	}
+	if n := count(t, e, "SELECT count(*) FROM import_rows WHERE import_id = "+itoa(id)); n != 300 {
+		t.Fatalf("rows after the restart: %d, want 300", n)
+	}
+	if n := count(t, e, "SELECT count(*) FROM import_items WHERE import_id = "+itoa(id)); n != 600 {
+		t.Fatalf("items after the restart: %d, want 600", n)
+	}
 }
