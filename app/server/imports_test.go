@@ -154,6 +154,12 @@ func TestImportPipeline(t *testing.T) {
 	if len(xrows) != 4 || !strings.Contains(joined, "FIRST_RECORD_RET") || !strings.Contains(joined, "PHONE_INVALID") || !strings.Contains(joined, "Marka Kodu") {
 		t.Errorf("error workbook rows:\n%s", joined)
 	}
+	// Hata Bildirimleri lists the refused rows with their messages.
+	pc := e.client()
+	pc.login(personel.Email, personel.Email+"-parola")
+	if page := pc.get("/imports/errors"); page.status != 200 || !strings.Contains(page.body, "FIRST_RECORD_RET") || !strings.Contains(page.body, "izinler.xlsx") {
+		t.Errorf("Hata Bildirimleri: %d", page.status)
+	}
 	// Nothing is stored before approval.
 	if n := count(t, e, "SELECT count(*) FROM consents"); n != 1 {
 		t.Fatalf("consents before approval: %d", n)

@@ -66,6 +66,7 @@ var routeAccess = map[string]string{
 	"GET /api/v1/dashboard":                "admin yonetici personel musteri",
 	"GET /imports/template/:kind":          "admin yonetici personel musteri",
 	"GET /imports":                         "admin yonetici personel musteri",
+	"GET /imports/errors":                  "admin yonetici personel musteri",
 	"POST /imports":                        "admin yonetici personel",
 	"GET /imports/:id":                     "admin yonetici personel musteri",
 	"POST /imports/:id/approve":            "admin yonetici personel",

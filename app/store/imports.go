@@ -291,3 +291,33 @@ func (s *Store) SetImportHeader(ctx context.Context, importID int64, header []st
 	_, err := s.pool.Exec(ctx, "UPDATE imports SET header = $2 WHERE id = $1", importID, b)
 	return err
 }
+
+// ErrorReport is one refused row for Hata Bildirimleri.
+type ErrorReport struct {
+	ImportID  int64             `json:"import_id"`
+	Filename  string            `json:"filename"`
+	CreatedAt time.Time         `json:"created_at"`
+	RowNo     int               `json:"row"`
+	Problems  []consent.Problem `json:"problems"`
+}
+
+// ErrorReports lists the refused rows of recent imports (a user's own when
+// userID != 0), newest import first, at most limit rows.
+func (s *Store) ErrorReports(ctx context.Context, userID int64, limit int) ([]ErrorReport, error) {
+	rows, err := s.pool.Query(ctx, `SELECT im.id, im.filename, im.created_at, i.row_no,
+			jsonb_agg(p) FILTER (WHERE p->>'severity' = 'error')
+		FROM imports im
+		JOIN import_items i ON i.import_id = im.id AND i.outcome = 'error'
+		CROSS JOIN LATERAL jsonb_array_elements(i.problems) p
+		WHERE ($1 = 0 OR im.user_id = $1) AND im.status IN ('preview', 'approved', 'sending', 'done')
+		GROUP BY im.id, im.filename, im.created_at, i.row_no
+		ORDER BY im.id DESC, i.row_no LIMIT $2`, userID, limit)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (ErrorReport, error) {
+		var e ErrorReport
+		err := r.Scan(&e.ImportID, &e.Filename, &e.CreatedAt, &e.RowNo, &e.Problems)
+		return e, err
+	})
+}

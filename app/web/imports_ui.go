@@ -118,3 +118,19 @@ func (s *Server) discardImport(c *fiber.Ctx) error {
 	}
 	return s.saved(c, "/imports", im.Filename+" silindi.")
 }
+
+// errorReportsPage is Hata Bildirimleri: the rows iysgate refused across
+// the user's imports (İYS's refusals join them with the delivery issue),
+// each linked to its import's error workbook.
+func (s *Server) errorReportsPage(c *fiber.Ctx) error {
+	u := currentUser(c)
+	owner := u.ID
+	if s.deps.Policy.IsAdmin(u.ID) {
+		owner = 0
+	}
+	reports, err := s.deps.Store.ErrorReports(c.UserContext(), owner, 500)
+	if err != nil {
+		return err
+	}
+	return s.render(c, fiber.StatusOK, "errors", "Hata Bildirimleri", map[string]any{"Reports": reports})
+}

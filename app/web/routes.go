@@ -65,6 +65,7 @@ func (s *Server) routes() {
 	s.handle(get, "/api/v1/dashboard", policy.DashboardView, s.apiDashboard)
 	s.handle(get, "/imports/template/:kind", policy.ImportsView, s.importTemplate)
 	s.handle(get, "/imports", policy.ImportsView, s.importsPage)
+	s.handle(get, "/imports/errors", policy.ImportsView, s.errorReportsPage)
 	s.handle(post, "/imports", policy.ImportsUpload, s.uploadImport)
 	s.handle(get, "/imports/:id", policy.ImportsView, s.importPage)
 	s.handle(post, "/imports/:id/approve", policy.ImportsSend, s.approveImport)
