@@ -27,6 +27,28 @@ type ParseImportArgs struct {
 // Kind is the job's name in River.
 func (ParseImportArgs) Kind() string { return "import_parse" }
 
+// InsertOpts: a few attempts; the last failure ends the import (see Work).
+func (ParseImportArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{MaxAttempts: importAttempts}
+}
+
+// importAttempts bounds the retries of import jobs: a failure that five
+// attempts did not cure will not be cured by more, and the user waits.
+const importAttempts = 5
+
+// giveUp ends an import whose job failed for the last time, so that it
+// never stays in a working stage.
+func giveUp(ctx context.Context, d Deps, id int64, attempt, max int, err error) error {
+	if err != nil && attempt >= max {
+		d.Log.Error("import job failed for good", "import_id", id, "err", err)
+		if ferr := d.Store.FailImport(context.WithoutCancel(ctx), id, "INTERNAL",
+			"Liste işlenirken beklenmeyen bir hata oluştu; yeniden yüklemeyi deneyin. Sorun sürerse yöneticinize bildirin."); ferr != nil {
+			return errors.Join(err, ferr)
+		}
+	}
+	return err
+}
+
 // ValidateImportArgs runs the stateful rules over a parsed import.
 type ValidateImportArgs struct {
 	ImportID int64 `json:"import_id"`
@@ -37,6 +59,11 @@ type ValidateImportArgs struct {
 
 // Kind is the job's name in River.
 func (ValidateImportArgs) Kind() string { return "import_validate" }
+
+// InsertOpts: a few attempts; the last failure ends the import.
+func (ValidateImportArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{MaxAttempts: importAttempts}
+}
 
 // ParseImportWorker works ParseImportArgs.
 type ParseImportWorker struct {
@@ -54,6 +81,11 @@ func (w *ParseImportWorker) Timeout(*river.Job[ParseImportArgs]) time.Duration {
 // is deleted first. A file that cannot be read ends the import with the
 // reader's Turkish message.
 func (w *ParseImportWorker) Work(ctx context.Context, job *river.Job[ParseImportArgs]) error {
+	err := w.parse(ctx, job)
+	return giveUp(ctx, w.deps, job.Args.ImportID, job.Attempt, job.MaxAttempts, err)
+}
+
+func (w *ParseImportWorker) parse(ctx context.Context, job *river.Job[ParseImportArgs]) error {
 	st, id := w.deps.Store, job.Args.ImportID
 	ok, err := st.SetImportStatus(ctx, id, store.ImportParsing, store.ImportUploaded, store.ImportParsing)
 	if err != nil || !ok {
@@ -168,6 +200,11 @@ func (w *ValidateImportWorker) Timeout(*river.Job[ValidateImportArgs]) time.Dura
 // Work validates the import in one transaction (so a restart starts clean)
 // and moves it to preview.
 func (w *ValidateImportWorker) Work(ctx context.Context, job *river.Job[ValidateImportArgs]) error {
+	err := w.validate(ctx, job)
+	return giveUp(ctx, w.deps, job.Args.ImportID, job.Attempt, job.MaxAttempts, err)
+}
+
+func (w *ValidateImportWorker) validate(ctx context.Context, job *river.Job[ValidateImportArgs]) error {
 	im, err := w.deps.Store.Import(ctx, job.Args.ImportID)
 	if err != nil || im.Status != store.ImportValidating {
 		return err
