@@ -31,21 +31,15 @@ func (s *Store) ValidateImport(ctx context.Context, importID int64, allowedBrand
 		if _, err := tx.Exec(ctx, "SET LOCAL work_mem = '256MB'"); err != nil {
 			return err
 		}
-		forbidden, _ := json.Marshal([]consent.Problem{consent.NewProblem(consent.CodeBrandForbidden, consent.FieldBrandCode)})
-		if _, err := tx.Exec(ctx, `UPDATE import_items SET outcome = 'error', problems = problems || $3::jsonb
-			WHERE import_id = $1 AND NOT (brand_code = ANY($2))`, importID, allowedBrandCodes, forbidden); err != nil {
-			return err
+		allowed := map[string]bool{}
+		for _, c := range allowedBrandCodes {
+			allowed[c] = true
 		}
-		if _, err := tx.Exec(ctx, `UPDATE import_items SET outcome = 'error'
-			WHERE import_id = $1 AND outcome IS NULL AND problems @> '[{"severity":"error"}]'`, importID); err != nil {
-			return err
-		}
+		forbidden := []consent.Problem{consent.NewProblem(consent.CodeBrandForbidden, consent.FieldBrandCode)}
+		forbiddenJSON, _ := json.Marshal(forbidden)
 		// A cursor reads the items in key order a batch at a time, and each
 		// batch's outcomes are COPYed before the next fetch: memory stays
 		// flat whatever the size of the file.
-		if _, err := tx.Exec(ctx, `CREATE TEMP TABLE import_outcomes (row_no integer, type text, outcome text, problems jsonb) ON COMMIT DROP`); err != nil {
-			return err
-		}
 		if _, err := tx.Exec(ctx, `DECLARE import_items_by_key NO SCROLL CURSOR FOR
 			SELECT i.row_no, i.type, i.brand_code, i.recipient, i.recipient_type, i.status,
 				i.source, i.consent_date, c.status, c.consent_date, c.recipient_id IS NOT NULL
@@ -87,8 +81,11 @@ func (s *Store) ValidateImport(ctx context.Context, importID int64, allowedBrand
 				if d.Problem != nil {
 					probs = append(probs, *d.Problem)
 				}
-				pj, _ := json.Marshal(probs)
-				out = append(out, []any{g.rowNo, g.typ, outcome, pj})
+				var pj []byte
+				if len(probs) > 0 {
+					pj, _ = json.Marshal(probs)
+				}
+				out = append(out, []any{importID, g.rowNo, g.typ, outcome, pj})
 			}
 			group, stored = group[:0], nil
 		}
@@ -97,7 +94,7 @@ func (s *Store) ValidateImport(ctx context.Context, importID int64, allowedBrand
 			if len(out) == 0 {
 				return nil
 			}
-			_, err := tx.CopyFrom(ctx, pgx.Identifier{"import_outcomes"}, []string{"row_no", "type", "outcome", "problems"}, pgx.CopyFromRows(out))
+			_, err := tx.CopyFrom(ctx, pgx.Identifier{"import_outcomes"}, []string{"import_id", "row_no", "type", "outcome", "problems"}, pgx.CopyFromRows(out))
 			out = out[:0]
 			return err
 		}
@@ -118,6 +115,10 @@ func (s *Store) ValidateImport(ctx context.Context, importID int64, allowedBrand
 				if err := rows.Scan(&it.rowNo, &it.typ, &brand, &recipient, &rtype, &status, &source, &date, &storedStatus, &storedDate, &exists); err != nil {
 					rows.Close()
 					return err
+				}
+				if !allowed[brand] {
+					out = append(out, []any{importID, it.rowNo, it.typ, OutcomeError, forbiddenJSON})
+					continue
 				}
 				key := brand + "\x00" + recipient + "\x00" + rtype + "\x00" + it.typ
 				if key != lastKey {
@@ -152,17 +153,13 @@ func (s *Store) ValidateImport(ctx context.Context, importID int64, allowedBrand
 		if err := copyOut(); err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, `UPDATE import_items i SET outcome = o.outcome, problems = i.problems || o.problems
-			FROM import_outcomes o WHERE i.import_id = $1 AND i.row_no = o.row_no AND i.type = o.type`, importID); err != nil {
-			return err
-		}
 		summary := map[string]*ChannelSummary{"ARAMA": {}, "MESAJ": {}, "EPOSTA": {}}
 		srows, err := tx.Query(ctx, `SELECT type, count(*),
 				count(*) FILTER (WHERE status = 'RET' AND outcome <> 'error'),
 				count(*) FILTER (WHERE outcome = 'new'), count(*) FILTER (WHERE outcome = 'changed'),
 				count(*) FILTER (WHERE outcome = 'unchanged'), count(*) FILTER (WHERE outcome = 'error'),
 				count(*) FILTER (WHERE problems @> '[{"severity":"warning"}]')
-			FROM import_items WHERE import_id = $1 GROUP BY type`, importID)
+			FROM import_item_results WHERE import_id = $1 GROUP BY type`, importID)
 		if err != nil {
 			return err
 		}
@@ -219,10 +216,10 @@ func (s *Store) ImportRows(ctx context.Context, importID int64, filter string, a
 		limit = 50
 	}
 	cond := map[string]string{
-		"errors":    `(r.problems @> '[{"severity":"error"}]' OR EXISTS (SELECT 1 FROM import_items i WHERE i.import_id = r.import_id AND i.row_no = r.row_no AND i.outcome = 'error'))`,
+		"errors":    `(r.problems @> '[{"severity":"error"}]' OR EXISTS (SELECT 1 FROM import_item_results i WHERE i.import_id = r.import_id AND i.row_no = r.row_no AND i.outcome = 'error'))`,
 		"warnings":  `(r.problems @> '[{"severity":"warning"}]')`,
-		"new":       `EXISTS (SELECT 1 FROM import_items i WHERE i.import_id = r.import_id AND i.row_no = r.row_no AND i.outcome = 'new')`,
-		"unchanged": `EXISTS (SELECT 1 FROM import_items i WHERE i.import_id = r.import_id AND i.row_no = r.row_no AND i.outcome = 'unchanged')`,
+		"new":       `EXISTS (SELECT 1 FROM import_item_results i WHERE i.import_id = r.import_id AND i.row_no = r.row_no AND i.outcome = 'new')`,
+		"unchanged": `EXISTS (SELECT 1 FROM import_item_results i WHERE i.import_id = r.import_id AND i.row_no = r.row_no AND i.outcome = 'unchanged')`,
 	}[filter]
 	if cond == "" {
 		cond = "true"
@@ -231,7 +228,7 @@ func (s *Store) ImportRows(ctx context.Context, importID int64, filter string, a
 			COALESCE((SELECT json_agg(json_build_object('type', i.type, 'brand_code', i.brand_code, 'recipient', i.recipient,
 				'recipient_type', i.recipient_type, 'status', i.status, 'source', i.source, 'consent_date', i.consent_date,
 				'first_name', i.first_name, 'last_name', i.last_name, 'outcome', COALESCE(i.outcome, ''), 'problems', i.problems) ORDER BY i.type)
-			 FROM import_items i WHERE i.import_id = r.import_id AND i.row_no = r.row_no), '[]')
+			 FROM import_item_results i WHERE i.import_id = r.import_id AND i.row_no = r.row_no), '[]')
 		FROM import_rows r WHERE r.import_id = $1 AND r.row_no > $2 AND `+cond+`
 		ORDER BY r.row_no LIMIT $3`, importID, after, limit+1)
 	if err != nil {
@@ -282,7 +279,7 @@ func (s *Store) ApproveImport(ctx context.Context, a Actor, importID int64, mode
 		}
 		// Each item's key must still be as the validation saw it.
 		var changed bool
-		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM import_items i
+		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM import_item_results i
 				JOIN brands b ON b.brand_code = i.brand_code
 				JOIN recipients r ON r.brand_id = b.id AND r.recipient = i.recipient AND r.recipient_type = i.recipient_type
 				JOIN consents c ON c.recipient_id = r.id AND c.type = i.type
@@ -297,7 +294,7 @@ func (s *Store) ApproveImport(ctx context.Context, a Actor, importID int64, mode
 			`INSERT INTO recipients (brand_id, kind, recipient, recipient_type, first_name, last_name)
 			 SELECT DISTINCT ON (b.id, i.recipient, i.recipient_type) b.id,
 			        CASE WHEN i.type = 'EPOSTA' THEN 'email' ELSE 'phone' END, i.recipient, i.recipient_type, i.first_name, i.last_name
-			 FROM import_items i JOIN brands b ON b.brand_code = i.brand_code
+			 FROM import_item_results i JOIN brands b ON b.brand_code = i.brand_code
 			 WHERE i.import_id = $1 AND i.outcome = ANY($2)
 			 ORDER BY b.id, i.recipient, i.recipient_type, i.consent_date DESC
 			 ON CONFLICT (brand_id, recipient, recipient_type) DO UPDATE SET
@@ -305,14 +302,14 @@ func (s *Store) ApproveImport(ctx context.Context, a Actor, importID int64, mode
 			   last_name = COALESCE(NULLIF(EXCLUDED.last_name, ''), recipients.last_name), updated_at = now()`,
 			`INSERT INTO consent_events (recipient_id, type, brand_id, status, source, consent_date, origin, actor_id, actor)
 			 SELECT r.id, i.type, b.id, i.status, i.source, i.consent_date, 'import', $3, $4
-			 FROM import_items i JOIN brands b ON b.brand_code = i.brand_code
+			 FROM import_item_results i JOIN brands b ON b.brand_code = i.brand_code
 			 JOIN recipients r ON r.brand_id = b.id AND r.recipient = i.recipient AND r.recipient_type = i.recipient_type
 			 WHERE i.import_id = $1 AND i.outcome = ANY($2)
 			 ORDER BY i.consent_date, i.row_no`,
 			`INSERT INTO consents (recipient_id, type, brand_id, recipient_type, status, source, consent_date, sync_state, last_event_id, sort_key)
 			 SELECT DISTINCT ON (r.id, i.type) r.id, i.type, b.id, i.recipient_type, i.status, i.source, i.consent_date, 'bekliyor',
 			        (SELECT max(e.id) FROM consent_events e WHERE e.recipient_id = r.id AND e.type = i.type), r.sort_key
-			 FROM import_items i JOIN brands b ON b.brand_code = i.brand_code
+			 FROM import_item_results i JOIN brands b ON b.brand_code = i.brand_code
 			 JOIN recipients r ON r.brand_id = b.id AND r.recipient = i.recipient AND r.recipient_type = i.recipient_type
 			 WHERE i.import_id = $1 AND i.outcome = ANY($2)
 			 ORDER BY r.id, i.type, i.consent_date DESC, i.row_no DESC
@@ -354,7 +351,7 @@ func (s *Store) DiscardImport(ctx context.Context, a Actor, importID int64) (boo
 			return err
 		}
 		done = true
-		for _, q := range []string{"DELETE FROM import_items WHERE import_id = $1", "DELETE FROM import_rows WHERE import_id = $1",
+		for _, q := range []string{"DELETE FROM import_outcomes WHERE import_id = $1", "DELETE FROM import_items WHERE import_id = $1", "DELETE FROM import_rows WHERE import_id = $1",
 			"DELETE FROM import_chunks WHERE import_id = $1"} {
 			if _, err := tx.Exec(ctx, q, importID); err != nil {
 				return err

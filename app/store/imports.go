@@ -170,6 +170,9 @@ func (s *Store) ImportProgress(ctx context.Context, id int64, done, total int) e
 // restarted parse starts clean.
 func (s *Store) ResetImportRows(ctx context.Context, id int64) error {
 	return s.tx(ctx, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, "DELETE FROM import_outcomes WHERE import_id = $1", id); err != nil {
+			return err
+		}
 		if _, err := tx.Exec(ctx, "DELETE FROM import_items WHERE import_id = $1", id); err != nil {
 			return err
 		}
@@ -208,8 +211,14 @@ func (s *Store) SaveParsedRows(ctx context.Context, importID int64, rows []Parse
 					date = &c.ConsentDate
 				}
 				ip, _ := json.Marshal(nonNil(it.Problems))
+				// An item the stateless rules refused needs no validation.
+				var outcome *string
+				if consent.HasErrors(it.Problems) {
+					e := OutcomeError
+					outcome = &e
+				}
 				itemData = append(itemData, []any{importID, r.RowNo, string(c.Type), c.BrandCode, c.Recipient,
-					string(c.RecipientType), string(c.Status), string(c.Source), date, c.FirstName, c.LastName, ip})
+					string(c.RecipientType), string(c.Status), string(c.Source), date, c.FirstName, c.LastName, ip, outcome})
 			}
 		}
 		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"import_rows"}, []string{"import_id", "row_no", "cells", "problems"},
@@ -217,7 +226,7 @@ func (s *Store) SaveParsedRows(ctx context.Context, importID int64, rows []Parse
 			return err
 		}
 		_, err := tx.CopyFrom(ctx, pgx.Identifier{"import_items"}, []string{"import_id", "row_no", "type", "brand_code",
-			"recipient", "recipient_type", "status", "source", "consent_date", "first_name", "last_name", "problems"},
+			"recipient", "recipient_type", "status", "source", "consent_date", "first_name", "last_name", "problems", "outcome"},
 			pgx.CopyFromRows(itemData))
 		return err
 	})
@@ -254,11 +263,11 @@ func (s *Store) ListImports(ctx context.Context, userID int64, limit int) ([]*Im
 // problems: the rows the error workbook lists.
 func (s *Store) ImportErrorRows(ctx context.Context, importID int64, fn func(rowNo int, cells []string, problems []consent.Problem) error) error {
 	rows, err := s.pool.Query(ctx, `SELECT r.row_no, r.cells,
-			r.problems || COALESCE((SELECT jsonb_agg(p) FROM import_items i, jsonb_array_elements(i.problems) p
+			r.problems || COALESCE((SELECT jsonb_agg(p) FROM import_item_results i, jsonb_array_elements(i.problems) p
 				WHERE i.import_id = r.import_id AND i.row_no = r.row_no AND NOT r.problems @> jsonb_build_array(p)), '[]')
 		FROM import_rows r
 		WHERE r.import_id = $1 AND (r.problems @> '[{"severity":"error"}]'
-			OR EXISTS (SELECT 1 FROM import_items i WHERE i.import_id = r.import_id AND i.row_no = r.row_no AND i.outcome = 'error'))
+			OR EXISTS (SELECT 1 FROM import_item_results i WHERE i.import_id = r.import_id AND i.row_no = r.row_no AND i.outcome = 'error'))
 		ORDER BY r.row_no`, importID)
 	if err != nil {
 		return err
@@ -307,7 +316,7 @@ func (s *Store) ErrorReports(ctx context.Context, userID int64, limit int) ([]Er
 	rows, err := s.pool.Query(ctx, `SELECT im.id, im.filename, im.created_at, i.row_no,
 			jsonb_agg(p) FILTER (WHERE p->>'severity' = 'error')
 		FROM imports im
-		JOIN import_items i ON i.import_id = im.id AND i.outcome = 'error'
+		JOIN import_item_results i ON i.import_id = im.id AND i.outcome = 'error'
 		CROSS JOIN LATERAL jsonb_array_elements(i.problems) p
 		WHERE ($1 = 0 OR im.user_id = $1) AND im.status IN ('preview', 'approved', 'sending', 'done')
 		GROUP BY im.id, im.filename, im.created_at, i.row_no
