@@ -53,7 +53,7 @@ func giveUp(ctx context.Context, d Deps, id int64, attempt, max int, err error) 
 type ValidateImportArgs struct {
 	ImportID int64 `json:"import_id"`
 	// BrandCodes are the brand codes the uploader may record consents for,
-	// fixed at upload.
+	// as they stood when the file was read.
 	BrandCodes []string `json:"brand_codes"`
 }
 
@@ -82,6 +82,10 @@ func (w *ParseImportWorker) Timeout(*river.Job[ParseImportArgs]) time.Duration {
 // reader's Turkish message.
 func (w *ParseImportWorker) Work(ctx context.Context, job *river.Job[ParseImportArgs]) error {
 	err := w.parse(ctx, job)
+	if errors.Is(err, store.ErrImportGone) {
+		// Discarded while parsing: the rows written so far go too.
+		return w.deps.Store.ResetImportRows(ctx, job.Args.ImportID)
+	}
 	return giveUp(ctx, w.deps, job.Args.ImportID, job.Attempt, job.MaxAttempts, err)
 }
 
@@ -165,6 +169,10 @@ func (w *ParseImportWorker) parse(ctx context.Context, job *river.Job[ParseImpor
 		return st.FailImport(ctx, id, "EMPTY", "Dosyada başlık satırından sonra veri satırı yok.")
 	}
 	w.deps.Log.Info("import parsed", "import_id", id, "rows", done, "duration", time.Since(now))
+	codes, err := w.deps.BrandCodes(ctx, im.UserID)
+	if err != nil {
+		return err
+	}
 	// The next stage is enqueued with the status change, in one transaction.
 	return pgx.BeginFunc(ctx, st.Pool(), func(tx pgx.Tx) error {
 		tag, err := tx.Exec(ctx, "UPDATE imports SET status = 'validating', updated_at = now() WHERE id = $1 AND status = 'parsing'", id)
@@ -172,7 +180,7 @@ func (w *ParseImportWorker) parse(ctx context.Context, job *river.Job[ParseImpor
 			return err
 		}
 		client := river.ClientFromContext[pgx.Tx](ctx)
-		_, err = client.InsertTx(ctx, tx, ValidateImportArgs{ImportID: id, BrandCodes: w.deps.BrandCodes(ctx, im.UserID)}, nil)
+		_, err = client.InsertTx(ctx, tx, ValidateImportArgs{ImportID: id, BrandCodes: codes}, nil)
 		return err
 	})
 }

@@ -19,7 +19,7 @@ type Deps struct {
 	Store *store.Store
 	Log   *slog.Logger
 	// BrandCodes lists the brand codes a user may record consents for.
-	BrandCodes func(ctx context.Context, userID int64) []string
+	BrandCodes func(ctx context.Context, userID int64) ([]string, error)
 }
 
 // Workers registers every worker.

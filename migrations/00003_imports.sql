@@ -69,6 +69,9 @@ CREATE TABLE import_outcomes (
     type      text NOT NULL,
     outcome   text NOT NULL CHECK (outcome IN ('new', 'changed', 'unchanged', 'error')),
     problems  jsonb,
+    -- The key's last event when validated (NULL: no record); approval
+    -- refuses to write over a key that changed since.
+    seen_event_id bigint,
     PRIMARY KEY (import_id, row_no, type)
 );
 
@@ -78,7 +81,8 @@ CREATE VIEW import_item_results AS
 SELECT i.import_id, i.row_no, i.type, i.brand_code, i.recipient, i.recipient_type, i.status, i.source,
        i.consent_date, i.first_name, i.last_name,
        COALESCE(o.outcome, i.outcome) AS outcome,
-       CASE WHEN o.problems IS NULL THEN i.problems ELSE i.problems || o.problems END AS problems
+       CASE WHEN o.problems IS NULL THEN i.problems ELSE i.problems || o.problems END AS problems,
+       o.seen_event_id
 FROM import_items i
 LEFT JOIN import_outcomes o ON o.import_id = i.import_id AND o.row_no = i.row_no AND o.type = i.type;
 

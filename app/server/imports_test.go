@@ -245,11 +245,37 @@ func TestImportRestartAndConcurrentUploads(t *testing.T) {
 		}
 		return workbook(t, rows)
 	}
+	// Two uploads at once (the uploads run in parallel; ids come back in
+	// any order).
 	done := make(chan int64, 2)
 	for _, p := range []string{"0532110", "0532220"} {
-		go func() { done <- upload(t, api, p+".xlsx", file(p, 300)) }()
+		data := file(p, 300)
+		c := e.apiClient(e.user(p+"@ornek.com.tr", "personel", b.ID))
+		api = c
+		go func() {
+			var body bytes.Buffer
+			mw := multipart.NewWriter(&body)
+			fw, _ := mw.CreateFormFile("file", p+".xlsx")
+			fw.Write(data)
+			mw.Close()
+			req, _ := http.NewRequest("POST", e.base+"/api/v1/imports", &body)
+			req.Header.Set("Content-Type", mw.FormDataContentType())
+			req.Header.Set("Authorization", "Bearer "+c.token)
+			res, err := http.DefaultClient.Do(req)
+			var out struct{ ID int64 }
+			if err == nil {
+				json.NewDecoder(res.Body).Decode(&out)
+				res.Body.Close()
+			}
+			done <- out.ID
+		}()
 	}
 	ids := []int64{<-done, <-done}
+	if ids[0] == 0 || ids[1] == 0 {
+		t.Fatalf("parallel uploads: %v", ids)
+	}
+	adminUser, _ := e.st.UserByEmail(context.Background(), adminEmail)
+	api = e.apiClient(adminUser) // an Admin sees every import
 	for _, id := range ids {
 		v := waitImport(t, api, id)
 		if v.Status != "preview" || v.Summary["MESAJ"].New != 300 || v.Summary["ARAMA"].New != 300 {
@@ -276,5 +302,69 @@ func TestImportRestartAndConcurrentUploads(t *testing.T) {
 	}
 	if n := count(t, e, "SELECT count(*) FROM import_items WHERE import_id = "+itoa(id)); n != 600 {
 		t.Fatalf("items after the restart: %d, want 600", n)
+	}
+}
+
+// Approval refuses a preview that no longer tells the truth, and
+// "Mevcuttakileri Güncellemeden Gönder" sends new recipients only.
+func TestImportStaleAndNewOnly(t *testing.T) {
+	e := newEnv(t)
+	b := e.brand("Firma", "Marka", "900500")
+	api := e.apiClient(e.user("p@ornek.com.tr", "personel", b.ID))
+	trt := time.FixedZone("TRT", 3*3600)
+	at := time.Now().Add(-3 * time.Hour).In(trt)
+	seed := func(recipient string, off time.Duration) {
+		r := api.postJSON("/api/v1/consents", map[string]string{"brand_code": "900500", "recipient": recipient, "recipient_type": "BIREYSEL",
+			"type": "MESAJ", "status": "ONAY", "source": "HS_WEB", "consent_date": at.Add(off).Format("2006-01-02 15:04:05")})
+		if r.status != 201 {
+			t.Fatalf("seed %s: %d %s", recipient, r.status, r.body)
+		}
+	}
+	seed("05320000001", 0)
+	d := at.Add(time.Hour).Format("02.01.2006 15:04:05")
+	data := workbook(t, [][]any{
+		{"900500", "BIREYSEL", "", "", "05320000001", "", "", "RET", "", "HS_WEB", d},  // a change of a stored consent
+		{"900500", "BIREYSEL", "", "", "05320000002", "", "", "ONAY", "", "HS_WEB", d}, // new
+	})
+	id := upload(t, api, "a.xlsx", data)
+	if v := waitImport(t, api, id); v.Status != "preview" || v.Summary["MESAJ"].Changed != 1 || v.Summary["MESAJ"].New != 1 {
+		t.Fatalf("preview: %+v", v)
+	}
+	// Someone records the new recipient by hand after the preview.
+	seed("05320000002", 30*time.Minute)
+	r := api.postJSON("/api/v1/imports/"+itoa(id)+"/approve", map[string]any{"mode": "all", "confirmed": true})
+	if r.status != 409 || !strings.Contains(r.body, "IMPORT_STALE") {
+		t.Fatalf("stale approval: %d %s", r.status, r.body)
+	}
+	if n := count(t, e, "SELECT count(*) FROM consent_events WHERE origin = 'import'"); n != 0 {
+		t.Fatalf("a stale approval wrote %d events", n)
+	}
+	// A fresh upload of the same file, approved for new recipients only.
+	data = workbook(t, [][]any{
+		{"900500", "BIREYSEL", "", "", "05320000001", "", "", "RET", "", "HS_WEB", d},
+		{"900500", "BIREYSEL", "", "", "05320000003", "", "", "ONAY", "", "HS_WEB", d},
+	})
+	id = upload(t, api, "b.xlsx", data)
+	waitImport(t, api, id)
+	if r := api.postJSON("/api/v1/imports/"+itoa(id)+"/approve", map[string]any{"mode": "new_only", "confirmed": true}); r.status != 200 {
+		t.Fatalf("new_only approval: %d %s", r.status, r.body)
+	}
+	var status string
+	e.st.Pool().QueryRow(context.Background(), `SELECT c.status FROM consents c JOIN recipients r ON r.id = c.recipient_id
+		WHERE r.recipient = '+905320000001' AND c.type = 'MESAJ'`).Scan(&status)
+	if status != "ONAY" {
+		t.Fatalf("new_only changed an existing consent to %s", status)
+	}
+	if n := count(t, e, "SELECT count(*) FROM consent_events WHERE origin = 'import'"); n != 1 {
+		t.Fatalf("new_only wrote %d events, want 1", n)
+	}
+	// A discarded import cannot be approved.
+	id = upload(t, api, "c.xlsx", data)
+	waitImport(t, api, id)
+	if r := api.do("DELETE", "/api/v1/imports/"+itoa(id), nil, ""); r.status != 204 {
+		t.Fatalf("discard: %d", r.status)
+	}
+	if r := api.postJSON("/api/v1/imports/"+itoa(id)+"/approve", map[string]any{"mode": "all", "confirmed": true}); r.status != 409 {
+		t.Fatalf("approving a discarded import: %d %s", r.status, r.body)
 	}
 }

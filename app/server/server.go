@@ -99,14 +99,14 @@ func Start(ctx context.Context, cfg config.Config, pool *pgxpool.Pool, log *slog
 	m := metrics.New()
 	rc, err := river.NewClient(riverpgxv5.New(pool), &river.Config{
 		Queues: map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 8}},
-		Workers: jobs.Workers(jobs.Deps{Store: st, Log: log, BrandCodes: func(ctx context.Context, userID int64) []string {
+		Workers: jobs.Workers(jobs.Deps{Store: st, Log: log, BrandCodes: func(ctx context.Context, userID int64) ([]string, error) {
 			ids, all := enf.BrandsWith(userID, policy.ConsentsEdit)
 			if all {
 				ids = nil
 			}
 			brands, err := st.ListBrands(ctx, ids)
 			if err != nil {
-				return []string{}
+				return nil, err
 			}
 			codes := []string{}
 			for _, b := range brands {
@@ -114,7 +114,7 @@ func Start(ctx context.Context, cfg config.Config, pool *pgxpool.Pool, log *slog
 					codes = append(codes, b.BrandCode)
 				}
 			}
-			return codes
+			return codes, nil
 		}}),
 		PeriodicJobs: jobs.Periodic(),
 		Logger:       log.With("component", "river"),

@@ -42,7 +42,7 @@ func (s *Store) ValidateImport(ctx context.Context, importID int64, allowedBrand
 		// flat whatever the size of the file.
 		if _, err := tx.Exec(ctx, `DECLARE import_items_by_key NO SCROLL CURSOR FOR
 			SELECT i.row_no, i.type, i.brand_code, i.recipient, i.recipient_type, i.status,
-				i.source, i.consent_date, c.status, c.consent_date, c.recipient_id IS NOT NULL
+				i.source, i.consent_date, c.status, c.consent_date, c.recipient_id IS NOT NULL, c.last_event_id
 			FROM import_items i
 			LEFT JOIN brands b ON b.brand_code = i.brand_code
 			LEFT JOIN recipients r ON r.brand_id = b.id AND r.recipient = i.recipient AND r.recipient_type = i.recipient_type
@@ -56,6 +56,7 @@ func (s *Store) ValidateImport(ctx context.Context, importID int64, allowedBrand
 			typ   string
 			c     consent.Consent
 		}
+		var seen *int64 // the key's last event at validation
 		var out [][]any
 		var group []item
 		var stored *consent.State
@@ -85,7 +86,7 @@ func (s *Store) ValidateImport(ctx context.Context, importID int64, allowedBrand
 				if len(probs) > 0 {
 					pj, _ = json.Marshal(probs)
 				}
-				out = append(out, []any{importID, g.rowNo, g.typ, outcome, pj})
+				out = append(out, []any{importID, g.rowNo, g.typ, outcome, pj, seen})
 			}
 			group, stored = group[:0], nil
 		}
@@ -94,7 +95,7 @@ func (s *Store) ValidateImport(ctx context.Context, importID int64, allowedBrand
 			if len(out) == 0 {
 				return nil
 			}
-			_, err := tx.CopyFrom(ctx, pgx.Identifier{"import_outcomes"}, []string{"import_id", "row_no", "type", "outcome", "problems"}, pgx.CopyFromRows(out))
+			_, err := tx.CopyFrom(ctx, pgx.Identifier{"import_outcomes"}, []string{"import_id", "row_no", "type", "outcome", "problems", "seen_event_id"}, pgx.CopyFromRows(out))
 			out = out[:0]
 			return err
 		}
@@ -112,18 +113,19 @@ func (s *Store) ValidateImport(ctx context.Context, importID int64, allowedBrand
 				var date, storedDate *time.Time
 				var storedStatus *string
 				var exists bool
-				if err := rows.Scan(&it.rowNo, &it.typ, &brand, &recipient, &rtype, &status, &source, &date, &storedStatus, &storedDate, &exists); err != nil {
+				var lastEvent *int64
+				if err := rows.Scan(&it.rowNo, &it.typ, &brand, &recipient, &rtype, &status, &source, &date, &storedStatus, &storedDate, &exists, &lastEvent); err != nil {
 					rows.Close()
 					return err
 				}
 				if !allowed[brand] {
-					out = append(out, []any{importID, it.rowNo, it.typ, OutcomeError, forbiddenJSON})
+					out = append(out, []any{importID, it.rowNo, it.typ, OutcomeError, forbiddenJSON, nil})
 					continue
 				}
 				key := brand + "\x00" + recipient + "\x00" + rtype + "\x00" + it.typ
 				if key != lastKey {
 					flush()
-					lastKey = key
+					lastKey, seen = key, lastEvent
 					if exists && storedStatus != nil {
 						stored = &consent.State{Status: consent.Status(*storedStatus)}
 						if storedDate != nil {
@@ -274,21 +276,11 @@ func (s *Store) ApproveImport(ctx context.Context, a Actor, importID int64, mode
 		if err := tx.QueryRow(ctx, "SELECT status FROM imports WHERE id = $1 FOR UPDATE", importID).Scan(&status); err != nil {
 			return mapErr(err)
 		}
-		if status != ImportPreview {
+		if status == ImportApproved {
 			return errAlready
 		}
-		// Each item's key must still be as the validation saw it.
-		var changed bool
-		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM import_item_results i
-				JOIN brands b ON b.brand_code = i.brand_code
-				JOIN recipients r ON r.brand_id = b.id AND r.recipient = i.recipient AND r.recipient_type = i.recipient_type
-				JOIN consents c ON c.recipient_id = r.id AND c.type = i.type
-				JOIN imports im ON im.id = i.import_id
-				WHERE i.import_id = $1 AND i.outcome = ANY($2) AND c.updated_at > im.updated_at)`, importID, outcomes).Scan(&changed); err != nil {
-			return err
-		}
-		if changed {
-			return ErrImportChanged
+		if status != ImportPreview {
+			return ErrNotInPreview
 		}
 		steps := []string{
 			`INSERT INTO recipients (brand_id, kind, recipient, recipient_type, first_name, last_name)
@@ -296,7 +288,8 @@ func (s *Store) ApproveImport(ctx context.Context, a Actor, importID int64, mode
 			        CASE WHEN i.type = 'EPOSTA' THEN 'email' ELSE 'phone' END, i.recipient, i.recipient_type, i.first_name, i.last_name
 			 FROM import_item_results i JOIN brands b ON b.brand_code = i.brand_code
 			 WHERE i.import_id = $1 AND i.outcome = ANY($2)
-			 ORDER BY b.id, i.recipient, i.recipient_type, i.consent_date DESC
+			 ORDER BY b.id, i.recipient, i.recipient_type, (i.first_name <> '' OR i.last_name <> '') DESC,
+			          i.consent_date DESC NULLS LAST, i.row_no DESC
 			 ON CONFLICT (brand_id, recipient, recipient_type) DO UPDATE SET
 			   first_name = COALESCE(NULLIF(EXCLUDED.first_name, ''), recipients.first_name),
 			   last_name = COALESCE(NULLIF(EXCLUDED.last_name, ''), recipients.last_name), updated_at = now()`,
@@ -305,14 +298,14 @@ func (s *Store) ApproveImport(ctx context.Context, a Actor, importID int64, mode
 			 FROM import_item_results i JOIN brands b ON b.brand_code = i.brand_code
 			 JOIN recipients r ON r.brand_id = b.id AND r.recipient = i.recipient AND r.recipient_type = i.recipient_type
 			 WHERE i.import_id = $1 AND i.outcome = ANY($2)
-			 ORDER BY i.consent_date, i.row_no`,
+			 ORDER BY i.consent_date NULLS FIRST, i.row_no`,
 			`INSERT INTO consents (recipient_id, type, brand_id, recipient_type, status, source, consent_date, sync_state, last_event_id, sort_key)
 			 SELECT DISTINCT ON (r.id, i.type) r.id, i.type, b.id, i.recipient_type, i.status, i.source, i.consent_date, 'bekliyor',
 			        (SELECT max(e.id) FROM consent_events e WHERE e.recipient_id = r.id AND e.type = i.type), r.sort_key
 			 FROM import_item_results i JOIN brands b ON b.brand_code = i.brand_code
 			 JOIN recipients r ON r.brand_id = b.id AND r.recipient = i.recipient AND r.recipient_type = i.recipient_type
 			 WHERE i.import_id = $1 AND i.outcome = ANY($2)
-			 ORDER BY r.id, i.type, i.consent_date DESC, i.row_no DESC
+			 ORDER BY r.id, i.type, i.consent_date DESC NULLS LAST, i.row_no DESC
 			 ON CONFLICT (recipient_id, type) DO UPDATE SET status = EXCLUDED.status, source = EXCLUDED.source,
 			   consent_date = EXCLUDED.consent_date, sync_state = 'bekliyor', last_event_id = EXCLUDED.last_event_id, updated_at = now()`,
 		}
@@ -323,6 +316,22 @@ func (s *Store) ApproveImport(ctx context.Context, a Actor, importID int64, mode
 			}
 			if _, err := tx.Exec(ctx, q, args...); err != nil {
 				return err
+			}
+			if i == 0 {
+				// The recipients upsert locked the rows that manual changes
+				// lock too; now each key must still be as validated.
+				var changed bool
+				if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM import_item_results i
+						JOIN brands b ON b.brand_code = i.brand_code
+						JOIN recipients r ON r.brand_id = b.id AND r.recipient = i.recipient AND r.recipient_type = i.recipient_type
+						LEFT JOIN consents c ON c.recipient_id = r.id AND c.type = i.type
+						WHERE i.import_id = $1 AND i.outcome = ANY($2) AND c.last_event_id IS DISTINCT FROM i.seen_event_id)`,
+					importID, outcomes).Scan(&changed); err != nil {
+					return err
+				}
+				if changed {
+					return ErrImportChanged
+				}
 			}
 		}
 		if _, err := tx.Exec(ctx, `UPDATE imports SET status = 'approved', mode = $2, approved_by = $3, approved_at = now(), updated_at = now()
@@ -338,7 +347,11 @@ func (s *Store) ApproveImport(ctx context.Context, a Actor, importID int64, mode
 	return s.Import(ctx, importID)
 }
 
-var errAlready = errors.New("not in preview")
+var errAlready = errors.New("already approved")
+
+// ErrNotInPreview is returned when an import that is not (or no longer) in
+// preview is approved.
+var ErrNotInPreview = errors.New("liste önizlemede değil")
 
 // DiscardImport throws away an import that has not been approved
 // ("Listeyi Sil"): its rows and file are deleted, the import stays listed.

@@ -30,6 +30,9 @@ const (
 // ActionImport is the audit action of uploads, approvals and discards.
 const ActionImport = "import"
 
+// ErrImportGone is returned to a job whose import left its stage (discarded).
+var ErrImportGone = errors.New("import is no longer in this stage")
+
 // importChunkSize is the size of the pieces an uploaded file is stored in.
 const importChunkSize = 1 << 20
 
@@ -196,8 +199,17 @@ type ParsedItem struct {
 }
 
 // SaveParsedRows COPYs a batch of rows and their items.
+// It returns ErrImportGone when the import is no longer being parsed (it
+// was discarded meanwhile): the parse stops and writes nothing more.
 func (s *Store) SaveParsedRows(ctx context.Context, importID int64, rows []ParsedRow) error {
 	return s.tx(ctx, func(tx pgx.Tx) error {
+		var ok bool
+		if err := tx.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM imports WHERE id = $1 AND status = 'parsing' FOR SHARE)", importID).Scan(&ok); err != nil {
+			return err
+		}
+		if !ok {
+			return ErrImportGone
+		}
 		rowData := make([][]any, 0, len(rows))
 		var itemData [][]any
 		for _, r := range rows {
@@ -263,7 +275,7 @@ func (s *Store) ListImports(ctx context.Context, userID int64, limit int) ([]*Im
 // problems: the rows the error workbook lists.
 func (s *Store) ImportErrorRows(ctx context.Context, importID int64, fn func(rowNo int, cells []string, problems []consent.Problem) error) error {
 	rows, err := s.pool.Query(ctx, `SELECT r.row_no, r.cells,
-			r.problems || COALESCE((SELECT jsonb_agg(p) FROM import_item_results i, jsonb_array_elements(i.problems) p
+			r.problems || COALESCE((SELECT jsonb_agg(DISTINCT p) FROM import_item_results i, jsonb_array_elements(i.problems) p
 				WHERE i.import_id = r.import_id AND i.row_no = r.row_no AND NOT r.problems @> jsonb_build_array(p)), '[]')
 		FROM import_rows r
 		WHERE r.import_id = $1 AND (r.problems @> '[{"severity":"error"}]'
@@ -314,11 +326,11 @@ type ErrorReport struct {
 // userID != 0), newest import first, at most limit rows.
 func (s *Store) ErrorReports(ctx context.Context, userID int64, limit int) ([]ErrorReport, error) {
 	rows, err := s.pool.Query(ctx, `SELECT im.id, im.filename, im.created_at, i.row_no,
-			jsonb_agg(p) FILTER (WHERE p->>'severity' = 'error')
-		FROM imports im
+			jsonb_agg(DISTINCT p) FILTER (WHERE p->>'severity' = 'error')
+		FROM (SELECT * FROM imports WHERE ($1 = 0 OR user_id = $1) AND status IN ('preview', 'approved', 'sending', 'done')
+		      ORDER BY id DESC LIMIT 20) im
 		JOIN import_item_results i ON i.import_id = im.id AND i.outcome = 'error'
 		CROSS JOIN LATERAL jsonb_array_elements(i.problems) p
-		WHERE ($1 = 0 OR im.user_id = $1) AND im.status IN ('preview', 'approved', 'sending', 'done')
 		GROUP BY im.id, im.filename, im.created_at, i.row_no
 		ORDER BY im.id DESC, i.row_no LIMIT $2`, userID, limit)
 	if err != nil {

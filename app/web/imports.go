@@ -1,10 +1,13 @@
 package web
 
 import (
+	"bufio"
+	"context"
 	"errors"
 	"mime/multipart"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/jackc/pgx/v5"
@@ -129,10 +132,10 @@ func (s *Server) apiApproveImport(c *fiber.Ctx) error {
 	if body.Mode != "all" && body.Mode != "new_only" {
 		return s.validationFailed(c, map[string]string{"mode": "Gönderim biçimi all (Tümünü Gönder) ya da new_only (Mevcuttakileri Güncellemeden Gönder) olmalı."})
 	}
-	if im.Status != store.ImportPreview && im.Status != store.ImportApproved {
+	im, err = s.deps.Store.ApproveImport(c.UserContext(), actor(c), im.ID, body.Mode)
+	if errors.Is(err, store.ErrNotInPreview) {
 		return s.fail(c, fiber.StatusConflict, "NOT_IN_PREVIEW", "Liste henüz önizlemede değil ya da artık onaylanamaz.")
 	}
-	im, err = s.deps.Store.ApproveImport(c.UserContext(), actor(c), im.ID, body.Mode)
 	if errors.Is(err, store.ErrImportChanged) {
 		return s.fail(c, fiber.StatusConflict, "IMPORT_STALE", "Önizlemeden sonra bu listedeki alıcıların izinleri değişti; listeyi yeniden yükleyin.")
 	}
@@ -170,23 +173,30 @@ func (s *Server) errorWorkbook(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	var rows []importer.ErrorRow
-	err = s.deps.Store.ImportErrorRows(ctx, im.ID, func(n int, cells []string, probs []consent.Problem) error {
-		rows = append(rows, importer.ErrorRow{Number: n, Cells: cells, Problems: probs})
-		return nil
-	})
-	if err != nil {
-		return err
-	}
 	c.Set(fiber.HeaderContentType, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 	c.Set(fiber.HeaderContentDisposition, `attachment; filename="hatalar-`+itoa(im.ID)+`.xlsx"`)
-	return importer.WriteErrorWorkbook(c.Response().BodyWriter(), header, func(yield func(importer.ErrorRow, error) bool) {
-		for _, r := range rows {
-			if !yield(r, nil) {
-				return
+	// Rows are read from the database as the workbook is written, so that
+	// memory does not grow with the number of refused rows.
+	c.Context().SetBodyStreamWriter(func(w *bufio.Writer) {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Minute)
+		defer cancel()
+		rows := func(yield func(importer.ErrorRow, error) bool) {
+			stop := errors.New("stop")
+			err := s.deps.Store.ImportErrorRows(ctx, im.ID, func(n int, cells []string, probs []consent.Problem) error {
+				if !yield(importer.ErrorRow{Number: n, Cells: cells, Problems: probs}, nil) {
+					return stop
+				}
+				return nil
+			})
+			if err != nil && !errors.Is(err, stop) {
+				yield(importer.ErrorRow{}, err)
 			}
 		}
+		if err := importer.WriteErrorWorkbook(w, header, rows); err != nil {
+			s.deps.Log.Error("error workbook failed", "import_id", im.ID, "err", err)
+		}
 	})
+	return nil
 }
 
 // importTemplate serves the "Bireysel Örnek" and "Tacir Örnek" workbooks.

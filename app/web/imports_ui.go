@@ -94,6 +94,10 @@ func (s *Server) approveImport(c *fiber.Ctx) error {
 		return s.importPage(c)
 	}
 	_, err = s.deps.Store.ApproveImport(c.UserContext(), actor(c), im.ID, mode)
+	if errors.Is(err, store.ErrNotInPreview) {
+		c.Locals("importError", "Liste önizlemede değil; onaylanamaz.")
+		return s.importPage(c)
+	}
 	if errors.Is(err, store.ErrImportChanged) {
 		c.Locals("importError", "Önizlemeden sonra bu listedeki alıcıların izinleri değişti; listeyi yeniden yükleyin.")
 		return s.importPage(c)
