@@ -165,7 +165,7 @@ func TestBrowserConsentLifecycle(t *testing.T) {
 		chromedp.SendKeys("#brand-name", "Örnek Market"),
 		chromedp.SendKeys("#brand-code", "111222"),
 		chromedp.Click("#create-brand"),
-		chromedp.WaitVisible(`#company-brands`),
+		chromedp.WaitVisible(`#company-brands input[value="111222"]`), // the new brand, after the reload
 	)
 	if brands := text("#company-brands"); !strings.Contains(brands, "Örnek Market") || !strings.Contains(brands, "111222") {
 		t.Fatalf("brands on İYS Ayarları: %q", brands)
