@@ -228,3 +228,24 @@ func (w *ValidateImportWorker) validate(ctx context.Context, job *river.Job[Vali
 	w.deps.Log.Info("import validated", "import_id", im.ID, "duration", time.Since(start))
 	return nil
 }
+
+// SweepImportsArgs ends imports that no job can move any more.
+type SweepImportsArgs struct{}
+
+// Kind is the job's name in River.
+func (SweepImportsArgs) Kind() string { return "import_sweep" }
+
+// SweepImportsWorker works SweepImportsArgs.
+type SweepImportsWorker struct {
+	river.WorkerDefaults[SweepImportsArgs]
+	deps Deps
+}
+
+// Work fails the imports stuck for ten minutes without a live job.
+func (w *SweepImportsWorker) Work(ctx context.Context, job *river.Job[SweepImportsArgs]) error {
+	n, err := w.deps.Store.FailStuckImports(ctx, 10*time.Minute)
+	if n > 0 {
+		w.deps.Log.Warn("ended stuck imports", "count", n)
+	}
+	return err
+}

@@ -28,6 +28,7 @@ func Workers(d Deps) *river.Workers {
 	river.AddWorker(w, &PruneLoginAttemptsWorker{deps: d})
 	river.AddWorker(w, &ParseImportWorker{deps: d})
 	river.AddWorker(w, &ValidateImportWorker{deps: d})
+	river.AddWorker(w, &SweepImportsWorker{deps: d})
 	return w
 }
 
@@ -38,5 +39,7 @@ func Periodic() []*river.PeriodicJob {
 		river.NewPeriodicJob(river.PeriodicInterval(time.Hour),
 			func() (river.JobArgs, *river.InsertOpts) { return PruneLoginAttemptsArgs{}, nil },
 			&river.PeriodicJobOpts{RunOnStart: true}),
+		river.NewPeriodicJob(river.PeriodicInterval(5*time.Minute),
+			func() (river.JobArgs, *river.InsertOpts) { return SweepImportsArgs{}, nil }, nil),
 	}
 }

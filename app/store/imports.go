@@ -342,3 +342,17 @@ func (s *Store) ErrorReports(ctx context.Context, userID int64, limit int) ([]Er
 		return e, err
 	})
 }
+
+// FailStuckImports ends imports left in a working stage with no job that
+// could still move them (a worker that crashed on its last attempt), after
+// quiet for `idle`. It returns how many it ended.
+func (s *Store) FailStuckImports(ctx context.Context, idle time.Duration) (int64, error) {
+	tag, err := s.pool.Exec(ctx, `UPDATE imports im SET status = 'failed', error_code = 'INTERNAL',
+			error_message = 'Liste işlenirken iş yarıda kaldı; yeniden yüklemeyi deneyin. Sorun sürerse yöneticinize bildirin.',
+			updated_at = now()
+		WHERE im.status IN ('uploaded', 'parsing', 'validating') AND im.updated_at < now() - $1::interval
+		  AND NOT EXISTS (SELECT 1 FROM river_job j
+			WHERE j.kind IN ('import_parse', 'import_validate') AND (j.args->>'import_id')::bigint = im.id
+			  AND j.state IN ('available', 'running', 'retryable', 'scheduled', 'pending'))`, idle.String())
+	return tag.RowsAffected(), err
+}
