@@ -120,32 +120,45 @@ func (w *ParseImportWorker) parse(ctx context.Context, job *river.Job[ParseImpor
 		return err
 	}
 	now := time.Now()
-	var batch []store.ParsedRow
-	done := 0
-	flush := func() error {
-		if len(batch) == 0 {
-			return nil
-		}
-		if err := st.SaveParsedRows(ctx, id, batch); err != nil {
-			return err
-		}
-		done += len(batch)
-		batch = batch[:0]
-		// The total is estimated from the bytes read until the end.
-		read, total := r.Progress()
-		estimate := done
-		if read > 0 && read < total {
-			estimate = int(float64(done) * float64(total) / float64(read))
-		}
-		return st.ImportProgress(ctx, id, done, estimate)
+	// Reading and validating (Go) and storing (PostgreSQL) overlap: a
+	// writer goroutine stores batch after batch while the next is read.
+	type chunk struct {
+		rows        []store.ParsedRow
+		read, total int64 // the reader's progress when the batch was full
 	}
+	batches := make(chan chunk, 2)
+	written := make(chan error, 1)
+	done := 0
+	go func() {
+		var werr error
+		for b := range batches {
+			if werr != nil {
+				continue // drain after a failure
+			}
+			if werr = st.SaveParsedRows(ctx, id, b.rows); werr != nil {
+				continue
+			}
+			done += len(b.rows)
+			// The total is estimated from the bytes read so far.
+			read, total := b.read, b.total
+			estimate := done
+			if read > 0 && read < total {
+				estimate = int(float64(done) * float64(total) / float64(read))
+			}
+			werr = st.ImportProgress(ctx, id, done, estimate)
+		}
+		written <- werr
+	}()
+	var readErr error
+	batch := make([]store.ParsedRow, 0, parseBatch)
 	for {
 		row, err := r.Next()
 		if errors.Is(err, io.EOF) {
 			break
 		}
 		if err != nil {
-			return w.fail(ctx, id, err)
+			readErr = err
+			break
 		}
 		res := consent.ValidateRow(row.Input, now, nil)
 		pr := store.ParsedRow{RowNo: row.Number, Cells: row.Cells, Problems: res.Problems}
@@ -154,13 +167,21 @@ func (w *ParseImportWorker) parse(ctx context.Context, job *river.Job[ParseImpor
 		}
 		batch = append(batch, pr)
 		if len(batch) == parseBatch {
-			if err := flush(); err != nil {
-				return err
-			}
+			read, total := r.Progress()
+			batches <- chunk{batch, read, total}
+			batch = make([]store.ParsedRow, 0, parseBatch)
 		}
 	}
-	if err := flush(); err != nil {
+	if len(batch) > 0 && readErr == nil {
+		read, total := r.Progress()
+		batches <- chunk{batch, read, total}
+	}
+	close(batches)
+	if err := <-written; err != nil {
 		return err
+	}
+	if readErr != nil {
+		return w.fail(ctx, id, readErr)
 	}
 	if err := st.ImportProgress(ctx, id, done, done); err != nil {
 		return err
@@ -189,6 +210,10 @@ func (w *ParseImportWorker) parse(ctx context.Context, job *river.Job[ParseImpor
 func (w *ParseImportWorker) fail(ctx context.Context, id int64, err error) error {
 	var ie *importer.Error
 	if errors.As(err, &ie) {
+		// A file broken half-way leaves no half-written preview behind.
+		if rerr := w.deps.Store.ResetImportRows(ctx, id); rerr != nil {
+			return rerr
+		}
 		return w.deps.Store.FailImport(ctx, id, ie.Code, ie.Message)
 	}
 	return fmt.Errorf("import %d: %w", id, err)
