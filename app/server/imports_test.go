@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"mime/multipart"
 	"net/http"
 	"strconv"
@@ -367,4 +368,28 @@ func TestImportStaleAndNewOnly(t *testing.T) {
 	if r := api.postJSON("/api/v1/imports/"+itoa(id)+"/approve", map[string]any{"mode": "all", "confirmed": true}); r.status != 409 {
 		t.Fatalf("approving a discarded import: %d %s", r.status, r.body)
 	}
+}
+
+// A file that breaks after thousands of good rows ends failed with the
+// reader's message and leaves no partial preview.
+func TestImportBrokenHalfWay(t *testing.T) {
+	e := newEnv(t)
+	b := e.brand("Firma", "Marka", "900600")
+	api := e.apiClient(e.user("p@ornek.com.tr", "personel", b.ID))
+	var csv strings.Builder
+	csv.WriteString("marka_kodu;alici_tipi;telefon;mesaj_izni;izin_kaynagi\n")
+	for i := range 6000 {
+		fmt.Fprintf(&csv, "900600;BIREYSEL;0532%07d;ONAY;HS_WEB\n", i)
+	}
+	csv.WriteString("900600;BIREYSEL;\"05320000000;ONAY;HS_WEB\n") // an unterminated quote…
+	csv.WriteString(strings.Repeat("x", 40000) + "\n")             // …swallows the rest
+	id := upload(t, api, "bozuk.csv", []byte(csv.String()))
+	v := waitImport(t, api, id)
+	if v.Status != "failed" || v.Error == nil || v.Error.Message == "" {
+		t.Fatalf("broken file: %s %+v", v.Status, v.Error)
+	}
+	if n := count(t, e, "SELECT count(*) FROM import_rows WHERE import_id = "+itoa(id)); n != 0 {
+		t.Fatalf("%d rows of a failed import kept", n)
+	}
+	t.Logf("%s: %s", v.Error.Code, v.Error.Message)
 }
