@@ -393,3 +393,44 @@ func TestImportBrokenHalfWay(t *testing.T) {
 	}
 	t.Logf("%s: %s", v.Error.Code, v.Error.Message)
 }
+
+// Formulas, merged cells and fifty columns of junk go through the whole
+// pipeline: the junk is ignored, a merged brand cell counts for its first
+// row only (the others are empty, as Excel stores them), and nothing fails.
+func TestImportOddWorkbook(t *testing.T) {
+	e := newEnv(t)
+	b := e.brand("Firma", "Marka", "900700")
+	api := e.apiClient(e.user("p@ornek.com.tr", "personel", b.ID))
+	f := excelize.NewFile()
+	header := []any{"Marka Kodu", "Alıcı Tipi", "GSM", "SMS İzni", "Kaynak", "İzin Tarihi"}
+	for i := range 50 {
+		header = append(header, fmt.Sprintf("Çöp %d", i))
+	}
+	f.SetSheetRow("Sheet1", "A1", &header)
+	at := time.Now().Add(-time.Hour).Format("02.01.2006 15:04:05")
+	for i := range 3 {
+		row := []any{"900700", "BIREYSEL", fmt.Sprintf("0532765432%d", i), "ONAY", "HS_WEB", at}
+		for j := range 50 {
+			row = append(row, fmt.Sprintf("=%d+%d", i, j))
+		}
+		cell, _ := excelize.CoordinatesToCellName(1, i+2)
+		f.SetSheetRow("Sheet1", cell, &row)
+	}
+	f.SetCellFormula("Sheet1", "AZ2", "SUM(1,2)")
+	f.MergeCell("Sheet1", "A3", "A4") // rows 3 and 4 share one brand cell
+	var buf bytes.Buffer
+	f.Write(&buf)
+	id := upload(t, api, "tuhaf.xlsx", buf.Bytes())
+	v := waitImport(t, api, id)
+	if v.Status != "preview" {
+		t.Fatalf("odd workbook: %s %+v", v.Status, v.Error)
+	}
+	// Rows 2 and 3 are fine; row 4's brand cell is empty under the merge.
+	if m := v.Summary["MESAJ"]; m.New != 2 || m.Errors != 1 {
+		t.Fatalf("MESAJ summary: %+v", m)
+	}
+	r := api.get("/api/v1/imports/" + itoa(id) + "/rows?filter=errors")
+	if !strings.Contains(r.body, "BRAND_MISSING") {
+		t.Fatalf("merged cell row: %s", r.body)
+	}
+}
