@@ -72,6 +72,7 @@ const (
 	ImportsView     = "imports.view"
 	ImportsUpload   = "imports.upload"
 	ImportsSend     = "imports.send"
+	BrandsSettings  = "brands.settings"
 )
 
 // Assignment is a user's role in a brand (BrandID 0: global, for Admin).

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"mime/multipart"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"testing"
@@ -432,5 +433,40 @@ func TestImportOddWorkbook(t *testing.T) {
 	r := api.get("/api/v1/imports/" + itoa(id) + "/rows?filter=errors")
 	if !strings.Contains(r.body, "BRAND_MISSING") {
 		t.Fatalf("merged cell row: %s", r.body)
+	}
+}
+
+// Four eyes: with the rule on, a Personel prepares an import and its
+// Yönetici sends it; the Personel's approval is refused.
+func TestImportFourEyes(t *testing.T) {
+	e := newEnv(t)
+	b := e.brand("Firma", "Marka", "900800")
+	p := e.user("p@ornek.com.tr", "personel", b.ID)
+	y := e.user("y@ornek.com.tr", "yonetici", b.ID)
+	yc := e.client()
+	yc.login(y.Email, y.Email+"-parola")
+	if r := yc.post("/brands/"+itoa(b.ID)+"/four-eyes", url.Values{"four_eyes": {"on"}}); r.status != 303 {
+		t.Fatalf("four eyes on: %d %s", r.status, r.body)
+	}
+	papi := e.apiClient(p)
+	at := time.Now().Add(-time.Hour).Format("02.01.2006 15:04:05")
+	id := upload(t, papi, "a.xlsx", workbook(t, [][]any{{"900800", "BIREYSEL", "", "", "05327770001", "", "", "ONAY", "", "HS_WEB", at}}))
+	waitImport(t, papi, id)
+	r := papi.postJSON("/api/v1/imports/"+itoa(id)+"/approve", map[string]any{"mode": "all", "confirmed": true})
+	if r.status != 403 || !strings.Contains(r.body, "FOUR_EYES") {
+		t.Fatalf("Personel approving under four eyes: %d %s", r.status, r.body)
+	}
+	if n := count(t, e, "SELECT count(*) FROM consents"); n != 0 {
+		t.Fatalf("refused approval stored %d consents", n)
+	}
+	// The Yönetici sees the list among its brand's imports and sends it.
+	if page := yc.get("/imports"); !strings.Contains(page.body, "a.xlsx") {
+		t.Fatal("the Yönetici does not see its Personel's import")
+	}
+	if r := e.apiClient(y).postJSON("/api/v1/imports/"+itoa(id)+"/approve", map[string]any{"mode": "all", "confirmed": true}); r.status != 200 {
+		t.Fatalf("Yönetici approving: %d %s", r.status, r.body)
+	}
+	if n := count(t, e, "SELECT count(*) FROM consents"); n != 1 {
+		t.Fatalf("consents after the Yönetici's approval: %d", n)
 	}
 }

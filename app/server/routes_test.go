@@ -48,6 +48,7 @@ var routeAccess = map[string]string{
 	"POST /companies/:id":                  "admin",
 	"POST /companies/:id/brands":           "admin",
 	"POST /brands/:id":                     "admin",
+	"POST /brands/:id/four-eyes":           "admin yonetici",
 	"POST /companies/:id/onboarding/:step": "admin",
 	"GET /settings":                        "admin yonetici",
 	"GET /brands":                          "admin yonetici personel musteri",

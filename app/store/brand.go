@@ -47,6 +47,9 @@ type Brand struct {
 	IYSCode      string `json:"iys_code"`
 	Name         string `json:"name"`
 	BrandCode    string `json:"brand_code"`
+	// FourEyes: imports of the brand are sent only with a Yönetici's (or
+	// Admin's) approval.
+	FourEyes bool `json:"four_eyes"`
 }
 
 // CompanyInput is what creating or editing a company sets.
@@ -234,11 +237,11 @@ func (s *Store) UpdateBrand(ctx context.Context, a Actor, id int64, name, code s
 	return s.Brand(ctx, id)
 }
 
-const brandColumns = `b.id, b.company_id, c.title, COALESCE(c.iys_code, ''), b.name, COALESCE(b.brand_code, '')`
+const brandColumns = `b.id, b.company_id, c.title, COALESCE(c.iys_code, ''), b.name, COALESCE(b.brand_code, ''), b.four_eyes`
 
 func scanBrand(r pgx.Row) (Brand, error) {
 	var b Brand
-	err := r.Scan(&b.ID, &b.CompanyID, &b.CompanyTitle, &b.IYSCode, &b.Name, &b.BrandCode)
+	err := r.Scan(&b.ID, &b.CompanyID, &b.CompanyTitle, &b.IYSCode, &b.Name, &b.BrandCode, &b.FourEyes)
 	return b, err
 }
 
@@ -258,6 +261,30 @@ func (s *Store) BrandByCode(ctx context.Context, code string) (*Brand, error) {
 		return nil, mapErr(err)
 	}
 	return &b, nil
+}
+
+// SetFourEyes turns the brand's four-eyes rule on or off.
+func (s *Store) SetFourEyes(ctx context.Context, a Actor, id int64, on bool) error {
+	return s.tx(ctx, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, "UPDATE brands SET four_eyes = $2, updated_at = now() WHERE id = $1", id, on)
+		if err != nil {
+			return err
+		}
+		if tag.RowsAffected() == 0 {
+			return ErrNotFound
+		}
+		return audit(ctx, tx, a, ActionSettingWrite, "brand", strconv.FormatInt(id, 10), nil, map[string]bool{"four_eyes": on})
+	})
+}
+
+// ImportBrands lists the brands an import's items name.
+func (s *Store) ImportBrands(ctx context.Context, importID int64) ([]Brand, error) {
+	rows, err := s.pool.Query(ctx, "SELECT "+brandColumns+` FROM brands b JOIN companies c ON c.id = b.company_id
+		WHERE b.brand_code IN (SELECT DISTINCT brand_code FROM import_items WHERE import_id = $1)`, importID)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (Brand, error) { return scanBrand(r) })
 }
 
 // ListBrands lists brands, all of them when ids is nil, otherwise those in ids.

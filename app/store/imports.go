@@ -251,10 +251,14 @@ func nonNil(p []consent.Problem) []consent.Problem {
 	return p
 }
 
-// ListImports lists imports newest first: a user's own (userID != 0) or all.
-func (s *Store) ListImports(ctx context.Context, userID int64, limit int) ([]*Import, error) {
-	rows, err := s.pool.Query(ctx, "SELECT "+importColumns+` FROM imports
-		WHERE $1 = 0 OR user_id = $1 ORDER BY id DESC LIMIT $2`, userID, limit)
+// ListImports lists imports newest first: all (userID 0), or a user's own
+// and those naming one of brandIDs.
+func (s *Store) ListImports(ctx context.Context, userID int64, brandIDs []int64, limit int) ([]*Import, error) {
+	rows, err := s.pool.Query(ctx, "SELECT "+importColumns+` FROM imports im
+		WHERE $1 = 0 OR im.user_id = $1
+		   OR EXISTS (SELECT 1 FROM import_items i JOIN brands b ON b.brand_code = i.brand_code
+		              WHERE i.import_id = im.id AND b.id = ANY($3))
+		ORDER BY id DESC LIMIT $2`, userID, limit, brandIDs)
 	if err != nil {
 		return nil, err
 	}

@@ -352,7 +352,28 @@ func (s *Server) brandsPage(c *fiber.Ctx) error {
 			k.Ret += st.N
 		}
 	}
-	return s.render(c, fiber.StatusOK, "brands", "Markalar", map[string]any{"Brands": brands, "Counts": per})
+	canSet := map[int64]bool{}
+	for _, b := range brands {
+		canSet[b.ID] = s.deps.Policy.Can(u.ID, b.ID, policy.BrandsSettings)
+	}
+	return s.render(c, fiber.StatusOK, "brands", "Markalar", map[string]any{"Brands": brands, "Counts": per, "CanSet": canSet})
+}
+
+// setFourEyes turns a brand's four-eyes rule on or off (its Yönetici or Admin).
+func (s *Server) setFourEyes(c *fiber.Ctx) error {
+	id, err := strconv.ParseInt(c.Params("id"), 10, 64)
+	if err != nil || !s.deps.Policy.Can(currentUser(c).ID, id, policy.BrandsSettings) {
+		return s.fail(c, fiber.StatusNotFound, "NOT_FOUND", "Marka bulunamadı.")
+	}
+	on := c.FormValue("four_eyes") == "on"
+	if err := s.deps.Store.SetFourEyes(c.UserContext(), actor(c), id, on); err != nil {
+		return err
+	}
+	msg := "Dört göz kuralı kapatıldı."
+	if on {
+		msg = "Dört göz kuralı açıldı: bu markanın listelerini yalnızca yönetici gönderebilir."
+	}
+	return s.saved(c, "/brands", msg)
 }
 
 // API

@@ -19,7 +19,8 @@ import (
 	"iysgate/policy"
 )
 
-// importFor loads an import its uploader or an Admin may see; others get
+// importFor loads an import its uploader, an Admin, or a Yönetici of one
+// of its brands may see (the Yönetici approves under four eyes); others get
 // "not found".
 func (s *Server) importFor(c *fiber.Ctx) (*store.Import, error) {
 	id, err := strconv.ParseInt(c.Params("id"), 10, 64)
@@ -31,10 +32,19 @@ func (s *Server) importFor(c *fiber.Ctx) (*store.Import, error) {
 		return nil, err
 	}
 	u := currentUser(c)
-	if im.UserID != u.ID && !s.deps.Policy.IsAdmin(u.ID) {
-		return nil, store.ErrNotFound
+	if im.UserID == u.ID || s.deps.Policy.IsAdmin(u.ID) {
+		return im, nil
 	}
-	return im, nil
+	brands, err := s.deps.Store.ImportBrands(c.UserContext(), im.ID)
+	if err != nil {
+		return nil, err
+	}
+	for _, b := range brands {
+		if s.deps.Policy.Can(u.ID, b.ID, policy.BrandsSettings) {
+			return im, nil
+		}
+	}
+	return nil, store.ErrNotFound
 }
 
 // apiUpload stores the uploaded file and enqueues its parsing in the same
@@ -57,6 +67,26 @@ func (s *Server) apiUpload(c *fiber.Ctx) error {
 		return err
 	}
 	return c.Status(fiber.StatusAccepted).JSON(fiber.Map{"id": im.ID, "status": im.Status})
+}
+
+// fourEyesRefusal names the four-eyes brands of an import that the user
+// may not send for ("" when none): with four eyes on, a Personel prepares
+// and a Yönetici sends.
+func (s *Server) fourEyesRefusal(c *fiber.Ctx, im *store.Import) (string, error) {
+	brands, err := s.deps.Store.ImportBrands(c.UserContext(), im.ID)
+	if err != nil {
+		return "", err
+	}
+	var names []string
+	for _, b := range brands {
+		if b.FourEyes && !s.deps.Policy.Can(currentUser(c).ID, b.ID, policy.BrandsSettings) {
+			names = append(names, b.Name)
+		}
+	}
+	if len(names) == 0 {
+		return "", nil
+	}
+	return "Bu listedeki " + strings.Join(names, ", ") + " markası için gönderim yönetici onayı gerektiriyor (dört göz kuralı). Listeyi yöneticinize onaylatın.", nil
 }
 
 // storeUpload stores an uploaded file with its parse job, in one
@@ -131,6 +161,12 @@ func (s *Server) apiApproveImport(c *fiber.Ctx) error {
 	}
 	if body.Mode != "all" && body.Mode != "new_only" {
 		return s.validationFailed(c, map[string]string{"mode": "Gönderim biçimi all (Tümünü Gönder) ya da new_only (Mevcuttakileri Güncellemeden Gönder) olmalı."})
+	}
+	if msg, err := s.fourEyesRefusal(c, im); err != nil || msg != "" {
+		if err != nil {
+			return err
+		}
+		return s.fail(c, fiber.StatusForbidden, "FOUR_EYES", msg)
 	}
 	im, err = s.deps.Store.ApproveImport(c.UserContext(), actor(c), im.ID, body.Mode)
 	if errors.Is(err, store.ErrNotInPreview) {

@@ -25,7 +25,8 @@ func (s *Server) importsPage(c *fiber.Ctx) error {
 	if s.deps.Policy.IsAdmin(u.ID) {
 		owner = 0
 	}
-	list, err := s.deps.Store.ListImports(c.UserContext(), owner, 100)
+	managed, _ := s.deps.Policy.BrandsWith(u.ID, policy.BrandsSettings)
+	list, err := s.deps.Store.ListImports(c.UserContext(), owner, managed, 100)
 	if err != nil {
 		return err
 	}
@@ -91,6 +92,14 @@ func (s *Server) approveImport(c *fiber.Ctx) error {
 	mode := c.FormValue("mode")
 	if c.FormValue("confirmed") != "on" || (mode != "all" && mode != "new_only") {
 		c.Locals("importError", "Göndermeden önce «Kontrol ettim onaylıyorum» kutusunu işaretleyin.")
+		return s.importPage(c)
+	}
+	if msg, err := s.fourEyesRefusal(c, im); err != nil || msg != "" {
+		if err != nil {
+			return err
+		}
+		c.Locals("importError", msg)
+		c.Status(fiber.StatusForbidden)
 		return s.importPage(c)
 	}
 	_, err = s.deps.Store.ApproveImport(c.UserContext(), actor(c), im.ID, mode)

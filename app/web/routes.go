@@ -38,6 +38,7 @@ func (s *Server) routes() {
 	s.handle(post, "/companies/:id", policy.CompaniesManage, s.updateCompany)
 	s.handle(post, "/companies/:id/brands", policy.CompaniesManage, s.createBrand)
 	s.handle(post, "/brands/:id", policy.CompaniesManage, s.updateBrand)
+	s.handle(post, "/brands/:id/four-eyes", policy.BrandsSettings, s.setFourEyes)
 	s.handle(post, "/companies/:id/onboarding/:step", policy.CompaniesManage, s.setOnboarding)
 	s.handle(get, "/settings", policy.SettingsView, s.settingsPage)
 	s.handle(get, "/brands", policy.BrandsView, s.brandsPage)
