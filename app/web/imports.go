@@ -181,7 +181,8 @@ func (s *Server) apiApproveImport(c *fiber.Ctx) error {
 	return c.JSON(importJSON(im))
 }
 
-func (s *Server) apiDiscardImport(c *fiber.Ctx) error {
+// discard serves both "Listeyi Sil" and DELETE /api/v1/imports/:id.
+func (s *Server) discard(c *fiber.Ctx) error {
 	im, err := s.importFor(c)
 	if err != nil {
 		return err
@@ -193,7 +194,10 @@ func (s *Server) apiDiscardImport(c *fiber.Ctx) error {
 	if !ok {
 		return s.fail(c, fiber.StatusConflict, "ALREADY_APPROVED", "Onaylanmış bir liste silinemez.")
 	}
-	return c.SendStatus(fiber.StatusNoContent)
+	if wantsJSON(c) {
+		return c.SendStatus(fiber.StatusNoContent)
+	}
+	return s.saved(c, "/imports", im.Filename+" silindi.")
 }
 
 // errorWorkbook serves the rows that will not be sent, with their original

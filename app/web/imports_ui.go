@@ -117,21 +117,6 @@ func (s *Server) approveImport(c *fiber.Ctx) error {
 	return s.saved(c, "/imports/"+itoa(im.ID), "Liste onaylandı; izinler kaydedildi ve İYS'ye gönderilmeyi bekliyor.")
 }
 
-func (s *Server) discardImport(c *fiber.Ctx) error {
-	im, err := s.importFor(c)
-	if err != nil {
-		return err
-	}
-	ok, err := s.deps.Store.DiscardImport(c.UserContext(), actor(c), im.ID)
-	if err != nil {
-		return err
-	}
-	if !ok {
-		return s.fail(c, fiber.StatusConflict, "ALREADY_APPROVED", "Onaylanmış bir liste silinemez.")
-	}
-	return s.saved(c, "/imports", im.Filename+" silindi.")
-}
-
 // errorReportsPage is Hata Bildirimleri: the rows iysgate refused across
 // the user's imports (İYS's refusals join them with the delivery issue),
 // each linked to its import's error workbook.
