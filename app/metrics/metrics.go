@@ -71,6 +71,14 @@ func (m *Metrics) ObserveHTTP(method, route string, status int, d time.Duration)
 	m.httpDuration.WithLabelValues(method, route).Observe(d.Seconds())
 }
 
+// outcomes names River's events in the jobs counter.
+var outcomes = map[river.EventKind]string{
+	river.EventKindJobCompleted: "completed",
+	river.EventKindJobFailed:    "failed",
+	river.EventKindJobCancelled: "cancelled",
+	river.EventKindJobSnoozed:   "snoozed",
+}
+
 // WatchRiver counts the jobs that client works until ctx ends.
 func (m *Metrics) WatchRiver(ctx context.Context, client *river.Client[pgx.Tx]) {
 	events, cancel := client.Subscribe(river.EventKindJobCompleted, river.EventKindJobFailed,
@@ -85,13 +93,7 @@ func (m *Metrics) WatchRiver(ctx context.Context, client *river.Client[pgx.Tx]) 
 				if !ok {
 					return
 				}
-				outcome := map[river.EventKind]string{
-					river.EventKindJobCompleted: "completed",
-					river.EventKindJobFailed:    "failed",
-					river.EventKindJobCancelled: "cancelled",
-					river.EventKindJobSnoozed:   "snoozed",
-				}[ev.Kind]
-				m.jobs.WithLabelValues(ev.Job.Kind, outcome).Inc()
+				m.jobs.WithLabelValues(ev.Job.Kind, outcomes[ev.Kind]).Inc()
 				if ev.JobStats != nil {
 					m.jobDuration.WithLabelValues(ev.Job.Kind).Observe(ev.JobStats.RunDuration.Seconds())
 				}

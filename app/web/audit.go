@@ -1,7 +1,9 @@
 package web
 
 import (
+	"maps"
 	"net/url"
+	"slices"
 	"strconv"
 
 	"github.com/gofiber/fiber/v2"
@@ -23,12 +25,7 @@ func (s *Server) auditPage(c *fiber.Ctx) error {
 		q := url.Values{"action": {f.Action}, "actor": {f.Actor}, "before": {itoa(entries[len(entries)-1].ID)}}
 		next = "/audit?" + q.Encode()
 	}
-	actions := make([]string, 0, len(actionLabels))
-	for _, a := range []string{store.ActionLogin, store.ActionLoginFailed, store.ActionLogout, store.ActionUserCreate,
-		store.ActionUserUpdate, store.ActionUserDisable, store.ActionTokenCreate, store.ActionTokenRevoke,
-		store.ActionCompanyWrite, store.ActionBrandWrite} {
-		actions = append(actions, a)
-	}
+	actions := slices.Sorted(maps.Keys(actionLabels))
 	return s.render(c, fiber.StatusOK, "audit", "Denetim Kaydı", map[string]any{
 		"Entries": entries, "Filter": f, "Next": next, "Actions": actions,
 	})

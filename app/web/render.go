@@ -43,6 +43,7 @@ var actionLabels = map[string]string{
 	store.ActionBrandWrite:   "Marka kaydı",
 	store.ActionSettingWrite: "Ayar değişikliği",
 	store.ActionConsentWrite: "İzin kaydı",
+	store.ActionImport:       "İçe aktarım",
 }
 
 var funcs = template.FuncMap{

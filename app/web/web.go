@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"path"
 	"slices"
-	"sort"
 	"strings"
 	"time"
 
@@ -312,14 +311,4 @@ func (s *Server) staticHandler(c *fiber.Ctx) error {
 	c.Type(strings.TrimPrefix(path.Ext(name), "."))
 	c.Set(fiber.HeaderCacheControl, "public, max-age=3600")
 	return c.Send(b)
-}
-
-// sortedRoutes lists the registered routes, for error messages and tests.
-func (s *Server) sortedRoutes() []string {
-	var r []string
-	for k := range s.perms {
-		r = append(r, k)
-	}
-	sort.Strings(r)
-	return r
 }

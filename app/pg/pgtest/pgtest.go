@@ -11,7 +11,6 @@ import (
 	"log/slog"
 	"net/url"
 	"os"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -147,9 +146,4 @@ func Pool(t testing.TB) *pgxpool.Pool {
 	}
 	t.Cleanup(pool.Close)
 	return pool
-}
-
-// Name returns the database name of a pool made by Pool.
-func Name(pool *pgxpool.Pool) string {
-	return strings.TrimPrefix(pool.Config().ConnConfig.Database, "/")
 }
