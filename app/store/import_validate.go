@@ -293,8 +293,8 @@ func (s *Store) ApproveImport(ctx context.Context, a Actor, importID int64, mode
 			 ON CONFLICT (brand_id, recipient, recipient_type) DO UPDATE SET
 			   first_name = COALESCE(NULLIF(EXCLUDED.first_name, ''), recipients.first_name),
 			   last_name = COALESCE(NULLIF(EXCLUDED.last_name, ''), recipients.last_name), updated_at = now()`,
-			`INSERT INTO consent_events (recipient_id, type, brand_id, status, source, consent_date, origin, actor_id, actor)
-			 SELECT r.id, i.type, b.id, i.status, i.source, i.consent_date, 'import', $3, $4
+			`INSERT INTO consent_events (recipient_id, type, brand_id, status, source, consent_date, origin, actor_id, actor, import_id)
+			 SELECT r.id, i.type, b.id, i.status, i.source, i.consent_date, 'import', $3, $4, $1
 			 FROM import_item_results i JOIN brands b ON b.brand_code = i.brand_code
 			 JOIN recipients r ON r.brand_id = b.id AND r.recipient = i.recipient AND r.recipient_type = i.recipient_type
 			 WHERE i.import_id = $1 AND i.outcome = ANY($2)
@@ -333,6 +333,11 @@ func (s *Store) ApproveImport(ctx context.Context, a Actor, importID int64, mode
 					return ErrImportChanged
 				}
 			}
+		}
+		// Quota and delivery: reserve what the events need (or refuse the
+		// approval) and hand them to sending, in this same transaction.
+		if err := s.deliverImport(ctx, tx, a, importID); err != nil {
+			return err
 		}
 		if _, err := tx.Exec(ctx, `UPDATE imports SET status = 'approved', mode = $2, approved_by = $3, approved_at = now(), updated_at = now()
 			WHERE id = $1`, importID, mode, a.Label); err != nil {
