@@ -36,6 +36,9 @@ const (
 	ActionBrandWrite   = "brand_write"
 	ActionSettingWrite = "setting_write"
 	ActionConsentWrite = "consent_write"
+	ActionPackage      = "package_write"
+	ActionSubscription = "subscription"
+	ActionDelivery     = "delivery"
 )
 
 // audit appends an entry inside tx.

@@ -246,6 +246,9 @@ type ApplyResult struct {
 	Problem *consent.Problem // why, for skip and reject
 	EventID int64            // the new event, for send
 	Row     *RecipientRow    // the recipient after the change, for send
+	// QuotaWaiting: stored, but the company has no unit left; it goes out
+	// when a package is approved ("kota bekliyor").
+	QuotaWaiting bool
 }
 
 // ApplyConsent records one consent given by hand (İzin Ekle, Düzenle, API):
@@ -313,6 +316,9 @@ func (s *Store) ApplyConsent(ctx context.Context, a Actor, brandID int64, c cons
 				consent_date = EXCLUDED.consent_date, sync_state = 'bekliyor', last_event_id = EXCLUDED.last_event_id, updated_at = now()`,
 			recipientID, string(c.Type), brandID, string(c.RecipientType), string(c.Status), string(c.Source), consentDate, res.EventID)
 		if err != nil {
+			return err
+		}
+		if res.QuotaWaiting, err = s.deliverEvent(ctx, tx, a, brandID, res.EventID); err != nil {
 			return err
 		}
 		var before any

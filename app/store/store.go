@@ -14,7 +14,9 @@ import (
 
 // Store is the database of iysgate.
 type Store struct {
-	pool *pgxpool.Pool
+	pool      *pgxpool.Pool
+	onBatch   BatchHook // enqueues a sync batch's job (see SetDelivery)
+	batchSize int
 }
 
 // New returns a Store over pool.
