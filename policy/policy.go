@@ -73,6 +73,11 @@ const (
 	ImportsUpload   = "imports.upload"
 	ImportsSend     = "imports.send"
 	BrandsSettings  = "brands.settings"
+	QuotaView       = "quota.view"
+	QuotaRequest    = "quota.request"
+	QuotaManage     = "quota.manage" // approve purchases, edit the price list (Admin)
+	DeliveryView    = "delivery.view"
+	DeliveryRetry   = "delivery.retry"
 )
 
 // Assignment is a user's role in a brand (BrandID 0: global, for Admin).

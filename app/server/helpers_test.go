@@ -62,8 +62,17 @@ func newEnv(t testing.TB) *env {
 	return &env{t: t, app: app, st: st, base: "http://" + ln.Addr().String()}
 }
 
-// brand creates a company with one brand.
+// brand creates a company with one brand. Most tests are not about quota:
+// the company starts with a package; quota tests use company() instead.
 func (e *env) brand(title, name, code string) *store.Brand {
+	e.t.Helper()
+	b := e.company(title, name, code)
+	e.grant(b.CompanyID, 1000000)
+	return b
+}
+
+// company creates a company with one brand and no package.
+func (e *env) company(title, name, code string) *store.Brand {
 	e.t.Helper()
 	ctx := context.Background()
 	c, err := e.st.CreateCompany(ctx, store.System, store.CompanyInput{Title: title, IYSCode: "7" + code})
@@ -75,6 +84,19 @@ func (e *env) brand(title, name, code string) *store.Brand {
 		e.t.Fatal(err)
 	}
 	return b
+}
+
+// grant buys and approves a package of units for a company.
+func (e *env) grant(companyID, units int64) {
+	e.t.Helper()
+	ctx := context.Background()
+	sub, err := e.st.RequestSubscription(ctx, store.System, companyID, units)
+	if err == nil {
+		_, err = e.st.ApproveSubscription(ctx, store.System, sub.ID)
+	}
+	if err != nil {
+		e.t.Fatal(err)
+	}
 }
 
 // user creates a user with a role in the given brands.
@@ -180,4 +202,14 @@ func (e *env) apiClient(u *store.User) *client {
 	c := e.client()
 	c.token = token
 	return c
+}
+
+// adminUser is the first Admin that EnsureAdmin created.
+func (e *env) adminUser() *store.User {
+	e.t.Helper()
+	u, err := e.st.UserByEmail(context.Background(), adminEmail)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return u
 }

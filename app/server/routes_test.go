@@ -79,6 +79,18 @@ var routeAccess = map[string]string{
 	"GET /imports/:id/errors.xlsx":         "admin yonetici personel musteri",
 	"POST /api/v1/imports/:id/approve":     "admin yonetici personel",
 	"DELETE /api/v1/imports/:id":           "admin yonetici personel",
+
+	"GET /subscriptions":                     "admin yonetici personel musteri",
+	"POST /subscriptions":                    "admin yonetici",
+	"POST /subscriptions/:id/approve":        "admin",
+	"POST /subscriptions/:id/reject":         "admin",
+	"GET /packages":                          "admin",
+	"POST /packages/kdv":                     "admin",
+	"POST /packages/:id":                     "admin",
+	"GET /api/v1/quota":                      "admin yonetici personel musteri",
+	"POST /api/v1/subscriptions":             "admin yonetici",
+	"POST /api/v1/subscriptions/:id/approve": "admin",
+	"POST /api/v1/subscriptions/:id/reject":  "admin",
 }
 
 // Every route registered in Fiber goes through the guard, has an expected

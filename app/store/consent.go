@@ -18,6 +18,7 @@ const (
 	SyncSent       = "gonderildi" // sent, outcome not yet known
 	SyncRegistered = "kayitli"    // İYS has it
 	SyncFailed     = "hata"       // İYS refused it
+	SyncQuota      = "kota"       // stored, waits for a package (events only)
 )
 
 // Origins of a consent event.

@@ -307,6 +307,9 @@ func (s *Server) consentsPage(c *fiber.Ctx) error {
 	if c.Get("HX-Request") == "true" && c.Get("HX-Target") == "consent-rows" {
 		return s.render(c, fiber.StatusOK, "consents", "Onaylar", data, "consent_rows")
 	}
+	if data["Quota"], err = s.quotaBoxes(c); err != nil {
+		return err
+	}
 	return s.render(c, fiber.StatusOK, "consents", "Onaylar", data)
 }
 

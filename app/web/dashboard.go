@@ -16,6 +16,7 @@ type dashboardData struct {
 	Brands []brandTotals    `json:"brands"`
 	Recent []store.Event    `json:"recent"`
 	Roles  map[int64]string `json:"-"`
+	Quota  []companyQuota   `json:"quota"`
 }
 
 type totals struct {
@@ -90,12 +91,18 @@ func (s *Server) dashboard(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	if d.Quota, err = s.quotaBoxes(c); err != nil {
+		return err
+	}
 	return s.render(c, fiber.StatusOK, "dashboard", "Gösterge", d)
 }
 
 func (s *Server) apiDashboard(c *fiber.Ctx) error {
 	d, err := s.dashboardFor(c.UserContext(), currentUser(c))
 	if err != nil {
+		return err
+	}
+	if d.Quota, err = s.quotaBoxes(c); err != nil {
 		return err
 	}
 	return c.JSON(d)

@@ -175,6 +175,9 @@ func (s *Server) apiApproveImport(c *fiber.Ctx) error {
 	if errors.Is(err, store.ErrImportChanged) {
 		return s.fail(c, fiber.StatusConflict, "IMPORT_STALE", "Önizlemeden sonra bu listedeki alıcıların izinleri değişti; listeyi yeniden yükleyin.")
 	}
+	if qe := (*store.QuotaError)(nil); errors.As(err, &qe) {
+		return s.fail(c, fiber.StatusConflict, "QUOTA", qe.Error()+". Abonelikler sayfasından paket talep edin.")
+	}
 	if err != nil {
 		return err
 	}

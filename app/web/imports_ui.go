@@ -111,6 +111,11 @@ func (s *Server) approveImport(c *fiber.Ctx) error {
 		c.Locals("importError", "Önizlemeden sonra bu listedeki alıcıların izinleri değişti; listeyi yeniden yükleyin.")
 		return s.importPage(c)
 	}
+	if qe := (*store.QuotaError)(nil); errors.As(err, &qe) {
+		c.Locals("importError", qe.Error()+". Abonelikler sayfasından paket talep edin.")
+		c.Status(fiber.StatusConflict)
+		return s.importPage(c)
+	}
 	if err != nil {
 		return err
 	}

@@ -44,6 +44,9 @@ var actionLabels = map[string]string{
 	store.ActionSettingWrite: "Ayar değişikliği",
 	store.ActionConsentWrite: "İzin kaydı",
 	store.ActionImport:       "İçe aktarım",
+	store.ActionPackage:      "Paket fiyatı",
+	store.ActionSubscription: "Paket talebi",
+	store.ActionDelivery:     "İYS gönderimi",
 }
 
 var funcs = template.FuncMap{
@@ -70,6 +73,22 @@ var funcs = template.FuncMap{
 	"importFilterLabel": func(f string) string { return labelOr(importFilterLabels, f) },
 	"outcomeLabel":      func(o string) string { return labelOr(outcomeLabels, o) },
 	"actionLabel":       func(a string) string { return labelOr(actionLabels, a) },
+	"tl":                formatTL,
+	"tlPlain":           func(k int64) string { return strings.TrimSuffix(formatTL(k), " TL") },
+	"expiresSoon":       func(q store.Quota) bool { return q.ExpiresSoon(time.Now()) },
+	"subStatus": func(status string, expired bool) string {
+		switch {
+		case status == store.SubscriptionActive && expired:
+			return "Süresi doldu"
+		case status == store.SubscriptionActive:
+			return "Aktif"
+		case status == store.SubscriptionPending:
+			return "Onay Bekliyor"
+		case status == store.SubscriptionRejected:
+			return "Reddedildi"
+		}
+		return status
+	},
 	"fmtTime": func(v any) string {
 		switch t := v.(type) {
 		case time.Time:
@@ -92,7 +111,7 @@ var outcomeLabels = map[string]string{store.OutcomeNew: "Yeni", store.OutcomeCha
 var stepLabels = map[string]string{"bekliyor": "Bekliyor", "devam": "Devam ediyor", "tamam": "Tamamlandı", "sorun": "Sorun var"}
 
 var syncLabels = map[string]string{store.SyncPending: "bekliyor", store.SyncSent: "gönderildi",
-	store.SyncRegistered: "İYS'de kayıtlı", store.SyncFailed: "hata"}
+	store.SyncRegistered: "İYS'de kayıtlı", store.SyncFailed: "hata", store.SyncQuota: "kota bekliyor"}
 
 var originLabels = map[string]string{store.OriginManual: "Elle", store.OriginImport: "İçe aktarım", store.OriginIYS: "İYS"}
 
@@ -204,8 +223,11 @@ func (s *Server) nav(c *fiber.Ctx, u *store.User) []navItem {
 		{"/consents", "Onaylar", policy.ConsentsView},
 		{"/consents/new", "İzin Ekle", policy.ConsentsEdit},
 		{"/imports", "İçe Aktar", policy.ImportsView},
+		{"/deliveries", "Gönderimler", policy.DeliveryView},
+		{"/subscriptions", "Abonelikler", policy.QuotaView},
 		{"/brands", "Markalar", policy.BrandsView},
 		{"/companies", "Firmalar", policy.CompaniesManage},
+		{"/packages", "Paketler", policy.QuotaManage},
 		{"/settings", "İYS Ayarları", policy.SettingsView},
 		{"/users", "Kullanıcılar", policy.UsersView},
 		{"/tokens", "API Anahtarları", policy.TokensOwn},

@@ -78,4 +78,17 @@ func (s *Server) routes() {
 	s.handle(get, "/imports/:id/errors.xlsx", policy.ImportsView, s.errorWorkbook)
 	s.handle(post, "/api/v1/imports/:id/approve", policy.ImportsSend, s.apiApproveImport)
 	s.handle(del, "/api/v1/imports/:id", policy.ImportsUpload, s.discard)
+
+	// Quota: Abonelikler, the Admin's price list and approvals.
+	s.handle(get, "/subscriptions", policy.QuotaView, s.subscriptionsPage)
+	s.handle(post, "/subscriptions", policy.QuotaRequest, s.requestSubscription)
+	s.handle(post, "/subscriptions/:id/approve", policy.QuotaManage, s.decideSubscription)
+	s.handle(post, "/subscriptions/:id/reject", policy.QuotaManage, s.decideSubscription)
+	s.handle(get, "/packages", policy.QuotaManage, s.packagesPage)
+	s.handle(post, "/packages/kdv", policy.QuotaManage, s.updateKDV)
+	s.handle(post, "/packages/:id", policy.QuotaManage, s.updatePackage)
+	s.handle(get, "/api/v1/quota", policy.QuotaView, s.apiQuota)
+	s.handle(post, "/api/v1/subscriptions", policy.QuotaRequest, s.apiRequestSubscription)
+	s.handle(post, "/api/v1/subscriptions/:id/approve", policy.QuotaManage, s.decideSubscription)
+	s.handle(post, "/api/v1/subscriptions/:id/reject", policy.QuotaManage, s.decideSubscription)
 }
