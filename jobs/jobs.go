@@ -11,6 +11,7 @@ import (
 
 	"github.com/riverqueue/river"
 
+	"iysgate/app/iys"
 	"iysgate/app/store"
 )
 
@@ -20,6 +21,13 @@ type Deps struct {
 	Log   *slog.Logger
 	// BrandCodes lists the brand codes a user may record consents for.
 	BrandCodes func(ctx context.Context, userID int64) ([]string, error)
+	// IYS is the client of the integrator account (or of the simulator).
+	IYS      *iys.Client
+	Delivery Delivery
+	// Items counts İYS's final answers by outcome (for metrics); may be nil.
+	Items func(outcome string)
+	// Pulled counts changes pulled from İYS by source and result; may be nil.
+	Pulled func(source, result string, n int)
 }
 
 // Workers registers every worker.
@@ -29,17 +37,25 @@ func Workers(d Deps) *river.Workers {
 	river.AddWorker(w, &ParseImportWorker{deps: d})
 	river.AddWorker(w, &ValidateImportWorker{deps: d})
 	river.AddWorker(w, &SweepImportsWorker{deps: d})
+	river.AddWorker(w, &SendBatchWorker{deps: d})
+	river.AddWorker(w, &SweepDeliveryWorker{deps: d})
+	river.AddWorker(w, &PullChangesWorker{deps: d})
 	return w
 }
 
 // Periodic lists the periodic jobs; River runs them on the elected leader
-// only, so several nodes do not repeat them.
-func Periodic() []*river.PeriodicJob {
+// only, so several nodes do not repeat them. pull is how often İYS's change
+// feed is read.
+func Periodic(pull time.Duration) []*river.PeriodicJob {
 	return []*river.PeriodicJob{
 		river.NewPeriodicJob(river.PeriodicInterval(time.Hour),
 			func() (river.JobArgs, *river.InsertOpts) { return PruneLoginAttemptsArgs{}, nil },
 			&river.PeriodicJobOpts{RunOnStart: true}),
 		river.NewPeriodicJob(river.PeriodicInterval(5*time.Minute),
 			func() (river.JobArgs, *river.InsertOpts) { return SweepImportsArgs{}, nil }, nil),
+		river.NewPeriodicJob(river.PeriodicInterval(time.Minute),
+			func() (river.JobArgs, *river.InsertOpts) { return SweepDeliveryArgs{}, nil }, nil),
+		river.NewPeriodicJob(river.PeriodicInterval(pull),
+			func() (river.JobArgs, *river.InsertOpts) { return PullChangesArgs{}, nil }, &river.PeriodicJobOpts{RunOnStart: true}),
 	}
 }

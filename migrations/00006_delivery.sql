@@ -6,6 +6,8 @@ ALTER TABLE consent_events
     ADD COLUMN import_id   bigint,
     ADD COLUMN batch_id    bigint,
     ADD COLUMN batch_index integer,
+    -- Position in the İYS request that carries it now (İYS answers by index).
+    ADD COLUMN request_index integer,
     DROP CONSTRAINT consent_events_iys_state_check,
     -- kota: stored, waiting for a package before it can be sent.
     ADD CONSTRAINT consent_events_iys_state_check
@@ -57,6 +59,6 @@ CREATE TABLE pull_cursors (
 -- +goose Down
 DROP TABLE pull_cursors, sync_batches;
 DROP INDEX consent_events_batch_idx, consent_events_import_idx, consent_events_unbatched_idx, consent_events_open_idx;
-ALTER TABLE consent_events DROP COLUMN import_id, DROP COLUMN batch_id, DROP COLUMN batch_index,
+ALTER TABLE consent_events DROP COLUMN import_id, DROP COLUMN batch_id, DROP COLUMN batch_index, DROP COLUMN request_index,
     DROP CONSTRAINT consent_events_iys_state_check,
     ADD CONSTRAINT consent_events_iys_state_check CHECK (iys_state IN ('bekliyor', 'gonderildi', 'kayitli', 'hata'));

@@ -36,6 +36,38 @@ type Config struct {
 	ShutdownTimeout time.Duration
 	// LogFormat is "text" or "json" (IYSGATE_LOG_FORMAT).
 	LogFormat string
+
+	// IYSBaseURL, IYSUsername and IYSPassword are the integrator account
+	// (IYS_BASE_URL, IYS_USERNAME, IYS_PASSWORD). With none set, serve runs
+	// the İYS simulator in-process ("SİMÜLASYON MODU").
+	IYSBaseURL  string
+	IYSUsername string
+	IYSPassword string
+	// IYSRateWindow is the window of İYS's per-minute limits
+	// (IYSGATE_IYS_RATE_WINDOW); only tests and benchmarks change it.
+	IYSRateWindow time.Duration
+	// IYSResolveAfter is how long to wait before asking İYS what it stored of
+	// a request whose answer was lost (IYSGATE_IYS_RESOLVE_AFTER).
+	IYSResolveAfter time.Duration
+	// IYSPollInterval is the pause between result queries of a sent request
+	// (IYSGATE_IYS_POLL_INTERVAL).
+	IYSPollInterval time.Duration
+	// IYSPullInterval is how often changes are pulled from İYS per brand
+	// (IYSGATE_IYS_PULL_INTERVAL); İYS keeps them for 7 days.
+	IYSPullInterval time.Duration
+	// SimAsyncDelay is how long the in-process simulator takes to decide
+	// an asynchronous request (IYSGATE_SIM_ASYNC_DELAY).
+	SimAsyncDelay time.Duration
+	// JobRescueAfter is when a job of a vanished process is run again
+	// (IYSGATE_JOB_RESCUE_AFTER); it must exceed JobTimeout.
+	JobRescueAfter time.Duration
+	// JobTimeout bounds one run of an İYS delivery job (IYSGATE_JOB_TIMEOUT).
+	JobTimeout time.Duration
+}
+
+// Simulation reports whether no İYS account is configured.
+func (c Config) Simulation() bool {
+	return c.IYSBaseURL == "" && c.IYSUsername == "" && c.IYSPassword == ""
 }
 
 // Default returns the configuration from the environment, with defaults.
@@ -51,6 +83,16 @@ func Default() Config {
 		SessionTTL:      envDuration("IYSGATE_SESSION_TTL", 12*time.Hour),
 		ShutdownTimeout: envDuration("IYSGATE_SHUTDOWN_TIMEOUT", 30*time.Second),
 		LogFormat:       env("IYSGATE_LOG_FORMAT", "text"),
+		IYSBaseURL:      os.Getenv("IYS_BASE_URL"),
+		IYSUsername:     os.Getenv("IYS_USERNAME"),
+		IYSPassword:     os.Getenv("IYS_PASSWORD"),
+		IYSRateWindow:   envDuration("IYSGATE_IYS_RATE_WINDOW", time.Minute),
+		IYSResolveAfter: envDuration("IYSGATE_IYS_RESOLVE_AFTER", 2*time.Minute),
+		IYSPollInterval: envDuration("IYSGATE_IYS_POLL_INTERVAL", 5*time.Second),
+		IYSPullInterval: envDuration("IYSGATE_IYS_PULL_INTERVAL", 15*time.Minute),
+		SimAsyncDelay:   envDuration("IYSGATE_SIM_ASYNC_DELAY", 2*time.Second),
+		JobRescueAfter:  envDuration("IYSGATE_JOB_RESCUE_AFTER", 35*time.Minute),
+		JobTimeout:      envDuration("IYSGATE_JOB_TIMEOUT", 30*time.Minute),
 	}
 }
 

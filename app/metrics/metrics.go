@@ -25,6 +25,10 @@ type Metrics struct {
 	httpDuration *prometheus.HistogramVec
 	jobs         *prometheus.CounterVec
 	jobDuration  *prometheus.HistogramVec
+	iysCalls     *prometheus.CounterVec
+	iysDuration  *prometheus.HistogramVec
+	iysItems     *prometheus.CounterVec
+	iysPulled    *prometheus.CounterVec
 }
 
 // New creates the registry with the Go and process collectors.
@@ -50,13 +54,78 @@ func New() *Metrics {
 			Help:    "Run time of River jobs by kind.",
 			Buckets: prometheus.ExponentialBuckets(0.005, 4, 10),
 		}, []string{"kind"}),
+		iysCalls: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "iysgate_iys_calls_total",
+			Help: "Calls to İYS by endpoint kind and result (HTTP status, error, timeout).",
+		}, []string{"endpoint", "result"}),
+		iysDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "iysgate_iys_call_duration_seconds",
+			Help:    "Latency of calls to İYS by endpoint kind.",
+			Buckets: []float64{.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30},
+		}, []string{"endpoint"}),
+		iysItems: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "iysgate_iys_items_total",
+			Help: "Consents with a final İYS answer, by outcome (accepted, already_there, refused).",
+		}, []string{"outcome"}),
+		iysPulled: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "iysgate_iys_pulled_changes_total",
+			Help: "Changes pulled from İYS by source (HS, IYS) and result (applied, skipped, conflict).",
+		}, []string{"source", "result"}),
 	}
 	reg.MustRegister(
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		m.httpRequests, m.httpDuration, m.jobs, m.jobDuration,
+		m.httpRequests, m.httpDuration, m.jobs, m.jobDuration, m.iysCalls, m.iysDuration, m.iysItems, m.iysPulled,
 	)
 	return m
+}
+
+// ObserveIYS records one call to İYS (the client's Observe hook).
+func (m *Metrics) ObserveIYS(kind, result string, d time.Duration) {
+	m.iysCalls.WithLabelValues(kind, result).Inc()
+	m.iysDuration.WithLabelValues(kind).Observe(d.Seconds())
+}
+
+// IYSItem counts one consent's final İYS answer.
+func (m *Metrics) IYSItem(outcome string) { m.iysItems.WithLabelValues(outcome).Inc() }
+
+// IYSPulled counts pulled changes.
+func (m *Metrics) IYSPulled(source, result string, n int) {
+	m.iysPulled.WithLabelValues(source, result).Add(float64(n))
+}
+
+// Sample is one value of a gauge read at scrape time.
+type Sample struct {
+	Labels []string
+	Value  float64
+}
+
+// RegisterGauges adds a gauge whose samples fn reads at each scrape (from
+// the database: quota per company, the age of the delivery queue), so that
+// every node reports the same truth.
+func (m *Metrics) RegisterGauges(name, help string, labels []string, fn func(context.Context) ([]Sample, error), log *slog.Logger) {
+	m.Registry.MustRegister(&gaugeFunc{fn: fn, log: log, desc: prometheus.NewDesc(name, help, labels, nil)})
+}
+
+type gaugeFunc struct {
+	fn   func(context.Context) ([]Sample, error)
+	log  *slog.Logger
+	desc *prometheus.Desc
+}
+
+func (g *gaugeFunc) Describe(ch chan<- *prometheus.Desc) { ch <- g.desc }
+
+func (g *gaugeFunc) Collect(ch chan<- prometheus.Metric) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	samples, err := g.fn(ctx)
+	if err != nil {
+		g.log.Warn("metric query failed", "metric", g.desc.String(), "err", err)
+		return
+	}
+	for _, s := range samples {
+		ch <- prometheus.MustNewConstMetric(g.desc, prometheus.GaugeValue, s.Value, s.Labels...)
+	}
 }
 
 // Handler serves the registry in the Prometheus text format.

@@ -41,6 +41,12 @@ func newEnv(t testing.TB) *env {
 	cfg := config.Default()
 	cfg.AdminEmail, cfg.AdminPassword = adminEmail, adminPassword
 	cfg.ShutdownTimeout = 5 * time.Second
+	// The in-process İYS simulator, at İYS's limits per second instead of
+	// per minute, answering async requests in 200 ms.
+	cfg.IYSRateWindow = time.Second
+	cfg.SimAsyncDelay = 200 * time.Millisecond
+	cfg.IYSPollInterval = 100 * time.Millisecond
+	cfg.IYSResolveAfter = time.Second
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	if os.Getenv("IYSGATE_TEST_LOG") != "" {
 		log = slog.New(slog.NewTextHandler(os.Stderr, nil))
@@ -212,4 +218,13 @@ func (e *env) adminUser() *store.User {
 		e.t.Fatal(err)
 	}
 	return u
+}
+
+// ready marks a company as ready for İYS (integrator assigned), so that its
+// consents are delivered to the simulator.
+func (e *env) ready(companyID int64) {
+	e.t.Helper()
+	if _, err := e.st.Pool().Exec(context.Background(), `UPDATE companies SET integrator_assigned = true WHERE id = $1`, companyID); err != nil {
+		e.t.Fatal(err)
+	}
 }

@@ -10,6 +10,8 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -19,6 +21,8 @@ import (
 
 	"iysgate/app/auth"
 	"iysgate/app/config"
+	"iysgate/app/iys"
+	"iysgate/app/iys/iystest"
 	"iysgate/app/metrics"
 	"iysgate/app/pg"
 	"iysgate/app/store"
@@ -76,9 +80,35 @@ type App struct {
 	River  *river.Client[pgx.Tx]
 	Store  *store.Store
 	Policy *policy.Enforcer
-	cancel context.CancelFunc
-	log    *slog.Logger
-	cfg    config.Config
+	IYS    *iys.Client
+	// Sim is the in-process İYS simulator when no İYS account is set.
+	Sim     *iystest.Sim
+	stopSim func()
+	cancel  context.CancelFunc
+	log     *slog.Logger
+	cfg     config.Config
+}
+
+// iysClient connects to the configured İYS account, or starts the
+// simulator on a loopback port and connects to it.
+func iysClient(cfg config.Config, m *metrics.Metrics, log *slog.Logger) (*iys.Client, *iystest.Sim, func(), error) {
+	base, user, pass := cfg.IYSBaseURL, cfg.IYSUsername, cfg.IYSPassword
+	var sim *iystest.Sim
+	stop := func() {}
+	if cfg.Simulation() {
+		sim = iystest.New(iystest.Config{RateLimits: true, RateWindow: cfg.IYSRateWindow, AsyncDelay: cfg.SimAsyncDelay})
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		srv := &http.Server{Handler: sim.Handler(), ReadHeaderTimeout: 10 * time.Second}
+		go srv.Serve(ln)
+		stop = func() { srv.Close() }
+		base, user, pass = "http://"+ln.Addr().String(), "iysgate", "simulasyon"
+		log.Info("İYS hesabı tanımlı değil: SİMÜLASYON MODU", "simulator", base)
+	}
+	c := iys.New(iys.Config{BaseURL: base, Username: user, Password: pass, RateWindow: cfg.IYSRateWindow, Observe: m.ObserveIYS})
+	return c, sim, stop, nil
 }
 
 // Start builds and starts everything over an open pool. The returned App
@@ -97,7 +127,21 @@ func Start(ctx context.Context, cfg config.Config, pool *pgxpool.Pool, log *slog
 		return nil, err
 	}
 	m := metrics.New()
-	rc, err := river.NewClient(riverpgxv5.New(pool), &river.Config{
+	client, sim, stopSim, err := iysClient(cfg, m, log)
+	if err != nil {
+		return nil, err
+	}
+	var rc *river.Client[pgx.Tx]
+	// Sync batches are enqueued in the transaction that makes them.
+	st.SetDelivery(func(ctx context.Context, tx pgx.Tx, ids []int64) error {
+		for _, id := range ids {
+			if _, err := rc.InsertTx(ctx, tx, jobs.SendBatchArgs{BatchID: id}, nil); err != nil {
+				return err
+			}
+		}
+		return nil
+	}, client.MaxBatch())
+	rc, err = river.NewClient(riverpgxv5.New(pool), &river.Config{
 		Queues: map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 8}},
 		Workers: jobs.Workers(jobs.Deps{Store: st, Log: log, BrandCodes: func(ctx context.Context, userID int64) ([]string, error) {
 			ids, all := enf.BrandsWith(userID, policy.ConsentsEdit)
@@ -115,15 +159,24 @@ func Start(ctx context.Context, cfg config.Config, pool *pgxpool.Pool, log *slog
 				}
 			}
 			return codes, nil
-		}}),
-		PeriodicJobs: jobs.Periodic(),
-		Logger:       log.With("component", "river"),
+		},
+			IYS:      client,
+			Delivery: jobs.Delivery{ResolveAfter: cfg.IYSResolveAfter, PollInterval: cfg.IYSPollInterval, JobTimeout: cfg.JobTimeout},
+			Items:    m.IYSItem,
+			Pulled:   m.IYSPulled,
+		}),
+		PeriodicJobs:         jobs.Periodic(cfg.IYSPullInterval),
+		RescueStuckJobsAfter: cfg.JobRescueAfter,
+		Logger:               log.With("component", "river"),
 	})
 	if err != nil {
+		stopSim()
 		return nil, err
 	}
-	w, err := web.New(web.Deps{Config: cfg, Store: st, Policy: enf, River: rc, Metrics: m, Log: log, Simulation: true})
+	registerGauges(m, st, log)
+	w, err := web.New(web.Deps{Config: cfg, Store: st, Policy: enf, River: rc, Metrics: m, Log: log, Simulation: cfg.Simulation(), Sim: sim})
 	if err != nil {
+		stopSim()
 		return nil, err
 	}
 	bg, cancel := context.WithCancel(context.WithoutCancel(ctx))
@@ -132,9 +185,42 @@ func Start(ctx context.Context, cfg config.Config, pool *pgxpool.Pool, log *slog
 	go enf.Listen(bg, pool, log)
 	if err := rc.Start(bg); err != nil {
 		cancel()
+		stopSim()
 		return nil, err
 	}
-	return &App{Web: w, River: rc, Store: st, Policy: enf, cancel: cancel, log: log, cfg: cfg}, nil
+	return &App{Web: w, River: rc, Store: st, Policy: enf, IYS: client, Sim: sim, stopSim: stopSim, cancel: cancel, log: log, cfg: cfg}, nil
+}
+
+// registerGauges adds the gauges read from the database at each scrape.
+func registerGauges(m *metrics.Metrics, st *store.Store, log *slog.Logger) {
+	m.RegisterGauges("iysgate_quota_remaining_units", "Units left to spend per company (valid packages).", []string{"company_id"},
+		func(ctx context.Context) ([]metrics.Sample, error) {
+			qs, err := st.QuotaOf(ctx, nil)
+			out := make([]metrics.Sample, len(qs))
+			for i, q := range qs {
+				out[i] = metrics.Sample{Labels: []string{strconv.FormatInt(q.CompanyID, 10)}, Value: float64(q.Remaining)}
+			}
+			return out, err
+		}, log)
+	m.RegisterGauges("iysgate_iys_open_batches", "Sync batches not yet final at İYS.", nil,
+		func(ctx context.Context) ([]metrics.Sample, error) {
+			d, err := st.DeliveryMetrics(ctx)
+			return []metrics.Sample{{Value: float64(d.OpenBatches)}}, err
+		}, log)
+	m.RegisterGauges("iysgate_iys_oldest_unsent_seconds", "Age of the oldest consent change without a final İYS answer.", nil,
+		func(ctx context.Context) ([]metrics.Sample, error) {
+			d, err := st.DeliveryMetrics(ctx)
+			return []metrics.Sample{{Value: d.OldestUnsentAge.Seconds()}}, err
+		}, log)
+	m.RegisterGauges("iysgate_iys_seconds_since_pull", "Time since the last successful pull of both İYS sources, per brand code.", []string{"brand_code"},
+		func(ctx context.Context) ([]metrics.Sample, error) {
+			d, err := st.DeliveryMetrics(ctx)
+			out := make([]metrics.Sample, 0, len(d.LastPullByBrand))
+			for code, at := range d.LastPullByBrand {
+				out = append(out, metrics.Sample{Labels: []string{code}, Value: time.Since(at).Seconds()})
+			}
+			return out, err
+		}, log)
 }
 
 // Serve serves HTTP on ln until Shutdown.
@@ -160,6 +246,7 @@ func (a *App) Shutdown(ctx context.Context) error {
 		}
 	}
 	a.cancel()
+	a.stopSim()
 	return errors.Join(errs...)
 }
 

@@ -152,6 +152,12 @@ func (s *Store) SweepUnbatched(ctx context.Context) (int, error) {
 		if err != nil {
 			return err
 		}
+		// Approved imports with nothing left to deliver (all unchanged, or
+		// the last batch closed by a crash-repeated poll) are done.
+		if _, err := tx.Exec(ctx, `UPDATE imports i SET status = 'done', updated_at = now() WHERE status IN ('approved', 'sending')
+			AND NOT EXISTS (SELECT 1 FROM consent_events e WHERE e.import_id = i.id AND e.iys_state IN ('bekliyor', 'kota', 'gonderildi'))`); err != nil {
+			return err
+		}
 		// A chain broken by a crash between a batch's end and its
 		// successor's job is mended here too.
 		return s.kickCompanies(ctx, tx, nil)
@@ -314,7 +320,8 @@ func (s *Store) Head(ctx context.Context, b *Batch) (bool, error) {
 // BatchItem is one consent of a batch as İYS receives it.
 type BatchItem struct {
 	EventID       int64
-	Index         int
+	Index         int // in the batch
+	RequestIndex  int // in the request that carries it (after MarkSent)
 	Recipient     string
 	RecipientType string
 	Type          string
@@ -325,12 +332,12 @@ type BatchItem struct {
 
 // OpenItems lists a batch's items that have no final answer, in order.
 func (s *Store) OpenItems(ctx context.Context, batchID int64) ([]BatchItem, error) {
-	rows, _ := s.pool.Query(ctx, `SELECT e.id, e.batch_index, r.recipient, r.recipient_type, e.type, e.status, e.source, e.consent_date
+	rows, _ := s.pool.Query(ctx, `SELECT e.id, e.batch_index, COALESCE(e.request_index, -1), r.recipient, r.recipient_type, e.type, e.status, e.source, e.consent_date
 		FROM consent_events e JOIN recipients r ON r.id = e.recipient_id
 		WHERE e.batch_id = $1 AND e.iys_state IN ('bekliyor', 'gonderildi') ORDER BY e.batch_index`, batchID)
 	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (BatchItem, error) {
 		var x BatchItem
-		return x, r.Scan(&x.EventID, &x.Index, &x.Recipient, &x.RecipientType, &x.Type, &x.Status, &x.Source, &x.ConsentDate)
+		return x, r.Scan(&x.EventID, &x.Index, &x.RequestIndex, &x.Recipient, &x.RecipientType, &x.Type, &x.Status, &x.Source, &x.ConsentDate)
 	})
 }
 
@@ -343,16 +350,27 @@ func (s *Store) MarkSending(ctx context.Context, batchID int64) error {
 	return err
 }
 
-// MarkSent stores İYS's request id: from now on the batch is polled.
+// MarkSent stores İYS's request id and which item sits at which index of
+// the request (eventIDs in the order sent): from now on the batch is polled.
 func (s *Store) MarkSent(ctx context.Context, batchID int64, requestID string, eventIDs []int64) error {
 	return s.tx(ctx, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `UPDATE sync_batches SET status = 'gonderildi', request_id = $2, last_error = NULL, updated_at = now() WHERE id = $1`,
 			batchID, requestID); err != nil {
 			return err
 		}
-		_, err := tx.Exec(ctx, `UPDATE consent_events SET iys_state = 'gonderildi' WHERE id = ANY($1) AND iys_state = 'bekliyor'`, eventIDs)
+		_, err := tx.Exec(ctx, `UPDATE consent_events e SET iys_state = 'gonderildi', request_index = o.i - 1
+			FROM unnest($1::bigint[]) WITH ORDINALITY AS o(id, i)
+			WHERE e.id = o.id AND e.batch_id = $2 AND e.iys_state = 'bekliyor'`, eventIDs, batchID)
 		return err
 	})
+}
+
+// MarkResolving sends a batch whose request İYS no longer knows (or whose
+// answer was lost) to resolution by status queries.
+func (s *Store) MarkResolving(ctx context.Context, batchID int64, msg string) error {
+	_, err := s.pool.Exec(ctx, `UPDATE sync_batches SET status = 'gonderiliyor', last_error = $2, updated_at = now()
+		WHERE id = $1 AND status <> 'tamam'`, batchID, msg)
+	return err
 }
 
 // MarkUnsent puts a batch back to waiting: the request certainly did not

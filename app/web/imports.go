@@ -120,7 +120,18 @@ func (s *Server) apiImport(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(importJSON(im))
+	out := importJSON(im)
+	if im.Status == store.ImportApproved || im.Status == "sending" || im.Status == "done" {
+		d, err := s.deps.Store.ImportDelivery(c.UserContext(), im.ID)
+		if err != nil {
+			return err
+		}
+		out["delivery"] = d
+		if d.Pending == 0 {
+			out["status"] = "done" // every item final (the sweep stores it)
+		}
+	}
+	return c.JSON(out)
 }
 
 func (s *Server) apiImportRows(c *fiber.Ctx) error {

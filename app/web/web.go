@@ -24,6 +24,7 @@ import (
 
 	"iysgate/app/config"
 	"iysgate/app/metrics"
+	"iysgate/app/iys/iystest"
 	"iysgate/app/store"
 	"iysgate/policy"
 	"iysgate/static"
@@ -38,6 +39,9 @@ type Deps struct {
 	Metrics    *metrics.Metrics
 	Log        *slog.Logger
 	Simulation bool // no İYS credentials: the UI says so on every page
+	// Sim is the in-process simulator in simulation mode (its citizen side
+	// is offered to the Admin for demonstrations); nil otherwise.
+	Sim *iystest.Sim
 }
 
 // Server holds the Fiber app and its routes.

@@ -1,0 +1,172 @@
+package iys
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"time"
+)
+
+// token is the cached OAuth2 token of a Client.
+type token struct {
+	access         string
+	refresh        string
+	renewAt        time.Time // renew from here on (90% of the lifetime)
+	expires        time.Time // usable until here
+	refreshExpires time.Time // the refresh grant works until here
+}
+
+// tokenFlight is the one token request in flight; waiters read err after
+// done is closed.
+type tokenFlight struct {
+	done chan struct{}
+	err  error
+}
+
+type tokenAnswer struct {
+	AccessToken      string `json:"access_token"`
+	RefreshToken     string `json:"refresh_token"`
+	ExpiresIn        int64  `json:"expires_in"`
+	RefreshExpiresIn int64  `json:"refresh_expires_in"`
+	TokenType        string `json:"token_type"`
+}
+
+// Lifetimes assumed when İYS's answer leaves them out (its documented ones).
+const (
+	defaultExpiresIn        = 7200
+	defaultRefreshExpiresIn = 14400
+)
+
+// token returns an access token to call with: the cached one while it is
+// fresh, otherwise the result of the one renewal in flight, which this call
+// starts if none is. A renewal that fails while the old token is still
+// valid does not fail the call.
+func (c *Client) token(ctx context.Context) (string, error) {
+	for range 3 {
+		c.tokMu.Lock()
+		t := c.tok
+		if t.access != "" && c.now().Before(t.renewAt) {
+			c.tokMu.Unlock()
+			return t.access, nil
+		}
+		f := c.flight
+		if f == nil {
+			f = &tokenFlight{done: make(chan struct{})}
+			c.flight = f
+			// Detached from the caller: one waiter giving up must not fail
+			// the renewal the others wait for. Bounded by Timeout, which
+			// also keeps the token from waiting long for a rate-limit turn.
+			fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), c.timeout)
+			go func() {
+				defer cancel()
+				c.renew(fctx, f)
+			}()
+		}
+		c.tokMu.Unlock()
+
+		select {
+		case <-f.done:
+		case <-ctx.Done():
+			return "", &Error{Kind: KindToken, Message: "cancelled while waiting for the token", Err: ctx.Err()}
+		}
+		c.tokMu.Lock()
+		t = c.tok
+		c.tokMu.Unlock()
+		switch {
+		case t.access != "" && (f.err == nil || c.now().Before(t.expires)):
+			return t.access, nil
+		case f.err != nil:
+			return "", f.err
+		}
+		// Renewed, but already invalidated by a 401: renew again.
+	}
+	return "", &Error{Kind: KindToken, Message: "every new token was refused at once"}
+}
+
+// renew obtains a new token, by the refresh grant while the refresh token
+// is valid, else (or when İYS refuses the refresh token) by the password
+// grant, and publishes it.
+func (c *Client) renew(ctx context.Context, f *tokenFlight) {
+	c.tokMu.Lock()
+	old := c.tok
+	c.tokMu.Unlock()
+
+	var ans tokenAnswer
+	var err error
+	now := c.now()
+	refreshed := false
+	if old.refresh != "" && now.Before(old.refreshExpires) {
+		err = c.do(ctx, request{kind: KindToken, method: http.MethodPost, path: "/oauth2/token", noAuth: true, out: &ans,
+			body: map[string]string{"refresh_token": old.refresh, "grant_type": "refresh_token"}})
+		refreshed = err == nil
+		var e *Error
+		if err != nil && !(errors.As(err, &e) && e.HTTPStatus >= 400 && e.HTTPStatus < 500 && e.HTTPStatus != http.StatusTooManyRequests) {
+			// Only a refusal of the refresh token itself justifies spending
+			// another token call on the password grant right away.
+			c.finish(f, old, err, now)
+			return
+		}
+	}
+	if !refreshed {
+		ans = tokenAnswer{}
+		err = c.do(ctx, request{kind: KindToken, method: http.MethodPost, path: "/oauth2/token", noAuth: true, out: &ans,
+			body: map[string]string{"username": c.username, "password": c.password, "grant_type": "password"}})
+	}
+	if err == nil && ans.AccessToken == "" {
+		err = &Error{Kind: KindToken, HTTPStatus: http.StatusOK, Message: "answer without access_token"}
+	}
+	if err != nil {
+		c.finish(f, old, err, now)
+		return
+	}
+	if ans.ExpiresIn <= 0 {
+		ans.ExpiresIn = defaultExpiresIn
+	}
+	if ans.RefreshExpiresIn <= 0 {
+		ans.RefreshExpiresIn = defaultRefreshExpiresIn
+	}
+	life := time.Duration(ans.ExpiresIn) * time.Second
+	refreshLife := time.Duration(ans.RefreshExpiresIn) * time.Second
+	t := token{
+		access:         ans.AccessToken,
+		refresh:        ans.RefreshToken,
+		renewAt:        now.Add(life * 9 / 10),
+		expires:        now.Add(life - min(life/20, time.Minute)),
+		refreshExpires: now.Add(refreshLife * 9 / 10),
+	}
+	if ans.RefreshToken == "" {
+		t.refreshExpires = time.Time{}
+	}
+	c.finish(f, t, nil, now)
+}
+
+// finish publishes the outcome of a renewal. After a failure the current
+// token (if any, and not invalidated meanwhile) stays in use, and the next
+// renewal is put off to halfway to its expiry, so that a failing token
+// endpoint does not get a call from every API call until the token budget
+// is gone.
+func (c *Client) finish(f *tokenFlight, t token, err error, now time.Time) {
+	c.tokMu.Lock()
+	if err == nil {
+		c.tok = t
+	} else if cur := &c.tok; cur.access != "" && now.Before(cur.expires) {
+		cur.renewAt = now.Add(max(cur.expires.Sub(now)/2, 10*time.Second))
+	}
+	f.err = err
+	c.flight = nil
+	c.tokMu.Unlock()
+	close(f.done)
+}
+
+// invalidate drops the access token after İYS refused it, unless another
+// goroutine has already replaced it. The refresh token is kept: the next
+// renewal tries it first.
+func (c *Client) invalidate(access string) {
+	c.tokMu.Lock()
+	if c.tok.access == access {
+		c.tok.access = ""
+		c.tok.renewAt = time.Time{}
+		c.tok.expires = time.Time{}
+	}
+	c.tokMu.Unlock()
+}

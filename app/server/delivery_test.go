@@ -1,0 +1,125 @@
+package server_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"iysgate/jobs"
+)
+
+type deliveryView struct {
+	Status   string
+	Delivery struct{ Pending, Accepted, Refused int64 }
+}
+
+func waitDelivered(t *testing.T, c *client, id int64) deliveryView {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	var v deliveryView
+	for time.Now().Before(deadline) {
+		r := c.get("/api/v1/imports/" + itoa(id))
+		json.Unmarshal([]byte(r.body), &v)
+		if v.Status == "done" {
+			return v
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatalf("import %d not delivered: %+v", id, v)
+	return v
+}
+
+// An approved import reaches İYS (the simulator) once per consent; İYS's
+// refusal is recorded with its code and costs nothing; the quota falls by
+// exactly the consents İYS accepted.
+func TestDeliveryOfAnImport(t *testing.T) {
+	e := newEnv(t)
+	b := e.company("Teslim A.Ş.", "Teslim", "720001")
+	e.ready(b.CompanyID)
+	e.grant(b.CompanyID, 5000)
+	y := e.user("y@teslim.com.tr", "yonetici", b.ID)
+	api := e.apiClient(y)
+
+	// On İYS's side one recipient rejected after our consent date: our
+	// ONAY for them is older and İYS refuses it.
+	at := time.Now().Add(-2 * time.Hour)
+	if err := e.app.Sim.CitizenRet("7720001", "720001", "+905320000007", "MESAJ", "BIREYSEL"); err != nil {
+		t.Fatal(err)
+	}
+	var rows [][]any
+	for i := range 30 {
+		rows = append(rows, []any{"720001", "BIREYSEL", "Ad", "Soyad", fmt.Sprintf("0532 %07d", i), "", "", "ONAY", "", "HS_WEB", at.Format("02.01.2006 15:04:05")})
+	}
+	id := upload(t, api, "teslim.xlsx", workbook(t, rows))
+	if v := waitImport(t, api, id); v.Summary["MESAJ"].Total != 30 || v.Summary["MESAJ"].New != 30 {
+		t.Fatalf("preview of 30 new MESAJ consents: %+v", v.Summary)
+	}
+	if r := api.postJSON("/api/v1/imports/"+itoa(id)+"/approve", map[string]any{"mode": "all", "confirmed": true}); r.status != 200 {
+		t.Fatalf("approve: %d %s", r.status, r.body)
+	}
+	v := waitDelivered(t, api, id)
+	if v.Delivery.Accepted != 29 || v.Delivery.Refused != 1 || v.Delivery.Pending != 0 {
+		t.Fatalf("delivery %+v, want 29 accepted and 1 refused", v.Delivery)
+	}
+	st := e.app.Sim.Stats()
+	if st.DuplicateDeliveries != 0 {
+		t.Fatalf("the simulator saw %d duplicate deliveries", st.DuplicateDeliveries)
+	}
+	if q := getQuota(t, api, b.CompanyID); q.Spent != 29 || q.Reserved != 0 || q.Remaining != 5000-29 {
+		t.Fatalf("quota after delivery %+v, want 29 spent", q)
+	}
+	var code string
+	if err := e.st.Pool().QueryRow(context.Background(), `SELECT e.iys_code FROM consent_events e JOIN recipients r ON r.id = e.recipient_id
+		WHERE r.recipient = '+905320000007'`).Scan(&code); err != nil || code != "SIM_DATE_NOT_LATER" {
+		t.Fatalf("the refused item's code: %q %v", code, err)
+	}
+}
+
+// A consent added by hand is delivered alone; a citizen's RET on İYS comes
+// back with the pull and wins over the older local ONAY.
+func TestSingleConsentAndPull(t *testing.T) {
+	e := newEnv(t)
+	b := e.company("Tekil A.Ş.", "Tekil", "720002")
+	e.ready(b.CompanyID)
+	e.grant(b.CompanyID, 5000)
+	y := e.user("y@tekil.com.tr", "yonetici", b.ID)
+	api := e.apiClient(y)
+	r := api.postJSON("/api/v1/consents", map[string]any{"brand_code": "720002", "recipient": "0533 111 22 33", "type": "MESAJ",
+		"status": "ONAY", "source": "HS_WEB", "consent_date": time.Now().Add(-time.Hour).Format("02.01.2006 15:04:05"), "recipient_type": "BIREYSEL"})
+	if r.status != 201 && r.status != 200 {
+		t.Fatalf("add consent: %d %s", r.status, r.body)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		if _, ok := e.app.Sim.Consent("7720002", "720002", "+905331112233", "BIREYSEL", "MESAJ"); ok {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the single consent never reached İYS")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	// The citizen rejects on İYS's side; the pull brings it back.
+	if err := e.app.Sim.CitizenRet("7720002", "720002", "+905331112233", "MESAJ", "BIREYSEL"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.app.River.Insert(context.Background(), jobs.PullChangesArgs{}, nil); err != nil {
+		t.Fatal(err)
+	}
+	for {
+		h := api.get("/api/v1/consents/history?brand_code=720002&recipient=%2B905331112233")
+		if strings.Contains(h.body, `"RET"`) && strings.Contains(h.body, `"iys"`) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the citizen's RET did not come back: %s", h.body)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if q := getQuota(t, api, b.CompanyID); q.Spent != 1 {
+		t.Fatalf("one delivered consent must cost one unit: %+v", q)
+	}
+}
