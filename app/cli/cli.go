@@ -1,4 +1,5 @@
-// Package cli is iysgate's command line: serve, migrate, user, token, version.
+// Package cli is iysgate's command line: serve, migrate, user, token,
+// iys-sim, version.
 package cli
 
 import (
@@ -33,10 +34,14 @@ Kullanım:
                                       kullanıcı ekler (parola standart girdiden okunur)
   iysgate token create --email E [--name AD]
                                       API anahtarı oluşturur (son satırda yazılır)
+  iysgate iys-sim [--addr H:P] [--fail-rate 0.2] [--latency 50ms] [--lose-answers 0.05]
+                  [--rate-limits on|off] [--credentials K:P] [--brands IYSKOD:MARKAKOD,...]
+                                      İYS simülatörünü tek başına çalıştırır
   iysgate version                     sürümü yazar
 
 Ayarlar ortam değişkenleriyle: IYSGATE_ADDR, IYSGATE_DATA_DIR, DATABASE_URL,
-IYSGATE_ADMIN_EMAIL, IYSGATE_ADMIN_PASSWORD (bkz. README).
+IYSGATE_ADMIN_EMAIL, IYSGATE_ADMIN_PASSWORD, IYS_BASE_URL, IYS_USERNAME,
+IYS_PASSWORD (bkz. README). İYS hesabı verilmezse serve simülatörle çalışır.
 `
 
 // Run runs the command in args (without the program name) and returns the
@@ -58,6 +63,8 @@ func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		err = userCmd(ctx, args[1:], stdin, stdout, stderr)
 	case "token":
 		err = tokenCmd(ctx, args[1:], stdout, stderr)
+	case "iys-sim":
+		err = iysSim(ctx, args[1:], stderr)
 	case "version":
 		fmt.Fprintln(stdout, "iysgate", Version)
 	case "help", "-h", "--help":

@@ -16,6 +16,26 @@ type deliveryView struct {
 	Delivery struct{ Pending, Accepted, Refused int64 }
 }
 
+// waitPullIdle waits until the pull that runs at start is over and no
+// other is queued (the next comes after IYSPullInterval).
+func (e *env) waitPullIdle() {
+	e.t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		var done, active int
+		if err := e.st.Pool().QueryRow(context.Background(), `SELECT count(*) FILTER (WHERE state = 'completed'),
+			count(*) FILTER (WHERE state IN ('available', 'running', 'retryable', 'scheduled', 'pending'))
+			FROM river_job WHERE kind = 'iys_pull_changes'`).Scan(&done, &active); err != nil {
+			e.t.Fatal(err)
+		}
+		if done > 0 && active == 0 {
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	e.t.Fatal("the pull job did not finish")
+}
+
 func waitDelivered(t *testing.T, c *client, id int64) deliveryView {
 	t.Helper()
 	deadline := time.Now().Add(60 * time.Second)
@@ -44,7 +64,9 @@ func TestDeliveryOfAnImport(t *testing.T) {
 	api := e.apiClient(y)
 
 	// On İYS's side one recipient rejected after our consent date: our
-	// ONAY for them is older and İYS refuses it.
+	// ONAY for them is older and İYS refuses it. (The pull that runs at
+	// start is over first, so that iysgate does not learn of it.)
+	e.waitPullIdle()
 	at := time.Now().Add(-2 * time.Hour)
 	if err := e.app.Sim.CitizenRet("7720001", "720001", "+905320000007", "MESAJ", "BIREYSEL"); err != nil {
 		t.Fatal(err)
@@ -73,8 +95,18 @@ func TestDeliveryOfAnImport(t *testing.T) {
 	}
 	var code string
 	if err := e.st.Pool().QueryRow(context.Background(), `SELECT e.iys_code FROM consent_events e JOIN recipients r ON r.id = e.recipient_id
-		WHERE r.recipient = '+905320000007'`).Scan(&code); err != nil || code != "SIM_DATE_NOT_LATER" {
+		WHERE r.recipient = '+905320000007' AND e.origin = 'import'`).Scan(&code); err != nil || code != "SIM_DATE_NOT_LATER" {
 		t.Fatalf("the refused item's code: %q %v", code, err)
+	}
+	// The refusal is in Hata Bildirimleri with İYS's code and a hint; the
+	// batch on Gönderimler is done.
+	yc := e.client()
+	yc.login(y.Email, y.Email+"-parola")
+	if page := yc.get("/imports/errors"); !strings.Contains(page.body, "SIM_DATE_NOT_LATER") || !strings.Contains(page.body, "905320000007") {
+		t.Fatalf("Hata Bildirimleri lacks İYS's refusal: %d %s", page.status, page.body)
+	}
+	if page := yc.get("/deliveries"); !strings.Contains(page.body, "Tamamlandı") || !strings.Contains(page.body, "İçe aktarım #"+itoa(id)) {
+		t.Fatal("Gönderimler lacks the finished batch")
 	}
 }
 
@@ -121,5 +153,17 @@ func TestSingleConsentAndPull(t *testing.T) {
 	}
 	if q := getQuota(t, api, b.CompanyID); q.Spent != 1 {
 		t.Fatalf("one delivered consent must cost one unit: %+v", q)
+	}
+	// A brand not pulled for 6 days is flagged on the dashboard.
+	yc := e.client()
+	yc.login(y.Email, y.Email+"-parola")
+	if page := yc.get("/"); strings.Contains(page.body, "stale-pull") {
+		t.Fatal("a freshly pulled brand is flagged")
+	}
+	if _, err := e.st.Pool().Exec(context.Background(), `UPDATE pull_cursors SET last_success_at = now() - interval '6 days 1 hour'`); err != nil {
+		t.Fatal(err)
+	}
+	if page := yc.get("/"); !strings.Contains(page.body, "6 gündür alınamadı") {
+		t.Fatal("the dashboard does not warn of a brand not pulled for 6 days")
 	}
 }

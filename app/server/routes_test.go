@@ -91,6 +91,10 @@ var routeAccess = map[string]string{
 	"POST /api/v1/subscriptions":             "admin yonetici",
 	"POST /api/v1/subscriptions/:id/approve": "admin",
 	"POST /api/v1/subscriptions/:id/reject":  "admin",
+	"GET /deliveries":                        "admin yonetici personel musteri",
+	"POST /deliveries/:id/retry":             "admin yonetici",
+	"GET /api/v1/deliveries":                 "admin yonetici personel musteri",
+	"POST /api/v1/deliveries/:id/retry":      "admin yonetici",
 }
 
 // Every route registered in Fiber goes through the guard, has an expected

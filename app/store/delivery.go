@@ -598,3 +598,30 @@ func nilIfEmpty(s string) *string {
 	}
 	return &s
 }
+
+// Refusal is a consent İYS refused, for Hata Bildirimleri.
+type Refusal struct {
+	EventID   int64     `json:"event_id"`
+	ImportID  *int64    `json:"import_id,omitempty"`
+	BrandName string    `json:"brand_name"`
+	Recipient string    `json:"recipient"`
+	Type      string    `json:"type"`
+	Status    string    `json:"status"`
+	Code      string    `json:"code"`
+	Message   string    `json:"message"`
+	At        time.Time `json:"at"`
+}
+
+// Refusals lists the consents İYS refused in the given brands (nil: all),
+// newest first.
+func (s *Store) Refusals(ctx context.Context, brandIDs []int64, limit int) ([]Refusal, error) {
+	rows, _ := s.pool.Query(ctx, `SELECT e.id, e.import_id, b.name, r.recipient, e.type, e.status, COALESCE(e.iys_code, ''),
+			COALESCE(e.iys_message, ''), e.created_at
+		FROM consent_events e JOIN recipients r ON r.id = e.recipient_id JOIN brands b ON b.id = e.brand_id
+		WHERE e.iys_state = 'hata' AND ($1::bigint[] IS NULL OR e.brand_id = ANY($1))
+		ORDER BY e.id DESC LIMIT $2`, brandIDs, limit)
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (Refusal, error) {
+		var x Refusal
+		return x, r.Scan(&x.EventID, &x.ImportID, &x.BrandName, &x.Recipient, &x.Type, &x.Status, &x.Code, &x.Message, &x.At)
+	})
+}

@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -17,6 +18,9 @@ type dashboardData struct {
 	Recent []store.Event    `json:"recent"`
 	Roles  map[int64]string `json:"-"`
 	Quota  []companyQuota   `json:"quota"`
+	// Stale lists brands whose İYS changes were not pulled for 6 days
+	// (İYS keeps them for 7).
+	Stale []store.StalePull `json:"stale_pulls"`
 }
 
 type totals struct {
@@ -82,6 +86,9 @@ func (s *Server) dashboardFor(ctx context.Context, u *store.User) (*dashboardDat
 	}
 	if d.Recent == nil {
 		d.Recent = []store.Event{}
+	}
+	if d.Stale, err = s.deps.Store.StalePulls(ctx, ids, 6*24*time.Hour); err != nil {
+		return nil, err
 	}
 	return d, nil
 }

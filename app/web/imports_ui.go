@@ -74,6 +74,13 @@ func (s *Server) importPage(c *fiber.Ctx) error {
 		}
 		data["AutoCorrected"] = autoCorrected
 	}
+	if im.Status == store.ImportApproved || im.Status == store.ImportSending || im.Status == store.ImportDone {
+		d, err := s.deps.Store.ImportDelivery(c.UserContext(), im.ID)
+		if err != nil {
+			return err
+		}
+		data["Delivery"] = d
+	}
 	if c.Get("HX-Request") == "true" && c.Get("HX-Target") == "import-status" {
 		if im.Status == store.ImportPreview || im.Status == store.ImportFailed {
 			// The work is over: reload the whole page for the preview.
@@ -123,8 +130,8 @@ func (s *Server) approveImport(c *fiber.Ctx) error {
 }
 
 // errorReportsPage is Hata Bildirimleri: the rows iysgate refused across
-// the user's imports (İYS's refusals join them with the delivery issue),
-// each linked to its import's error workbook.
+// the user's imports, each linked to its import's error workbook, and the
+// consents İYS refused with its code and what to fix.
 func (s *Server) errorReportsPage(c *fiber.Ctx) error {
 	u := currentUser(c)
 	owner := u.ID
@@ -135,5 +142,9 @@ func (s *Server) errorReportsPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return s.render(c, fiber.StatusOK, "errors", "Hata Bildirimleri", map[string]any{"Reports": reports})
+	refused, err := s.deps.Store.Refusals(c.UserContext(), s.brandScope(c, policy.ImportsView), 500)
+	if err != nil {
+		return err
+	}
+	return s.render(c, fiber.StatusOK, "errors", "Hata Bildirimleri", map[string]any{"Reports": reports, "Refused": refused})
 }

@@ -74,6 +74,8 @@ var funcs = template.FuncMap{
 	"outcomeLabel":      func(o string) string { return labelOr(outcomeLabels, o) },
 	"actionLabel":       func(a string) string { return labelOr(actionLabels, a) },
 	"tl":                formatTL,
+	"iysHint":           iysHint,
+	"batchStatus":       func(s string) string { return labelOr(batchLabels, s) },
 	"tlPlain":           func(k int64) string { return strings.TrimSuffix(formatTL(k), " TL") },
 	"expiresSoon":       func(q store.Quota) bool { return q.ExpiresSoon(time.Now()) },
 	"subStatus": func(status string, expired bool) string {
@@ -102,6 +104,9 @@ var funcs = template.FuncMap{
 		return fmt.Sprint(v)
 	},
 }
+
+var batchLabels = map[string]string{store.BatchWaiting: "Sırada", store.BatchSending: "Gönderildi, yanıt sorgulanıyor",
+	store.BatchSent: "İYS işliyor", store.BatchDone: "Tamamlandı", store.BatchFailed: "Vazgeçildi (hata)"}
 
 var importFilterLabels = map[string]string{"all": "Tümü", "errors": "Hatalı", "warnings": "Düzeltilen", "new": "Yeni", "unchanged": "Değişiklik Yok"}
 

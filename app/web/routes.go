@@ -91,4 +91,11 @@ func (s *Server) routes() {
 	s.handle(post, "/api/v1/subscriptions", policy.QuotaRequest, s.apiRequestSubscription)
 	s.handle(post, "/api/v1/subscriptions/:id/approve", policy.QuotaManage, s.decideSubscription)
 	s.handle(post, "/api/v1/subscriptions/:id/reject", policy.QuotaManage, s.decideSubscription)
+
+	// Delivery to İYS: Gönderimler.
+	s.handle(get, "/deliveries", policy.DeliveryView, s.deliveriesPage)
+	s.handle(post, "/deliveries/:id/retry", policy.DeliveryRetry, s.retryBatch)
+	s.handle(get, "/api/v1/deliveries", policy.DeliveryView, s.apiDeliveries)
+	s.handle(post, "/api/v1/deliveries/:id/retry", policy.DeliveryRetry, s.retryBatch)
+
 }
