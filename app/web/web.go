@@ -23,8 +23,8 @@ import (
 	"github.com/riverqueue/river"
 
 	"iysgate/app/config"
-	"iysgate/app/metrics"
 	"iysgate/app/iys/iystest"
+	"iysgate/app/metrics"
 	"iysgate/app/store"
 	"iysgate/policy"
 	"iysgate/static"
