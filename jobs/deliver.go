@@ -92,8 +92,14 @@ func (w *SendBatchWorker) Work(ctx context.Context, job *river.Job[SendBatchArgs
 	return err
 }
 
+// inJobRetries is how many transient İYS failures in a row a run rides
+// out itself (with short backoff) before leaving the retry to River, whose
+// delays grow with every attempt of the job.
+const inJobRetries = 8
+
 func (w *SendBatchWorker) deliver(ctx context.Context, batchID int64) error {
 	st := w.deps.Store
+	failures := 0
 	for {
 		b, err := st.Batch(ctx, batchID)
 		if errors.Is(err, store.ErrNotFound) {
@@ -118,7 +124,17 @@ func (w *SendBatchWorker) deliver(ctx context.Context, batchID int64) error {
 		case store.BatchSent:
 			err = w.poll(ctx, b)
 		}
-		if err != nil {
+		if err == nil {
+			failures = 0
+			continue
+		}
+		if failures++; failures > inJobRetries || !(iys.Temporary(err) || iys.Ambiguous(err)) {
+			return err
+		}
+		_ = st.NoteBatchError(ctx, b.ID, turkish(err))
+		d := min(100*time.Millisecond<<failures, 5*time.Second)
+		d = max(d/2+rand.N(d/2+1), iys.RetryAfter(err))
+		if err := sleep(ctx, d); err != nil {
 			return err
 		}
 	}
@@ -385,3 +401,7 @@ func (w *SweepDeliveryWorker) Work(ctx context.Context, _ *river.Job[SweepDelive
 	}
 	return err
 }
+
+// NewSendBatchWorker is the batch worker on its own, for benchmarks that
+// drive deliveries without a River client.
+func NewSendBatchWorker(d Deps) *SendBatchWorker { return &SendBatchWorker{deps: d} }

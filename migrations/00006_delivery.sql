@@ -17,8 +17,6 @@ CREATE INDEX consent_events_import_idx ON consent_events (import_id) WHERE impor
 -- Events waiting for a batch (company not ready for İYS yet, or no quota).
 CREATE INDEX consent_events_unbatched_idx ON consent_events (brand_id, id)
     WHERE batch_id IS NULL AND iys_state IN ('bekliyor', 'kota');
--- Everything not yet final at İYS, oldest first (the age metric).
-CREATE INDEX consent_events_open_idx ON consent_events (id) WHERE iys_state IN ('bekliyor', 'kota', 'gonderildi');
 
 CREATE TABLE sync_batches (
     id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
@@ -58,7 +56,7 @@ CREATE TABLE pull_cursors (
 
 -- +goose Down
 DROP TABLE pull_cursors, sync_batches;
-DROP INDEX consent_events_batch_idx, consent_events_import_idx, consent_events_unbatched_idx, consent_events_open_idx;
+DROP INDEX consent_events_batch_idx, consent_events_import_idx, consent_events_unbatched_idx;
 ALTER TABLE consent_events DROP COLUMN import_id, DROP COLUMN batch_id, DROP COLUMN batch_index, DROP COLUMN request_index,
     DROP CONSTRAINT consent_events_iys_state_check,
     ADD CONSTRAINT consent_events_iys_state_check CHECK (iys_state IN ('bekliyor', 'gonderildi', 'kayitli', 'hata'));

@@ -30,11 +30,15 @@ type env struct {
 	app  *server.App
 	st   *store.Store
 	base string
+	cfg  config.Config
 }
 
 const adminEmail, adminPassword = "admin@ornek.com.tr", "yonetici-parolasi-1"
 
-func newEnv(t testing.TB) *env {
+func newEnv(t testing.TB) *env { return newEnvWith(t, nil) }
+
+// newEnvWith is newEnv with the configuration changed by mod first.
+func newEnvWith(t testing.TB, mod func(*config.Config)) *env {
 	t.Helper()
 	ctx := context.Background()
 	pool := pgtest.Pool(t)
@@ -47,25 +51,50 @@ func newEnv(t testing.TB) *env {
 	cfg.SimAsyncDelay = 200 * time.Millisecond
 	cfg.IYSPollInterval = 100 * time.Millisecond
 	cfg.IYSResolveAfter = time.Second
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	if os.Getenv("IYSGATE_TEST_LOG") != "" {
-		log = slog.New(slog.NewTextHandler(os.Stderr, nil))
+	if mod != nil {
+		mod(&cfg)
 	}
 	st := store.New(pool)
 	if err := server.EnsureAdmin(ctx, st, cfg, io.Discard); err != nil {
 		t.Fatal(err)
 	}
-	app, err := server.Start(ctx, cfg, pool, log)
+	e := &env{t: t, st: st, cfg: cfg}
+	e.start()
+	t.Cleanup(func() { e.app.Shutdown(context.Background()) })
+	return e
+}
+
+// start starts an App on the env's database and serves it on a new port.
+func (e *env) start() {
+	e.t.Helper()
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	if os.Getenv("IYSGATE_TEST_LOG") != "" {
+		log = slog.New(slog.NewTextHandler(os.Stderr, nil))
+	}
+	app, err := server.Start(context.Background(), e.cfg, e.st.Pool(), log)
 	if err != nil {
-		t.Fatal(err)
+		e.t.Fatal(err)
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		t.Fatal(err)
+		e.t.Fatal(err)
 	}
 	go app.Serve(ln)
-	t.Cleanup(func() { app.Shutdown(context.Background()) })
-	return &env{t: t, app: app, st: st, base: "http://" + ln.Addr().String()}
+	e.app, e.base = app, "http://"+ln.Addr().String()
+}
+
+// crash stops the App at once, cancelling its running jobs mid-work, and
+// starts a new one on the same database: a worker process dying.
+func (e *env) crash() {
+	e.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	e.app.Web.Shutdown(time.Second)
+	if err := e.app.River.StopAndCancel(ctx); err != nil {
+		e.t.Fatal(err)
+	}
+	e.app.Shutdown(ctx)
+	e.start()
 }
 
 // brand creates a company with one brand. Most tests are not about quota:

@@ -206,7 +206,7 @@ func (s *Store) makeBatches(ctx context.Context, tx pgx.Tx, kind, cond string, a
 		brands[i], gs[i] = g.brand, g.g
 		companies[g.company] = true
 	}
-	if _, err := tx.Exec(ctx, `WITH ev AS (`+ev+`),
+	if _, err := tx.Exec(ctx, `WITH ev AS MATERIALIZED (`+ev+`),
 		m AS (SELECT * FROM unnest($`+strconv.FormatInt(n+1, 10)+`::bigint[], $`+strconv.FormatInt(n+2, 10)+`::bigint[], $`+strconv.FormatInt(n+3, 10)+`::bigint[]) AS m(brand_id, g, batch_id))
 		UPDATE consent_events e SET batch_id = m.batch_id, batch_index = (ev.n % $`+strconv.FormatInt(n, 10)+`)::int
 		FROM ev JOIN m ON m.brand_id = ev.brand_id AND m.g = ev.n / $`+strconv.FormatInt(n, 10)+`
@@ -453,8 +453,9 @@ func (s *Store) RecordOutcomes(ctx context.Context, batchID int64, outs []Outcom
 		}
 		var accepted, refused, debit int64
 		evIDs, evStates := make([]int64, len(updated)), make([]string, len(updated))
+		recipients, types := make([]int64, len(updated)), make([]string, len(updated))
 		for i, u := range updated {
-			evIDs[i], evStates[i] = u.id, u.state
+			evIDs[i], evStates[i], recipients[i], types[i] = u.id, u.state, u.recipient, u.typ
 			if u.state == "kayitli" {
 				accepted++
 			} else {
@@ -466,7 +467,8 @@ func (s *Store) RecordOutcomes(ctx context.Context, batchID int64, outs []Outcom
 		}
 		// The current state shows its İYS state while it is the latest change.
 		if _, err := tx.Exec(ctx, `UPDATE consents c SET sync_state = o.state
-			FROM unnest($1::bigint[], $2::text[]) AS o(id, state) WHERE c.last_event_id = o.id`, evIDs, evStates); err != nil {
+			FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::text[]) AS o(id, state, recipient_id, type)
+			WHERE c.recipient_id = o.recipient_id AND c.type = o.type AND c.last_event_id = o.id`, evIDs, evStates, recipients, types); err != nil {
 			return err
 		}
 		reason := "İYS gönderimi #" + strconv.FormatInt(batchID, 10)
@@ -577,8 +579,11 @@ type DeliveryStats struct {
 func (s *Store) DeliveryMetrics(ctx context.Context) (DeliveryStats, error) {
 	st := DeliveryStats{LastPullByBrand: map[string]time.Time{}}
 	var oldest *time.Time
+	// Open batches and unbatched events (waiting for quota or for the
+	// company's İYS settings) hold everything not final; both are small sets.
 	if err := s.pool.QueryRow(ctx, `SELECT (SELECT count(*) FROM sync_batches WHERE status <> 'tamam'),
-			(SELECT created_at FROM consent_events WHERE iys_state IN ('bekliyor', 'kota', 'gonderildi') ORDER BY id LIMIT 1)`).Scan(&st.OpenBatches, &oldest); err != nil {
+			(SELECT min(at) FROM (SELECT min(created_at) AS at FROM sync_batches WHERE status <> 'tamam'
+				UNION ALL SELECT min(created_at) FROM consent_events WHERE batch_id IS NULL AND iys_state IN ('bekliyor', 'kota')) x)`).Scan(&st.OpenBatches, &oldest); err != nil {
 		return st, err
 	}
 	if oldest != nil {

@@ -19,3 +19,9 @@ func (s *Store) SettleImport(ctx context.Context, importID, accepted, refused in
 		return settle(ctx, tx, holder{importID: &importID}, accepted, refused, 0, "test")
 	})
 }
+
+// DeliverImport runs the approval's delivery hook (reserve + batches) on
+// events already written with import_id, for the delivery benchmark.
+func (s *Store) DeliverImport(ctx context.Context, importID int64) error {
+	return s.tx(ctx, func(tx pgx.Tx) error { return s.deliverImport(ctx, tx, System, importID) })
+}
