@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -280,4 +281,73 @@ func TestBrowserImport(t *testing.T) {
 	if n := count(t, e, "SELECT count(*) FROM consents"); n != 4 {
 		t.Errorf("consents after approval: %d, want 4", n)
 	}
+}
+
+// A Yönetici asks for a package, the Admin approves it and the balance
+// rises; an import is sent and the balance falls by exactly the consents
+// İYS (the simulator) accepted.
+func TestBrowserQuota(t *testing.T) {
+	e := newEnv(t)
+	b := e.company("Örnek Gıda A.Ş.", "Örnek Market", "123456")
+	e.ready(b.CompanyID)
+	y := e.user("yonetici@ornek.com.tr", "yonetici", b.ID)
+	var tpl bytes.Buffer
+	if err := importer.WriteTemplate(&tpl, "bireysel"); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "bireysel-ornek.xlsx")
+	if err := os.WriteFile(path, tpl.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ctx := browser(t)
+	do, text := steps(t, ctx)
+	login := func(email, password string) {
+		do(chromedp.Navigate(e.base+"/login"), chromedp.WaitVisible("#login-submit"),
+			chromedp.SendKeys("#email", email), chromedp.SendKeys("#password", password),
+			chromedp.Click("#login-submit"), chromedp.WaitVisible("#current-user"))
+	}
+	login(y.Email, y.Email+"-parola")
+	do(chromedp.Navigate(e.base+"/subscriptions"), chromedp.WaitVisible("#package-select"),
+		chromedp.SetValue("#package-select", "5000"), chromedp.Click("#request-package"), chromedp.WaitVisible(".alert.success"))
+	if s := text("#subscriptions"); !strings.Contains(s, "Onay Bekliyor") {
+		t.Fatalf("the request is not pending: %q", s)
+	}
+	do(chromedp.Click("#logout"), chromedp.WaitVisible("#login-submit"))
+
+	login(adminEmail, adminPassword)
+	do(chromedp.Navigate(e.base+"/subscriptions"), chromedp.WaitVisible("#pending-queue"),
+		chromedp.Click("#pending-queue button.approve"), chromedp.WaitVisible(".alert.success"),
+		chromedp.Navigate(e.base+"/subscriptions?company_id="+itoa(b.CompanyID)), chromedp.WaitVisible("#quota-total"))
+	if total := text("#quota-total"); total != "5.000" {
+		t.Fatalf("balance after approval: %q", total)
+	}
+	do(chromedp.Click("#logout"), chromedp.WaitVisible("#login-submit"))
+
+	login(y.Email, y.Email+"-parola")
+	do(chromedp.Navigate(e.base+"/imports"), chromedp.WaitVisible("#upload-form"),
+		chromedp.SetUploadFiles("#upload-file", []string{path}), chromedp.Click("#upload-submit"),
+		chromedp.WaitVisible("#import-summary"),
+		chromedp.Click("#confirm-check"), chromedp.Click("#send-all"), chromedp.WaitVisible(".alert.success"))
+	// The page follows delivery until nothing is pending.
+	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](`document.querySelector("#delivery-pending") !== null && document.querySelector("#delivery-pending").textContent === "0"`,
+		chromedp.WithPollingTimeout(30*time.Second))); err != nil {
+		t.Fatalf("delivery did not finish on the import page: %v", err)
+	}
+	accepted := text("#delivery-accepted")
+	do(chromedp.Navigate(e.base+"/subscriptions"), chromedp.WaitVisible("#quota-spent"))
+	if spent := text("#quota-spent"); spent != accepted || accepted == "0" {
+		t.Fatalf("spent %q, İYS accepted %q", spent, accepted)
+	}
+	if remaining := text("#quota-remaining"); atoi(t, remaining) != 5000-atoi(t, accepted) {
+		t.Fatalf("remaining %q after %s accepted", remaining, accepted)
+	}
+}
+
+func atoi(t *testing.T, s string) int {
+	t.Helper()
+	n, err := strconv.Atoi(strings.ReplaceAll(s, ".", ""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
 }
