@@ -108,6 +108,21 @@ func TestDeliveryOfAnImport(t *testing.T) {
 	if page := yc.get("/deliveries"); !strings.Contains(page.body, "Tamamlandı") || !strings.Contains(page.body, "İçe aktarım #"+itoa(id)) {
 		t.Fatal("Gönderimler lacks the finished batch")
 	}
+	// Prometheus sees the items, the calls, the queue and the balance.
+	body := e.client().get("/metrics").body
+	for _, want := range []string{
+		`iysgate_iys_items_total{outcome="accepted"} 29`,
+		`iysgate_iys_items_total{outcome="refused"} 1`,
+		`iysgate_iys_calls_total{endpoint="consent_request",result="200"} 1`,
+		`iysgate_iys_call_duration_seconds_count{endpoint="consent_request_result"}`,
+		`iysgate_iys_open_batches 0`,
+		`iysgate_quota_remaining_units{company_id="` + itoa(b.CompanyID) + `"} 4971`,
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
+	}
+	promtoolCheck(t, body)
 }
 
 // A consent added by hand is delivered alone; a citizen's RET on İYS comes
@@ -165,5 +180,45 @@ func TestSingleConsentAndPull(t *testing.T) {
 	}
 	if page := yc.get("/"); !strings.Contains(page.body, "6 gündür alınamadı") {
 		t.Fatal("the dashboard does not warn of a brand not pulled for 6 days")
+	}
+}
+
+// A recipient's ONAY and, right after, its RET reach İYS in that order:
+// the RET sent first would be refused as a first record.
+func TestDeliveryKeepsOrderPerRecipient(t *testing.T) {
+	e := newEnv(t)
+	b := e.company("Sıra A.Ş.", "Sıra", "720003")
+	e.ready(b.CompanyID)
+	e.grant(b.CompanyID, 5000)
+	api := e.apiClient(e.user("y@sira.com.tr", "yonetici", b.ID))
+	t0 := time.Now().Add(-2 * time.Hour)
+	for i, status := range []string{"ONAY", "RET", "ONAY", "RET"} {
+		r := api.postJSON("/api/v1/consents", map[string]any{"brand_code": "720003", "recipient": "0534 000 00 01", "type": "MESAJ",
+			"status": status, "source": "HS_WEB", "consent_date": t0.Add(time.Duration(i) * time.Minute).Format("2006-01-02 15:04:05"), "recipient_type": "BIREYSEL"})
+		if r.status != 201 {
+			t.Fatalf("consent %d: %d %s", i, r.status, r.body)
+		}
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		var open, refused int
+		if err := e.st.Pool().QueryRow(context.Background(), `SELECT count(*) FILTER (WHERE iys_state IN ('bekliyor', 'gonderildi')),
+			count(*) FILTER (WHERE iys_state = 'hata') FROM consent_events`).Scan(&open, &refused); err != nil {
+			t.Fatal(err)
+		}
+		if refused > 0 {
+			t.Fatalf("%d changes refused by İYS: delivered out of order", refused)
+		}
+		if open == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the four changes were not delivered")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	sc, ok := e.app.Sim.Consent("7720003", "720003", "+905340000001", "BIREYSEL", "MESAJ")
+	if !ok || sc.Status != "RET" || sc.Versions != 4 {
+		t.Fatalf("İYS holds %+v, want the fourth change (RET) as version 4", sc)
 	}
 }

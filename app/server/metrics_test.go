@@ -64,6 +64,12 @@ func TestJobsAndMetrics(t *testing.T) {
 		t.Errorf("after the prune job: %v", left)
 	}
 
+	promtoolCheck(t, body)
+}
+
+// promtoolCheck runs promtool's format check on a /metrics body.
+func promtoolCheck(t *testing.T, body string) {
+	t.Helper()
 	promtool, err := exec.LookPath("promtool")
 	if err != nil {
 		if os.Getenv("CI") != "" {

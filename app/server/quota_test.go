@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"context"
 	"encoding/json"
 	"net/url"
 	"strings"
@@ -118,5 +119,17 @@ func TestQuotaPurchaseAndImport(t *testing.T) {
 	}
 	if page := yc.get("/"); !strings.Contains(page.body, "Kota · Kota A.Ş.") {
 		t.Fatal("the dashboard lacks the quota box")
+	}
+	if page := yc.get("/"); strings.Contains(page.body, "quota-low") || strings.Contains(page.body, "quota-expiring") {
+		t.Fatal("a fresh package is flagged as low or expiring")
+	}
+	// Under 10% left, and a package ending within 30 days: both warned of.
+	if _, err := e.st.Pool().Exec(context.Background(), `UPDATE subscriptions SET spent = units - reserved - 400, ends_at = now() + interval '20 days'
+		WHERE company_id = $1 AND status = 'active'`, b.CompanyID); err != nil {
+		t.Fatal(err)
+	}
+	page := yc.get("/")
+	if !strings.Contains(page.body, "quota-low") || !strings.Contains(page.body, "quota-expiring") {
+		t.Fatal("the dashboard does not warn of a low or expiring balance")
 	}
 }
