@@ -72,8 +72,9 @@ func (w *SendBatchWorker) NextRetry(job *river.Job[SendBatchArgs]) time.Time {
 // Work implements river.Worker.
 func (w *SendBatchWorker) Work(ctx context.Context, job *river.Job[SendBatchArgs]) error {
 	err := w.deliver(ctx, job.Args.BatchID)
-	if err == nil {
-		return nil
+	var snooze *river.JobSnoozeError
+	if err == nil || errors.As(err, &snooze) {
+		return err
 	}
 	st := w.deps.Store
 	_ = st.NoteBatchError(context.WithoutCancel(ctx), job.Args.BatchID, turkish(err))
@@ -100,6 +101,10 @@ const inJobRetries = 8
 func (w *SendBatchWorker) deliver(ctx context.Context, batchID int64) error {
 	st := w.deps.Store
 	failures := 0
+	// A run ends (snoozed, which costs no attempt) well before its timeout,
+	// so that the timeout, and River's rescue of the job of a node that
+	// died, can be short: after a kill -9, delivery resumes within minutes.
+	ctx = context.WithValue(ctx, runEndsKey{}, time.Now().Add(w.deps.Delivery.JobTimeout*4/5))
 	for {
 		b, err := st.Batch(ctx, batchID)
 		if errors.Is(err, store.ErrNotFound) {
@@ -344,11 +349,17 @@ func (w *SendBatchWorker) poll(ctx context.Context, b *store.Batch) error {
 		if len(outs) == len(items) {
 			return nil
 		}
+		if end, ok := ctx.Value(runEndsKey{}).(time.Time); ok && time.Now().After(end) {
+			return river.JobSnooze(w.deps.Delivery.PollInterval)
+		}
 		if err := sleep(ctx, w.deps.Delivery.PollInterval); err != nil {
 			return err
 		}
 	}
 }
+
+// runEndsKey holds when a batch job's run should hand over to the next.
+type runEndsKey struct{}
 
 func sleep(ctx context.Context, d time.Duration) error {
 	t := time.NewTimer(d)

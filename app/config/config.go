@@ -91,8 +91,8 @@ func Default() Config {
 		IYSPollInterval: envDuration("IYSGATE_IYS_POLL_INTERVAL", 5*time.Second),
 		IYSPullInterval: envDuration("IYSGATE_IYS_PULL_INTERVAL", 15*time.Minute),
 		SimAsyncDelay:   envDuration("IYSGATE_SIM_ASYNC_DELAY", 2*time.Second),
-		JobRescueAfter:  envDuration("IYSGATE_JOB_RESCUE_AFTER", 35*time.Minute),
-		JobTimeout:      envDuration("IYSGATE_JOB_TIMEOUT", 30*time.Minute),
+		JobRescueAfter:  envDuration("IYSGATE_JOB_RESCUE_AFTER", 6*time.Minute),
+		JobTimeout:      envDuration("IYSGATE_JOB_TIMEOUT", 5*time.Minute),
 	}
 }
 

@@ -28,6 +28,7 @@ func TestDeliveryUnderFaultsAndCrash(t *testing.T) {
 	e := newEnvWith(t, func(c *config.Config) {
 		c.IYSBaseURL, c.IYSUsername, c.IYSPassword = srv.URL, "entegrator", "parola"
 		c.IYSResolveAfter = 2 * time.Second
+		c.JobTimeout = 3 * time.Second // runs hand over to the next often
 	})
 	b := e.company("Dayanıklı A.Ş.", "Dayanıklı", "730001")
 	e.ready(b.CompanyID)
