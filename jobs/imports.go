@@ -1,14 +1,18 @@
 package jobs
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"io"
+	"maps"
 	"os"
+	"slices"
+	"sync"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
 
 	"iysgate/app/consent"
@@ -53,8 +57,10 @@ func giveUp(ctx context.Context, d Deps, id int64, attempt, max int, err error) 
 type ValidateImportArgs struct {
 	ImportID int64 `json:"import_id"`
 	// BrandCodes are the brand codes the uploader may record consents for,
-	// as they stood when the file was read.
+	// as they stood when the file was read (those the file names).
 	BrandCodes []string `json:"brand_codes"`
+	// Stats are the parse's counts for the summary (nil: counted again).
+	Stats *store.ParseStats `json:"stats,omitempty"`
 }
 
 // Kind is the job's name in River.
@@ -92,8 +98,22 @@ func (w *ParseImportWorker) Work(ctx context.Context, job *river.Job[ParseImport
 func (w *ParseImportWorker) parse(ctx context.Context, job *river.Job[ParseImportArgs]) error {
 	st, id := w.deps.Store, job.Args.ImportID
 	ok, err := st.SetImportStatus(ctx, id, store.ImportParsing, store.ImportUploaded, store.ImportParsing)
-	if err != nil || !ok {
-		return err // discarded meanwhile: nothing to do
+	if err != nil {
+		return err
+	}
+	if !ok {
+		// A run that parsed the file stopped before it validated it: the
+		// validation (one transaction) runs again. Otherwise the import was
+		// discarded meanwhile: nothing to do.
+		im, err := st.Import(ctx, id)
+		if err != nil || im.Status != store.ImportValidating {
+			return err
+		}
+		codes, err := w.deps.BrandCodes(ctx, im.UserID)
+		if err != nil {
+			return err
+		}
+		return validateImport(ctx, w.deps, id, codes, nil)
 	}
 	if err := st.ResetImportRows(ctx, id); err != nil {
 		return err
@@ -120,68 +140,13 @@ func (w *ParseImportWorker) parse(ctx context.Context, job *river.Job[ParseImpor
 		return err
 	}
 	now := time.Now()
-	// Reading and validating (Go) and storing (PostgreSQL) overlap: a
-	// writer goroutine stores batch after batch while the next is read.
-	type chunk struct {
-		rows        []store.ParsedRow
-		read, total int64 // the reader's progress when the batch was full
-	}
-	batches := make(chan chunk, 2)
-	written := make(chan error, 1)
-	done := 0
-	go func() {
-		var werr error
-		for b := range batches {
-			if werr != nil {
-				continue // drain after a failure
-			}
-			if werr = st.SaveParsedRows(ctx, id, b.rows); werr != nil {
-				continue
-			}
-			done += len(b.rows)
-			// The total is estimated from the bytes read so far.
-			read, total := b.read, b.total
-			estimate := done
-			if read > 0 && read < total {
-				estimate = int(float64(done) * float64(total) / float64(read))
-			}
-			werr = st.ImportProgress(ctx, id, done, estimate)
+	done, brands, stats, err := w.stage(ctx, id, r, now)
+	if err != nil {
+		var ie *importer.Error
+		if errors.As(err, &ie) {
+			return w.fail(ctx, id, err)
 		}
-		written <- werr
-	}()
-	var readErr error
-	batch := make([]store.ParsedRow, 0, parseBatch)
-	for {
-		row, err := r.Next()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			readErr = err
-			break
-		}
-		res := consent.ValidateRow(row.Input, now, nil)
-		pr := store.ParsedRow{RowNo: row.Number, Cells: row.Cells, Problems: res.Problems}
-		for _, it := range res.Items {
-			pr.Items = append(pr.Items, store.ParsedItem{Consent: it.Consent, Problems: it.Problems})
-		}
-		batch = append(batch, pr)
-		if len(batch) == parseBatch {
-			read, total := r.Progress()
-			batches <- chunk{batch, read, total}
-			batch = make([]store.ParsedRow, 0, parseBatch)
-		}
-	}
-	if len(batch) > 0 && readErr == nil {
-		read, total := r.Progress()
-		batches <- chunk{batch, read, total}
-	}
-	close(batches)
-	if err := <-written; err != nil {
 		return err
-	}
-	if readErr != nil {
-		return w.fail(ctx, id, readErr)
 	}
 	if err := st.ImportProgress(ctx, id, done, done); err != nil {
 		return err
@@ -194,16 +159,212 @@ func (w *ParseImportWorker) parse(ctx context.Context, job *river.Job[ParseImpor
 	if err != nil {
 		return err
 	}
-	// The next stage is enqueued with the status change, in one transaction.
-	return pgx.BeginFunc(ctx, st.Pool(), func(tx pgx.Tx) error {
-		tag, err := tx.Exec(ctx, "UPDATE imports SET status = 'validating', updated_at = now() WHERE id = $1 AND status = 'parsing'", id)
-		if err != nil || tag.RowsAffected() == 0 {
-			return err
-		}
-		client := river.ClientFromContext[pgx.Tx](ctx)
-		_, err = client.InsertTx(ctx, tx, ValidateImportArgs{ImportID: id, BrandCodes: codes}, nil)
+	if brands != nil {
+		// Only the allowed brands the file names matter to the validation:
+		// its joins then read no other brand's recipients.
+		codes = slices.DeleteFunc(codes, func(c string) bool { return !brands[c] })
+	}
+	// The validation follows in this job, without waiting for another job
+	// to be picked up; a run that stops in between resumes it (see above).
+	ok, err = st.SetImportStatus(ctx, id, store.ImportValidating, store.ImportParsing)
+	if err != nil || !ok {
 		return err
-	})
+	}
+	return validateImport(ctx, w.deps, id, codes, &stats)
+}
+
+// maxBrandCodes bounds the distinct brand codes a parse collects for the
+// validation; a file with more names all of the uploader's brands.
+const maxBrandCodes = 1000
+
+// stage reads the file, validates each row (consent.ValidateRow) and COPYs
+// the rows into import_rows. The three overlap: this goroutine reads, two
+// goroutines validate and encode the rows, and a writer stores batch after
+// batch while the next ones are read. It returns the number of rows and
+// the distinct brand codes of the rows' consents (nil when there were too
+// many) and the counts of its items. A reader error is returned as it is (an *importer.Error).
+func (w *ParseImportWorker) stage(ctx context.Context, id int64, r importer.Reader, now time.Time) (int, map[string]bool, store.ParseStats, error) {
+	st := w.deps.Store
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	type chunk struct {
+		rows        []importer.Row
+		staged      store.StagedBatch
+		keys        []rowKey
+		read, total int64 // the reader's progress when the batch was full
+	}
+	seed := maphash.MakeSeed()
+	toValidate, toWrite := make(chan chunk, 2), make(chan chunk, 2)
+	const validators = 2
+	brandSets := make([]map[string]bool, validators)
+	stats := make([]store.ParseStats, validators)
+	var vwg sync.WaitGroup
+	for v := range validators {
+		brands := map[string]bool{}
+		brandSets[v] = brands
+		vwg.Go(func() {
+			for c := range toValidate {
+				c.staged.Grow(len(c.rows))
+				for _, row := range c.rows {
+					res := consent.ValidateRow(row.Input, now, nil)
+					c.staged.Stage(id, store.ParsedRow{RowNo: row.Number, Cells: row.Cells, Result: res}, &stats[v])
+					c.keys = appendKeys(c.keys, seed, int32(row.Number), res)
+					if len(res.Items) > 0 && brands != nil && !brands[res.Items[0].Consent.BrandCode] {
+						brands[res.Items[0].Consent.BrandCode] = true
+						if len(brands) > maxBrandCodes {
+							brands = nil
+							brandSets[v] = nil
+						}
+					}
+				}
+				c.rows = nil
+				select {
+				case toWrite <- c:
+				case <-ctx.Done():
+				}
+			}
+		})
+	}
+	go func() {
+		vwg.Wait()
+		close(toWrite)
+	}()
+	written := make(chan error, 1)
+	done := 0
+	var storing time.Duration // spent in SaveParsedRows
+	var keys []rowKey         // of every row, in no order
+	go func() {
+		var werr error
+		for c := range toWrite {
+			if werr != nil {
+				continue // drain after a failure
+			}
+			t0 := time.Now()
+			werr = st.SaveParsedRows(ctx, id, &c.staged)
+			storing += time.Since(t0)
+			if werr != nil {
+				cancel(werr)
+				continue
+			}
+			keys = append(keys, c.keys...)
+			done += c.staged.Len()
+			// The total is estimated from the bytes read so far.
+			estimate := done
+			if c.read > 0 && c.read < c.total {
+				estimate = int(float64(done) * float64(c.total) / float64(c.read))
+			}
+			if werr = st.ImportProgress(ctx, id, done, estimate); werr != nil {
+				cancel(werr)
+			}
+		}
+		written <- werr
+	}()
+	var readErr error
+	batch := make([]importer.Row, 0, parseBatch)
+	send := func() bool {
+		read, total := r.Progress()
+		select {
+		case toValidate <- chunk{rows: batch, read: read, total: total}:
+			batch = make([]importer.Row, 0, parseBatch)
+			return true
+		case <-ctx.Done():
+			return false
+		}
+	}
+	for {
+		row, err := r.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			readErr = err
+			break
+		}
+		batch = append(batch, row)
+		if len(batch) == parseBatch && !send() {
+			break
+		}
+	}
+	if len(batch) > 0 && readErr == nil && ctx.Err() == nil {
+		send()
+	}
+	close(toValidate)
+	if err := <-written; err != nil {
+		return 0, nil, store.ParseStats{}, err
+	}
+	if readErr != nil {
+		return 0, nil, store.ParseStats{}, readErr
+	}
+	if err := context.Cause(ctx); err != nil {
+		return 0, nil, store.ParseStats{}, err
+	}
+	if err := st.SaveImportRepeats(ctx, id, repeatedRows(keys)); err != nil {
+		return 0, nil, store.ParseStats{}, err
+	}
+	w.deps.Log.Info("import staged", "import_id", id, "rows", done, "storing", storing, "duration", time.Since(now))
+	var total store.ParseStats
+	for _, s := range stats {
+		total.Add(s)
+	}
+	brands := map[string]bool{}
+	for _, set := range brandSets {
+		if set == nil {
+			return done, nil, total, nil
+		}
+		maps.Copy(brands, set)
+	}
+	return done, brands, total, nil
+}
+
+// rowKey is the hash of a phone or e-mail key (brand, recipient, recipient
+// type) of a row.
+type rowKey struct {
+	hash uint64
+	row  int32
+}
+
+// repeatedRows returns, in order, the rows whose key hash occurs more than
+// once in keys (which it sorts).
+func repeatedRows(keys []rowKey) []int32 {
+	slices.SortFunc(keys, func(a, b rowKey) int { return cmp.Compare(a.hash, b.hash) })
+	var rows []int32
+	for i := 0; i < len(keys); {
+		j := i + 1
+		for j < len(keys) && keys[j].hash == keys[i].hash {
+			j++
+		}
+		if j-i > 1 {
+			for _, k := range keys[i:j] {
+				rows = append(rows, k.row)
+			}
+		}
+		i = j
+	}
+	slices.Sort(rows)
+	return slices.Compact(rows)
+}
+
+// appendKeys appends the hashes of a row's phone and e-mail keys. Equal
+// keys have equal hashes; a collision only makes the validation collapse a
+// key that occurs once, which decides it as it would alone.
+func appendKeys(keys []rowKey, seed maphash.Seed, row int32, res consent.RowResult) []rowKey {
+	var last string
+	for _, it := range res.Items {
+		c := it.Consent
+		if c.Recipient == "" || c.Recipient == last {
+			continue
+		}
+		last = c.Recipient
+		var h maphash.Hash
+		h.SetSeed(seed)
+		h.WriteString(c.BrandCode)
+		h.WriteByte(0)
+		h.WriteString(c.Recipient)
+		h.WriteByte(0)
+		h.WriteString(string(c.RecipientType))
+		keys = append(keys, rowKey{h.Sum64(), row})
+	}
+	return keys
 }
 
 // fail ends the import with the reader's message; other errors are retried.
@@ -242,15 +403,21 @@ func (w *ValidateImportWorker) validate(ctx context.Context, job *river.Job[Vali
 	if err != nil || im.Status != store.ImportValidating {
 		return err
 	}
-	codes := job.Args.BrandCodes
+	return validateImport(ctx, w.deps, im.ID, job.Args.BrandCodes, job.Args.Stats)
+}
+
+// validateImport runs the stateful rules over a parsed import and moves it
+// to preview. codes are the brand codes the uploader may use; stats the
+// parse's counts (nil: counted again).
+func validateImport(ctx context.Context, d Deps, id int64, codes []string, stats *store.ParseStats) error {
 	if codes == nil {
 		codes = []string{}
 	}
 	start := time.Now()
-	if err := w.deps.Store.ValidateImport(ctx, im.ID, codes); err != nil {
+	if err := d.Store.ValidateImport(ctx, id, codes, stats); err != nil {
 		return err
 	}
-	w.deps.Log.Info("import validated", "import_id", im.ID, "duration", time.Since(start))
+	d.Log.Info("import validated", "import_id", id, "duration", time.Since(start))
 	return nil
 }
 

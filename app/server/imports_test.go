@@ -289,9 +289,14 @@ func TestImportRestartAndConcurrentUploads(t *testing.T) {
 	ctx := context.Background()
 	id := ids[0]
 	pool := e.st.Pool()
-	pool.Exec(ctx, "UPDATE imports SET status = 'parsing', summary = NULL WHERE id = $1", id)
-	pool.Exec(ctx, "DELETE FROM import_items WHERE import_id = $1 AND row_no > 100", id)
-	pool.Exec(ctx, `INSERT INTO import_rows (import_id, row_no, cells) VALUES ($1, 99999, '["yarım"]')`, id)
+	for _, q := range []string{"UPDATE imports SET status = 'parsing', summary = NULL WHERE id = $1",
+		"DELETE FROM import_rows WHERE import_id = $1 AND row_no > 100",
+		"DELETE FROM import_verdicts WHERE import_id = $1 AND row_no > 50",
+		`INSERT INTO import_rows (import_id, row_no, cells) VALUES ($1, 99999, 'yarım')`} {
+		if _, err := pool.Exec(ctx, q, id); err != nil {
+			t.Fatal(err)
+		}
+	}
 	if _, err := e.app.River.Insert(ctx, jobs.ParseImportArgs{ImportID: id}, nil); err != nil {
 		t.Fatal(err)
 	}
@@ -304,6 +309,21 @@ func TestImportRestartAndConcurrentUploads(t *testing.T) {
 	}
 	if n := count(t, e, "SELECT count(*) FROM import_items WHERE import_id = "+itoa(id)); n != 600 {
 		t.Fatalf("items after the restart: %d, want 600", n)
+	}
+	// A job that died after parsing, before its validation committed,
+	// resumes with the validation.
+	for _, q := range []string{"UPDATE imports SET status = 'validating', summary = NULL WHERE id = $1",
+		"DELETE FROM import_verdicts WHERE import_id = $1"} {
+		if _, err := pool.Exec(ctx, q, id); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := e.app.River.Insert(ctx, jobs.ParseImportArgs{ImportID: id}, nil); err != nil {
+		t.Fatal(err)
+	}
+	v = waitImport(t, api, id)
+	if v.Status != "preview" || v.Summary["MESAJ"].New != 300 || v.Summary["ARAMA"].New != 300 {
+		t.Fatalf("after resuming the validation: %s %+v", v.Status, v.Summary)
 	}
 }
 

@@ -4,7 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -20,161 +22,66 @@ const (
 	OutcomeError     = "error"     // refused; not sent
 )
 
-// ValidateImport runs the stateful rules over an import's items in bulk:
-// brands the uploader may not use, the state stored for each key (one
-// ordered query, not one a row), and several rows of one key collapsed in
-// consent-date order. It writes each item's outcome and the summary, and
-// moves the import to preview.
-func (s *Store) ValidateImport(ctx context.Context, importID int64, allowedBrandCodes []string) error {
+// ValidateImport runs the stateful rules over an import's items in bulk,
+// in one transaction: brands the uploader may not use, the state stored
+// for each key, and several rows of one key collapsed in consent-date
+// order. Set-based SQL decides the keys that occur once in the file (nearly
+// all of them) as consent.Decide does; the keys the parse found repeated
+// are read in key order and decided by consent.Collapse. A verdict row is
+// written only for the rows that are not plain "new" (see import_verdicts);
+// the summary is the parse's counts (stats; counted again when nil)
+// corrected by those rows. The import moves to preview.
+func (s *Store) ValidateImport(ctx context.Context, importID int64, allowedBrandCodes []string, stats *ParseStats) error {
+	if allowedBrandCodes == nil {
+		allowedBrandCodes = []string{}
+	}
 	return s.tx(ctx, func(tx pgx.Tx) error {
-		// The sort of every item by key and the hash joins fit in memory.
-		if _, err := tx.Exec(ctx, "SET LOCAL work_mem = '256MB'"); err != nil {
-			return err
-		}
-		allowed := map[string]bool{}
-		for _, c := range allowedBrandCodes {
-			allowed[c] = true
-		}
-		forbidden := []consent.Problem{consent.NewProblem(consent.CodeBrandForbidden, consent.FieldBrandCode)}
-		forbiddenJSON, _ := json.Marshal(forbidden)
-		// A cursor reads the items in key order a batch at a time, and each
-		// batch's outcomes are COPYed before the next fetch: memory stays
-		// flat whatever the size of the file.
-		if _, err := tx.Exec(ctx, `DECLARE import_items_by_key NO SCROLL CURSOR FOR
-			SELECT i.row_no, i.type, i.brand_code, i.recipient, i.recipient_type, i.status,
-				i.source, i.consent_date, c.status, c.consent_date, c.recipient_id IS NOT NULL, c.last_event_id
-			FROM import_items i
-			LEFT JOIN brands b ON b.brand_code = i.brand_code
-			LEFT JOIN recipients r ON r.brand_id = b.id AND r.recipient = i.recipient AND r.recipient_type = i.recipient_type
-			LEFT JOIN consents c ON c.recipient_id = r.id AND c.type = i.type
-			WHERE i.import_id = $1 AND i.outcome IS NULL
-			ORDER BY i.brand_code, i.recipient, i.recipient_type, i.type, i.consent_date, i.row_no`, importID); err != nil {
-			return err
-		}
-		type item struct {
-			rowNo int
-			typ   string
-			c     consent.Consent
-		}
-		var seen *int64 // the key's last event at validation
-		var out [][]any
-		var group []item
-		var stored *consent.State
-		flush := func() {
-			if len(group) == 0 {
-				return
-			}
-			changes := make([]consent.Consent, len(group))
-			for i, g := range group {
-				changes[i] = g.c
-			}
-			for _, d := range consent.Collapse(stored, changes) {
-				g := group[d.Index]
-				outcome, probs := OutcomeChanged, []consent.Problem{}
-				switch {
-				case d.Action == consent.ActionSkip:
-					outcome = OutcomeUnchanged
-				case d.Action == consent.ActionReject:
-					outcome = OutcomeError
-				case stored == nil:
-					outcome = OutcomeNew
-				}
-				if d.Problem != nil {
-					probs = append(probs, *d.Problem)
-				}
-				var pj []byte
-				if len(probs) > 0 {
-					pj, _ = json.Marshal(probs)
-				}
-				out = append(out, []any{importID, g.rowNo, g.typ, outcome, pj, seen})
-			}
-			group, stored = group[:0], nil
-		}
-		const fetch = 20000
-		copyOut := func() error {
-			if len(out) == 0 {
-				return nil
-			}
-			_, err := tx.CopyFrom(ctx, pgx.Identifier{"import_outcomes"}, []string{"import_id", "row_no", "type", "outcome", "problems", "seen_event_id"}, pgx.CopyFromRows(out))
-			out = out[:0]
-			return err
-		}
-		var lastKey string
-		for {
-			rows, err := tx.Query(ctx, "FETCH "+strconv.Itoa(fetch)+" FROM import_items_by_key")
-			if err != nil {
+		// The hash joins and the sort of repeated keys fit in memory.
+		for _, q := range []string{"SET LOCAL work_mem = '256MB'", "SET LOCAL synchronous_commit = off",
+			"DELETE FROM import_verdicts WHERE import_id = " + strconv.FormatInt(importID, 10),
+			"CREATE TEMP TABLE import_multi (row_no integer, ch integer, verdict text, seen bigint, PRIMARY KEY (row_no, ch)) ON COMMIT DROP"} {
+			if _, err := tx.Exec(ctx, q); err != nil {
 				return err
 			}
-			n := 0
-			for rows.Next() {
-				n++
-				var it item
-				var brand, recipient, rtype, status, source string
-				var date, storedDate *time.Time
-				var storedStatus *string
-				var exists bool
-				var lastEvent *int64
-				if err := rows.Scan(&it.rowNo, &it.typ, &brand, &recipient, &rtype, &status, &source, &date, &storedStatus, &storedDate, &exists, &lastEvent); err != nil {
-					rows.Close()
-					return err
-				}
-				if !allowed[brand] {
-					out = append(out, []any{importID, it.rowNo, it.typ, OutcomeError, forbiddenJSON, nil})
-					continue
-				}
-				key := brand + "\x00" + recipient + "\x00" + rtype + "\x00" + it.typ
-				if key != lastKey {
-					flush()
-					lastKey, seen = key, lastEvent
-					if exists && storedStatus != nil {
-						stored = &consent.State{Status: consent.Status(*storedStatus)}
-						if storedDate != nil {
-							stored.ConsentDate = *storedDate
-						}
-					}
-				}
-				it.c = consent.Consent{BrandCode: brand, Recipient: recipient, RecipientType: consent.RecipientType(rtype),
-					Type: consent.Type(it.typ), Status: consent.Status(status), Source: consent.Source(source)}
-				if date != nil {
-					it.c.ConsentDate = *date
-				}
-				group = append(group, it)
-			}
-			rows.Close()
-			if err := rows.Err(); err != nil {
+		}
+		if stats == nil {
+			var err error
+			if stats, err = countParsed(ctx, tx, importID); err != nil {
 				return err
-			}
-			if err := copyOut(); err != nil {
-				return err
-			}
-			if n < fetch {
-				break
 			}
 		}
-		flush()
-		if err := copyOut(); err != nil {
+		var brandIDs []int64
+		if err := tx.QueryRow(ctx, "SELECT COALESCE(array_agg(id), '{}') FROM brands WHERE brand_code = ANY($1)", allowedBrandCodes).Scan(&brandIDs); err != nil {
 			return err
 		}
-		summary := map[string]*ChannelSummary{"ARAMA": {}, "MESAJ": {}, "EPOSTA": {}}
-		srows, err := tx.Query(ctx, `SELECT type, count(*),
-				count(*) FILTER (WHERE status = 'RET' AND outcome <> 'error'),
-				count(*) FILTER (WHERE outcome = 'new'), count(*) FILTER (WHERE outcome = 'changed'),
-				count(*) FILTER (WHERE outcome = 'unchanged'), count(*) FILTER (WHERE outcome = 'error'),
-				count(*) FILTER (WHERE problems @> '[{"severity":"warning"}]')
-			FROM import_item_results WHERE import_id = $1 GROUP BY type`, importID)
-		if err != nil {
+		if err := collapseRepeatedKeys(ctx, tx, importID, allowedBrandCodes, brandIDs); err != nil {
 			return err
 		}
-		for srows.Next() {
-			var t string
-			var cs ChannelSummary
-			if err := srows.Scan(&t, &cs.Total, &cs.Ret, &cs.New, &cs.Changed, &cs.Unchanged, &cs.Errors, &cs.Warnings); err != nil {
-				srows.Close()
-				return err
-			}
-			summary[t] = &cs
+		if _, err := tx.Exec(ctx, "ANALYZE import_multi"); err != nil {
+			return err
 		}
-		srows.Close()
+		if _, err := tx.Exec(ctx, validateSQL, importID, allowedBrandCodes, brandIDs); err != nil {
+			return err
+		}
+		// The summary: every item not counted below is new.
+		var c [3][6]int // RET among refused, refused, unchanged, changed
+		dest := make([]any, 0, 12)
+		for n := range c {
+			dest = append(dest, &c[n][0], &c[n][1], &c[n][2], &c[n][3])
+		}
+		if err := tx.QueryRow(ctx, `SELECT `+verdictCountSQL(1)+`, `+verdictCountSQL(2)+`, `+verdictCountSQL(3)+`
+			FROM import_verdicts v JOIN import_rows r ON r.import_id = v.import_id AND r.row_no = v.row_no
+			WHERE v.import_id = $1`, importID).Scan(dest...); err != nil {
+			return err
+		}
+		summary := map[string]*ChannelSummary{}
+		for n, t := range channels {
+			retRefused, refused, unchanged, changed := c[n][0], c[n][1], c[n][2], c[n][3]
+			cs := &ChannelSummary{Total: stats.Items[n], Ret: stats.Ret[n] - retRefused, Changed: changed, Unchanged: unchanged,
+				Errors: stats.Errors[n] + refused, Warnings: stats.Warnings[n]}
+			cs.New = cs.Total - cs.Errors - cs.Changed - cs.Unchanged
+			summary[string(t)] = cs
+		}
 		sj, _ := json.Marshal(summary)
 		tag, err := tx.Exec(ctx, `UPDATE imports SET summary = $2, status = 'preview', updated_at = now()
 			WHERE id = $1 AND status = 'validating'`, importID, sj)
@@ -187,6 +94,230 @@ func (s *Store) ValidateImport(ctx context.Context, importID int64, allowedBrand
 		return nil
 	})
 }
+
+// countParsed counts an import's items as the parse does (ParseStats).
+func countParsed(ctx context.Context, tx pgx.Tx, importID int64) (*ParseStats, error) {
+	var p ParseStats
+	var dest []any
+	var q strings.Builder
+	for n := range 3 {
+		ch := "substr(channels, " + strconv.Itoa(n+1) + ", 1)"
+		e := "flags & " + strconv.Itoa(4<<n) + " <> 0"
+		if n > 0 {
+			q.WriteString(", ")
+		}
+		q.WriteString("count(*) FILTER (WHERE " + ch + " <> '-'), count(*) FILTER (WHERE " + ch + " <> '-' AND " + e + "), " +
+			"count(*) FILTER (WHERE " + ch + " <> '-' AND flags & " + strconv.Itoa(32<<n) + " <> 0), " +
+			"count(*) FILTER (WHERE " + ch + " = 'R' AND NOT " + e + ")")
+		dest = append(dest, &p.Items[n], &p.Errors[n], &p.Warnings[n], &p.Ret[n])
+	}
+	err := tx.QueryRow(ctx, "SELECT "+q.String()+" FROM import_rows WHERE import_id = $1", importID).Scan(dest...)
+	return &p, err
+}
+
+// verdictCountSQL counts, for channel n, the verdicts that are not plain
+// "new": RET items refused, items refused, unchanged and changed.
+func verdictCountSQL(n int) string {
+	v := []string{"", "v.arama", "v.mesaj", "v.eposta"}[n]
+	return `count(*) FILTER (WHERE ` + v + ` IN ('f', 'r', 'd') AND substr(r.channels, ` + strconv.Itoa(n) + `, 1) = 'R'),
+		count(*) FILTER (WHERE ` + v + ` IN ('f', 'r', 'd')),
+		count(*) FILTER (WHERE ` + v + ` = 'u'), count(*) FILTER (WHERE ` + v + ` = 'c')`
+}
+
+// repeatedKeysSQL lists the items of the rows in which the parse found a
+// repeated key (import_repeats) that the stateful rules decide (no
+// stateless errors, an allowed brand: $2), with the key's stored state, in
+// key and consent-date order. n is the channel (1 ARAMA, 2 MESAJ,
+// 3 EPOSTA).
+const repeatedKeysSQL = `WITH i AS (
+		SELECT r.row_no, ch.n, ch.type, r.brand_code,
+			CASE WHEN ch.n = 3 THEN r.email ELSE r.phone END AS recipient, r.recipient_type,
+			CASE substr(r.channels, ch.n, 1) WHEN 'O' THEN 'ONAY' ELSE 'RET' END AS status, r.consent_date
+		FROM import_repeats p
+		JOIN import_rows r ON r.import_id = p.import_id AND r.row_no = p.row_no
+		CROSS JOIN (VALUES (1, 'ARAMA'), (2, 'MESAJ'), (3, 'EPOSTA')) ch (n, type)
+		WHERE p.import_id = $1 AND r.brand_code = ANY($2)
+		  AND substr(r.channels, ch.n, 1) <> '-' AND r.flags & (2 << ch.n) = 0
+	)
+	SELECT i.row_no, i.n, i.brand_code, i.recipient, i.recipient_type, i.type, i.status, i.consent_date,
+		c.status, c.consent_date, c.last_event_id
+	FROM i
+	LEFT JOIN brands b ON b.brand_code = i.brand_code
+	LEFT JOIN recipients rc ON rc.brand_id = ANY($3) AND rc.brand_id = b.id AND rc.recipient = i.recipient AND rc.recipient_type = i.recipient_type
+	LEFT JOIN consents c ON c.recipient_id = rc.id AND c.type = i.type
+	ORDER BY i.brand_code COLLATE "C", i.recipient COLLATE "C", i.recipient_type, i.n, i.consent_date, i.row_no`
+
+// collapseRepeatedKeys decides the items of keys that occur more than once
+// in the import with consent.Collapse, reading them in key order through a
+// cursor (memory stays flat however many there are), and COPYs the
+// verdicts into import_multi.
+func collapseRepeatedKeys(ctx context.Context, tx pgx.Tx, importID int64, allowed []string, brandIDs []int64) error {
+	if _, err := tx.Exec(ctx, "DECLARE import_repeated_keys NO SCROLL CURSOR FOR "+repeatedKeysSQL, importID, allowed, brandIDs); err != nil {
+		return err
+	}
+	type item struct {
+		rowNo, ch int
+		c         consent.Consent
+	}
+	var (
+		out     [][]any
+		group   []item
+		stored  *consent.State
+		seen    *int64 // the key's last event at validation
+		lastKey string
+		ferr    error
+	)
+	flush := func() {
+		if len(group) == 0 {
+			return
+		}
+		changes := make([]consent.Consent, len(group))
+		for i, g := range group {
+			changes[i] = g.c
+		}
+		for _, d := range consent.Collapse(stored, changes) {
+			g := group[d.Index]
+			v := ""
+			switch {
+			case d.Action == consent.ActionSkip:
+				v = "u"
+			case d.Action == consent.ActionReject && d.Problem != nil && d.Problem.Code == consent.CodeFirstRecordRet:
+				v = "r"
+			case d.Action == consent.ActionReject && d.Problem != nil && d.Problem.Code == consent.CodeDateNotLater:
+				v = "d"
+			case d.Action == consent.ActionReject:
+				ferr = fmt.Errorf("import %d: no verdict for %+v", importID, d)
+			case stored == nil:
+				v = "n"
+			default:
+				v = "c"
+			}
+			out = append(out, []any{int32(g.rowNo), int32(g.ch), v, seen})
+		}
+		group, stored = group[:0], nil
+	}
+	copyOut := func() error {
+		if len(out) == 0 {
+			return nil
+		}
+		_, err := tx.CopyFrom(ctx, pgx.Identifier{"import_multi"}, []string{"row_no", "ch", "verdict", "seen"}, pgx.CopyFromRows(out))
+		out = out[:0]
+		return err
+	}
+	const fetch = 20000
+	for {
+		rows, err := tx.Query(ctx, "FETCH "+strconv.Itoa(fetch)+" FROM import_repeated_keys")
+		if err != nil {
+			return err
+		}
+		n := 0
+		for rows.Next() {
+			n++
+			var it item
+			var brand, recipient, rtype, typ, status string
+			var date, storedDate *time.Time
+			var storedStatus *string
+			var lastEvent *int64
+			if err := rows.Scan(&it.rowNo, &it.ch, &brand, &recipient, &rtype, &typ, &status, &date, &storedStatus, &storedDate, &lastEvent); err != nil {
+				rows.Close()
+				return err
+			}
+			key := brand + "\x00" + recipient + "\x00" + rtype + "\x00" + typ
+			if key != lastKey {
+				flush()
+				lastKey, seen = key, lastEvent
+				if storedStatus != nil {
+					stored = &consent.State{Status: consent.Status(*storedStatus)}
+					if storedDate != nil {
+						stored.ConsentDate = *storedDate
+					}
+				}
+			}
+			it.c = consent.Consent{BrandCode: brand, Recipient: recipient, RecipientType: consent.RecipientType(rtype),
+				Type: consent.Type(typ), Status: consent.Status(status)}
+			if date != nil {
+				it.c.ConsentDate = *date
+			}
+			group = append(group, it)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		if err := copyOut(); err != nil {
+			return err
+		}
+		if n < fetch {
+			break
+		}
+	}
+	flush()
+	if ferr != nil {
+		return ferr
+	}
+	if err := copyOut(); err != nil {
+		return err
+	}
+	_, err := tx.Exec(ctx, "CLOSE import_repeated_keys")
+	return err
+}
+
+// verdictSQL is the verdict on channel n of a row r (see import_verdicts),
+// with the row's stored consent c for that channel and m the verdict of
+// collapseRepeatedKeys. A key that occurs once is decided as
+// consent.Decide decides: no record and RET (but for TACIR) is
+// FIRST_RECORD_RET, the stored status again is NO_CHANGE, a date not later
+// than the stored one is DATE_NOT_LATER; anything else is sent, as new when
+// İYS has no record.
+func verdictSQL(n int) string {
+	ch := "substr(r.channels, " + strconv.Itoa(n) + ", 1)"
+	c, m := "c"+strconv.Itoa(n), strconv.Itoa(n)
+	return `CASE WHEN ` + ch + ` = '-' THEN NULL
+		WHEN r.flags & ` + strconv.Itoa(2<<n) + ` <> 0 THEN 'e'
+		WHEN b.id IS NULL THEN 'f'
+		WHEN m.v` + m + ` IS NOT NULL THEN m.v` + m + `
+		WHEN ` + c + `.status IS NULL THEN CASE WHEN ` + ch + ` = 'R' AND r.recipient_type <> 'TACIR' THEN 'r' ELSE 'n' END
+		WHEN ` + c + `.status = CASE ` + ch + ` WHEN 'O' THEN 'ONAY' ELSE 'RET' END THEN 'u'
+		WHEN r.consent_date <= ` + c + `.consent_date THEN 'd'
+		ELSE 'c' END`
+}
+
+// seenSQL is the key's last event for channel n when validated.
+func seenSQL(n int) string {
+	c, m := "c"+strconv.Itoa(n), strconv.Itoa(n)
+	return `CASE WHEN m.v` + m + ` IS NOT NULL THEN m.s` + m + `
+		WHEN b.id IS NULL OR r.flags & ` + strconv.Itoa(2<<n) + ` <> 0 THEN NULL
+		ELSE ` + c + `.last_event_id END`
+}
+
+// validateSQL writes the verdicts of the rows that hold an item that is
+// not plain "new" or refused by the stateless rules (the verdict of a row
+// without one is derived: see import_item_results), and the row
+// (import_id, 0) that marks the import as validated. Stored state is joined
+// by hash (or index, for a small import) against the recipients of the
+// allowed brands only ($3).
+var validateSQL = `INSERT INTO import_verdicts (import_id, row_no, arama, mesaj, eposta, seen_arama, seen_mesaj, seen_eposta)
+	SELECT $1, row_no, v1, v2, v3, s1, s2, s3 FROM (
+		SELECT r.row_no,
+			` + verdictSQL(1) + ` AS v1, ` + verdictSQL(2) + ` AS v2, ` + verdictSQL(3) + ` AS v3,
+			` + seenSQL(1) + ` AS s1, ` + seenSQL(2) + ` AS s2, ` + seenSQL(3) + ` AS s3
+		FROM import_rows r
+		LEFT JOIN brands b ON b.brand_code = r.brand_code AND b.brand_code = ANY($2)
+		LEFT JOIN recipients rp ON rp.brand_id = ANY($3) AND rp.brand_id = b.id AND rp.recipient = r.phone
+			AND rp.recipient_type = r.recipient_type
+		LEFT JOIN consents c1 ON c1.brand_id = ANY($3) AND c1.type = 'ARAMA' AND c1.recipient_id = rp.id
+		LEFT JOIN consents c2 ON c2.brand_id = ANY($3) AND c2.type = 'MESAJ' AND c2.recipient_id = rp.id
+		LEFT JOIN recipients re ON re.brand_id = ANY($3) AND re.brand_id = b.id AND re.recipient = r.email
+			AND re.recipient_type = r.recipient_type
+		LEFT JOIN consents c3 ON c3.brand_id = ANY($3) AND c3.type = 'EPOSTA' AND c3.recipient_id = re.id
+		LEFT JOIN (SELECT row_no, max(verdict) FILTER (WHERE ch = 1) AS v1, max(seen) FILTER (WHERE ch = 1) AS s1,
+				max(verdict) FILTER (WHERE ch = 2) AS v2, max(seen) FILTER (WHERE ch = 2) AS s2,
+				max(verdict) FILTER (WHERE ch = 3) AS v3, max(seen) FILTER (WHERE ch = 3) AS s3
+			FROM import_multi GROUP BY row_no) m ON m.row_no = r.row_no
+		WHERE r.import_id = $1 AND r.channels <> '---'
+	) d
+	WHERE COALESCE(v1 NOT IN ('n', 'e'), false) OR COALESCE(v2 NOT IN ('n', 'e'), false) OR COALESCE(v3 NOT IN ('n', 'e'), false)
+	UNION ALL SELECT $1, 0, NULL, NULL, NULL, NULL, NULL, NULL`
 
 // ImportRow is one row of the preview.
 type ImportRow struct {
@@ -217,29 +348,89 @@ func (s *Store) ImportRows(ctx context.Context, importID int64, filter string, a
 	if limit <= 0 || limit > 1000 {
 		limit = 50
 	}
+	// A validated import's row without a verdict row has only new items
+	// and items refused by the stateless rules.
+	var validated bool
+	if err := s.pool.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM import_verdicts WHERE import_id = $1 AND row_no = 0)", importID).Scan(&validated); err != nil {
+		return nil, 0, err
+	}
+	newRow := "false"
+	if validated {
+		newRow = `(v.row_no IS NULL AND ((substr(r.channels, 1, 1) <> '-' AND r.flags & 4 = 0)
+			OR (substr(r.channels, 2, 1) <> '-' AND r.flags & 8 = 0) OR (substr(r.channels, 3, 1) <> '-' AND r.flags & 16 = 0)))`
+	}
 	cond := map[string]string{
-		"errors":    `(r.problems @> '[{"severity":"error"}]' OR EXISTS (SELECT 1 FROM import_item_results i WHERE i.import_id = r.import_id AND i.row_no = r.row_no AND i.outcome = 'error'))`,
-		"warnings":  `(r.problems @> '[{"severity":"warning"}]')`,
-		"new":       `EXISTS (SELECT 1 FROM import_item_results i WHERE i.import_id = r.import_id AND i.row_no = r.row_no AND i.outcome = 'new')`,
-		"unchanged": `EXISTS (SELECT 1 FROM import_item_results i WHERE i.import_id = r.import_id AND i.row_no = r.row_no AND i.outcome = 'unchanged')`,
+		"errors":    errorRowCond,
+		"warnings":  `(r.flags & 2 <> 0)`,
+		"new":       `('n' IN (v.arama, v.mesaj, v.eposta) OR ` + newRow + `)`,
+		"unchanged": `'u' IN (v.arama, v.mesaj, v.eposta)`,
 	}[filter]
 	if cond == "" {
 		cond = "true"
 	}
-	rows, err := s.pool.Query(ctx, `SELECT r.row_no, r.cells, r.problems,
-			COALESCE((SELECT json_agg(json_build_object('type', i.type, 'brand_code', i.brand_code, 'recipient', i.recipient,
-				'recipient_type', i.recipient_type, 'status', i.status, 'source', i.source, 'consent_date', i.consent_date,
-				'first_name', i.first_name, 'last_name', i.last_name, 'outcome', COALESCE(i.outcome, ''), 'problems', i.problems) ORDER BY i.type)
-			 FROM import_item_results i WHERE i.import_id = r.import_id AND i.row_no = r.row_no), '[]')
-		FROM import_rows r WHERE r.import_id = $1 AND r.row_no > $2 AND `+cond+`
+	rows, err := s.pool.Query(ctx, `SELECT r.row_no, r.cells, r.problems, r.flags, r.channels, r.brand_code, r.recipient_type,
+			r.source, r.consent_date, r.first_name, r.last_name, r.phone, r.email, v.arama, v.mesaj, v.eposta
+		FROM import_rows r LEFT JOIN import_verdicts v ON v.import_id = r.import_id AND v.row_no = r.row_no
+		WHERE r.import_id = $1 AND r.row_no > $2 AND `+cond+`
 		ORDER BY r.row_no LIMIT $3`, importID, after, limit+1)
 	if err != nil {
 		return nil, 0, err
 	}
 	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (ImportRow, error) {
 		var ir ImportRow
-		err := r.Scan(&ir.RowNo, &ir.Cells, &ir.Problems, &ir.Items)
-		return ir, err
+		var cells, probs, chans, brand, rtype, source, first, last, phone, email string
+		var flags int16
+		var date *time.Time
+		var verdicts [3]*string
+		if err := r.Scan(&ir.RowNo, &cells, &probs, &flags, &chans, &brand, &rtype, &source, &date, &first, &last,
+			&phone, &email, &verdicts[0], &verdicts[1], &verdicts[2]); err != nil {
+			return ir, err
+		}
+		var err error
+		if ir.Cells, err = decodeCells(cells); err != nil {
+			return ir, err
+		}
+		var items [3][]consent.Problem
+		if ir.Problems, items, err = decodeProblems(probs); err != nil {
+			return ir, err
+		}
+		if date != nil {
+			d := date.In(consent.Location())
+			date = &d
+		}
+		ir.Items = []ImportItem{}
+		// Items in the order of their type's name, as the preview always
+		// listed them: ARAMA, EPOSTA, MESAJ.
+		for _, n := range [3]int{0, 2, 1} {
+			if len(chans) != 3 || chans[n] == '-' {
+				continue
+			}
+			it := ImportItem{Type: string(channels[n]), BrandCode: brand, Recipient: phone, RecipientType: rtype,
+				Source: source, ConsentDate: date, FirstName: first, LastName: last,
+				Problems: append([]consent.Problem{}, items[n]...)}
+			if n == 2 {
+				it.Recipient = email
+			}
+			switch chans[n] {
+			case 'O':
+				it.Status = string(consent.StatusOnay)
+			case 'R':
+				it.Status = string(consent.StatusRet)
+			}
+			switch {
+			case flags&(4<<n) != 0:
+				it.Outcome = OutcomeError
+			case verdicts[n] != nil:
+				it.Outcome = verdictOutcome(*verdicts[n])
+				if p, ok := verdictProblem(*verdicts[n]); ok {
+					it.Problems = append(it.Problems, p)
+				}
+			case validated:
+				it.Outcome = OutcomeNew
+			}
+			ir.Items = append(ir.Items, it)
+		}
+		return ir, nil
 	})
 	if err != nil {
 		return nil, 0, err
@@ -369,7 +560,8 @@ func (s *Store) DiscardImport(ctx context.Context, a Actor, importID int64) (boo
 			return err
 		}
 		done = true
-		for _, q := range []string{"DELETE FROM import_outcomes WHERE import_id = $1", "DELETE FROM import_items WHERE import_id = $1", "DELETE FROM import_rows WHERE import_id = $1",
+		for _, q := range []string{"DELETE FROM import_verdicts WHERE import_id = $1", "DELETE FROM import_repeats WHERE import_id = $1",
+			"DELETE FROM import_rows WHERE import_id = $1",
 			"DELETE FROM import_chunks WHERE import_id = $1"} {
 			if _, err := tx.Exec(ctx, q, importID); err != nil {
 				return err

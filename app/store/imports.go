@@ -1,12 +1,16 @@
 package store
 
 import (
+	"bytes"
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -169,40 +173,382 @@ func (s *Store) ImportProgress(ctx context.Context, id int64, done, total int) e
 	return err
 }
 
-// ResetImportRows deletes what an interrupted parse wrote, so that a
-// restarted parse starts clean.
+// ResetImportRows deletes what an interrupted parse (or validation) wrote,
+// so that a restarted parse starts clean.
 func (s *Store) ResetImportRows(ctx context.Context, id int64) error {
 	return s.tx(ctx, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, "DELETE FROM import_outcomes WHERE import_id = $1", id); err != nil {
-			return err
+		for _, q := range []string{"DELETE FROM import_verdicts WHERE import_id = $1", "DELETE FROM import_repeats WHERE import_id = $1",
+			"DELETE FROM import_rows WHERE import_id = $1"} {
+			if _, err := tx.Exec(ctx, q, id); err != nil {
+				return err
+			}
 		}
-		if _, err := tx.Exec(ctx, "DELETE FROM import_items WHERE import_id = $1", id); err != nil {
-			return err
-		}
-		_, err := tx.Exec(ctx, "DELETE FROM import_rows WHERE import_id = $1", id)
-		return err
+		return nil
 	})
+}
+
+// SaveImportRepeats records the rows in which the parse found a phone or
+// e-mail key that occurs more than once in the import (see import_repeats).
+func (s *Store) SaveImportRepeats(ctx context.Context, importID int64, rowNos []int32) error {
+	if len(rowNos) == 0 {
+		return nil
+	}
+	i := -1
+	_, err := s.pool.CopyFrom(ctx, pgx.Identifier{"import_repeats"}, []string{"import_id", "row_no"}, pgx.CopyFromFunc(func() ([]any, error) {
+		i++
+		if i == len(rowNos) {
+			return nil, nil
+		}
+		return []any{importID, rowNos[i]}, nil
+	}))
+	return err
 }
 
 // ParsedRow is one row of a workbook after the stateless rules.
 type ParsedRow struct {
-	RowNo    int
-	Cells    []string
-	Problems []consent.Problem // of the whole row
-	Items    []ParsedItem
+	RowNo  int
+	Cells  []string
+	Result consent.RowResult
 }
 
-// ParsedItem is one consent a row yields.
-type ParsedItem struct {
-	Consent  consent.Consent
-	Problems []consent.Problem
+// importRowColumns are the columns a StagedBatch holds, in its order.
+const importRowColumns = "import_id, row_no, cells, problems, flags, channels, brand_code, recipient_type, source, " +
+	"consent_date, first_name, last_name, phone, email"
+
+// StagedBatch is a batch of parsed rows encoded for import_rows (see
+// migrations/00007_import_staging.sql) in PostgreSQL's binary COPY format.
+// Encoding is pure CPU work that the parse job does in parallel, so that
+// SaveParsedRows only streams bytes.
+type StagedBatch struct {
+	buf  []byte
+	rows int
 }
 
-// SaveParsedRows COPYs a batch of rows and their items.
+// Grow makes room for n more rows of a usual size.
+func (b *StagedBatch) Grow(n int) { b.buf = slices.Grow(b.buf, n*320) }
+
+// Len is the number of rows in the batch.
+func (b *StagedBatch) Len() int { return b.rows }
+
+// ParseStats counts an import's items per channel (ARAMA, MESAJ, EPOSTA)
+// as the parse found them, for the preview summary.
+type ParseStats struct {
+	Items    [3]int `json:"items"`
+	Errors   [3]int `json:"errors"`   // items with a stateless error
+	Warnings [3]int `json:"warnings"` // items with a warning
+	Ret      [3]int `json:"ret"`      // RET items without a stateless error
+}
+
+// Add adds the counts of o.
+func (p *ParseStats) Add(o ParseStats) {
+	for n := range 3 {
+		p.Items[n] += o.Items[n]
+		p.Errors[n] += o.Errors[n]
+		p.Warnings[n] += o.Warnings[n]
+		p.Ret[n] += o.Ret[n]
+	}
+}
+
+// pgEpoch is the zero of PostgreSQL's binary timestamps.
+var pgEpoch = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// Stage appends a parsed row to the batch and counts its items in stats.
+func (b *StagedBatch) Stage(importID int64, r ParsedRow, stats *ParseStats) {
+	res := r.Result
+	var flags int16
+	if consent.HasErrors(res.Problems) {
+		flags |= flagRowError
+	}
+	if hasWarning(res.Problems) {
+		flags |= flagRowWarning
+	}
+	channels := [3]byte{'-', '-', '-'}
+	var c consent.Consent
+	var phone, email string
+	for _, it := range res.Items {
+		n := channelIndex(it.Consent.Type)
+		if n < 0 {
+			continue
+		}
+		c = it.Consent
+		switch c.Status {
+		case consent.StatusOnay:
+			channels[n] = 'O'
+		case consent.StatusRet:
+			channels[n] = 'R'
+		default:
+			channels[n] = '?'
+		}
+		if n == 2 {
+			email = c.Recipient
+		} else {
+			phone = c.Recipient
+		}
+		stats.Items[n]++
+		if consent.HasErrors(it.Problems) {
+			flags |= 4 << n
+			stats.Errors[n]++
+		} else if c.Status == consent.StatusRet {
+			stats.Ret[n]++
+		}
+		if hasWarning(it.Problems) {
+			flags |= 32 << n
+			stats.Warnings[n]++
+		}
+	}
+	if len(b.buf) == 0 {
+		// The binary COPY header: signature, flags, extension length.
+		b.buf = append(b.buf, "PGCOPY\n\xff\r\n\x00\x00\x00\x00\x00\x00\x00\x00\x00"...)
+	}
+	buf := binary.BigEndian.AppendUint16(b.buf, 14)
+	buf = appendField(buf, 8)
+	buf = binary.BigEndian.AppendUint64(buf, uint64(importID))
+	buf = appendField(buf, 4)
+	buf = binary.BigEndian.AppendUint32(buf, uint32(r.RowNo))
+	buf = appendCells(buf, r.Cells)
+	buf = appendText(buf, encodeProblems(res))
+	buf = appendField(buf, 2)
+	buf = binary.BigEndian.AppendUint16(buf, uint16(flags))
+	buf = appendField(buf, 3)
+	buf = append(buf, channels[:]...)
+	buf = appendText(buf, c.BrandCode)
+	buf = appendText(buf, string(c.RecipientType))
+	buf = appendText(buf, string(c.Source))
+	if c.ConsentDate.IsZero() {
+		buf = binary.BigEndian.AppendUint32(buf, 0xFFFFFFFF) // NULL
+	} else {
+		buf = appendField(buf, 8)
+		buf = binary.BigEndian.AppendUint64(buf, uint64(c.ConsentDate.UnixMicro()-pgEpoch.UnixMicro()))
+	}
+	buf = appendText(buf, c.FirstName)
+	buf = appendText(buf, c.LastName)
+	buf = appendText(buf, phone)
+	buf = appendText(buf, email)
+	b.buf = buf
+	b.rows++
+}
+
+func appendField(buf []byte, n int) []byte { return binary.BigEndian.AppendUint32(buf, uint32(n)) }
+
+func appendText(buf []byte, s string) []byte {
+	return append(appendField(buf, len(s)), s...)
+}
+
+// appendCells appends the cells joined with U+001F; cells that hold U+001E
+// or U+001F (possible in CSV text only) are stored as JSON after
+// escapeMark.
+func appendCells(buf []byte, cells []string) []byte {
+	n := max(len(cells)-1, 0)
+	for _, c := range cells {
+		for i := 0; i < len(c); i++ {
+			if c[i] == 0x1e || c[i] == 0x1f {
+				return appendText(buf, encodeCells(cells))
+			}
+		}
+		n += len(c)
+	}
+	buf = appendField(buf, n)
+	for i, c := range cells {
+		if i > 0 {
+			buf = append(buf, 0x1f)
+		}
+		buf = append(buf, c...)
+	}
+	return buf
+}
+
+// The bits of import_rows.flags.
+const (
+	flagRowError   = 1
+	flagRowWarning = 2
+	// 4 << channel: the item has an error; 32 << channel: a warning.
+)
+
+// channels are the consent types in the order of import_rows.channels.
+var channels = [3]consent.Type{consent.TypeArama, consent.TypeMesaj, consent.TypeEposta}
+
+func channelIndex(t consent.Type) int {
+	switch t {
+	case consent.TypeArama:
+		return 0
+	case consent.TypeMesaj:
+		return 1
+	case consent.TypeEposta:
+		return 2
+	}
+	return -1
+}
+
+func hasWarning(ps []consent.Problem) bool {
+	for _, p := range ps {
+		if p.Severity == consent.SeverityWarning {
+			return true
+		}
+	}
+	return false
+}
+
+// escapeMark starts a cells or problems value that is stored as JSON
+// because the compact form cannot hold it.
+const escapeMark = "\x1e"
+
+// encodeCells joins cells with U+001F; cells that hold U+001E or U+001F
+// (possible in CSV text only) are stored as JSON after escapeMark.
+func encodeCells(cells []string) string {
+	for _, c := range cells {
+		if strings.ContainsAny(c, "\x1e\x1f") {
+			b, _ := json.Marshal(cells)
+			return escapeMark + string(b)
+		}
+	}
+	return strings.Join(cells, "\x1f")
+}
+
+func decodeCells(s string) ([]string, error) {
+	if strings.HasPrefix(s, escapeMark) {
+		var cells []string
+		err := json.Unmarshal([]byte(s[len(escapeMark):]), &cells)
+		return cells, err
+	}
+	return strings.Split(s, "\x1f"), nil
+}
+
+// stagedProblems is the JSON form of a row's problems, for the rare row
+// whose problems the tokens cannot describe exactly.
+type stagedProblems struct {
+	Row   []consent.Problem    `json:"row"`
+	Items [3][]consent.Problem `json:"items"`
+}
+
+// encodeProblems writes a row's problems as tokens "mask:CODE:field"
+// separated by spaces, where mask names the items (1 ARAMA, 2 MESAJ, 4
+// EPOSTA) whose problems hold the same problem. This is exact when every
+// problem is the consent table's text for its code and field, and each
+// item's problems are the row's in the same order (consent.ValidateRow
+// makes them so); otherwise the problems are stored as JSON.
+func encodeProblems(res consent.RowResult) string {
+	if len(res.Problems) == 0 && len(res.Items) == 0 {
+		return ""
+	}
+	masks := make([]int, len(res.Problems))
+	var items [3][]consent.Problem
+	exact := true
+	for _, it := range res.Items {
+		n := channelIndex(it.Consent.Type)
+		if n < 0 || items[n] != nil {
+			exact = false
+			continue
+		}
+		items[n] = nonNil(it.Problems)
+		// The item's problems must be the row's, in order, as a subsequence.
+		k := 0
+		for _, p := range it.Problems {
+			for k < len(res.Problems) && (res.Problems[k].Code != p.Code || res.Problems[k].Field != p.Field) {
+				k++
+			}
+			if k == len(res.Problems) || res.Problems[k] != p {
+				exact = false
+				break
+			}
+			masks[k] |= 1 << n
+			k++
+		}
+	}
+	var b strings.Builder
+	for i, p := range res.Problems {
+		if p != consent.NewProblem(p.Code, p.Field) || strings.ContainsAny(p.Code+p.Field, ": ") {
+			exact = false
+			break
+		}
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString(strconv.Itoa(masks[i]))
+		b.WriteByte(':')
+		b.WriteString(p.Code)
+		b.WriteByte(':')
+		b.WriteString(p.Field)
+	}
+	if exact {
+		return b.String()
+	}
+	j, _ := json.Marshal(stagedProblems{Row: nonNil(res.Problems), Items: items})
+	return escapeMark + string(j)
+}
+
+// decodeProblems returns a row's problems and those of its items, by
+// channel index.
+func decodeProblems(s string) (row []consent.Problem, items [3][]consent.Problem, err error) {
+	if strings.HasPrefix(s, escapeMark) {
+		var sp stagedProblems
+		err := json.Unmarshal([]byte(s[len(escapeMark):]), &sp)
+		return nonNil(sp.Row), sp.Items, err
+	}
+	row = []consent.Problem{}
+	for tok := range strings.FieldsSeq(s) {
+		parts := strings.SplitN(tok, ":", 3)
+		if len(parts) != 3 {
+			return nil, items, fmt.Errorf("import problems: bad token %q", tok)
+		}
+		mask, err := strconv.Atoi(parts[0])
+		if err != nil {
+			return nil, items, fmt.Errorf("import problems: bad token %q", tok)
+		}
+		p := consent.NewProblem(parts[1], parts[2])
+		row = append(row, p)
+		for n := range 3 {
+			if mask&(1<<n) != 0 {
+				items[n] = append(items[n], p)
+			}
+		}
+	}
+	return row, items, nil
+}
+
+// verdictProblem is the problem the validation found for an item with
+// verdict v (see import_verdicts), if any.
+func verdictProblem(v string) (consent.Problem, bool) {
+	switch v {
+	case "u":
+		return consent.NewProblem(consent.CodeNoChange, consent.FieldStatus), true
+	case "f":
+		return consent.NewProblem(consent.CodeBrandForbidden, consent.FieldBrandCode), true
+	case "r":
+		return consent.NewProblem(consent.CodeFirstRecordRet, consent.FieldStatus), true
+	case "d":
+		return consent.NewProblem(consent.CodeDateNotLater, consent.FieldConsentDate), true
+	}
+	return consent.Problem{}, false
+}
+
+// verdictOutcome is the outcome of verdict v.
+func verdictOutcome(v string) string {
+	switch v {
+	case "n":
+		return OutcomeNew
+	case "c":
+		return OutcomeChanged
+	case "u":
+		return OutcomeUnchanged
+	case "e", "f", "r", "d":
+		return OutcomeError
+	}
+	return ""
+}
+
+// SaveParsedRows COPYs a batch of staged rows.
 // It returns ErrImportGone when the import is no longer being parsed (it
 // was discarded meanwhile): the parse stops and writes nothing more.
-func (s *Store) SaveParsedRows(ctx context.Context, importID int64, rows []ParsedRow) error {
+func (s *Store) SaveParsedRows(ctx context.Context, importID int64, batch *StagedBatch) error {
+	if batch.rows == 0 {
+		return nil
+	}
 	return s.tx(ctx, func(tx pgx.Tx) error {
+		// Staging rows are rebuilt from the stored file if a crash loses
+		// the last commits: no need to wait for the disk.
+		if _, err := tx.Exec(ctx, "SET LOCAL synchronous_commit = off"); err != nil {
+			return err
+		}
 		var ok bool
 		if err := tx.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM imports WHERE id = $1 AND status = 'parsing' FOR SHARE)", importID).Scan(&ok); err != nil {
 			return err
@@ -210,36 +556,8 @@ func (s *Store) SaveParsedRows(ctx context.Context, importID int64, rows []Parse
 		if !ok {
 			return ErrImportGone
 		}
-		rowData := make([][]any, 0, len(rows))
-		var itemData [][]any
-		for _, r := range rows {
-			cells, _ := json.Marshal(r.Cells)
-			probs, _ := json.Marshal(nonNil(r.Problems))
-			rowData = append(rowData, []any{importID, r.RowNo, cells, probs})
-			for _, it := range r.Items {
-				c := it.Consent
-				var date *time.Time
-				if !c.ConsentDate.IsZero() {
-					date = &c.ConsentDate
-				}
-				ip, _ := json.Marshal(nonNil(it.Problems))
-				// An item the stateless rules refused needs no validation.
-				var outcome *string
-				if consent.HasErrors(it.Problems) {
-					e := OutcomeError
-					outcome = &e
-				}
-				itemData = append(itemData, []any{importID, r.RowNo, string(c.Type), c.BrandCode, c.Recipient,
-					string(c.RecipientType), string(c.Status), string(c.Source), date, c.FirstName, c.LastName, ip, outcome})
-			}
-		}
-		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"import_rows"}, []string{"import_id", "row_no", "cells", "problems"},
-			pgx.CopyFromRows(rowData)); err != nil {
-			return err
-		}
-		_, err := tx.CopyFrom(ctx, pgx.Identifier{"import_items"}, []string{"import_id", "row_no", "type", "brand_code",
-			"recipient", "recipient_type", "status", "source", "consent_date", "first_name", "last_name", "problems", "outcome"},
-			pgx.CopyFromRows(itemData))
+		data := binary.BigEndian.AppendUint16(slices.Clip(batch.buf), 0xFFFF) // the trailer
+		_, err := tx.Conn().PgConn().CopyFrom(ctx, bytes.NewReader(data), "COPY import_rows ("+importRowColumns+") FROM STDIN (FORMAT binary)")
 		return err
 	})
 }
@@ -278,12 +596,9 @@ func (s *Store) ListImports(ctx context.Context, userID int64, brandIDs []int64,
 // (of the row or of one of its consents), in row order, with all its
 // problems: the rows the error workbook lists.
 func (s *Store) ImportErrorRows(ctx context.Context, importID int64, fn func(rowNo int, cells []string, problems []consent.Problem) error) error {
-	rows, err := s.pool.Query(ctx, `SELECT r.row_no, r.cells,
-			r.problems || COALESCE((SELECT jsonb_agg(DISTINCT p) FROM import_item_results i, jsonb_array_elements(i.problems) p
-				WHERE i.import_id = r.import_id AND i.row_no = r.row_no AND NOT r.problems @> jsonb_build_array(p)), '[]')
-		FROM import_rows r
-		WHERE r.import_id = $1 AND (r.problems @> '[{"severity":"error"}]'
-			OR EXISTS (SELECT 1 FROM import_item_results i WHERE i.import_id = r.import_id AND i.row_no = r.row_no AND i.outcome = 'error'))
+	rows, err := s.pool.Query(ctx, `SELECT r.row_no, r.cells, r.problems, v.arama, v.mesaj, v.eposta
+		FROM import_rows r LEFT JOIN import_verdicts v ON v.import_id = r.import_id AND v.row_no = r.row_no
+		WHERE r.import_id = $1 AND `+errorRowCond+`
 		ORDER BY r.row_no`, importID)
 	if err != nil {
 		return err
@@ -291,16 +606,45 @@ func (s *Store) ImportErrorRows(ctx context.Context, importID int64, fn func(row
 	defer rows.Close()
 	for rows.Next() {
 		var n int
-		var cells []string
-		var probs []consent.Problem
-		if err := rows.Scan(&n, &cells, &probs); err != nil {
+		var cells, probs string
+		var verdicts [3]*string
+		if err := rows.Scan(&n, &cells, &probs, &verdicts[0], &verdicts[1], &verdicts[2]); err != nil {
 			return err
 		}
-		if err := fn(n, cells, probs); err != nil {
+		c, err := decodeCells(cells)
+		if err != nil {
+			return err
+		}
+		ps, _, err := decodeProblems(probs)
+		if err != nil {
+			return err
+		}
+		// The row's problems, then those the validation found, once each.
+		for _, v := range verdicts {
+			if v == nil {
+				continue
+			}
+			if p, ok := verdictProblem(*v); ok && !containsProblem(ps, p) {
+				ps = append(ps, p)
+			}
+		}
+		if err := fn(n, c, ps); err != nil {
 			return err
 		}
 	}
 	return rows.Err()
+}
+
+// errorRowCond selects the rows (r) with an error, with their verdicts (v).
+const errorRowCond = `(r.flags & 1 <> 0 OR v.arama IN ('f', 'r', 'd') OR v.mesaj IN ('f', 'r', 'd') OR v.eposta IN ('f', 'r', 'd'))`
+
+func containsProblem(ps []consent.Problem, p consent.Problem) bool {
+	for _, q := range ps {
+		if q.Code == p.Code && q.Field == p.Field {
+			return true
+		}
+	}
+	return false
 }
 
 // ImportHeader returns the header cells of a parsed import.
@@ -327,23 +671,53 @@ type ErrorReport struct {
 }
 
 // ErrorReports lists the refused rows of recent imports (a user's own when
-// userID != 0), newest import first, at most limit rows.
+// userID != 0), newest import first, at most limit rows: each row with a
+// refused consent, and the errors of its refused consents.
 func (s *Store) ErrorReports(ctx context.Context, userID int64, limit int) ([]ErrorReport, error) {
-	rows, err := s.pool.Query(ctx, `SELECT im.id, im.filename, im.created_at, i.row_no,
-			jsonb_agg(DISTINCT p) FILTER (WHERE p->>'severity' = 'error')
+	rows, err := s.pool.Query(ctx, `SELECT im.id, im.filename, im.created_at, r.row_no, r.problems, r.flags,
+			v.arama, v.mesaj, v.eposta
 		FROM (SELECT * FROM imports WHERE ($1 = 0 OR user_id = $1) AND status IN ('preview', 'approved', 'sending', 'done')
 		      ORDER BY id DESC LIMIT 20) im
-		JOIN import_item_results i ON i.import_id = im.id AND i.outcome = 'error'
-		CROSS JOIN LATERAL jsonb_array_elements(i.problems) p
-		GROUP BY im.id, im.filename, im.created_at, i.row_no
-		ORDER BY im.id DESC, i.row_no LIMIT $2`, userID, limit)
+		JOIN import_rows r ON r.import_id = im.id
+		LEFT JOIN import_verdicts v ON v.import_id = r.import_id AND v.row_no = r.row_no
+		WHERE r.flags & 28 <> 0 OR v.arama IN ('f', 'r', 'd') OR v.mesaj IN ('f', 'r', 'd') OR v.eposta IN ('f', 'r', 'd')
+		ORDER BY im.id DESC, r.row_no LIMIT $2`, userID, limit)
 	if err != nil {
 		return nil, err
 	}
 	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (ErrorReport, error) {
 		var e ErrorReport
-		err := r.Scan(&e.ImportID, &e.Filename, &e.CreatedAt, &e.RowNo, &e.Problems)
-		return e, err
+		var probs string
+		var flags int16
+		var verdicts [3]*string
+		if err := r.Scan(&e.ImportID, &e.Filename, &e.CreatedAt, &e.RowNo, &probs, &flags, &verdicts[0], &verdicts[1], &verdicts[2]); err != nil {
+			return e, err
+		}
+		_, items, err := decodeProblems(probs)
+		if err != nil {
+			return e, err
+		}
+		e.Problems = []consent.Problem{}
+		for n := range 3 {
+			var vp *consent.Problem
+			if verdicts[n] != nil {
+				if p, ok := verdictProblem(*verdicts[n]); ok && p.IsError() {
+					vp = &p
+				}
+			}
+			if flags&(4<<n) == 0 && vp == nil {
+				continue // not a refused consent
+			}
+			for _, p := range items[n] {
+				if p.IsError() && !containsProblem(e.Problems, p) {
+					e.Problems = append(e.Problems, p)
+				}
+			}
+			if vp != nil && !containsProblem(e.Problems, *vp) {
+				e.Problems = append(e.Problems, *vp)
+			}
+		}
+		return e, nil
 	})
 }
 
