@@ -20,8 +20,19 @@ func (s *Store) SettleImport(ctx context.Context, importID, accepted, refused in
 	})
 }
 
-// DeliverImport runs the approval's delivery hook (reserve + batches) on
-// events already written with import_id, for the delivery benchmark.
+// DeliverImport reserves and batches events already written with
+// importID (the sweep's path), for the delivery benchmark.
 func (s *Store) DeliverImport(ctx context.Context, importID int64) error {
-	return s.tx(ctx, func(tx pgx.Tx) error { return s.deliverImport(ctx, tx, System, importID) })
+	return s.tx(ctx, func(tx pgx.Tx) error {
+		var company, n int64
+		if err := tx.QueryRow(ctx, `SELECT b.company_id, count(*) FROM consent_events e JOIN brands b ON b.id = e.brand_id
+			WHERE e.import_id = $1 GROUP BY 1`, importID).Scan(&company, &n); err != nil {
+			return err
+		}
+		if err := reserve(ctx, tx, System, company, n, holder{importID: &importID}, "test"); err != nil {
+			return err
+		}
+		_, err := s.makeBatches(ctx, tx, BatchKindAsync, "e.import_id = $1", importID)
+		return err
+	})
 }

@@ -473,61 +473,67 @@ func (s *Store) ApproveImport(ctx context.Context, a Actor, importID int64, mode
 		if status != ImportPreview {
 			return ErrNotInPreview
 		}
-		steps := []string{
-			`INSERT INTO recipients (brand_id, kind, recipient, recipient_type, first_name, last_name)
-			 SELECT DISTINCT ON (b.id, i.recipient, i.recipient_type) b.id,
-			        CASE WHEN i.type = 'EPOSTA' THEN 'email' ELSE 'phone' END, i.recipient, i.recipient_type, i.first_name, i.last_name
-			 FROM import_item_results i JOIN brands b ON b.brand_code = i.brand_code
-			 WHERE i.import_id = $1 AND i.outcome = ANY($2)
-			 ORDER BY b.id, i.recipient, i.recipient_type, (i.first_name <> '' OR i.last_name <> '') DESC,
-			          i.consent_date DESC NULLS LAST, i.row_no DESC
-			 ON CONFLICT (brand_id, recipient, recipient_type) DO UPDATE SET
-			   first_name = COALESCE(NULLIF(EXCLUDED.first_name, ''), recipients.first_name),
-			   last_name = COALESCE(NULLIF(EXCLUDED.last_name, ''), recipients.last_name), updated_at = now()`,
-			`INSERT INTO consent_events (recipient_id, type, brand_id, status, source, consent_date, origin, actor_id, actor, import_id)
-			 SELECT r.id, i.type, b.id, i.status, i.source, i.consent_date, 'import', $3, $4, $1
-			 FROM import_item_results i JOIN brands b ON b.brand_code = i.brand_code
-			 JOIN recipients r ON r.brand_id = b.id AND r.recipient = i.recipient AND r.recipient_type = i.recipient_type
-			 WHERE i.import_id = $1 AND i.outcome = ANY($2)
-			 ORDER BY i.consent_date NULLS FIRST, i.row_no`,
-			`INSERT INTO consents (recipient_id, type, brand_id, recipient_type, status, source, consent_date, sync_state, last_event_id, sort_key)
-			 SELECT DISTINCT ON (r.id, i.type) r.id, i.type, b.id, i.recipient_type, i.status, i.source, i.consent_date, 'bekliyor',
-			        (SELECT max(e.id) FROM consent_events e WHERE e.recipient_id = r.id AND e.type = i.type), r.sort_key
-			 FROM import_item_results i JOIN brands b ON b.brand_code = i.brand_code
-			 JOIN recipients r ON r.brand_id = b.id AND r.recipient = i.recipient AND r.recipient_type = i.recipient_type
-			 WHERE i.import_id = $1 AND i.outcome = ANY($2)
-			 ORDER BY r.id, i.type, i.consent_date DESC NULLS LAST, i.row_no DESC
-			 ON CONFLICT (recipient_id, type) DO UPDATE SET status = EXCLUDED.status, source = EXCLUDED.source,
-			   consent_date = EXCLUDED.consent_date, sync_state = 'bekliyor', last_event_id = EXCLUDED.last_event_id, updated_at = now()`,
+		// The items to write, once, in a temporary table: the staging views
+		// are cheap to read once but poor to join repeatedly.
+		if _, err := tx.Exec(ctx, `CREATE TEMP TABLE approve_items ON COMMIT DROP AS
+			SELECT b.id AS brand_id, b.company_id, i.row_no, i.type, i.recipient, i.recipient_type, i.status, i.source,
+			       i.consent_date, i.first_name, i.last_name, i.seen_event_id,
+			       NULL::bigint AS recipient_id, NULL::bigint AS batch_id, NULL::integer AS batch_index
+			FROM import_item_results i JOIN brands b ON b.brand_code = i.brand_code
+			WHERE i.import_id = $1 AND i.outcome = ANY($2)`, importID, outcomes); err != nil {
+			return err
 		}
-		for i, q := range steps {
-			args := []any{importID, outcomes}
-			if i == 1 {
-				args = append(args, actorID, a.Label)
-			}
-			if _, err := tx.Exec(ctx, q, args...); err != nil {
-				return err
-			}
-			if i == 0 {
-				// The recipients upsert locked the rows that manual changes
-				// lock too; now each key must still be as validated.
-				var changed bool
-				if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM import_item_results i
-						JOIN brands b ON b.brand_code = i.brand_code
-						JOIN recipients r ON r.brand_id = b.id AND r.recipient = i.recipient AND r.recipient_type = i.recipient_type
-						LEFT JOIN consents c ON c.recipient_id = r.id AND c.type = i.type
-						WHERE i.import_id = $1 AND i.outcome = ANY($2) AND c.last_event_id IS DISTINCT FROM i.seen_event_id)`,
-					importID, outcomes).Scan(&changed); err != nil {
-					return err
-				}
-				if changed {
-					return ErrImportChanged
-				}
-			}
+		if _, err := tx.Exec(ctx, `ANALYZE approve_items`); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO recipients (brand_id, kind, recipient, recipient_type, first_name, last_name)
+			SELECT DISTINCT ON (brand_id, recipient, recipient_type) brand_id,
+			       CASE WHEN type = 'EPOSTA' THEN 'email' ELSE 'phone' END, recipient, recipient_type, first_name, last_name
+			FROM approve_items
+			ORDER BY brand_id, recipient, recipient_type, (first_name <> '' OR last_name <> '') DESC,
+			         consent_date DESC NULLS LAST, row_no DESC
+			ON CONFLICT (brand_id, recipient, recipient_type) DO UPDATE SET
+			  first_name = COALESCE(NULLIF(EXCLUDED.first_name, ''), recipients.first_name),
+			  last_name = COALESCE(NULLIF(EXCLUDED.last_name, ''), recipients.last_name), updated_at = now()`); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `UPDATE approve_items a SET recipient_id = r.id FROM recipients r
+			WHERE r.brand_id = a.brand_id AND r.recipient = a.recipient AND r.recipient_type = a.recipient_type`); err != nil {
+			return err
+		}
+		// The recipients upsert locked the rows that manual changes lock
+		// too; now each key must still be as validated.
+		var changed bool
+		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM approve_items a
+				LEFT JOIN consents c ON c.recipient_id = a.recipient_id AND c.type = a.type
+				WHERE c.last_event_id IS DISTINCT FROM a.seen_event_id)`).Scan(&changed); err != nil {
+			return err
+		}
+		if changed {
+			return ErrImportChanged
 		}
 		// Quota and delivery: reserve what the events need (or refuse the
-		// approval) and hand them to sending, in this same transaction.
+		// approval) and place them in sync batches, in this transaction.
 		if err := s.deliverImport(ctx, tx, a, importID); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO consent_events (recipient_id, type, brand_id, status, source, consent_date, origin, actor_id, actor,
+				import_id, batch_id, batch_index)
+			SELECT recipient_id, type, brand_id, status, source, consent_date, 'import', $2, $3, $1, batch_id, batch_index
+			FROM approve_items ORDER BY consent_date NULLS FIRST, row_no`, importID, actorID, a.Label); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO consents (recipient_id, type, brand_id, recipient_type, status, source, consent_date, sync_state, last_event_id, sort_key)
+			SELECT DISTINCT ON (a.recipient_id, a.type) a.recipient_id, a.type, a.brand_id, a.recipient_type, a.status, a.source, a.consent_date, 'bekliyor',
+			       e.id, r.sort_key
+			FROM approve_items a JOIN recipients r ON r.id = a.recipient_id
+			JOIN LATERAL (SELECT max(e.id) AS id FROM consent_events e WHERE e.recipient_id = a.recipient_id AND e.type = a.type) e ON true
+			ORDER BY a.recipient_id, a.type, a.consent_date DESC NULLS LAST, a.row_no DESC
+			ON CONFLICT (recipient_id, type) DO UPDATE SET status = EXCLUDED.status, source = EXCLUDED.source,
+			  consent_date = EXCLUDED.consent_date, sync_state = 'bekliyor', last_event_id = EXCLUDED.last_event_id, updated_at = now()`); err != nil {
+			return err
+		}
+		if err := s.kickImport(ctx, tx, importID); err != nil {
 			return err
 		}
 		if _, err := tx.Exec(ctx, `UPDATE imports SET status = 'approved', mode = $2, approved_by = $3, approved_at = now(), updated_at = now()
