@@ -28,6 +28,8 @@ type Deps struct {
 	Items func(outcome string)
 	// Pulled counts changes pulled from İYS by source and result; may be nil.
 	Pulled func(source, result string, n int)
+	// Checked counts recipients checked by Tarama by channel and result; may be nil.
+	Checked func(channel, result string, n int)
 }
 
 // Workers registers every worker.
@@ -40,6 +42,7 @@ func Workers(d Deps) *river.Workers {
 	river.AddWorker(w, &SendBatchWorker{deps: d})
 	river.AddWorker(w, &SweepDeliveryWorker{deps: d})
 	river.AddWorker(w, &PullChangesWorker{deps: d})
+	river.AddWorker(w, &ScrubWorker{deps: d})
 	return w
 }
 
@@ -57,5 +60,6 @@ func Periodic(pull time.Duration) []*river.PeriodicJob {
 			func() (river.JobArgs, *river.InsertOpts) { return SweepDeliveryArgs{}, nil }, nil),
 		river.NewPeriodicJob(river.PeriodicInterval(pull),
 			func() (river.JobArgs, *river.InsertOpts) { return PullChangesArgs{}, nil }, &river.PeriodicJobOpts{RunOnStart: true}),
+		river.NewPeriodicJob(river.PeriodicInterval(time.Hour), func() (river.JobArgs, *river.InsertOpts) { return ScrubArgs{Sweep: true}, nil }, nil),
 	}
 }

@@ -184,7 +184,7 @@ func (c *csvReader) findHeader() error {
 		if last >= c.limits.MaxColumns {
 			rec = rec[:c.limits.MaxColumns]
 		}
-		m, herr := MapHeader(rec)
+		m, herr := c.limits.mapHeader(rec)
 		if last >= c.limits.MaxColumns && (herr == nil || m.recognised() > 0) {
 			return columnsError(num, c.limits.MaxColumns)
 		}

@@ -35,6 +35,8 @@ type Limits struct {
 	// MaxCellLength bounds the length of one cell, in characters. Default
 	// 32,767, Excel's own maximum.
 	MaxCellLength int
+	// list: a header needs only telefon or eposta (see OpenList).
+	list bool
 }
 
 // The defaults of [Limits].

@@ -557,7 +557,7 @@ func (x *xlsxReader) scanHeader(sr *sheetReader) (found bool, score int, best *E
 		if cells == nil {
 			continue
 		}
-		m, herr := MapHeader(cells)
+		m, herr := x.limits.mapHeader(cells)
 		if sr.overflow && (herr == nil || m.recognised() > 0) {
 			return false, 0, nil, columnsError(num, x.limits.MaxColumns)
 		}

@@ -29,6 +29,7 @@ type Metrics struct {
 	iysDuration  *prometheus.HistogramVec
 	iysItems     *prometheus.CounterVec
 	iysPulled    *prometheus.CounterVec
+	checks       *prometheus.CounterVec
 }
 
 // New creates the registry with the Go and process collectors.
@@ -71,11 +72,15 @@ func New() *Metrics {
 			Name: "iysgate_iys_pulled_changes_total",
 			Help: "Changes pulled from İYS by source (HS, IYS) and result (applied, skipped, conflict).",
 		}, []string{"source", "result"}),
+		checks: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "iysgate_check_recipients_total",
+			Help: "Recipients checked (API and Tarama), by channel and result (ONAY, RET, YOK, GECERSIZ).",
+		}, []string{"channel", "result"}),
 	}
 	reg.MustRegister(
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		m.httpRequests, m.httpDuration, m.jobs, m.jobDuration, m.iysCalls, m.iysDuration, m.iysItems, m.iysPulled,
+		m.httpRequests, m.httpDuration, m.jobs, m.jobDuration, m.iysCalls, m.iysDuration, m.iysItems, m.iysPulled, m.checks,
 	)
 	return m
 }
@@ -92,6 +97,13 @@ func (m *Metrics) IYSItem(outcome string) { m.iysItems.WithLabelValues(outcome).
 // IYSPulled counts pulled changes.
 func (m *Metrics) IYSPulled(source, result string, n int) {
 	m.iysPulled.WithLabelValues(source, result).Add(float64(n))
+}
+
+// Checked counts n recipients checked with one result.
+func (m *Metrics) Checked(channel, result string, n int) {
+	if n > 0 {
+		m.checks.WithLabelValues(channel, result).Add(float64(n))
+	}
 }
 
 // Sample is one value of a gauge read at scrape time.

@@ -166,6 +166,11 @@ func TestSingleConsentAndPull(t *testing.T) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
+	// The check before a campaign answers RET for them.
+	r = api.postJSON("/api/v1/check", map[string]any{"brand_code": "720002", "type": "MESAJ", "recipients": []string{"0533 111 22 33"}})
+	if r.status != 200 || !strings.Contains(r.body, `"status":"RET"`) {
+		t.Fatalf("check after the pull: %d %s", r.status, r.body)
+	}
 	if q := getQuota(t, api, b.CompanyID); q.Spent != 1 {
 		t.Fatalf("one delivered consent must cost one unit: %+v", q)
 	}

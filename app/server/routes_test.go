@@ -95,6 +95,16 @@ var routeAccess = map[string]string{
 	"POST /deliveries/:id/retry":             "admin yonetici",
 	"GET /api/v1/deliveries":                 "admin yonetici personel musteri",
 	"POST /api/v1/deliveries/:id/retry":      "admin yonetici",
+
+	"POST /api/v1/check":                 "admin yonetici personel musteri",
+	"GET /scrubs":                        "admin yonetici personel musteri",
+	"POST /scrubs":                       "admin yonetici personel musteri",
+	"GET /scrubs/:id":                    "admin yonetici personel musteri",
+	"GET /scrubs/:id/download":           "admin yonetici personel musteri",
+	"GET /api/v1/scrubs":                 "admin yonetici personel musteri",
+	"POST /api/v1/scrubs":                "admin yonetici personel musteri",
+	"GET /api/v1/scrubs/:id":             "admin yonetici personel musteri",
+	"GET /api/v1/scrubs/:id/result.xlsx": "admin yonetici personel musteri",
 }
 
 // Every route registered in Fiber goes through the guard, has an expected

@@ -164,6 +164,7 @@ func Start(ctx context.Context, cfg config.Config, pool *pgxpool.Pool, log *slog
 			Delivery: jobs.Delivery{ResolveAfter: cfg.IYSResolveAfter, PollInterval: cfg.IYSPollInterval, JobTimeout: cfg.JobTimeout},
 			Items:    m.IYSItem,
 			Pulled:   m.IYSPulled,
+			Checked:  m.Checked,
 		}),
 		PeriodicJobs:         jobs.Periodic(cfg.IYSPullInterval),
 		RescueStuckJobsAfter: cfg.JobRescueAfter,

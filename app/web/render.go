@@ -47,6 +47,7 @@ var actionLabels = map[string]string{
 	store.ActionPackage:      "Paket fiyatı",
 	store.ActionSubscription: "Paket talebi",
 	store.ActionDelivery:     "İYS gönderimi",
+	store.ActionScrub:        "Tarama",
 }
 
 var funcs = template.FuncMap{
@@ -75,6 +76,9 @@ var funcs = template.FuncMap{
 	"actionLabel":       func(a string) string { return labelOr(actionLabels, a) },
 	"tl":                formatTL,
 	"iysHint":           iysHint,
+	"scrubStatus":       func(s string) string { return labelOr(scrubStatusLabels, s) },
+	"scrubWorking":      func(s string) bool { return s == store.ScrubUploaded || s == store.ScrubWorking },
+	"percent":           func(perMille int) string { return strconv.Itoa(perMille/10) + "%" },
 	"batchStatus":       func(s string) string { return labelOr(batchLabels, s) },
 	"tlPlain":           func(k int64) string { return strings.TrimSuffix(formatTL(k), " TL") },
 	"expiresSoon":       func(q store.Quota) bool { return q.ExpiresSoon(time.Now()) },
@@ -228,6 +232,7 @@ func (s *Server) nav(c *fiber.Ctx, u *store.User) []navItem {
 		{"/consents", "Onaylar", policy.ConsentsView},
 		{"/consents/new", "İzin Ekle", policy.ConsentsEdit},
 		{"/imports", "İçe Aktar", policy.ImportsView},
+		{"/scrubs", "Tarama", policy.ConsentsView},
 		{"/deliveries", "Gönderimler", policy.DeliveryView},
 		{"/subscriptions", "Abonelikler", policy.QuotaView},
 		{"/brands", "Markalar", policy.BrandsView},

@@ -98,4 +98,14 @@ func (s *Server) routes() {
 	s.handle(get, "/api/v1/deliveries", policy.DeliveryView, s.apiDeliveries)
 	s.handle(post, "/api/v1/deliveries/:id/retry", policy.DeliveryRetry, s.retryBatch)
 
+	// Consent check API and Tarama (list scrub).
+	s.handle(post, "/api/v1/check", policy.ConsentsView, s.apiCheck)
+	s.handle(get, "/scrubs", policy.ConsentsView, s.scrubsPage)
+	s.handle(post, "/scrubs", policy.ConsentsView, s.uploadScrub)
+	s.handle(get, "/scrubs/:id", policy.ConsentsView, s.scrubRow)
+	s.handle(get, "/scrubs/:id/download", policy.ConsentsView, s.downloadScrub)
+	s.handle(get, "/api/v1/scrubs", policy.ConsentsView, s.apiScrubs)
+	s.handle(post, "/api/v1/scrubs", policy.ConsentsView, s.apiUploadScrub)
+	s.handle(get, "/api/v1/scrubs/:id", policy.ConsentsView, s.apiScrub)
+	s.handle(get, "/api/v1/scrubs/:id/result.xlsx", policy.ConsentsView, s.downloadScrub)
 }

@@ -62,7 +62,8 @@ func noSession(path string) bool {
 const smallBodyLimit = 1 << 20
 
 // uploadPaths are the routes that accept bodies up to MaxUploadBytes.
-var uploadPaths = []string{"/imports", "/api/v1/imports"}
+// Campaign lists of any size are uploaded to Tarama as workbooks to İçe Aktar.
+var uploadPaths = []string{"/imports", "/api/v1/imports", "/scrubs", "/api/v1/scrubs"}
 
 const (
 	csrfKey  = "csrf"

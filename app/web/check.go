@@ -1,0 +1,173 @@
+package web
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"iysgate/app/consent"
+	"iysgate/app/store"
+	"iysgate/policy"
+)
+
+// maxCheckRecipients bounds one check call; longer lists go to Tarama.
+const maxCheckRecipients = 10_000
+
+// checkRecipient is a recipient as the caller wrote it: a JSON string, or
+// a number (integrators send phones as numbers too).
+type checkRecipient string
+
+func (r *checkRecipient) UnmarshalJSON(b []byte) error {
+	if len(b) > 0 && b[0] == '"' {
+		var s string
+		if err := json.Unmarshal(b, &s); err != nil {
+			return err
+		}
+		*r = checkRecipient(s)
+		return nil
+	}
+	if bytes.Equal(b, []byte("null")) {
+		*r = ""
+		return nil
+	}
+	var n json.Number
+	if err := json.Unmarshal(b, &n); err != nil {
+		return err
+	}
+	*r = checkRecipient(n)
+	return nil
+}
+
+type checkRequest struct {
+	BrandCode     string           `json:"brand_code"`
+	Type          string           `json:"type"`
+	RecipientType string           `json:"recipient_type"`
+	Recipients    []checkRecipient `json:"recipients"`
+}
+
+// checkResult is one recipient's answer.
+type checkResult struct {
+	Recipient   string     `json:"recipient"`
+	Normalized  string     `json:"normalized"`
+	Status      string     `json:"status"` // ONAY, RET, YOK or GECERSIZ
+	ConsentDate *time.Time `json:"consent_date"`
+	Source      string     `json:"source"`
+	Code        string     `json:"code,omitempty"`
+	Message     string     `json:"message,omitempty"`
+}
+
+// apiCheck answers "may I message these people?" for up to 10,000
+// recipients of one brand and channel with one query. Malformed recipients
+// are answered GECERSIZ with the consent package's code, not by failing
+// the call; a TACIR recipient without a record carries TACIR_NO_RECORD.
+func (s *Server) apiCheck(c *fiber.Ctx) error {
+	var req checkRequest
+	if err := json.Unmarshal(c.Body(), &req); err != nil {
+		return s.fail(c, fiber.StatusBadRequest, "BAD_JSON", "İstek gövdesi geçerli bir JSON değil (recipients bir dizi olmalı).")
+	}
+	errs := map[string]string{}
+	typ, ok := consent.ParseType(req.Type)
+	if !ok {
+		errs["type"] = "Kanal MESAJ, ARAMA ya da EPOSTA olmalı."
+	}
+	rtype := consent.RecipientBireysel
+	if strings.TrimSpace(req.RecipientType) != "" {
+		if rtype, ok = consent.ParseRecipientType(req.RecipientType); !ok {
+			errs["recipient_type"] = "Alıcı tipi BIREYSEL ya da TACIR olmalı."
+		}
+	}
+	if strings.TrimSpace(req.BrandCode) == "" {
+		errs["brand_code"] = "Marka kodu (brand_code) zorunludur."
+	}
+	if len(req.Recipients) == 0 {
+		errs["recipients"] = "En az bir alıcı gönderin."
+	}
+	if len(req.Recipients) > maxCheckRecipients {
+		return c.Status(fiber.StatusUnprocessableEntity).JSON(apiError{Error: apiErrorBody{Code: "TOO_MANY_RECIPIENTS",
+			Message: "Bir istekte en çok 10.000 alıcı sorgulanabilir (gönderilen: " + formatCount(len(req.Recipients)) +
+				"). Daha uzun listeler için Tarama sayfasını ya da /api/v1/scrubs adresini kullanın.",
+			Fields: []fieldError{{Field: "recipients", Code: "TOO_MANY_RECIPIENTS", Message: "En çok 10.000 alıcı."}}}})
+	}
+	if len(errs) > 0 {
+		return s.validationFailed(c, errs)
+	}
+
+	results := make([]checkResult, len(req.Recipients))
+	valid := make([]string, 0, len(req.Recipients))
+	for i, raw := range req.Recipients {
+		r := &results[i]
+		r.Recipient = string(raw)
+		var norm string
+		var prob *consent.Problem
+		if typ.IsPhone() {
+			norm, _, prob = consent.NormalizePhone(r.Recipient)
+		} else {
+			norm, _, prob = consent.NormalizeEmail(r.Recipient)
+		}
+		if prob != nil {
+			r.Status, r.Code, r.Message = store.CheckInvalid, prob.Code, prob.Message
+			continue
+		}
+		r.Normalized = norm
+		valid = append(valid, norm)
+	}
+	checkedAt := time.Now()
+	brandID, states, err := s.deps.Store.CheckByCode(c.UserContext(), strings.TrimSpace(req.BrandCode), string(typ), string(rtype), valid)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && !s.deps.Policy.Can(currentUser(c).ID, brandID, policy.ConsentsView)) {
+		// Another company's brand reads like a missing one.
+		return s.fail(c, fiber.StatusForbidden, "BRAND_FORBIDDEN", consent.MessageBrandForbidden)
+	}
+	if err != nil {
+		return err
+	}
+	var counts [4]int // ONAY, RET, YOK, GECERSIZ
+	loc := consent.Location()
+	j := 0
+	for i := range results {
+		r := &results[i]
+		if r.Status == store.CheckInvalid {
+			counts[3]++
+			continue
+		}
+		st := states[j]
+		j++
+		switch st.Status {
+		case "":
+			r.Status = store.CheckNoRecord
+			if rtype == consent.RecipientTacir {
+				r.Code, r.Message = store.CodeTacirNoRecord, store.MessageTacirNoRecord
+			}
+			counts[2]++
+		default:
+			r.Status, r.Source = st.Status, st.Source
+			if st.ConsentDate != nil {
+				d := st.ConsentDate.In(loc)
+				r.ConsentDate = &d
+			}
+			if st.Status == string(consent.StatusRet) {
+				counts[1]++
+			} else {
+				counts[0]++
+			}
+		}
+	}
+	s.countChecks(string(typ), counts)
+	return c.JSON(fiber.Map{"checked_at": checkedAt.In(loc).Format(time.RFC3339), "brand_code": strings.TrimSpace(req.BrandCode),
+		"type": typ, "recipient_type": rtype, "results": results})
+}
+
+var checkResults = [4]string{"ONAY", "RET", store.CheckNoRecord, store.CheckInvalid}
+
+// countChecks adds a call's answers to iysgate_check_recipients_total.
+func (s *Server) countChecks(channel string, counts [4]int) {
+	if s.deps.Metrics == nil {
+		return
+	}
+	for i, n := range counts {
+		s.deps.Metrics.Checked(channel, checkResults[i], n)
+	}
+}

@@ -1,0 +1,235 @@
+package web
+
+import (
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/jackc/pgx/v5"
+
+	"iysgate/app/consent"
+	"iysgate/app/store"
+	"iysgate/jobs"
+	"iysgate/policy"
+)
+
+// scrubStatusLabels are the scrub statuses as the page names them.
+var scrubStatusLabels = map[string]string{store.ScrubUploaded: "Sırada", store.ScrubWorking: "Taranıyor",
+	store.ScrubDone: "Tamamlandı", store.ScrubFailed: "Hata"}
+
+// scrubFor loads a scrub of a brand the user may view; others (and expired
+// ones) are "not found".
+func (s *Server) scrubFor(c *fiber.Ctx) (*store.Scrub, error) {
+	id, err := strconv.ParseInt(c.Params("id"), 10, 64)
+	if err != nil {
+		return nil, fiber.ErrNotFound
+	}
+	sc, err := s.deps.Store.Scrub(c.UserContext(), id)
+	if err != nil {
+		return nil, err
+	}
+	if !s.deps.Policy.Can(currentUser(c).ID, sc.BrandID, policy.ConsentsView) || !sc.ExpiresAt.After(time.Now()) {
+		return nil, store.ErrNotFound
+	}
+	return sc, nil
+}
+
+// scrubForm is the upload form of Tarama.
+type scrubForm struct {
+	BrandID       int64
+	Type          string
+	RecipientType string
+	Error         string
+}
+
+// scrubsPage is Tarama: the upload form and the past scrubs of the user's
+// brands, kept for the retention period.
+func (s *Server) scrubsPage(c *fiber.Ctx) error {
+	return s.renderScrubs(c, fiber.StatusOK, &scrubForm{Type: string(consent.TypeMesaj), RecipientType: string(consent.RecipientBireysel)})
+}
+
+func (s *Server) renderScrubs(c *fiber.Ctx, status int, f *scrubForm) error {
+	ctx := c.UserContext()
+	scope := s.brandScope(c, policy.ConsentsView)
+	brands, err := s.deps.Store.ListBrands(ctx, scope)
+	if err != nil {
+		return err
+	}
+	list, err := s.deps.Store.ListScrubs(ctx, scope, 100)
+	if err != nil {
+		return err
+	}
+	days, err := s.deps.Store.Setting(ctx, "scrub_retention_days")
+	if err != nil {
+		days = "90"
+	}
+	return s.render(c, status, "scrub", "Tarama", map[string]any{"Form": f, "Brands": brands, "Scrubs": list, "RetentionDays": days})
+}
+
+// scrubInput reads and checks brand, channel and recipient type of an
+// upload; msg is the Turkish error, forbidden tells a brand the user may
+// not see.
+func (s *Server) scrubInput(c *fiber.Ctx, brandID int64, brandCode, typ, rtype string) (in store.ScrubInput, msg string, forbidden bool, err error) {
+	t, ok := consent.ParseType(typ)
+	if !ok {
+		return in, "Kanal seçin: Mesaj, Arama ya da E-Posta.", false, nil
+	}
+	rt := consent.RecipientBireysel
+	if strings.TrimSpace(rtype) != "" {
+		if rt, ok = consent.ParseRecipientType(rtype); !ok {
+			return in, "Alıcı tipi Bireysel ya da Tacir olmalı.", false, nil
+		}
+	}
+	if brandCode != "" {
+		b, err := s.deps.Store.BrandByCode(c.UserContext(), brandCode)
+		if err == store.ErrNotFound {
+			return in, consent.MessageBrandForbidden, true, nil
+		}
+		if err != nil {
+			return in, "", false, err
+		}
+		brandID = b.ID
+	}
+	if brandID == 0 {
+		return in, "Marka seçin.", false, nil
+	}
+	b, ok, err := s.brandFor(c, brandID, policy.ConsentsView)
+	if err != nil || !ok {
+		return in, consent.MessageBrandForbidden, true, err
+	}
+	return store.ScrubInput{BrandID: b.ID, Type: string(t), RecipientType: string(rt)}, "", false, nil
+}
+
+// storeScrub stores the uploaded list with its job, in one transaction.
+func (s *Server) storeScrub(c *fiber.Ctx, in store.ScrubInput) (*store.Scrub, string, error) {
+	fh, err := c.FormFile("file")
+	if err != nil {
+		return nil, "Taranacak listeyi (.xlsx ya da .csv) seçin.", nil
+	}
+	f, err := fh.Open()
+	if err != nil {
+		return nil, "", err
+	}
+	defer f.Close()
+	in.Filename = fh.Filename
+	sc, err := s.deps.Store.CreateScrub(c.UserContext(), actor(c), in, f, func(tx pgx.Tx, id int64) error {
+		_, err := s.deps.River.InsertTx(c.UserContext(), tx, jobs.ScrubArgs{ScrubID: id}, nil)
+		return err
+	})
+	return sc, "", err
+}
+
+// uploadScrub is the page's upload: the list goes to PostgreSQL and the
+// page lists it at once with its progress.
+func (s *Server) uploadScrub(c *fiber.Ctx) error {
+	f := &scrubForm{Type: c.FormValue("type"), RecipientType: c.FormValue("recipient_type")}
+	f.BrandID, _ = strconv.ParseInt(c.FormValue("brand_id"), 10, 64)
+	in, msg, forbidden, err := s.scrubInput(c, f.BrandID, "", f.Type, f.RecipientType)
+	if err != nil {
+		return err
+	}
+	if msg == "" {
+		var sc *store.Scrub
+		sc, msg, err = s.storeScrub(c, in)
+		if err != nil {
+			return err
+		}
+		if sc != nil {
+			return s.saved(c, "/scrubs", sc.Filename+" yüklendi; tarama sürüyor.")
+		}
+	}
+	f.Error = msg
+	status := fiber.StatusUnprocessableEntity
+	if forbidden {
+		status = fiber.StatusForbidden
+	}
+	return s.renderScrubs(c, status, f)
+}
+
+// scrubRow is one scrub's line of the list; htmx polls it while it works.
+func (s *Server) scrubRow(c *fiber.Ctx) error {
+	sc, err := s.scrubFor(c)
+	if err != nil {
+		return err
+	}
+	if c.Get("HX-Request") != "true" {
+		return c.Redirect("/scrubs", fiber.StatusSeeOther)
+	}
+	return s.render(c, fiber.StatusOK, "scrub", "Tarama", sc, "scrub_row")
+}
+
+// downloadScrub serves the result workbook.
+func (s *Server) downloadScrub(c *fiber.Ctx) error {
+	sc, err := s.scrubFor(c)
+	if err != nil {
+		return err
+	}
+	if sc.Status != store.ScrubDone {
+		return s.fail(c, fiber.StatusConflict, "SCRUB_NOT_DONE", "Tarama henüz tamamlanmadı; sonuç dosyası hazır değil.")
+	}
+	c.Set(fiber.HeaderContentType, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+	c.Set(fiber.HeaderContentDisposition, `attachment; filename="tarama-`+itoa(sc.ID)+`.xlsx"`)
+	return s.deps.Store.WriteScrubFile(c.UserContext(), sc.ID, "out", c.Response().BodyWriter())
+}
+
+// apiUploadScrub: multipart file, brand_code, type, recipient_type → 202.
+func (s *Server) apiUploadScrub(c *fiber.Ctx) error {
+	code := strings.TrimSpace(c.FormValue("brand_code"))
+	if code == "" {
+		return s.validationFailed(c, map[string]string{"brand_code": "Marka kodu (brand_code) zorunludur."})
+	}
+	in, msg, forbidden, err := s.scrubInput(c, 0, code, c.FormValue("type"), c.FormValue("recipient_type"))
+	if err != nil {
+		return err
+	}
+	if forbidden {
+		return s.fail(c, fiber.StatusForbidden, "BRAND_FORBIDDEN", msg)
+	}
+	if msg != "" {
+		return s.validationFailed(c, map[string]string{"type": msg})
+	}
+	sc, msg, err := s.storeScrub(c, in)
+	if err != nil {
+		return err
+	}
+	if sc == nil {
+		return s.validationFailed(c, map[string]string{"file": msg + " (multipart alan adı: file)"})
+	}
+	return c.Status(fiber.StatusAccepted).JSON(scrubJSON(sc))
+}
+
+func scrubJSON(sc *store.Scrub) fiber.Map {
+	var e any
+	if sc.ErrorCode != "" {
+		e = fiber.Map{"code": sc.ErrorCode, "message": sc.ErrorMessage}
+	}
+	out := fiber.Map{"id": sc.ID, "status": sc.Status, "filename": sc.Filename, "brand_code": sc.BrandCode, "type": sc.Type,
+		"recipient_type": sc.RecipientType, "actor": sc.Actor, "progress": float64(sc.Progress) / 10, "rows_done": sc.RowsDone,
+		"counts": fiber.Map{"ONAY": sc.Onay, "RET": sc.Ret, "YOK": sc.Yok, "GECERSIZ": sc.Invalid},
+		"error":  e, "created_at": sc.CreatedAt, "expires_at": sc.ExpiresAt, "checked_at": sc.CheckedAt}
+	if sc.Status == store.ScrubDone {
+		out["result_url"] = "/api/v1/scrubs/" + itoa(sc.ID) + "/result.xlsx"
+	}
+	return out
+}
+
+func (s *Server) apiScrub(c *fiber.Ctx) error {
+	sc, err := s.scrubFor(c)
+	if err != nil {
+		return err
+	}
+	return c.JSON(scrubJSON(sc))
+}
+
+func (s *Server) apiScrubs(c *fiber.Ctx) error {
+	list, err := s.deps.Store.ListScrubs(c.UserContext(), s.brandScope(c, policy.ConsentsView), 100)
+	if err != nil {
+		return err
+	}
+	out := make([]fiber.Map, len(list))
+	for i, sc := range list {
+		out[i] = scrubJSON(sc)
+	}
+	return c.JSON(fiber.Map{"scrubs": out})
+}
