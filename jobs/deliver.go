@@ -179,8 +179,8 @@ func (w *SendBatchWorker) send(ctx context.Context, b *store.Batch) error {
 	}
 	// Written before the request leaves: a crash from here on leaves the
 	// batch in "gonderiliyor", which is resolved by querying İYS.
-	if err := st.MarkSending(ctx, b.ID); err != nil {
-		return err
+	if ok, err := st.MarkSending(ctx, b.ID); err != nil || !ok {
+		return err // !ok: another run has it; the loop reads it again
 	}
 	if b.ImportID != nil {
 		if err := st.MarkImportSending(ctx, *b.ImportID); err != nil {
@@ -194,7 +194,7 @@ func (w *SendBatchWorker) send(ctx context.Context, b *store.Batch) error {
 		switch {
 		case err == nil:
 			return w.record(ctx, b, []store.Outcome{{EventID: it.EventID, Accepted: true, Charged: true, TransactionID: res.TransactionID}})
-		case errors.As(err, &ie) && iys.Permanent(err) && ie.HTTPStatus == 422:
+		case errors.As(err, &ie) && ie.HTTPStatus == 422:
 			return w.record(ctx, b, []store.Outcome{refusal(it.EventID, ie.Code, ie.Message)})
 		case iys.Ambiguous(err):
 			return nil // resolved by a status query in the next round
@@ -213,8 +213,8 @@ func (w *SendBatchWorker) send(ctx context.Context, b *store.Batch) error {
 		return st.MarkSent(ctx, b.ID, req.RequestID, ids)
 	case iys.Ambiguous(err):
 		return fmt.Errorf("gönderimin yanıtı alınamadı, İYS'de ne kaydedildiği sorgulanacak: %w", err)
-	case iys.Permanent(err):
-		// The whole request was refused (a malformed batch): each item
+	case isRefusal(err):
+		// İYS refused the whole request for its content: each item
 		// carries the reason and nothing is charged.
 		var ie *iys.Error
 		errors.As(err, &ie)
@@ -226,6 +226,14 @@ func (w *SendBatchWorker) send(ctx context.Context, b *store.Batch) error {
 	default:
 		return w.unsent(ctx, b, err)
 	}
+}
+
+// isRefusal reports an answer that judged the consents themselves (422,
+// 400), as opposed to a call İYS did not take (403 brand not assigned, 404,
+// missing codes on our side): those leave the items pending.
+func isRefusal(err error) bool {
+	var ie *iys.Error
+	return errors.As(err, &ie) && (ie.HTTPStatus == 422 || ie.HTTPStatus == 400)
 }
 
 // unsent puts the batch back: İYS said it did not take the request.
@@ -259,7 +267,10 @@ func (w *SendBatchWorker) record(ctx context.Context, b *store.Batch, outs []sto
 // items found as sent are final; the rest are certainly not there and go
 // back to sending.
 func (w *SendBatchWorker) resolve(ctx context.Context, b *store.Batch) error {
-	if b.Kind == store.BatchKindAsync && b.SentAt != nil {
+	// İYS may still be storing what it got (an async request, or a single
+	// add whose answer timed out): asking too early finds nothing and
+	// leads to sending twice.
+	if b.SentAt != nil {
 		if wait := time.Until(b.SentAt.Add(w.deps.Delivery.ResolveAfter)); wait > 0 {
 			if err := sleep(ctx, wait); err != nil {
 				return err
@@ -374,6 +385,9 @@ func sleep(ctx context.Context, d time.Duration) error {
 
 // turkish is the last error as Gönderimler shows it.
 func turkish(err error) string {
+	if errors.Is(err, iys.ErrInvalidCall) {
+		return "İYS numarası ya da marka kodu eksik: İYS Ayarları'nı tamamlayın, sonra Yeniden dene"
+	}
 	var ie *iys.Error
 	if errors.As(err, &ie) {
 		msg, _ := iys.Describe(ie.Code)

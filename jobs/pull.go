@@ -2,6 +2,7 @@ package jobs
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -71,7 +72,9 @@ func (w *PullChangesWorker) pull(ctx context.Context, t store.PullTarget, source
 				// TACIR changes may come without a date; their creation
 				// date is when İYS recorded them.
 				if at, err = iys.ParseTime(c.CreationDate); err != nil {
-					continue
+					// Never move the cursor past a change we could not
+					// read: it may be a citizen's RET.
+					return fmt.Errorf("İYS değişikliği okunamadı (%s, %s): %w", c.Recipient, c.TransactionID, err)
 				}
 			}
 			changes = append(changes, store.PulledChange{Recipient: c.Recipient, RecipientType: c.RecipientType, Type: c.Type,

@@ -227,3 +227,61 @@ func TestDeliveryKeepsOrderPerRecipient(t *testing.T) {
 		t.Fatalf("İYS holds %+v, want the fourth change (RET) as version 4", sc)
 	}
 }
+
+// An Admin's import spanning two companies charges each its own consents,
+// also when one company becomes ready for İYS only after the approval (its
+// consents then go out in a batch made by the sweep).
+func TestDeliveryAcrossCompanies(t *testing.T) {
+	e := newEnv(t)
+	a := e.company("Bir A.Ş.", "Bir", "740001")
+	b := e.company("İki A.Ş.", "İki", "740002")
+	e.ready(a.CompanyID)
+	e.grant(a.CompanyID, 5000)
+	e.grant(b.CompanyID, 25000)
+	// B's package ends first: settling A's consents must still not touch it.
+	if _, err := e.st.Pool().Exec(context.Background(), `UPDATE subscriptions SET ends_at = now() + interval '40 days' WHERE company_id = $1`, b.CompanyID); err != nil {
+		t.Fatal(err)
+	}
+	api := e.apiClient(e.adminUser())
+	at := time.Now().Add(-time.Hour).Format("02.01.2006 15:04:05")
+	var rows [][]any
+	for i := range 3 {
+		rows = append(rows, []any{"740001", "BIREYSEL", "", "", fmt.Sprintf("0536 000 00 %02d", i), "", "", "ONAY", "", "HS_WEB", at})
+	}
+	for i := range 2 {
+		rows = append(rows, []any{"740002", "BIREYSEL", "", "", fmt.Sprintf("0537 000 00 %02d", i), "", "", "ONAY", "", "HS_WEB", at})
+	}
+	id := upload(t, api, "iki-firma.xlsx", workbook(t, rows))
+	waitImport(t, api, id)
+	if r := api.postJSON("/api/v1/imports/"+itoa(id)+"/approve", map[string]any{"mode": "all", "confirmed": true}); r.status != 200 {
+		t.Fatalf("approve: %d %s", r.status, r.body)
+	}
+	wait := func(what string, ok func() bool) {
+		t.Helper()
+		deadline := time.Now().Add(30 * time.Second)
+		for !ok() {
+			if time.Now().After(deadline) {
+				t.Fatalf("%s: A %+v, B %+v", what, getQuota(t, api, a.CompanyID), getQuota(t, api, b.CompanyID))
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	}
+	wait("A's consents delivered", func() bool { return getQuota(t, api, a.CompanyID).Spent == 3 })
+	if qb := getQuota(t, api, b.CompanyID); qb.Spent != 0 || qb.Reserved != 2 {
+		t.Fatalf("B, not ready for İYS, must hold 2 and spend nothing: %+v", qb)
+	}
+	e.ready(b.CompanyID)
+	if _, err := e.app.River.Insert(context.Background(), jobs.SweepDeliveryArgs{}, nil); err != nil {
+		t.Fatal(err)
+	}
+	wait("B's consents delivered after the sweep", func() bool {
+		q := getQuota(t, api, b.CompanyID)
+		return q.Spent == 2 && q.Reserved == 0
+	})
+	if qa := getQuota(t, api, a.CompanyID); qa.Spent != 3 || qa.Reserved != 0 {
+		t.Fatalf("A after B's delivery: %+v", qa)
+	}
+	wait("import done", func() bool {
+		return strings.Contains(api.get("/api/v1/imports/"+itoa(id)).body, `"status":"done"`)
+	})
+}

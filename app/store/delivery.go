@@ -128,6 +128,17 @@ func (s *Store) deliverEvent(ctx context.Context, tx pgx.Tx, a Actor, brandID, e
 	if err := tx.QueryRow(ctx, `SELECT company_id FROM brands WHERE id = $1`, brandID).Scan(&companyID); err != nil {
 		return false, err
 	}
+	// Behind consents already waiting for quota, a new one waits too:
+	// it must not overtake an earlier change of the same recipient.
+	var queued bool
+	if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM consent_events e JOIN brands b ON b.id = e.brand_id
+		WHERE b.company_id = $1 AND e.iys_state = 'kota' AND e.batch_id IS NULL)`, companyID).Scan(&queued); err != nil {
+		return false, err
+	}
+	if queued {
+		_, err := tx.Exec(ctx, `UPDATE consent_events SET iys_state = 'kota' WHERE id = $1`, eventID)
+		return true, err
+	}
 	// A savepoint keeps a refused reservation from aborting the consent.
 	sp, err := tx.Begin(ctx)
 	if err != nil {
@@ -165,8 +176,8 @@ func (s *Store) releaseWaiting(ctx context.Context, tx pgx.Tx, a Actor, companyI
 		return err
 	}
 	var free int64
-	if err := tx.QueryRow(ctx, `SELECT COALESCE(sum(units - reserved - spent), 0) FROM subscriptions
-		WHERE company_id = $1 AND status = 'active' AND starts_at <= now() AND ends_at > now()`, companyID).Scan(&free); err != nil {
+	if err := tx.QueryRow(ctx, `SELECT COALESCE(sum(n), 0) FROM (SELECT units - reserved - spent AS n FROM subscriptions
+		WHERE company_id = $1 AND status = 'active' AND starts_at <= now() AND ends_at > now() FOR UPDATE) x`, companyID).Scan(&free); err != nil {
 		return err
 	}
 	ids = ids[:min(int64(len(ids)), free)]
@@ -272,6 +283,7 @@ func (s *Store) kickCompanies(ctx context.Context, tx pgx.Tx, companies []int64)
 	}
 	rows, err := tx.Query(ctx, `SELECT DISTINCT ON (company_id) id FROM sync_batches
 		WHERE status NOT IN ('tamam', 'hata') AND ($1::bigint[] IS NULL OR company_id = ANY($1))
+		  AND NOT EXISTS (SELECT 1 FROM sync_batches f WHERE f.company_id = sync_batches.company_id AND f.status = 'hata' AND f.id < sync_batches.id)
 		ORDER BY company_id, id`, companies)
 	if err != nil {
 		return err
@@ -353,10 +365,12 @@ func (s *Store) Batches(ctx context.Context, f BatchFilter) ([]Batch, error) {
 }
 
 // Head reports whether b is its company's oldest open batch, the only one
-// that may be sent now.
+// that may be sent now. A batch that gave up ("hata") stays the head: a
+// later change of one of its recipients must not overtake it, so the
+// company's deliveries wait for "Yeniden dene".
 func (s *Store) Head(ctx context.Context, b *Batch) (bool, error) {
 	var head int64
-	err := s.pool.QueryRow(ctx, `SELECT min(id) FROM sync_batches WHERE company_id = $1 AND status NOT IN ('tamam', 'hata')`, b.CompanyID).Scan(&head)
+	err := s.pool.QueryRow(ctx, `SELECT COALESCE(min(id), 0) FROM sync_batches WHERE company_id = $1 AND status <> 'tamam'`, b.CompanyID).Scan(&head)
 	return head == b.ID, err
 }
 
@@ -387,10 +401,12 @@ func (s *Store) OpenItems(ctx context.Context, batchID int64) ([]BatchItem, erro
 // MarkSending records that a request is about to leave: if the process
 // dies before the answer is stored, the batch is found in "gonderiliyor"
 // and resolved by asking İYS what it has, never by sending blindly again.
-func (s *Store) MarkSending(ctx context.Context, batchID int64) error {
-	_, err := s.pool.Exec(ctx, `UPDATE sync_batches SET status = 'gonderiliyor', attempts = attempts + 1, sent_at = now(), updated_at = now()
-		WHERE id = $1 AND status IN ('bekliyor', 'gonderiliyor')`, batchID)
-	return err
+// It reports false when the batch is no longer waiting (another run took
+// it), in which case nothing may be sent.
+func (s *Store) MarkSending(ctx context.Context, batchID int64) (bool, error) {
+	tag, err := s.pool.Exec(ctx, `UPDATE sync_batches SET status = 'gonderiliyor', attempts = attempts + 1, sent_at = now(), updated_at = now()
+		WHERE id = $1 AND status = 'bekliyor'`, batchID)
+	return tag.RowsAffected() == 1, err
 }
 
 // MarkSent stores İYS's request id and which item sits at which index of
@@ -478,7 +494,7 @@ func (s *Store) RecordOutcomes(ctx context.Context, batchID int64, outs []Outcom
 		rows, err := tx.Query(ctx, `UPDATE consent_events e SET iys_state = o.state, iys_code = o.code, iys_message = o.msg, iys_transaction_id = o.txn
 			FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bool[]) AS o(id, state, code, msg, txn, charged)
 			WHERE e.id = o.id AND e.batch_id = $1 AND e.iys_state IN ('bekliyor', 'gonderildi')
-			RETURNING e.id, e.recipient_id, e.type, o.state, o.charged`, batchID, ids, states, codes, msgs, txns, charged)
+			RETURNING e.id, e.recipient_id, e.type, o.state, o.charged, e.import_id`, batchID, ids, states, codes, msgs, txns, charged)
 		if err != nil {
 			return err
 		}
@@ -486,10 +502,11 @@ func (s *Store) RecordOutcomes(ctx context.Context, batchID int64, outs []Outcom
 			id, recipient int64
 			typ, state    string
 			charged       bool
+			importID      *int64
 		}
 		updated, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (upd, error) {
 			var u upd
-			return u, r.Scan(&u.id, &u.recipient, &u.typ, &u.state, &u.charged)
+			return u, r.Scan(&u.id, &u.recipient, &u.typ, &u.state, &u.charged, &u.importID)
 		})
 		if err != nil {
 			return err
@@ -514,14 +531,15 @@ func (s *Store) RecordOutcomes(ctx context.Context, batchID int64, outs []Outcom
 			WHERE c.recipient_id = o.recipient_id AND c.type = o.type AND c.last_event_id = o.id`, evIDs, evStates, recipients, types); err != nil {
 			return err
 		}
+		// Each event settles against what held its unit: its import's
+		// holds for this company (an import may span companies, and a swept
+		// batch may carry several imports), or its own hold.
 		reason := "İYS gönderimi #" + strconv.FormatInt(batchID, 10)
-		if b.importID != nil {
-			if err := settle(ctx, tx, holder{importID: b.importID}, debit, int64(len(updated))-debit, batchID, reason); err != nil {
-				return err
-			}
-		} else {
-			// Single consents hold one unit each.
-			for _, u := range updated {
+		type tally struct{ debit, release int64 }
+		perImport := map[int64]*tally{}
+		var imports []int64
+		for _, u := range updated {
+			if u.importID == nil {
 				var d, r int64 = 0, 1
 				if u.charged {
 					d, r = 1, 0
@@ -529,12 +547,30 @@ func (s *Store) RecordOutcomes(ctx context.Context, batchID int64, outs []Outcom
 				if err := settle(ctx, tx, holder{eventID: &u.id}, d, r, batchID, reason); err != nil {
 					return err
 				}
+				continue
+			}
+			t := perImport[*u.importID]
+			if t == nil {
+				t = &tally{}
+				perImport[*u.importID] = t
+				imports = append(imports, *u.importID)
+			}
+			if u.charged {
+				t.debit++
+			} else {
+				t.release++
+			}
+		}
+		for _, imp := range imports {
+			t := perImport[imp]
+			if err := settle(ctx, tx, holder{importID: &imp, company: b.company}, t.debit, t.release, batchID, reason); err != nil {
+				return err
 			}
 		}
 		var open int64
 		if err := tx.QueryRow(ctx, `UPDATE sync_batches SET accepted = accepted + $2, refused = refused + $3, updated_at = now(),
-				status = CASE WHEN items - accepted - refused - $2 - $3 = 0 THEN 'tamam' ELSE status END,
-				finished_at = CASE WHEN items - accepted - refused - $2 - $3 = 0 THEN now() END
+				status = CASE WHEN items - accepted - refused - $2 - $3 <= 0 THEN 'tamam' ELSE status END,
+				finished_at = CASE WHEN items - accepted - refused - $2 - $3 <= 0 THEN now() END
 			WHERE id = $1 RETURNING items - accepted - refused`, batchID, accepted, refused).Scan(&open); err != nil {
 			return err
 		}
@@ -562,7 +598,8 @@ func (s *Store) MarkImportSending(ctx context.Context, importID int64) error {
 }
 
 // FailBatch gives up on a batch after too many attempts: its items stay
-// pending (nothing is lost) and the company's next batch may go.
+// pending (nothing is lost) and the company's later batches wait until it
+// is retried (Gönderimler shows why).
 func (s *Store) FailBatch(ctx context.Context, batchID int64, msg string) error {
 	return s.tx(ctx, func(tx pgx.Tx) error {
 		var company int64
@@ -582,7 +619,8 @@ func (s *Store) FailBatch(ctx context.Context, batchID int64, msg string) error 
 func (s *Store) RetryBatch(ctx context.Context, a Actor, batchID int64) error {
 	return s.tx(ctx, func(tx pgx.Tx) error {
 		var company int64
-		err := tx.QueryRow(ctx, `UPDATE sync_batches SET status = CASE WHEN request_id IS NULL THEN 'gonderiliyor' ELSE 'gonderildi' END,
+		err := tx.QueryRow(ctx, `UPDATE sync_batches SET status = CASE WHEN sent_at IS NULL THEN 'bekliyor'
+				WHEN request_id IS NULL THEN 'gonderiliyor' ELSE 'gonderildi' END,
 				attempts = 0, updated_at = now()
 			WHERE id = $1 AND status = 'hata' RETURNING company_id`, batchID).Scan(&company)
 		if err != nil {
@@ -632,8 +670,9 @@ func (s *Store) DeliveryMetrics(ctx context.Context) (DeliveryStats, error) {
 	if oldest != nil {
 		st.OldestUnsentAge = time.Since(*oldest)
 	}
-	rows, _ := s.pool.Query(ctx, `SELECT b.brand_code, min(p.last_success_at) FROM pull_cursors p JOIN brands b ON b.id = p.brand_id
-		WHERE p.last_success_at IS NOT NULL GROUP BY 1`)
+	// A source that never succeeded counts as never pulled (the epoch).
+	rows, _ := s.pool.Query(ctx, `SELECT b.brand_code, CASE WHEN count(p.last_success_at) < 2 THEN 'epoch'::timestamptz ELSE min(p.last_success_at) END
+		FROM pull_cursors p JOIN brands b ON b.id = p.brand_id GROUP BY 1`)
 	var code string
 	var at time.Time
 	_, err := pgx.ForEachRow(rows, []any{&code, &at}, func() error { st.LastPullByBrand[code] = at; return nil })

@@ -22,12 +22,16 @@ type PullTarget struct {
 	Cursors   map[string]string // source → cursor
 }
 
-// PullTargets lists the brands of companies ready for İYS.
+// PullTargets lists the brands of companies ready for İYS, least recently
+// pulled first.
 func (s *Store) PullTargets(ctx context.Context) ([]PullTarget, error) {
 	rows, _ := s.pool.Query(ctx, `SELECT b.id, c.iys_code, b.brand_code,
 			COALESCE((SELECT cursor FROM pull_cursors WHERE brand_id = b.id AND source = 'HS'), ''),
 			COALESCE((SELECT cursor FROM pull_cursors WHERE brand_id = b.id AND source = 'IYS'), '')
-		FROM brands b JOIN companies c ON c.id = b.company_id WHERE `+readyForIYS+` ORDER BY b.id`)
+		FROM brands b JOIN companies c ON c.id = b.company_id WHERE `+readyForIYS+`
+		-- Least recently tried first: a run cut short by the limits or the
+		-- timeout is continued by the next one, not restarted.
+		ORDER BY (SELECT min(last_attempt_at) FROM pull_cursors WHERE brand_id = b.id) NULLS FIRST, b.id`)
 	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (PullTarget, error) {
 		t := PullTarget{Cursors: map[string]string{}}
 		var hs, iysCur string
@@ -141,7 +145,7 @@ type StalePull struct {
 // so after that citizens' RETs are lost.
 func (s *Store) StalePulls(ctx context.Context, brandIDs []int64, max time.Duration) ([]StalePull, error) {
 	rows, _ := s.pool.Query(ctx, `SELECT b.id, b.name, b.brand_code, p.last, p.err FROM brands b JOIN companies c ON c.id = b.company_id
-		LEFT JOIN LATERAL (SELECT CASE WHEN count(*) < 2 THEN NULL ELSE min(last_success_at) END AS last,
+		LEFT JOIN LATERAL (SELECT CASE WHEN count(last_success_at) < 2 THEN NULL ELSE min(last_success_at) END AS last,
 			string_agg(last_error, '; ') AS err FROM pull_cursors WHERE brand_id = b.id) p ON true
 		WHERE `+readyForIYS+` AND ($1::bigint[] IS NULL OR b.id = ANY($1))
 		  AND COALESCE(p.last, b.created_at) < now() - $2::interval

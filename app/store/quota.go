@@ -357,6 +357,9 @@ func (s *Store) Ledger(ctx context.Context, companyIDs []int64, kinds []string, 
 // holder names what holds units: an import or a single consent event.
 type holder struct {
 	importID, eventID *int64
+	// company narrows an import's holds: an import may span companies,
+	// and each pays only for its own consents (0: any).
+	company int64
 }
 
 func (h holder) args() (any, any) { return h.importID, h.eventID }
@@ -423,8 +426,8 @@ func settle(ctx context.Context, tx pgx.Tx, h holder, accepted, refused int64, b
 	imp, ev := h.args()
 	rows, err := tx.Query(ctx, `SELECT h.id, h.company_id, h.subscription_id, h.units FROM quota_holds h
 		JOIN subscriptions s ON s.id = h.subscription_id
-		WHERE (h.import_id = $1 OR h.event_id = $2) AND h.units > 0
-		ORDER BY s.ends_at, h.id FOR UPDATE OF h`, imp, ev)
+		WHERE (h.import_id = $1 OR h.event_id = $2) AND ($3 = 0 OR h.company_id = $3) AND h.units > 0
+		ORDER BY s.ends_at, h.id FOR UPDATE OF h`, imp, ev, h.company)
 	if err != nil {
 		return err
 	}

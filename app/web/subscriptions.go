@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -159,7 +160,7 @@ func (s *Server) decideSubscription(c *fiber.Ctx) error {
 			reason = c.FormValue("reason")
 		}
 		reason = strings.TrimSpace(reason)
-		if reason == "" || len(reason) > 500 {
+		if reason == "" || utf8.RuneCountInString(reason) > 500 {
 			if wantsJSON(c) {
 				return s.validationFailed(c, map[string]string{"reason": "Reddetme gerekçesini yazın (en çok 500 karakter)."})
 			}
