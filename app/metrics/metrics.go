@@ -183,38 +183,18 @@ func (m *Metrics) WatchRiver(ctx context.Context, client *river.Client[pgx.Tx]) 
 	}()
 }
 
-// RegisterQueueDepth adds a collector that reports, at each scrape, how many
+// RegisterQueueDepth adds a gauge that reports, at each scrape, how many
 // jobs wait or run, by kind and state.
 func (m *Metrics) RegisterQueueDepth(pool *pgxpool.Pool, log *slog.Logger) {
-	m.Registry.MustRegister(&queueDepth{pool: pool, log: log, desc: prometheus.NewDesc(
-		"iysgate_river_queue_jobs", "River jobs not yet finished, by kind and state.",
-		[]string{"kind", "state"}, nil)})
-}
-
-type queueDepth struct {
-	pool *pgxpool.Pool
-	log  *slog.Logger
-	desc *prometheus.Desc
-}
-
-func (q *queueDepth) Describe(ch chan<- *prometheus.Desc) { ch <- q.desc }
-
-func (q *queueDepth) Collect(ch chan<- prometheus.Metric) {
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-	defer cancel()
-	rows, err := q.pool.Query(ctx, `SELECT kind, state::text, count(*) FROM river_job
-		WHERE state IN ('available', 'scheduled', 'retryable', 'running', 'pending') GROUP BY 1, 2`)
-	if err != nil {
-		q.log.Warn("queue depth query failed", "err", err)
-		return
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var kind, state string
-		var n int64
-		if err := rows.Scan(&kind, &state, &n); err != nil {
-			return
-		}
-		ch <- prometheus.MustNewConstMetric(q.desc, prometheus.GaugeValue, float64(n), kind, state)
-	}
+	m.RegisterGauges("iysgate_river_queue_jobs", "River jobs not yet finished, by kind and state.", []string{"kind", "state"},
+		func(ctx context.Context) ([]Sample, error) {
+			rows, _ := pool.Query(ctx, `SELECT kind, state::text, count(*) FROM river_job
+				WHERE state IN ('available', 'scheduled', 'retryable', 'running', 'pending') GROUP BY 1, 2`)
+			return pgx.CollectRows(rows, func(r pgx.CollectableRow) (Sample, error) {
+				var kind, state string
+				var n int64
+				err := r.Scan(&kind, &state, &n)
+				return Sample{Labels: []string{kind, state}, Value: float64(n)}, err
+			})
+		}, log)
 }

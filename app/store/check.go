@@ -2,8 +2,6 @@ package store
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"io"
 	"slices"
 	"strconv"
@@ -233,23 +231,7 @@ func (s *Store) CreateScrub(ctx context.Context, a Actor, in ScrubInput, r io.Re
 }
 
 func writeScrubChunks(ctx context.Context, tx pgx.Tx, id int64, part string, r io.Reader) (int64, error) {
-	buf := make([]byte, importChunkSize)
-	var size int64
-	for seq := 0; ; seq++ {
-		n, err := io.ReadFull(r, buf)
-		if n > 0 {
-			if _, err := tx.Exec(ctx, "INSERT INTO scrub_chunks (scrub_id, part, seq, data) VALUES ($1, $2, $3, $4)", id, part, seq, buf[:n]); err != nil {
-				return 0, err
-			}
-			size += int64(n)
-		}
-		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
-			return size, nil
-		}
-		if err != nil {
-			return 0, fmt.Errorf("scrub file: %w", err)
-		}
-	}
+	return writeChunks(ctx, tx, r, "INSERT INTO scrub_chunks (scrub_id, part, seq, data) VALUES ($1, $2, $3, $4)", id, part)
 }
 
 // Scrub returns one scrub (expired ones too, until the sweep deletes them).
@@ -319,21 +301,7 @@ func (s *Store) FinishScrub(ctx context.Context, id int64, checkedAt time.Time, 
 // WriteScrubFile copies a scrub's uploaded list ("in") or result ("out")
 // to w.
 func (s *Store) WriteScrubFile(ctx context.Context, id int64, part string, w io.Writer) error {
-	rows, err := s.pool.Query(ctx, "SELECT data FROM scrub_chunks WHERE scrub_id = $1 AND part = $2 ORDER BY seq", id, part)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var b []byte
-		if err := rows.Scan(&b); err != nil {
-			return err
-		}
-		if _, err := w.Write(b); err != nil {
-			return err
-		}
-	}
-	return rows.Err()
+	return s.readChunks(ctx, w, "SELECT data FROM scrub_chunks WHERE scrub_id = $1 AND part = $2 ORDER BY seq", id, part)
 }
 
 // DeleteExpiredScrubs deletes the scrubs past their retention, with their

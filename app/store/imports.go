@@ -37,9 +37,6 @@ const ActionImport = "import"
 // ErrImportGone is returned to a job whose import left its stage (discarded).
 var ErrImportGone = errors.New("import is no longer in this stage")
 
-// importChunkSize is the size of the pieces an uploaded file is stored in.
-const importChunkSize = 1 << 20
-
 // Import is one uploaded file and where it stands.
 type Import struct {
 	ID           int64                      `json:"id"`
@@ -82,22 +79,9 @@ func (s *Store) CreateImport(ctx context.Context, a Actor, brandID *int64, filen
 			a.UserID, a.Label, brandID, filename).Scan(&id); err != nil {
 			return err
 		}
-		buf := make([]byte, importChunkSize)
-		var size int64
-		for seq := 0; ; seq++ {
-			n, err := io.ReadFull(r, buf)
-			if n > 0 {
-				if _, err := tx.Exec(ctx, "INSERT INTO import_chunks (import_id, seq, data) VALUES ($1, $2, $3)", id, seq, buf[:n]); err != nil {
-					return err
-				}
-				size += int64(n)
-			}
-			if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
-				break
-			}
-			if err != nil {
-				return fmt.Errorf("upload: %w", err)
-			}
+		size, err := writeChunks(ctx, tx, r, "INSERT INTO import_chunks (import_id, seq, data) VALUES ($1, $2, $3)", id)
+		if err != nil {
+			return err
 		}
 		if _, err := tx.Exec(ctx, "UPDATE imports SET size_bytes = $2 WHERE id = $1", id, size); err != nil {
 			return err
@@ -117,21 +101,7 @@ func (s *Store) CreateImport(ctx context.Context, a Actor, brandID *int64, filen
 
 // WriteImportFile copies an import's file to w.
 func (s *Store) WriteImportFile(ctx context.Context, id int64, w io.Writer) error {
-	rows, err := s.pool.Query(ctx, "SELECT data FROM import_chunks WHERE import_id = $1 ORDER BY seq", id)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var b []byte
-		if err := rows.Scan(&b); err != nil {
-			return err
-		}
-		if _, err := w.Write(b); err != nil {
-			return err
-		}
-	}
-	return rows.Err()
+	return s.readChunks(ctx, w, "SELECT data FROM import_chunks WHERE import_id = $1 ORDER BY seq", id)
 }
 
 const importColumns = `id, user_id, actor, brand_id, filename, size_bytes, status, rows_done, rows_total,
