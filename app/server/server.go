@@ -175,7 +175,7 @@ func Start(ctx context.Context, cfg config.Config, pool *pgxpool.Pool, log *slog
 		return nil, err
 	}
 	registerGauges(m, st, log)
-	w, err := web.New(web.Deps{Config: cfg, Store: st, Policy: enf, River: rc, Metrics: m, Log: log, Simulation: cfg.Simulation(), Sim: sim})
+	w, err := web.New(web.Deps{Config: cfg, Store: st, Policy: enf, River: rc, Metrics: m, Log: log, Simulation: cfg.Simulation()})
 	if err != nil {
 		stopSim()
 		return nil, err

@@ -23,7 +23,6 @@ import (
 	"github.com/riverqueue/river"
 
 	"iysgate/app/config"
-	"iysgate/app/iys/iystest"
 	"iysgate/app/metrics"
 	"iysgate/app/store"
 	"iysgate/policy"
@@ -39,9 +38,6 @@ type Deps struct {
 	Metrics    *metrics.Metrics
 	Log        *slog.Logger
 	Simulation bool // no İYS credentials: the UI says so on every page
-	// Sim is the in-process simulator in simulation mode (its citizen side
-	// is offered to the Admin for demonstrations); nil otherwise.
-	Sim *iystest.Sim
 }
 
 // Server holds the Fiber app and its routes.
