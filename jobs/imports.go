@@ -77,9 +77,22 @@ type ParseImportWorker struct {
 	deps Deps
 }
 
-// Timeout lets a million-row file take its time.
-func (w *ParseImportWorker) Timeout(*river.Job[ParseImportArgs]) time.Duration {
-	return 30 * time.Minute
+// Timeout is short on the first attempt, so that a job on a node that died
+// (kill -9, power loss) is rescued and run again within minutes: River
+// rescues a running job once its timeout and RescueStuckJobsAfter have
+// passed. A file that needs longer gets it on later attempts.
+func (w *ParseImportWorker) Timeout(job *river.Job[ParseImportArgs]) time.Duration {
+	return attemptTimeout(w.deps.Delivery.JobTimeout, job.Attempt)
+}
+
+// attemptTimeout doubles base with each attempt after the first, up to
+// eight times base: a restarted long job is given the time it needs, and
+// the usual short job is rescued quickly.
+func attemptTimeout(base time.Duration, attempt int) time.Duration {
+	if base <= 0 {
+		base = 5 * time.Minute
+	}
+	return base << min(max(attempt-1, 0), 3)
 }
 
 // Work reads the file row by row and stores each row with its stateless
@@ -386,9 +399,9 @@ type ValidateImportWorker struct {
 	deps Deps
 }
 
-// Timeout lets a large import take its time.
-func (w *ValidateImportWorker) Timeout(*river.Job[ValidateImportArgs]) time.Duration {
-	return 30 * time.Minute
+// Timeout: as ParseImportWorker's.
+func (w *ValidateImportWorker) Timeout(job *river.Job[ValidateImportArgs]) time.Duration {
+	return attemptTimeout(w.deps.Delivery.JobTimeout, job.Attempt)
 }
 
 // Work validates the import in one transaction (so a restart starts clean)
@@ -433,11 +446,19 @@ type SweepImportsWorker struct {
 	deps Deps
 }
 
-// Work fails the imports stuck for ten minutes without a live job.
+// Work fails the imports stuck for ten minutes without a live job, and
+// deletes the files of imports that ended more than FileRetention ago.
 func (w *SweepImportsWorker) Work(ctx context.Context, job *river.Job[SweepImportsArgs]) error {
 	n, err := w.deps.Store.FailStuckImports(ctx, 10*time.Minute)
 	if n > 0 {
 		w.deps.Log.Warn("ended stuck imports", "count", n)
+	}
+	if err != nil {
+		return err
+	}
+	n, err = w.deps.Store.DeleteEndedFiles(ctx, w.deps.FileRetention)
+	if n > 0 {
+		w.deps.Log.Info("deleted the files of ended imports", "count", n)
 	}
 	return err
 }

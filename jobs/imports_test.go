@@ -31,7 +31,7 @@ func TestGiveUpEndsTheImport(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	im, err := st.CreateImport(ctx, store.Actor{UserID: u.ID, Label: u.Email}, nil, "x.xlsx", strings.NewReader("veri"), func(pgx.Tx, int64) error { return nil })
+	im, err := st.CreateImport(ctx, store.Actor{UserID: u.ID, Label: u.Email}, nil, store.Upload{Filename: "x.xlsx"}, strings.NewReader("veri"), func(pgx.Tx, int64) error { return nil })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -59,7 +59,7 @@ func TestFailStuckImports(t *testing.T) {
 	st := store.New(pool)
 	u, _ := st.CreateUser(ctx, store.System, store.UserInput{Email: "a@ornek.com.tr", Name: "A", PasswordHash: "x", IsAdmin: true})
 	mk := func() int64 {
-		im, err := st.CreateImport(ctx, store.Actor{UserID: u.ID, Label: u.Email}, nil, "x.xlsx", strings.NewReader("veri"), func(pgx.Tx, int64) error { return nil })
+		im, err := st.CreateImport(ctx, store.Actor{UserID: u.ID, Label: u.Email}, nil, store.Upload{Filename: "x.xlsx"}, strings.NewReader("veri"), func(pgx.Tx, int64) error { return nil })
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -107,7 +107,7 @@ func newStagingEnv(t *testing.T) *stagingEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	im, err := st.CreateImport(ctx, store.Actor{UserID: u.ID, Label: u.Email}, nil, "x.xlsx", strings.NewReader("veri"), func(pgx.Tx, int64) error { return nil })
+	im, err := st.CreateImport(ctx, store.Actor{UserID: u.ID, Label: u.Email}, nil, store.Upload{Filename: "x.xlsx"}, strings.NewReader("veri"), func(pgx.Tx, int64) error { return nil })
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -30,6 +30,8 @@ type Deps struct {
 	Pulled func(source, result string, n int)
 	// Checked counts recipients checked by Tarama by channel and result; may be nil.
 	Checked func(channel, result string, n int)
+	// FileRetention is how long the file of an ended import is kept.
+	FileRetention time.Duration
 }
 
 // Workers registers every worker.

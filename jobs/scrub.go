@@ -40,8 +40,11 @@ type ScrubWorker struct {
 	deps Deps
 }
 
-// Timeout lets a list of millions take its time.
-func (w *ScrubWorker) Timeout(*river.Job[ScrubArgs]) time.Duration { return 30 * time.Minute }
+// Timeout: as ParseImportWorker's (a dead node's scrub restarts within
+// minutes; a long list gets more time on later attempts).
+func (w *ScrubWorker) Timeout(job *river.Job[ScrubArgs]) time.Duration {
+	return attemptTimeout(w.deps.Delivery.JobTimeout, job.Attempt)
+}
 
 // The sheets of the result workbook.
 const (

@@ -27,8 +27,25 @@ type Config struct {
 	// serves plain HTTP itself; set it when users reach it through a
 	// TLS-terminating proxy, as they should outside a closed network.
 	SecureCookies bool
-	// MaxUploadBytes bounds the upload route's body (IYSGATE_MAX_UPLOAD_MB).
+	// MaxUploadBytes bounds an uploaded file (IYSGATE_MAX_UPLOAD_MB); a
+	// larger one is refused while it streams in, and nothing is kept.
 	MaxUploadBytes int
+	// MaxStoredBytes bounds the uploaded files one company holds at once
+	// (IYSGATE_MAX_STORED_MB): lists waiting, being read or in preview,
+	// and finished ones until FileRetention has passed.
+	MaxStoredBytes int64
+	// FileRetention is how long the file of an import that has ended
+	// (sent, failed, discarded) is kept (IYSGATE_FILE_RETENTION).
+	FileRetention time.Duration
+	// TrustedProxies are the addresses (IPs or CIDRs, comma-separated) of
+	// the reverse proxies in front of iysgate (IYSGATE_TRUSTED_PROXIES): a
+	// request from one of them is taken to come from the address it names
+	// in X-Forwarded-For. Without it, the peer's address is the client's.
+	TrustedProxies string
+	// MetricsToken, when set, is the bearer token /metrics requires
+	// (IYSGATE_METRICS_TOKEN). Without it /metrics answers loopback
+	// clients only: it names companies and their quota.
+	MetricsToken string
 	// SessionTTL is how long an idle web session lives (IYSGATE_SESSION_TTL).
 	SessionTTL time.Duration
 	// ShutdownTimeout bounds how long running jobs may take to finish on
@@ -80,6 +97,10 @@ func Default() Config {
 		AdminPassword:   os.Getenv("IYSGATE_ADMIN_PASSWORD"),
 		SecureCookies:   os.Getenv("IYSGATE_SECURE_COOKIES") == "1",
 		MaxUploadBytes:  envInt("IYSGATE_MAX_UPLOAD_MB", 200) << 20,
+		MaxStoredBytes:  int64(envInt("IYSGATE_MAX_STORED_MB", 4096)) << 20,
+		FileRetention:   envDuration("IYSGATE_FILE_RETENTION", 7*24*time.Hour),
+		TrustedProxies:  os.Getenv("IYSGATE_TRUSTED_PROXIES"),
+		MetricsToken:    os.Getenv("IYSGATE_METRICS_TOKEN"),
 		SessionTTL:      envDuration("IYSGATE_SESSION_TTL", 12*time.Hour),
 		ShutdownTimeout: envDuration("IYSGATE_SHUTDOWN_TIMEOUT", 30*time.Second),
 		LogFormat:       env("IYSGATE_LOG_FORMAT", "text"),

@@ -89,7 +89,7 @@ func workbook(t *testing.T, rows [][]any) []byte {
 func TestImportPipeline(t *testing.T) {
 	e := newEnv(t)
 	b := e.brand("Örnek Gıda", "Örnek Market", "900100")
-	e.brand("Başka", "Başka Marka", "900200")
+	foreign := e.brand("Başka", "Başka Marka", "900200")
 	ctx := context.Background()
 	personel := e.user("p@ornek.com.tr", "personel", b.ID)
 	api := e.apiClient(personel)
@@ -194,10 +194,15 @@ func TestImportPipeline(t *testing.T) {
 	if r := api.do("DELETE", "/api/v1/imports/"+itoa(id), nil, ""); r.status != 409 {
 		t.Errorf("discard after approval: %d", r.status)
 	}
-	// Another user cannot see the import.
-	other := e.apiClient(e.user("baska@ornek.com.tr", "personel", b.ID))
+	// A colleague of the brand (a Müşteri too) sees the import; the user of
+	// the brand a refused row names does not.
+	colleague := e.apiClient(e.user("musteri@ornek.com.tr", "musteri", b.ID))
+	if r := colleague.get("/api/v1/imports/" + itoa(id)); r.status != 200 {
+		t.Errorf("a Müşteri of the import's brand: %d", r.status)
+	}
+	other := e.apiClient(e.user("baska@ornek.com.tr", "yonetici", foreign.ID))
 	if r := other.get("/api/v1/imports/" + itoa(id)); r.status != 404 {
-		t.Errorf("another user's import: %d", r.status)
+		t.Errorf("the Yönetici of the brand of a refused row: %d", r.status)
 	}
 }
 

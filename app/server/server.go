@@ -160,11 +160,12 @@ func Start(ctx context.Context, cfg config.Config, pool *pgxpool.Pool, log *slog
 			}
 			return codes, nil
 		},
-			IYS:      client,
-			Delivery: jobs.Delivery{ResolveAfter: cfg.IYSResolveAfter, PollInterval: cfg.IYSPollInterval, JobTimeout: cfg.JobTimeout},
-			Items:    m.IYSItem,
-			Pulled:   m.IYSPulled,
-			Checked:  m.Checked,
+			IYS:           client,
+			Delivery:      jobs.Delivery{ResolveAfter: cfg.IYSResolveAfter, PollInterval: cfg.IYSPollInterval, JobTimeout: cfg.JobTimeout},
+			Items:         m.IYSItem,
+			Pulled:        m.IYSPulled,
+			Checked:       m.Checked,
+			FileRetention: cfg.FileRetention,
 		}),
 		PeriodicJobs:         jobs.Periodic(cfg.IYSPullInterval),
 		RescueStuckJobsAfter: cfg.JobRescueAfter,

@@ -277,10 +277,12 @@ func (s *Store) SetFourEyes(ctx context.Context, a Actor, id int64, on bool) err
 	})
 }
 
-// ImportBrands lists the brands an import's items name.
+// ImportBrands lists the brands an import's rows may be sent for (see
+// import_brands): access to the import follows them.
 func (s *Store) ImportBrands(ctx context.Context, importID int64) ([]Brand, error) {
 	rows, err := s.pool.Query(ctx, "SELECT "+brandColumns+` FROM brands b JOIN companies c ON c.id = b.company_id
-		WHERE b.brand_code IN (SELECT DISTINCT brand_code FROM import_items WHERE import_id = $1)`, importID)
+		WHERE b.id IN (SELECT brand_id FROM import_brands WHERE import_id = $1)
+		ORDER BY c.title, b.name, b.id`, importID)
 	if err != nil {
 		return nil, err
 	}

@@ -178,7 +178,6 @@ type ScrubInput struct {
 	BrandID       int64
 	Type          string
 	RecipientType string
-	Filename      string
 }
 
 const scrubColumns = `s.id, s.user_id, s.actor, s.brand_id, b.name, COALESCE(b.brand_code, ''), s.type, s.recipient_type, s.filename,
@@ -200,13 +199,23 @@ func scanScrub(r pgx.Row) (*Scrub, error) {
 // its expiry from the scrub_retention_days setting, audits the upload and
 // calls enqueue in the same transaction (the job and the list exist
 // together or not at all).
-func (s *Store) CreateScrub(ctx context.Context, a Actor, in ScrubInput, r io.Reader, enqueue func(tx pgx.Tx, id int64) error) (*Scrub, error) {
+// The list counts against the file budget of the brand's company (up's
+// CompanyID is ignored); over it, a *StorageFullError and nothing stored.
+func (s *Store) CreateScrub(ctx context.Context, a Actor, in ScrubInput, up Upload, r io.Reader, enqueue func(tx pgx.Tx, id int64) error) (*Scrub, error) {
 	var id int64
 	err := s.tx(ctx, func(tx pgx.Tx) error {
+		var companyID int64
+		if err := tx.QueryRow(ctx, "SELECT company_id FROM brands WHERE id = $1", in.BrandID).Scan(&companyID); err != nil {
+			return mapErr(err)
+		}
+		up.CompanyID = &companyID
+		if err := chargeUpload(ctx, tx, up); err != nil {
+			return err
+		}
 		err := tx.QueryRow(ctx, `INSERT INTO scrubs (user_id, actor, brand_id, type, recipient_type, filename, expires_at)
 			VALUES ($1, $2, $3, $4, $5, $6, now() + make_interval(days =>
 				COALESCE((SELECT CASE WHEN value ~ '^[0-9]{1,5}$' THEN value::int END FROM settings WHERE key = 'scrub_retention_days'), 90)))
-			RETURNING id`, a.UserID, a.Label, in.BrandID, in.Type, in.RecipientType, in.Filename).Scan(&id)
+			RETURNING id`, a.UserID, a.Label, in.BrandID, in.Type, in.RecipientType, up.Filename).Scan(&id)
 		if err != nil {
 			return mapErr(err)
 		}
@@ -218,7 +227,7 @@ func (s *Store) CreateScrub(ctx context.Context, a Actor, in ScrubInput, r io.Re
 			return err
 		}
 		if err := audit(ctx, tx, a, ActionScrub, "scrub", strconv.FormatInt(id, 10), nil,
-			map[string]any{"event": "upload", "filename": in.Filename, "size": size, "brand_id": in.BrandID,
+			map[string]any{"event": "upload", "filename": up.Filename, "size": size, "brand_id": in.BrandID,
 				"type": in.Type, "recipient_type": in.RecipientType}); err != nil {
 			return err
 		}
@@ -269,11 +278,18 @@ func (s *Store) ScrubProgress(ctx context.Context, id int64, perMille, rows int)
 	return err
 }
 
-// FailScrub ends a scrub with an error the user reads.
+// FailScrub ends a scrub with an error the user reads; its list, which
+// nothing will read again, goes at once.
 func (s *Store) FailScrub(ctx context.Context, id int64, code, message string) error {
-	_, err := s.pool.Exec(ctx, `UPDATE scrubs SET status = 'failed', error_code = $2, error_message = $3, updated_at = now()
-		WHERE id = $1 AND status IN ('uploaded', 'working')`, id, code, message)
-	return err
+	return s.tx(ctx, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `UPDATE scrubs SET status = 'failed', error_code = $2, error_message = $3, size_bytes = 0, updated_at = now()
+			WHERE id = $1 AND status IN ('uploaded', 'working')`, id, code, message)
+		if err != nil || tag.RowsAffected() == 0 {
+			return err
+		}
+		_, err = tx.Exec(ctx, "DELETE FROM scrub_chunks WHERE scrub_id = $1 AND part = 'in'", id)
+		return err
+	})
 }
 
 // FinishScrub stores the result workbook read from r with the counts and

@@ -55,3 +55,50 @@ func (s *Store) readChunks(ctx context.Context, w io.Writer, query string, args 
 	}
 	return rows.Err()
 }
+
+// StorageFullError refuses an upload that would take the files a company
+// holds past its bound (IYSGATE_MAX_STORED_MB).
+type StorageFullError struct {
+	Used, Size, Limit int64
+}
+
+func (e *StorageFullError) Error() string {
+	return fmt.Sprintf("stored files %d + %d bytes exceed the company's bound of %d", e.Used, e.Size, e.Limit)
+}
+
+// Upload is a file being stored with what it is charged to.
+type Upload struct {
+	Filename string
+	Size     int64
+	// CompanyID is the company whose file budget the file counts against
+	// (nil: none, an Admin's upload naming no brand).
+	CompanyID *int64
+	// Budget is the most that company may hold at once, this file
+	// included (0: unbounded).
+	Budget int64
+}
+
+// chargeUpload takes the upload's size from its company's file budget
+// under a per-company lock, so that parallel uploads cannot overshoot, or
+// refuses it with a *StorageFullError. The files a company holds are those
+// of its imports not yet deleted (import_chunks) and of its scrubs (the
+// list until checked, then the result).
+func chargeUpload(ctx context.Context, tx pgx.Tx, up Upload) error {
+	if up.CompanyID == nil || up.Budget <= 0 {
+		return nil
+	}
+	if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock(hashtext('files:' || $1::bigint))", *up.CompanyID); err != nil {
+		return err
+	}
+	var used int64
+	if err := tx.QueryRow(ctx, `SELECT
+		COALESCE((SELECT sum(size_bytes) FROM imports WHERE company_id = $1 AND file_deleted_at IS NULL), 0) +
+		COALESCE((SELECT sum(CASE WHEN s.status = 'done' THEN 0 ELSE s.size_bytes END + s.result_bytes)
+		          FROM scrubs s JOIN brands b ON b.id = s.brand_id WHERE b.company_id = $1), 0)`, *up.CompanyID).Scan(&used); err != nil {
+		return err
+	}
+	if used+up.Size > up.Budget {
+		return &StorageFullError{Used: used, Size: up.Size, Limit: up.Budget}
+	}
+	return nil
+}

@@ -63,6 +63,9 @@ func (s *Store) ValidateImport(ctx context.Context, importID int64, allowedBrand
 		if _, err := tx.Exec(ctx, validateSQL, importID, allowedBrandCodes, brandIDs); err != nil {
 			return err
 		}
+		if err := setImportBrands(ctx, tx, importID, brandIDs); err != nil {
+			return err
+		}
 		// The summary: every item not counted below is new.
 		var c [3][6]int // RET among refused, refused, unchanged, changed
 		dest := make([]any, 0, 12)
@@ -93,6 +96,22 @@ func (s *Store) ValidateImport(ctx context.Context, importID int64, allowedBrand
 		}
 		return nil
 	})
+}
+
+// setImportBrands records the brands the import's rows may be sent for:
+// those its rows name among brandIDs (the uploader's), with the brand
+// chosen at upload. A row naming any other brand is refused, and that
+// brand gets no access to the import.
+func setImportBrands(ctx context.Context, tx pgx.Tx, importID int64, brandIDs []int64) error {
+	if _, err := tx.Exec(ctx, `DELETE FROM import_brands WHERE import_id = $1
+		AND brand_id IS DISTINCT FROM (SELECT brand_id FROM imports WHERE id = $1)`, importID); err != nil {
+		return err
+	}
+	_, err := tx.Exec(ctx, `INSERT INTO import_brands (import_id, brand_id)
+		SELECT DISTINCT $1::bigint, b.id FROM import_rows r JOIN brands b ON b.brand_code = r.brand_code
+		WHERE r.import_id = $1 AND b.id = ANY($2)
+		ON CONFLICT DO NOTHING`, importID, brandIDs)
+	return err
 }
 
 // countParsed counts an import's items as the parse does (ParseStats).
@@ -480,6 +499,7 @@ func (s *Store) ApproveImport(ctx context.Context, a Actor, importID int64, mode
 			       i.consent_date, i.first_name, i.last_name, i.seen_event_id,
 			       NULL::bigint AS recipient_id, NULL::bigint AS batch_id, NULL::integer AS batch_index
 			FROM import_item_results i JOIN brands b ON b.brand_code = i.brand_code
+			JOIN import_brands ib ON ib.import_id = i.import_id AND ib.brand_id = b.id
 			WHERE i.import_id = $1 AND i.outcome = ANY($2)`, importID, outcomes); err != nil {
 			return err
 		}
@@ -566,12 +586,14 @@ func (s *Store) DiscardImport(ctx context.Context, a Actor, importID int64) (boo
 			return err
 		}
 		done = true
-		for _, q := range []string{"DELETE FROM import_verdicts WHERE import_id = $1", "DELETE FROM import_repeats WHERE import_id = $1",
-			"DELETE FROM import_rows WHERE import_id = $1",
-			"DELETE FROM import_chunks WHERE import_id = $1"} {
-			if _, err := tx.Exec(ctx, q, importID); err != nil {
-				return err
-			}
+		if err := deleteStaging(ctx, tx, importID); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, "DELETE FROM import_chunks WHERE import_id = $1", importID); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, "UPDATE imports SET file_deleted_at = now() WHERE id = $1", importID); err != nil {
+			return err
 		}
 		return audit(ctx, tx, a, ActionImport, "import", strconv.FormatInt(importID, 10), nil, map[string]string{"event": "discard"})
 	})

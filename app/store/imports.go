@@ -69,15 +69,26 @@ type ChannelSummary struct {
 	Warnings  int `json:"warnings"`
 }
 
-// CreateImport stores an uploaded file, read from r in 1 MB chunks, audits
-// the upload, and calls enqueue in the same transaction, so that the parse
-// job and the file exist together or not at all.
-func (s *Store) CreateImport(ctx context.Context, a Actor, brandID *int64, filename string, r io.Reader, enqueue func(tx pgx.Tx, id int64) error) (*Import, error) {
+// CreateImport stores an uploaded file, read from r in 1 MB chunks, with
+// the brand chosen at upload (nil: the rows name theirs), charged to its
+// company's file budget; audits the upload, and calls enqueue in the same
+// transaction, so that the parse job and the file exist together or not at
+// all. A company over its budget gets a *StorageFullError and nothing is
+// stored.
+func (s *Store) CreateImport(ctx context.Context, a Actor, brandID *int64, up Upload, r io.Reader, enqueue func(tx pgx.Tx, id int64) error) (*Import, error) {
 	var id int64
 	err := s.tx(ctx, func(tx pgx.Tx) error {
-		if err := tx.QueryRow(ctx, `INSERT INTO imports (user_id, actor, brand_id, filename) VALUES ($1, $2, $3, $4) RETURNING id`,
-			a.UserID, a.Label, brandID, filename).Scan(&id); err != nil {
+		if err := chargeUpload(ctx, tx, up); err != nil {
 			return err
+		}
+		if err := tx.QueryRow(ctx, `INSERT INTO imports (user_id, actor, brand_id, company_id, filename) VALUES ($1, $2, $3, $4, $5) RETURNING id`,
+			a.UserID, a.Label, brandID, up.CompanyID, up.Filename).Scan(&id); err != nil {
+			return err
+		}
+		if brandID != nil {
+			if _, err := tx.Exec(ctx, "INSERT INTO import_brands (import_id, brand_id) VALUES ($1, $2)", id, *brandID); err != nil {
+				return err
+			}
 		}
 		size, err := writeChunks(ctx, tx, r, "INSERT INTO import_chunks (import_id, seq, data) VALUES ($1, $2, $3)", id)
 		if err != nil {
@@ -87,7 +98,7 @@ func (s *Store) CreateImport(ctx context.Context, a Actor, brandID *int64, filen
 			return err
 		}
 		if err := audit(ctx, tx, a, ActionImport, "import", strconv.FormatInt(id, 10), nil,
-			map[string]any{"event": "upload", "filename": filename, "size": size}); err != nil {
+			map[string]any{"event": "upload", "filename": up.Filename, "size": size}); err != nil {
 			return err
 		}
 		// The job that parses the file is enqueued in this same transaction.
@@ -130,11 +141,56 @@ func (s *Store) SetImportStatus(ctx context.Context, id int64, to string, from .
 	return tag.RowsAffected() == 1, err
 }
 
-// FailImport ends an import with an error the user reads.
+// FailImport ends an import with an error the user reads. What the parse
+// staged goes at once (a failed import shows no rows); the file is kept
+// for the retention period (DeleteEndedFiles).
 func (s *Store) FailImport(ctx context.Context, id int64, code, message string) error {
-	_, err := s.pool.Exec(ctx, `UPDATE imports SET status = 'failed', error_code = $2, error_message = $3, updated_at = now()
-		WHERE id = $1 AND status IN ('uploaded', 'parsing', 'validating')`, id, code, message)
-	return err
+	return s.tx(ctx, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `UPDATE imports SET status = 'failed', error_code = $2, error_message = $3, updated_at = now()
+			WHERE id = $1 AND status IN ('uploaded', 'parsing', 'validating')`, id, code, message)
+		if err != nil || tag.RowsAffected() == 0 {
+			return err
+		}
+		return deleteStaging(ctx, tx, id)
+	})
+}
+
+// deleteStaging deletes an import's staged rows and verdicts.
+func deleteStaging(ctx context.Context, tx pgx.Tx, id int64) error {
+	for _, q := range []string{"DELETE FROM import_verdicts WHERE import_id = $1", "DELETE FROM import_repeats WHERE import_id = $1",
+		"DELETE FROM import_rows WHERE import_id = $1"} {
+		if _, err := tx.Exec(ctx, q, id); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// DeleteEndedFiles deletes the files of imports that ended (failed,
+// discarded, or approved with every item final) more than retention ago,
+// and returns how many went. The rows and outcomes of a sent import stay:
+// only its original file goes.
+func (s *Store) DeleteEndedFiles(ctx context.Context, retention time.Duration) (int64, error) {
+	var n int64
+	err := s.tx(ctx, func(tx pgx.Tx) error {
+		rows, err := tx.Query(ctx, `UPDATE imports im SET file_deleted_at = now()
+			WHERE file_deleted_at IS NULL AND updated_at < now() - $1::interval
+			  AND (status IN ('failed', 'discarded', 'done')
+			       OR (status IN ('approved', 'sending') AND NOT EXISTS (SELECT 1 FROM consent_events e
+			           WHERE e.import_id = im.id AND e.iys_state IN ('bekliyor', 'gonderildi', 'kota'))))
+			RETURNING id`, retention.String())
+		if err != nil {
+			return err
+		}
+		ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+		if err != nil {
+			return err
+		}
+		n = int64(len(ids))
+		_, err = tx.Exec(ctx, "DELETE FROM import_chunks WHERE import_id = ANY($1)", ids)
+		return err
+	})
+	return n, err
 }
 
 // ImportProgress records how many rows are done (and the expected total).
@@ -146,15 +202,7 @@ func (s *Store) ImportProgress(ctx context.Context, id int64, done, total int) e
 // ResetImportRows deletes what an interrupted parse (or validation) wrote,
 // so that a restarted parse starts clean.
 func (s *Store) ResetImportRows(ctx context.Context, id int64) error {
-	return s.tx(ctx, func(tx pgx.Tx) error {
-		for _, q := range []string{"DELETE FROM import_verdicts WHERE import_id = $1", "DELETE FROM import_repeats WHERE import_id = $1",
-			"DELETE FROM import_rows WHERE import_id = $1"} {
-			if _, err := tx.Exec(ctx, q, id); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+	return s.tx(ctx, func(tx pgx.Tx) error { return deleteStaging(ctx, tx, id) })
 }
 
 // SaveImportRepeats records the rows in which the parse found a phone or
@@ -539,14 +587,25 @@ func nonNil(p []consent.Problem) []consent.Problem {
 	return p
 }
 
-// ListImports lists imports newest first: all (userID 0), or a user's own
-// and those naming one of brandIDs.
-func (s *Store) ListImports(ctx context.Context, userID int64, brandIDs []int64, limit int) ([]*Import, error) {
-	rows, err := s.pool.Query(ctx, "SELECT "+importColumns+` FROM imports im
-		WHERE $1 = 0 OR im.user_id = $1
-		   OR EXISTS (SELECT 1 FROM import_items i JOIN brands b ON b.brand_code = i.brand_code
-		              WHERE i.import_id = im.id AND b.id = ANY($3))
-		ORDER BY id DESC LIMIT $2`, userID, limit, brandIDs)
+// ImportScope selects the imports a user may see: all of them (Admin), or
+// those with one of BrandIDs among their brands (see import_brands), and
+// the user's own uploads that have no brand yet (being read, failed, or
+// naming no brand of theirs).
+type ImportScope struct {
+	All      bool
+	UserID   int64
+	BrandIDs []int64
+}
+
+// scopeCond is the condition of ImportScope on imports im, with the scope
+// in $1 (all), $2 (user) and $3 (brands).
+const scopeCond = `($1 OR EXISTS (SELECT 1 FROM import_brands ib WHERE ib.import_id = im.id AND ib.brand_id = ANY($3))
+		OR (im.user_id = $2 AND NOT EXISTS (SELECT 1 FROM import_brands ib WHERE ib.import_id = im.id)))`
+
+// ListImports lists the imports of a scope, newest first.
+func (s *Store) ListImports(ctx context.Context, sc ImportScope, limit int) ([]*Import, error) {
+	rows, err := s.pool.Query(ctx, "SELECT "+importColumns+` FROM imports im WHERE `+scopeCond+`
+		ORDER BY id DESC LIMIT $4`, sc.All, sc.UserID, sc.BrandIDs, limit)
 	if err != nil {
 		return nil, err
 	}
@@ -640,18 +699,18 @@ type ErrorReport struct {
 	Problems  []consent.Problem `json:"problems"`
 }
 
-// ErrorReports lists the refused rows of recent imports (a user's own when
-// userID != 0), newest import first, at most limit rows: each row with a
-// refused consent, and the errors of its refused consents.
-func (s *Store) ErrorReports(ctx context.Context, userID int64, limit int) ([]ErrorReport, error) {
+// ErrorReports lists the refused rows of the recent imports of a scope,
+// newest import first, at most limit rows: each row with a refused
+// consent, and the errors of its refused consents.
+func (s *Store) ErrorReports(ctx context.Context, sc ImportScope, limit int) ([]ErrorReport, error) {
 	rows, err := s.pool.Query(ctx, `SELECT im.id, im.filename, im.created_at, r.row_no, r.problems, r.flags,
 			v.arama, v.mesaj, v.eposta
-		FROM (SELECT * FROM imports WHERE ($1 = 0 OR user_id = $1) AND status IN ('preview', 'approved', 'sending', 'done')
+		FROM (SELECT * FROM imports im WHERE `+scopeCond+` AND status IN ('preview', 'approved', 'sending', 'done')
 		      ORDER BY id DESC LIMIT 20) im
 		JOIN import_rows r ON r.import_id = im.id
 		LEFT JOIN import_verdicts v ON v.import_id = r.import_id AND v.row_no = r.row_no
 		WHERE r.flags & 28 <> 0 OR v.arama IN ('f', 'r', 'd') OR v.mesaj IN ('f', 'r', 'd') OR v.eposta IN ('f', 'r', 'd')
-		ORDER BY im.id DESC, r.row_no LIMIT $2`, userID, limit)
+		ORDER BY im.id DESC, r.row_no LIMIT $4`, sc.All, sc.UserID, sc.BrandIDs, limit)
 	if err != nil {
 		return nil, err
 	}

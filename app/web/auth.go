@@ -1,6 +1,9 @@
 package web
 
 import (
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/base64"
 	"errors"
 	"net/url"
 	"strings"
@@ -21,12 +24,19 @@ const (
 	sessionLoginAt = "login_at"
 )
 
-// Login throttling: failures counted over a window, per account (since its
-// last success) and per client address.
+// Login throttling: failures counted over a window (see store.LoginCounts).
+// An account is locked for an address after a few failures from it, and
+// for every address after many; an address trying accounts that do not
+// exist is stopped well above what an office behind one address mistypes.
+// A right password is never refused for failures of other accounts.
 const (
-	throttleWindow   = 15 * time.Minute
-	maxEmailFailures = 5
-	maxIPFailures    = 30
+	throttleWindow           = 15 * time.Minute
+	maxAccountFailuresFromIP = 5
+	maxAccountFailures       = 20
+	maxUnknownFailuresFromIP = 100
+	throttledMessage         = "Çok fazla başarısız giriş denemesi yapıldı. Lütfen 15 dakika sonra tekrar deneyin."
+	loginCookie              = "iysgate_giris"
+	loginCookieLifetime      = time.Hour
 )
 
 // currentUser is the signed-in user of the request, or nil.
@@ -37,7 +47,7 @@ func currentUser(c *fiber.Ctx) *store.User {
 
 // actor describes the request's user for the audit log.
 func actor(c *fiber.Ctx) store.Actor {
-	a := store.Actor{IP: c.IP()}
+	a := store.Actor{IP: requestIP(c)}
 	if u := currentUser(c); u != nil {
 		a.UserID, a.Label = u.ID, u.Email
 	}
@@ -73,8 +83,7 @@ func (s *Server) authenticate(c *fiber.Ctx) error {
 			c.Locals(userKey, u)
 		} else {
 			// A disabled or deleted user's session ends here.
-			sess.Delete(sessionUserID)
-			_ = sess.Save()
+			_ = sess.Destroy()
 		}
 	}
 	return c.Next()
@@ -118,7 +127,38 @@ func (s *Server) loginPage(c *fiber.Ctx) error {
 	if currentUser(c) != nil {
 		return c.Redirect("/", fiber.StatusSeeOther)
 	}
-	return s.render(c, fiber.StatusOK, "login", "Giriş", loginData{Next: safeNext(c.Query("next"))})
+	return s.renderLogin(c, fiber.StatusOK, loginData{Next: safeNext(c.Query("next"))})
+}
+
+// renderLogin writes the login form with a fresh login token: the form
+// carries it and a cookie holds it (see loginTokenOK). Nothing is stored
+// on the server for a visitor who is not signed in.
+func (s *Server) renderLogin(c *fiber.Ctx, status int, data loginData) error {
+	if currentUser(c) != nil {
+		// The session's CSRF token serves (an old tab's form, say).
+		return s.render(c, status, "login", "Giriş", data)
+	}
+	b := make([]byte, 24)
+	if _, err := rand.Read(b); err != nil {
+		return err
+	}
+	token := base64.RawURLEncoding.EncodeToString(b)
+	c.Cookie(&fiber.Cookie{Name: loginCookie, Value: token, Path: "/login", HTTPOnly: true, SameSite: fiber.CookieSameSiteStrictMode,
+		Secure: s.deps.Config.SecureCookies, Expires: time.Now().Add(loginCookieLifetime)})
+	c.Locals(csrfKey, token)
+	return s.render(c, status, "login", "Giriş", data)
+}
+
+// loginTokenOK checks the login form against forged cross-site posts (a
+// victim signed in as the attacker): the form's token must equal the
+// cookie's, which another site can neither read nor set.
+func loginTokenOK(c *fiber.Ctx) bool {
+	form := c.Request().PostArgs().Peek("_csrf")
+	if h := c.Get("X-CSRF-Token"); h != "" {
+		form = []byte(h)
+	}
+	cookie := c.Cookies(loginCookie)
+	return len(form) > 0 && subtle.ConstantTimeCompare(form, []byte(cookie)) == 1
 }
 
 // safeNext keeps redirects after login on this site.
@@ -138,21 +178,34 @@ func safeNext(next string) string {
 
 func (s *Server) login(c *fiber.Ctx) error {
 	ctx := c.UserContext()
-	email := strings.ToLower(strings.TrimSpace(c.FormValue("email")))
-	password := c.FormValue("password")
-	data := loginData{Email: email, Next: safeNext(c.FormValue("next"))}
-	ip := c.IP()
+	// From the body only: a password in a query string would end up in logs.
+	form := c.Request().PostArgs()
+	email := strings.ToLower(strings.TrimSpace(string(form.Peek("email"))))
+	password := string(form.Peek("password"))
+	data := loginData{Email: email, Next: safeNext(string(form.Peek("next")))}
+	ip := requestIP(c)
+	// A signed-in user's post passed the session's CSRF check already.
+	if currentUser(c) == nil && !loginTokenOK(c) {
+		data.Error = "Giriş sayfasının süresi dolmuş; bilgilerinizi yeniden girip tekrar deneyin."
+		return s.renderLogin(c, fiber.StatusForbidden, data)
+	}
 
 	// The attempt is recorded (as failed) and counted in one step under a
 	// per-account lock, so that parallel guesses cannot slip past the limit.
-	attempt, byEmail, byIP, err := s.deps.Store.BeginLogin(ctx, email, ip, time.Now().Add(-throttleWindow))
+	attempt, known, n, err := s.deps.Store.BeginLogin(ctx, email, ip, time.Now().Add(-throttleWindow))
 	if err != nil {
 		return err
 	}
-	if byEmail > maxEmailFailures || byIP > maxIPFailures {
-		data.Error = "Çok fazla başarısız giriş denemesi yapıldı. Lütfen 15 dakika sonra tekrar deneyin."
+	throttled := func() error {
+		if err := s.deps.Store.MarkLoginThrottled(ctx, attempt); err != nil {
+			return err
+		}
 		_ = s.deps.Store.Audit(ctx, store.Actor{Label: email, IP: ip}, store.ActionLoginFailed, "user", "", nil, map[string]any{"reason": "throttled"})
-		return s.render(c, fiber.StatusTooManyRequests, "login", "Giriş", data)
+		data.Error = throttledMessage
+		return s.renderLogin(c, fiber.StatusTooManyRequests, data)
+	}
+	if known && (n.AccountFromIP > maxAccountFailuresFromIP || n.Account > maxAccountFailures) {
+		return throttled()
 	}
 	u, err := s.deps.Store.UserByEmail(ctx, email)
 	ok := false
@@ -164,7 +217,16 @@ func (s *Server) login(c *fiber.Ctx) error {
 	default:
 		return err
 	}
-	// Recorded as a failure before it is known: parallel guesses count too.
+	// An address over its bound for unknown accounts gets the same answer
+	// for every wrong password, so that the answer does not tell which
+	// accounts exist; a right one still signs in.
+	if !ok && n.UnknownFromIP > maxUnknownFailuresFromIP {
+		if !known {
+			return throttled()
+		}
+		data.Error = throttledMessage
+		return s.renderLogin(c, fiber.StatusTooManyRequests, data)
+	}
 	if ok {
 		if err := s.deps.Store.MarkLoginSucceeded(ctx, attempt); err != nil {
 			return err
@@ -174,7 +236,7 @@ func (s *Server) login(c *fiber.Ctx) error {
 		_ = s.deps.Store.Audit(ctx, store.Actor{Label: email, IP: ip}, store.ActionLoginFailed, "user", "", nil, map[string]any{"reason": "credentials"})
 		// The same words whether the account exists, is disabled or the password is wrong.
 		data.Error = "E-posta adresi veya parola hatalı."
-		return s.render(c, fiber.StatusUnauthorized, "login", "Giriş", data)
+		return s.renderLogin(c, fiber.StatusUnauthorized, data)
 	}
 	sess, err := s.sessions.Get(c)
 	if err != nil {

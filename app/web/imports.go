@@ -2,9 +2,10 @@ package web
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"errors"
-	"mime/multipart"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -19,50 +20,87 @@ import (
 	"iysgate/policy"
 )
 
-// importFor loads an import its uploader, an Admin, or a Yönetici of one
-// of its brands may see (the Yönetici approves under four eyes); others get
-// "not found".
-func (s *Server) importFor(c *fiber.Ctx) (*store.Import, error) {
+// importAccess is what a request does with an import.
+type importAccess int
+
+const (
+	importRead importAccess = iota // see it, its rows and its error workbook
+	importAct                      // send it or discard it
+)
+
+// importFor loads the import of :id for what the user is about to do with
+// it. Access follows the import's brands (the brands its rows may be sent
+// for) as the user holds them now: reading needs the view permission in
+// one of them, acting needs the send permission in every one of them. An
+// import with no brand yet (being read, failed, naming none of its
+// uploader's brands) belongs to its uploader alone. Others get "not found",
+// or, when they may read it but not act on it, the brands they lack.
+func (s *Server) importFor(c *fiber.Ctx, need importAccess) (*store.Import, []store.Brand, error) {
 	id, err := strconv.ParseInt(c.Params("id"), 10, 64)
 	if err != nil {
-		return nil, fiber.ErrNotFound
+		return nil, nil, fiber.ErrNotFound
 	}
-	im, err := s.deps.Store.Import(c.UserContext(), id)
+	ctx := c.UserContext()
+	im, err := s.deps.Store.Import(ctx, id)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
+	}
+	brands, err := s.deps.Store.ImportBrands(ctx, im.ID)
+	if err != nil {
+		return nil, nil, err
 	}
 	u := currentUser(c)
-	if im.UserID == u.ID || s.deps.Policy.IsAdmin(u.ID) {
-		return im, nil
+	if s.deps.Policy.IsAdmin(u.ID) {
+		return im, brands, nil
 	}
-	brands, err := s.deps.Store.ImportBrands(c.UserContext(), im.ID)
-	if err != nil {
-		return nil, err
+	if len(brands) == 0 {
+		if im.UserID != u.ID {
+			return nil, nil, store.ErrNotFound
+		}
+		return im, brands, nil
 	}
-	for _, b := range brands {
-		if s.deps.Policy.Can(u.ID, b.ID, policy.BrandsSettings) {
-			return im, nil
+	readable := slices.ContainsFunc(brands, func(b store.Brand) bool { return s.deps.Policy.Can(u.ID, b.ID, policy.ImportsView) })
+	if !readable {
+		return nil, nil, store.ErrNotFound
+	}
+	if need == importAct {
+		var missing []string
+		for _, b := range brands {
+			if !s.deps.Policy.Can(u.ID, b.ID, policy.ImportsSend) {
+				missing = append(missing, b.Name)
+			}
+		}
+		if len(missing) > 0 {
+			return nil, nil, &Error{Status: fiber.StatusForbidden, Code: "BRAND_FORBIDDEN",
+				Message: "Bu listede yetkiniz olmayan markaların kayıtları var: " + strings.Join(missing, ", ") +
+					". Listeyi bu markalarda gönderme yetkisi olan bir kullanıcı gönderebilir ya da silebilir."}
 		}
 	}
-	return nil, store.ErrNotFound
+	return im, brands, nil
+}
+
+// mayAct reports whether the user may send or discard an import of these
+// brands (importFor with importAct would let them through).
+func (s *Server) mayAct(c *fiber.Ctx, im *store.Import, brands []store.Brand) bool {
+	u := currentUser(c)
+	if s.deps.Policy.IsAdmin(u.ID) {
+		return true
+	}
+	if len(brands) == 0 {
+		return im.UserID == u.ID
+	}
+	for _, b := range brands {
+		if !s.deps.Policy.Can(u.ID, b.ID, policy.ImportsSend) {
+			return false
+		}
+	}
+	return true
 }
 
 // apiUpload stores the uploaded file and enqueues its parsing in the same
 // transaction; nothing is parsed in the request.
 func (s *Server) apiUpload(c *fiber.Ctx) error {
-	fh, err := c.FormFile("file")
-	if err != nil {
-		return s.validationFailed(c, map[string]string{"file": "Bir dosya seçin (multipart alan adı: file)."})
-	}
-	var brandID *int64
-	if code := strings.TrimSpace(c.FormValue("brand_code")); code != "" {
-		b, err := s.deps.Store.BrandByCode(c.UserContext(), code)
-		if err != nil || !s.deps.Policy.Can(currentUser(c).ID, b.ID, policy.ImportsUpload) {
-			return s.fail(c, fiber.StatusForbidden, "BRAND_FORBIDDEN", "Size ait İYS numarası dışında bir numara ile izin gönderemezsiniz")
-		}
-		brandID = &b.ID
-	}
-	im, err := s.storeUpload(c, brandID, fh)
+	im, err := s.storeUpload(c)
 	if err != nil {
 		return err
 	}
@@ -72,11 +110,7 @@ func (s *Server) apiUpload(c *fiber.Ctx) error {
 // fourEyesRefusal names the four-eyes brands of an import that the user
 // may not send for ("" when none): with four eyes on, a Personel prepares
 // and a Yönetici sends.
-func (s *Server) fourEyesRefusal(c *fiber.Ctx, im *store.Import) (string, error) {
-	brands, err := s.deps.Store.ImportBrands(c.UserContext(), im.ID)
-	if err != nil {
-		return "", err
-	}
+func (s *Server) fourEyesRefusal(c *fiber.Ctx, brands []store.Brand) string {
 	var names []string
 	for _, b := range brands {
 		if b.FourEyes && !s.deps.Policy.Can(currentUser(c).ID, b.ID, policy.BrandsSettings) {
@@ -84,21 +118,55 @@ func (s *Server) fourEyesRefusal(c *fiber.Ctx, im *store.Import) (string, error)
 		}
 	}
 	if len(names) == 0 {
-		return "", nil
+		return ""
 	}
-	return "Bu listedeki " + strings.Join(names, ", ") + " markası için gönderim yönetici onayı gerektiriyor (dört göz kuralı). Listeyi yöneticinize onaylatın.", nil
+	return "Bu listedeki " + strings.Join(names, ", ") + " markası için gönderim yönetici onayı gerektiriyor (dört göz kuralı). Listeyi yöneticinize onaylatın."
 }
 
-// storeUpload stores an uploaded file with its parse job, in one
-// transaction.
-func (s *Server) storeUpload(c *fiber.Ctx, brandID *int64, fh *multipart.FileHeader) (*store.Import, error) {
-	f, err := fh.Open()
+// noFile is the refusal of an upload without its file.
+var noFile = &Error{Status: fiber.StatusUnprocessableEntity, Code: "VALIDATION", Message: "Yüklenecek bir dosya seçin.",
+	Fields: []fieldError{{Field: "file", Code: "REQUIRED", Message: "Bir dosya seçin (.xlsx ya da .csv; multipart alan adı: file)."}}}
+
+// storeUpload reads the request's file within the upload limit and stores
+// it with its parse job, in one transaction. A brand_code field names the
+// brand the list is for; the file counts against that brand's company's
+// file budget, or the uploader's first company's.
+func (s *Server) storeUpload(c *fiber.Ctx) (*store.Import, error) {
+	up, ok, err := s.receiveFile(c)
+	if up != nil {
+		defer up.close()
+	}
 	if err != nil {
 		return nil, err
 	}
-	defer f.Close()
-	return s.deps.Store.CreateImport(c.UserContext(), actor(c), brandID, fh.Filename, f, func(tx pgx.Tx, id int64) error {
-		_, err := s.deps.River.InsertTx(c.UserContext(), tx, jobs.ParseImportArgs{ImportID: id}, nil)
+	if !ok {
+		return nil, noFile
+	}
+	ctx := c.UserContext()
+	u := currentUser(c)
+	var brandID, companyID *int64
+	if code := strings.TrimSpace(up.field("brand_code")); code != "" {
+		b, err := s.deps.Store.BrandByCode(ctx, code)
+		if errors.Is(err, store.ErrNotFound) || (err == nil && !s.deps.Policy.Can(u.ID, b.ID, policy.ImportsUpload)) {
+			return nil, &Error{Status: fiber.StatusForbidden, Code: "BRAND_FORBIDDEN", Message: consent.MessageBrandForbidden}
+		}
+		if err != nil {
+			return nil, err
+		}
+		brandID, companyID = &b.ID, &b.CompanyID
+	} else if ids, all := s.deps.Policy.BrandsWith(u.ID, policy.ImportsUpload); !all && len(ids) > 0 {
+		brands, err := s.deps.Store.ListBrands(ctx, ids)
+		if err != nil {
+			return nil, err
+		}
+		if len(brands) > 0 {
+			first := slices.MinFunc(brands, func(a, b store.Brand) int { return cmp.Compare(a.CompanyID, b.CompanyID) })
+			companyID = &first.CompanyID
+		}
+	}
+	in := store.Upload{Filename: up.filename, Size: up.size, CompanyID: companyID, Budget: s.deps.Config.MaxStoredBytes}
+	return s.deps.Store.CreateImport(ctx, actor(c), brandID, in, up.file, func(tx pgx.Tx, id int64) error {
+		_, err := s.deps.River.InsertTx(ctx, tx, jobs.ParseImportArgs{ImportID: id}, nil)
 		return err
 	})
 }
@@ -116,7 +184,7 @@ func importJSON(im *store.Import) fiber.Map {
 }
 
 func (s *Server) apiImport(c *fiber.Ctx) error {
-	im, err := s.importFor(c)
+	im, _, err := s.importFor(c, importRead)
 	if err != nil {
 		return err
 	}
@@ -135,7 +203,7 @@ func (s *Server) apiImport(c *fiber.Ctx) error {
 }
 
 func (s *Server) apiImportRows(c *fiber.Ctx) error {
-	im, err := s.importFor(c)
+	im, _, err := s.importFor(c, importRead)
 	if err != nil {
 		return err
 	}
@@ -156,7 +224,7 @@ func (s *Server) apiImportRows(c *fiber.Ctx) error {
 }
 
 func (s *Server) apiApproveImport(c *fiber.Ctx) error {
-	im, err := s.importFor(c)
+	im, brands, err := s.importFor(c, importAct)
 	if err != nil {
 		return err
 	}
@@ -173,10 +241,7 @@ func (s *Server) apiApproveImport(c *fiber.Ctx) error {
 	if body.Mode != "all" && body.Mode != "new_only" {
 		return s.validationFailed(c, map[string]string{"mode": "Gönderim biçimi all (Tümünü Gönder) ya da new_only (Mevcuttakileri Güncellemeden Gönder) olmalı."})
 	}
-	if msg, err := s.fourEyesRefusal(c, im); err != nil || msg != "" {
-		if err != nil {
-			return err
-		}
+	if msg := s.fourEyesRefusal(c, brands); msg != "" {
 		return s.fail(c, fiber.StatusForbidden, "FOUR_EYES", msg)
 	}
 	im, err = s.deps.Store.ApproveImport(c.UserContext(), actor(c), im.ID, body.Mode)
@@ -197,7 +262,7 @@ func (s *Server) apiApproveImport(c *fiber.Ctx) error {
 
 // discard serves both "Listeyi Sil" and DELETE /api/v1/imports/:id.
 func (s *Server) discard(c *fiber.Ctx) error {
-	im, err := s.importFor(c)
+	im, _, err := s.importFor(c, importAct)
 	if err != nil {
 		return err
 	}
@@ -218,7 +283,7 @@ func (s *Server) discard(c *fiber.Ctx) error {
 // cells and each problem's code, message and suggested fix, as a workbook
 // that can be corrected and uploaded again.
 func (s *Server) errorWorkbook(c *fiber.Ctx) error {
-	im, err := s.importFor(c)
+	im, _, err := s.importFor(c, importRead)
 	if err != nil {
 		return err
 	}

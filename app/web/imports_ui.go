@@ -19,32 +19,36 @@ var importStatusLabels = map[string]string{
 
 // importsPage is İçe Aktarımlar: the upload form and the user's imports
 // (all of them for Admin).
-func (s *Server) importsPage(c *fiber.Ctx) error {
+func (s *Server) importsPage(c *fiber.Ctx) error { return s.renderImports(c, fiber.StatusOK, "") }
+
+// renderImports writes İçe Aktarımlar with an upload's refusal, if any.
+func (s *Server) renderImports(c *fiber.Ctx, status int, uploadError string) error {
 	u := currentUser(c)
-	owner := u.ID
-	if s.deps.Policy.IsAdmin(u.ID) {
-		owner = 0
-	}
-	managed, _ := s.deps.Policy.BrandsWith(u.ID, policy.BrandsSettings)
-	list, err := s.deps.Store.ListImports(c.UserContext(), owner, managed, 100)
+	list, err := s.deps.Store.ListImports(c.UserContext(), s.importScope(c), 100)
 	if err != nil {
 		return err
 	}
-	return s.render(c, fiber.StatusOK, "imports", "İçe Aktarımlar", map[string]any{
-		"Imports": list, "CanUpload": s.deps.Policy.CanAny(u.ID, policy.ImportsUpload), "Error": c.Locals("uploadError"),
+	return s.render(c, status, "imports", "İçe Aktarımlar", map[string]any{
+		"Imports": list, "CanUpload": s.deps.Policy.CanAny(u.ID, policy.ImportsUpload), "Error": uploadError,
 	})
+}
+
+// importScope is the imports the user may see: those of the brands where
+// they hold the view permission, and their own that have no brand yet.
+func (s *Server) importScope(c *fiber.Ctx) store.ImportScope {
+	u := currentUser(c)
+	ids, all := s.deps.Policy.BrandsWith(u.ID, policy.ImportsView)
+	return store.ImportScope{All: all, UserID: u.ID, BrandIDs: ids}
 }
 
 // uploadImport is the form's upload: the file goes to PostgreSQL and the
 // user goes to the import's page at once.
 func (s *Server) uploadImport(c *fiber.Ctx) error {
-	fh, err := c.FormFile("file")
-	if err != nil {
-		c.Locals("uploadError", "Yüklenecek bir dosya seçin.")
-		c.Status(fiber.StatusUnprocessableEntity)
-		return s.importsPage(c)
+	im, err := s.storeUpload(c)
+	if we := asError(err); we != nil && we.Status < 500 {
+		// The refusal is shown above the form, with its status.
+		return s.renderImports(c, we.Status, we.Message)
 	}
-	im, err := s.storeUpload(c, nil, fh)
 	if err != nil {
 		return err
 	}
@@ -54,14 +58,14 @@ func (s *Server) uploadImport(c *fiber.Ctx) error {
 // importPage shows an import: live progress while it works (htmx polls
 // the status box), then the preview.
 func (s *Server) importPage(c *fiber.Ctx) error {
-	im, err := s.importFor(c)
+	im, brands, err := s.importFor(c, importRead)
 	if err != nil {
 		return err
 	}
 	filter := c.Query("filter", "all")
 	after, _ := strconv.Atoi(c.Query("cursor"))
 	data := map[string]any{"Import": im, "Filter": filter, "StatusLabel": importStatusLabels[im.Status],
-		"CanSend": s.deps.Policy.CanAny(currentUser(c).ID, policy.ImportsSend), "Error": c.Locals("importError")}
+		"CanSend": s.mayAct(c, im, brands), "Error": c.Locals("importError")}
 	if im.Status == store.ImportPreview || im.Status == store.ImportApproved {
 		rows, next, err := s.deps.Store.ImportRows(c.UserContext(), im.ID, filter, after, 50)
 		if err != nil {
@@ -92,7 +96,7 @@ func (s *Server) importPage(c *fiber.Ctx) error {
 }
 
 func (s *Server) approveImport(c *fiber.Ctx) error {
-	im, err := s.importFor(c)
+	im, brands, err := s.importFor(c, importAct)
 	if err != nil {
 		return err
 	}
@@ -101,10 +105,7 @@ func (s *Server) approveImport(c *fiber.Ctx) error {
 		c.Locals("importError", "Göndermeden önce «Kontrol ettim onaylıyorum» kutusunu işaretleyin.")
 		return s.importPage(c)
 	}
-	if msg, err := s.fourEyesRefusal(c, im); err != nil || msg != "" {
-		if err != nil {
-			return err
-		}
+	if msg := s.fourEyesRefusal(c, brands); msg != "" {
 		c.Locals("importError", msg)
 		c.Status(fiber.StatusForbidden)
 		return s.importPage(c)
@@ -133,12 +134,7 @@ func (s *Server) approveImport(c *fiber.Ctx) error {
 // the user's imports, each linked to its import's error workbook, and the
 // consents İYS refused with its code and what to fix.
 func (s *Server) errorReportsPage(c *fiber.Ctx) error {
-	u := currentUser(c)
-	owner := u.ID
-	if s.deps.Policy.IsAdmin(u.ID) {
-		owner = 0
-	}
-	reports, err := s.deps.Store.ErrorReports(c.UserContext(), owner, 500)
+	reports, err := s.deps.Store.ErrorReports(c.UserContext(), s.importScope(c), 500)
 	if err != nil {
 		return err
 	}

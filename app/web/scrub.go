@@ -101,43 +101,54 @@ func (s *Server) scrubInput(c *fiber.Ctx, brandID int64, brandCode, typ, rtype s
 	return store.ScrubInput{BrandID: b.ID, Type: string(t), RecipientType: string(rt)}, "", false, nil
 }
 
-// storeScrub stores the uploaded list with its job, in one transaction.
-func (s *Server) storeScrub(c *fiber.Ctx, in store.ScrubInput) (*store.Scrub, string, error) {
-	fh, err := c.FormFile("file")
-	if err != nil {
-		return nil, "Taranacak listeyi (.xlsx ya da .csv) seçin.", nil
-	}
-	f, err := fh.Open()
-	if err != nil {
-		return nil, "", err
-	}
-	defer f.Close()
-	in.Filename = fh.Filename
-	sc, err := s.deps.Store.CreateScrub(c.UserContext(), actor(c), in, f, func(tx pgx.Tx, id int64) error {
-		_, err := s.deps.River.InsertTx(c.UserContext(), tx, jobs.ScrubArgs{ScrubID: id}, nil)
-		return err
-	})
-	return sc, "", err
+// storeScrub stores the uploaded list with its job, in one transaction;
+// the upload's fields are read by then (see receiveFile).
+func (s *Server) storeScrub(c *fiber.Ctx, up *upload, in store.ScrubInput) (*store.Scrub, error) {
+	return s.deps.Store.CreateScrub(c.UserContext(), actor(c), in,
+		store.Upload{Filename: up.filename, Size: up.size, Budget: s.deps.Config.MaxStoredBytes}, up.file,
+		func(tx pgx.Tx, id int64) error {
+			_, err := s.deps.River.InsertTx(c.UserContext(), tx, jobs.ScrubArgs{ScrubID: id}, nil)
+			return err
+		})
 }
+
+// noList is the refusal of a scrub upload without its list.
+const noList = "Taranacak listeyi (.xlsx ya da .csv) seçin."
 
 // uploadScrub is the page's upload: the list goes to PostgreSQL and the
 // page lists it at once with its progress.
 func (s *Server) uploadScrub(c *fiber.Ctx) error {
-	f := &scrubForm{Type: c.FormValue("type"), RecipientType: c.FormValue("recipient_type")}
-	f.BrandID, _ = strconv.ParseInt(c.FormValue("brand_id"), 10, 64)
+	up, ok, err := s.receiveFile(c)
+	if up != nil {
+		defer up.close()
+	}
+	f := &scrubForm{Type: string(consent.TypeMesaj), RecipientType: string(consent.RecipientBireysel)}
+	if we := asError(err); we != nil && we.Status < 500 {
+		f.Error = we.Message
+		return s.renderScrubs(c, we.Status, f)
+	}
+	if err != nil {
+		return err
+	}
+	f = &scrubForm{Type: up.field("type"), RecipientType: up.field("recipient_type")}
+	f.BrandID, _ = strconv.ParseInt(up.field("brand_id"), 10, 64)
 	in, msg, forbidden, err := s.scrubInput(c, f.BrandID, "", f.Type, f.RecipientType)
 	if err != nil {
 		return err
 	}
+	if msg == "" && !ok {
+		msg = noList
+	}
 	if msg == "" {
-		var sc *store.Scrub
-		sc, msg, err = s.storeScrub(c, in)
+		sc, err := s.storeScrub(c, up, in)
+		if we := asError(err); we != nil && we.Status < 500 {
+			f.Error = we.Message
+			return s.renderScrubs(c, we.Status, f)
+		}
 		if err != nil {
 			return err
 		}
-		if sc != nil {
-			return s.saved(c, "/scrubs", sc.Filename+" yüklendi; tarama sürüyor.")
-		}
+		return s.saved(c, "/scrubs", sc.Filename+" yüklendi; tarama sürüyor.")
 	}
 	f.Error = msg
 	status := fiber.StatusUnprocessableEntity
@@ -175,11 +186,18 @@ func (s *Server) downloadScrub(c *fiber.Ctx) error {
 
 // apiUploadScrub: multipart file, brand_code, type, recipient_type → 202.
 func (s *Server) apiUploadScrub(c *fiber.Ctx) error {
-	code := strings.TrimSpace(c.FormValue("brand_code"))
+	up, ok, err := s.receiveFile(c)
+	if up != nil {
+		defer up.close()
+	}
+	if err != nil {
+		return err
+	}
+	code := strings.TrimSpace(up.field("brand_code"))
 	if code == "" {
 		return s.validationFailed(c, map[string]string{"brand_code": "Marka kodu (brand_code) zorunludur."})
 	}
-	in, msg, forbidden, err := s.scrubInput(c, 0, code, c.FormValue("type"), c.FormValue("recipient_type"))
+	in, msg, forbidden, err := s.scrubInput(c, 0, code, up.field("type"), up.field("recipient_type"))
 	if err != nil {
 		return err
 	}
@@ -189,12 +207,12 @@ func (s *Server) apiUploadScrub(c *fiber.Ctx) error {
 	if msg != "" {
 		return s.validationFailed(c, map[string]string{"type": msg})
 	}
-	sc, msg, err := s.storeScrub(c, in)
+	if !ok {
+		return s.validationFailed(c, map[string]string{"file": noList + " (multipart alan adı: file)"})
+	}
+	sc, err := s.storeScrub(c, up, in)
 	if err != nil {
 		return err
-	}
-	if sc == nil {
-		return s.validationFailed(c, map[string]string{"file": msg + " (multipart alan adı: file)"})
 	}
 	return c.Status(fiber.StatusAccepted).JSON(scrubJSON(sc))
 }

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"log/slog"
 	"path"
-	"slices"
 	"strings"
 	"time"
 
@@ -47,6 +46,8 @@ type Server struct {
 	tpl      templates
 	sessions *session.Store
 	perms    map[string]string // "METHOD /path" → permission
+	uploads  map[string]bool   // "METHOD /path" of the routes that take files
+	proxies  trustedProxies
 }
 
 // noSession lists the paths that never touch the session store.
@@ -57,9 +58,9 @@ func noSession(path string) bool {
 // smallBodyLimit bounds every request body except on upload routes.
 const smallBodyLimit = 1 << 20
 
-// uploadPaths are the routes that accept bodies up to MaxUploadBytes.
-// Campaign lists of any size are uploaded to Tarama as workbooks to İçe Aktar.
-var uploadPaths = []string{"/imports", "/api/v1/imports", "/scrubs", "/api/v1/scrubs"}
+// multipartSlack is what a multipart body may hold beyond its file: the
+// boundaries, part headers and the form's other fields.
+const multipartSlack = 64 << 10
 
 const (
 	csrfKey  = "csrf"
@@ -72,11 +73,20 @@ func New(d Deps) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{deps: d, tpl: tpl, perms: map[string]string{}}
+	proxies, err := parseTrustedProxies(d.Config.TrustedProxies)
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{deps: d, tpl: tpl, perms: map[string]string{}, uploads: map[string]bool{}, proxies: proxies}
 	s.app = fiber.New(fiber.Config{
-		AppName:               "iysgate",
-		BodyLimit:             d.Config.MaxUploadBytes,
-		StreamRequestBody:     true,
+		AppName:   "iysgate",
+		BodyLimit: d.Config.MaxUploadBytes + multipartSlack,
+		// Bodies stream to the handlers, and multipart bodies are not parsed
+		// before them: uploads are read with their limit (see upload.go).
+		StreamRequestBody:            true,
+		DisablePreParseMultipartForm: true,
+		// /API/v1 is not /api/v1: a path names one route, with one guard.
+		CaseSensitive:         true,
 		DisableStartupMessage: true,
 		ReadTimeout:           5 * time.Minute,
 		IdleTimeout:           2 * time.Minute,
@@ -96,6 +106,7 @@ func New(d Deps) (*Server, error) {
 		d.Log.Error("panic", "err", e, "path", c.Path(), "request_id", c.Locals(requestid.ConfigDefault.ContextKey))
 	}}))
 	s.app.Use(requestid.New())
+	s.app.Use(s.rememberIP)
 	s.app.Use(s.observe)
 	s.app.Use(helmet.New(helmet.Config{
 		ContentSecurityPolicy: "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; " +
@@ -104,11 +115,12 @@ func New(d Deps) (*Server, error) {
 		CrossOriginEmbedderPolicy: "unsafe-none",
 	}))
 	s.app.Use(s.limitBody)
+	s.app.Use(noStore)
 	s.app.Use(s.authenticate)
 	s.app.Use(csrf.New(csrf.Config{
 		Session:        s.sessions,
 		KeyLookup:      "header:X-CSRF-Token",
-		Extractor:      csrfExtractor,
+		Extractor:      s.csrfExtractor,
 		CookieName:     "iysgate_csrf",
 		CookieHTTPOnly: true,
 		CookieSameSite: "Lax",
@@ -116,9 +128,13 @@ func New(d Deps) (*Server, error) {
 		Expiration:     d.Config.SessionTTL,
 		ContextKey:     csrfKey,
 		// API calls with a bearer token carry no cookies, so CSRF cannot reach them.
-		// Probes and assets need no token and must not create sessions.
+		// Probes and assets need no token and must not create sessions. A
+		// visitor who is not signed in has no session to keep a token in:
+		// the login form has its own check (see loginToken), and every other
+		// route refuses them.
 		Next: func(c *fiber.Ctx) bool {
-			return strings.HasPrefix(c.Path(), "/api/") || strings.HasPrefix(c.Path(), "/static/") || noSession(c.Path())
+			return strings.HasPrefix(c.Path(), "/api/") || strings.HasPrefix(c.Path(), "/static/") || noSession(c.Path()) ||
+				currentUser(c) == nil
 		},
 		ErrorHandler: func(c *fiber.Ctx, err error) error {
 			return s.fail(c, fiber.StatusForbidden, "CSRF", "Güvenlik doğrulaması başarısız: oturum süreniz dolmuş olabilir. Sayfayı yenileyip tekrar deneyin.")
@@ -139,6 +155,13 @@ func (s *Server) Shutdown(timeout time.Duration) error {
 	return s.app.ShutdownWithTimeout(timeout)
 }
 
+// upload registers a route that takes a file (see handle): its body may be
+// as large as the upload limit.
+func (s *Server) upload(method, path, perm string, h fiber.Handler) {
+	s.uploads[method+" "+path] = true
+	s.handle(method, path, perm, h)
+}
+
 // handle registers a route behind the guard of perm. Every route goes
 // through here; a test checks that no route bypasses it.
 func (s *Server) handle(method, path, perm string, h fiber.Handler) {
@@ -150,14 +173,31 @@ func (s *Server) handle(method, path, perm string, h fiber.Handler) {
 	s.app.Add(method, path, mark, s.guard(perm), h)
 }
 
-func csrfExtractor(c *fiber.Ctx) (string, error) {
+// csrfExtractor finds the CSRF token of a request: the header htmx sends,
+// or the form's _csrf field, read from the body only (never from the
+// query string, which ends up in logs and Referer headers). An upload's
+// field comes before its file and is read without reading the file.
+func (s *Server) csrfExtractor(c *fiber.Ctx) (string, error) {
 	if t := c.Get("X-CSRF-Token"); t != "" {
 		return t, nil
 	}
-	if t := c.FormValue("_csrf"); t != "" {
-		return t, nil
+	var t string
+	switch {
+	case s.uploads[c.Method()+" "+c.Path()]:
+		if u, err := s.uploadOf(c); err == nil {
+			t = u.field("_csrf")
+		}
+	case strings.HasPrefix(c.Get(fiber.HeaderContentType), fiber.MIMEMultipartForm):
+		if f, err := c.MultipartForm(); err == nil && len(f.Value["_csrf"]) > 0 {
+			t = f.Value["_csrf"][0]
+		}
+	default:
+		t = string(c.Request().PostArgs().Peek("_csrf"))
 	}
-	return "", csrf.ErrTokenNotFound
+	if t == "" {
+		return "", csrf.ErrTokenNotFound
+	}
+	return t, nil
 }
 
 // observe logs every request (log/slog) and records it in the metrics by
@@ -178,7 +218,7 @@ func (s *Server) observe(c *fiber.Ctx) error {
 	elapsed := time.Since(start)
 	s.deps.Metrics.ObserveHTTP(c.Method(), route, status, elapsed)
 	attrs := []any{"method", c.Method(), "path", c.Path(), "route", route, "status", status,
-		"duration_ms", float64(elapsed.Microseconds()) / 1000, "ip", c.IP(),
+		"duration_ms", float64(elapsed.Microseconds()) / 1000, "ip", requestIP(c),
 		"request_id", c.Locals(requestid.ConfigDefault.ContextKey)}
 	if u := currentUser(c); u != nil {
 		attrs = append(attrs, "user_id", u.ID)
@@ -191,17 +231,33 @@ func (s *Server) observe(c *fiber.Ctx) error {
 	return nil
 }
 
-// limitBody refuses large bodies except on upload routes, before anything
-// reads them.
+// limitBody refuses a body over its route's limit before anything reads
+// it: the upload limit on upload routes, 1 MB elsewhere. A chunked body
+// (length -1) is refused outside uploads, where its size is unknown; on an
+// upload it is read within the limit (see readFile).
 func (s *Server) limitBody(c *fiber.Ctx) error {
-	if c.Method() == fiber.MethodPost && slices.Contains(uploadPaths, c.Path()) {
+	cl := c.Request().Header.ContentLength()
+	if s.uploads[c.Method()+" "+c.Path()] {
+		if cl > s.deps.Config.MaxUploadBytes+multipartSlack {
+			c.Context().SetConnectionClose()
+			return s.failWith(c, s.tooLarge())
+		}
 		return c.Next()
 	}
-	// A chunked body (length -1) is refused too: its size is unknown.
-	if cl := c.Request().Header.ContentLength(); cl > smallBodyLimit || cl == -1 {
+	if cl > smallBodyLimit || cl == -1 {
 		// The unread body must not be taken for the next request.
 		c.Context().SetConnectionClose()
 		return s.fail(c, fiber.StatusRequestEntityTooLarge, "BODY_TOO_LARGE", "İstek gövdesi çok büyük (en çok 1 MB).")
+	}
+	return c.Next()
+}
+
+// noStore keeps pages, API answers and downloads out of browser and proxy
+// caches: they hold personal data and change with every change of state.
+// Assets are cached (staticHandler).
+func noStore(c *fiber.Ctx) error {
+	if !strings.HasPrefix(c.Path(), "/static/") {
+		c.Set(fiber.HeaderCacheControl, "no-store")
 	}
 	return c.Next()
 }
@@ -230,15 +286,21 @@ type fieldError struct {
 
 // fail answers an error: JSON on the API, a Turkish page in the UI.
 func (s *Server) fail(c *fiber.Ctx, status int, code, message string) error {
+	return s.failWith(c, &Error{Status: status, Code: code, Message: message})
+}
+
+// failWith writes e: JSON on the API, a Turkish page in the UI.
+func (s *Server) failWith(c *fiber.Ctx, e *Error) error {
+	status := e.Status
 	if wantsJSON(c) {
-		return c.Status(status).JSON(apiError{Error: apiErrorBody{Code: code, Message: message}})
+		return c.Status(status).JSON(apiError{Error: apiErrorBody{Code: e.Code, Message: e.Message, Fields: e.Fields}})
 	}
 	heading := map[int]string{401: "Giriş gerekli", 403: "Erişim engellendi", 404: "Sayfa bulunamadı",
 		413: "Dosya çok büyük", 500: "Beklenmeyen hata"}[status]
 	if heading == "" {
 		heading = "Hata"
 	}
-	data := map[string]string{"Heading": heading, "Message": message}
+	data := map[string]string{"Heading": heading, "Message": e.Message}
 	if c.Get("HX-Request") == "true" {
 		// htmx swaps the error into the page instead of doing nothing.
 		c.Set("HX-Retarget", "main")
@@ -264,8 +326,8 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 			return s.fail(c, fe.Code, "BAD_REQUEST", "İstek geçersiz.")
 		}
 	}
-	if errors.Is(err, store.ErrNotFound) {
-		return s.fail(c, fiber.StatusNotFound, "NOT_FOUND", "Kayıt bulunamadı.")
+	if we := asError(err); we != nil {
+		return s.failWith(c, we)
 	}
 	s.deps.Log.Error("request failed", "err", err, "path", c.Path(), "request_id", c.Locals(requestid.ConfigDefault.ContextKey))
 	return s.fail(c, fiber.StatusInternalServerError, "INTERNAL", "Beklenmeyen bir hata oluştu. Sorun sürerse yöneticinize şu kodu iletin: "+
