@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"iysgate/app/config"
 	"iysgate/app/store"
 )
 
@@ -187,4 +188,124 @@ func TestPasswordChangeEndsSessions(t *testing.T) {
 		t.Fatalf("old session after password change: %d", r.status)
 	}
 	c.login(u.Email, "yepyeni-parola-1")
+}
+
+// fromIP makes c's requests come from ip through the trusted proxy
+// (127.0.0.1, see newProxiedEnv).
+func (c *client) fromIP(ip string) *client {
+	c.header = http.Header{"X-Forwarded-For": {"203.0.113.250, " + ip}}
+	return c
+}
+
+// newProxiedEnv is an appliance behind a reverse proxy on loopback.
+func newProxiedEnv(t *testing.T) *env {
+	return newEnvWith(t, func(c *config.Config) { c.TrustedProxies = "127.0.0.1/32, ::1" })
+}
+
+func loginAs(c *client, email, password string) response {
+	c.get("/login")
+	return c.post("/login", url.Values{"email": {email}, "password": {password}})
+}
+
+// Failures against accounts that do not exist do not lock out a real
+// account, even from the same address (an office behind one proxy).
+func TestLoginThrottleSparesOtherAccounts(t *testing.T) {
+	e := newEnv(t)
+	c := e.client()
+	for i := range 40 {
+		loginAs(c, "uydurma"+itoa(int64(i%3))+"@ornek.com.tr", "yanlis-parola-123")
+	}
+	if r := loginAs(e.client(), adminEmail, adminPassword); r.status != http.StatusSeeOther {
+		t.Fatalf("Admin after 40 failures for made-up accounts: %d", r.status)
+	}
+}
+
+// The per-address bound for accounts that do not exist: past it every
+// wrong password gets the same refusal, whether or not the account exists
+// (so that the answer tells no account apart), and a right one signs in.
+func TestLoginThrottlePerAddressForUnknownAccounts(t *testing.T) {
+	e := newProxiedEnv(t)
+	ctx := context.Background()
+	if _, err := e.st.Pool().Exec(ctx, `INSERT INTO login_attempts (email, ip, success, known)
+		SELECT 'yok' || i || '@ornek.com.tr', '198.51.100.7', false, false FROM generate_series(1, 100) i`); err != nil {
+		t.Fatal(err)
+	}
+	from := func() *client { return e.client().fromIP("198.51.100.7") }
+	unknown := loginAs(from(), "bir-yok@ornek.com.tr", "yanlis-parola-123")
+	known := loginAs(from(), adminEmail, "yanlis-parola-123")
+	if unknown.status != http.StatusTooManyRequests || known.status != http.StatusTooManyRequests {
+		t.Fatalf("past the address bound: unknown %d, known %d; want 429 for both", unknown.status, known.status)
+	}
+	if r := loginAs(from(), adminEmail, adminPassword); r.status != http.StatusSeeOther {
+		t.Fatalf("right password past the address bound: %d", r.status)
+	}
+	// Another address is not affected.
+	if r := loginAs(e.client().fromIP("198.51.100.8"), "bir-yok@ornek.com.tr", "yanlis-parola-123"); r.status != http.StatusUnauthorized {
+		t.Fatalf("another address: %d", r.status)
+	}
+}
+
+// An account locked for one address is open from another; after many
+// failures from many addresses it is locked everywhere. Attempts refused
+// by the throttle never count, so a lock ends with its window even while
+// someone keeps trying.
+func TestLoginThrottlePerAccount(t *testing.T) {
+	e := newProxiedEnv(t)
+	ctx := context.Background()
+	for range 6 {
+		loginAs(e.client().fromIP("198.51.100.1"), adminEmail, "yanlis-parola-123")
+	}
+	if r := loginAs(e.client().fromIP("198.51.100.1"), adminEmail, adminPassword); r.status != http.StatusTooManyRequests {
+		t.Fatalf("locked address, right password: %d", r.status)
+	}
+	if r := loginAs(e.client().fromIP("198.51.100.2"), adminEmail, adminPassword); r.status != http.StatusSeeOther {
+		t.Fatalf("another address, right password: %d", r.status)
+	}
+	// The success reset the account's count; a trickle from the locked
+	// address is refused and not counted.
+	for range 10 {
+		loginAs(e.client().fromIP("198.51.100.3"), adminEmail, "yanlis-parola-123")
+	}
+	var throttled int
+	e.st.Pool().QueryRow(ctx, "SELECT count(*) FROM login_attempts WHERE ip = '198.51.100.3' AND throttled").Scan(&throttled)
+	if throttled != 5 {
+		t.Fatalf("throttled attempts recorded: %d, want 5 (10 tries, 5 counted)", throttled)
+	}
+	// The window passes for the counted failures; the refused ones are recent.
+	if _, err := e.st.Pool().Exec(ctx, "UPDATE login_attempts SET at = at - interval '16 minutes' WHERE NOT throttled"); err != nil {
+		t.Fatal(err)
+	}
+	if r := loginAs(e.client().fromIP("198.51.100.3"), adminEmail, adminPassword); r.status != http.StatusSeeOther {
+		t.Fatalf("after the window, with refused attempts inside it: %d", r.status)
+	}
+	// Many addresses, a failure each: the account is locked everywhere.
+	for i := range 20 {
+		loginAs(e.client().fromIP("192.0.2."+itoa(int64(i+1))), adminEmail, "yanlis-parola-123")
+	}
+	if r := loginAs(e.client().fromIP("192.0.2.200"), adminEmail, adminPassword); r.status != http.StatusTooManyRequests {
+		t.Fatalf("after 20 failures from 20 addresses, a new address: %d", r.status)
+	}
+}
+
+// X-Forwarded-For is believed only from a trusted proxy, and only as far as
+// the last hop a trusted proxy appended.
+func TestClientAddress(t *testing.T) {
+	ip := func(e *env, xff string) string {
+		c := e.client()
+		c.header = http.Header{"X-Forwarded-For": {xff}}
+		loginAs(c, "yok@ornek.com.tr", "yanlis-parola-123")
+		var got string
+		e.st.Pool().QueryRow(context.Background(), "SELECT ip FROM login_attempts ORDER BY id DESC LIMIT 1").Scan(&got)
+		return got
+	}
+	if got := ip(newEnv(t), "198.51.100.9"); got != "127.0.0.1" {
+		t.Errorf("no trusted proxy: %q, want the peer 127.0.0.1", got)
+	}
+	proxied := newProxiedEnv(t)
+	if got := ip(proxied, "10.9.9.9, 198.51.100.9"); got != "198.51.100.9" {
+		t.Errorf("behind the proxy: %q, want the address it appended", got)
+	}
+	if got := ip(proxied, "198.51.100.9, 127.0.0.1"); got != "198.51.100.9" {
+		t.Errorf("two trusted hops: %q", got)
+	}
 }

@@ -155,10 +155,11 @@ func (e *env) user(email, role string, brands ...int64) *store.User {
 // client is a browser-like HTTP client: cookies, the CSRF token of the last
 // page, no automatic redirects.
 type client struct {
-	e     *env
-	http  *http.Client
-	csrf  string
-	token string // bearer token for the API
+	e      *env
+	http   *http.Client
+	csrf   string
+	token  string      // bearer token for the API
+	header http.Header // sent with every request
 }
 
 func (e *env) client() *client {
@@ -190,6 +191,9 @@ func (c *client) do(method, path string, body io.Reader, contentType string) res
 	}
 	if c.token != "" {
 		req.Header.Set("Authorization", "Bearer "+c.token)
+	}
+	for k, v := range c.header {
+		req.Header[k] = v
 	}
 	res, err := c.http.Do(req)
 	if err != nil {

@@ -495,3 +495,35 @@ func TestImportFourEyes(t *testing.T) {
 		t.Fatalf("consents after the Yönetici's approval: %d", n)
 	}
 }
+
+// An import whose parse was running on a node that died (kill -9: the job
+// stays "running" in River's table) is taken up again within minutes: the
+// first attempt's timeout is IYSGATE_JOB_TIMEOUT, not half an hour, so
+// River's rescuer gives it to a live node once IYSGATE_JOB_RESCUE_AFTER
+// has passed.
+func TestImportOfADeadNodeRestarts(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	b := e.brand("Örnek Gıda", "Örnek Market", "960001")
+	api := e.apiClient(e.user("p@ornek.com.tr", "personel", b.ID))
+	// This node's workers stop; the upload's job is then left as a dead
+	// node leaves it, started seven minutes ago (past the 6-minute rescue
+	// and the 5-minute first-attempt timeout, far from the old 30).
+	if err := e.app.River.Stop(ctx); err != nil {
+		t.Fatal(err)
+	}
+	at := time.Now().Add(-time.Hour).In(time.FixedZone("TRT", 3*3600)).Format("02.01.2006 15:04:05")
+	id := upload(t, api, "liste.csv", []byte("marka_kodu,alici_tipi,telefon,mesaj_izni,kaynak,izin_tarihi\n960001,BIREYSEL,05321112233,ONAY,HS_WEB,"+at+"\n"))
+	if _, err := e.st.Pool().Exec(ctx, `UPDATE river_job SET state = 'running', attempt = 1, attempted_at = now() - interval '7 minutes',
+		attempted_by = ARRAY['olu-dugum'] WHERE kind = 'import_parse'`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.st.Pool().Exec(ctx, "UPDATE imports SET status = 'parsing' WHERE id = $1", id); err != nil {
+		t.Fatal(err)
+	}
+	e.app.Shutdown(ctx)
+	e.start()
+	if v := waitImportFor(t, api, id, 90*time.Second); v.Status != "preview" {
+		t.Fatalf("the dead node's import: %+v", v)
+	}
+}

@@ -22,8 +22,8 @@ type LoginCounts struct {
 }
 
 // BeginLogin records a login attempt as failed and counts, under a
-// per-account lock, the failures that throttle it, this attempt included;
-// known tells whether the account exists. The caller marks the attempt
+// per-account lock, the failures before it that throttle it; known tells
+// whether the account exists. The caller marks the attempt
 // with MarkLoginSucceeded or MarkLoginThrottled once it knows; recording
 // first keeps parallel guesses from each seeing a count under the limit.
 func (s *Store) BeginLogin(ctx context.Context, email, ip string, since time.Time) (attemptID int64, known bool, n LoginCounts, err error) {
@@ -41,10 +41,13 @@ func (s *Store) BeginLogin(ctx context.Context, email, ip string, since time.Tim
 		return tx.QueryRow(ctx, `WITH since AS (SELECT greatest($3::timestamptz,
 				COALESCE((SELECT max(at) FROM login_attempts s WHERE s.email = lower($1) AND s.success), '-infinity')) AS at)
 			SELECT
-			(SELECT count(*) FROM login_attempts a, since WHERE a.email = lower($1) AND a.ip = $2 AND a.at > since.at AND NOT a.success AND NOT a.throttled),
-			(SELECT count(*) FROM login_attempts a, since WHERE a.email = lower($1) AND a.at > since.at AND NOT a.success AND NOT a.throttled),
-			(SELECT count(*) FROM login_attempts a WHERE a.ip = $2 AND a.at > $3 AND NOT a.known AND NOT a.success AND NOT a.throttled)`,
-			email, ip, since).Scan(&n.AccountFromIP, &n.Account, &n.UnknownFromIP)
+			(SELECT count(*) FROM login_attempts a, since WHERE a.email = lower($1) AND a.ip = $2 AND a.at > since.at
+			   AND NOT a.success AND NOT a.throttled AND a.id <> $4),
+			(SELECT count(*) FROM login_attempts a, since WHERE a.email = lower($1) AND a.at > since.at
+			   AND NOT a.success AND NOT a.throttled AND a.id <> $4),
+			(SELECT count(*) FROM login_attempts a WHERE a.ip = $2 AND a.at > $3
+			   AND NOT a.known AND NOT a.success AND NOT a.throttled AND a.id <> $4)`,
+			email, ip, since, attemptID).Scan(&n.AccountFromIP, &n.Account, &n.UnknownFromIP)
 	})
 	return attemptID, known, n, err
 }

@@ -204,7 +204,7 @@ func (s *Server) login(c *fiber.Ctx) error {
 		data.Error = throttledMessage
 		return s.renderLogin(c, fiber.StatusTooManyRequests, data)
 	}
-	if known && (n.AccountFromIP > maxAccountFailuresFromIP || n.Account > maxAccountFailures) {
+	if known && (n.AccountFromIP >= maxAccountFailuresFromIP || n.Account >= maxAccountFailures) {
 		return throttled()
 	}
 	u, err := s.deps.Store.UserByEmail(ctx, email)
@@ -220,7 +220,7 @@ func (s *Server) login(c *fiber.Ctx) error {
 	// An address over its bound for unknown accounts gets the same answer
 	// for every wrong password, so that the answer does not tell which
 	// accounts exist; a right one still signs in.
-	if !ok && n.UnknownFromIP > maxUnknownFailuresFromIP {
+	if !ok && n.UnknownFromIP >= maxUnknownFailuresFromIP {
 		if !known {
 			return throttled()
 		}
