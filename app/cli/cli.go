@@ -19,6 +19,7 @@ import (
 	"iysgate/app/config"
 	"iysgate/app/server"
 	"iysgate/app/store"
+	"iysgate/app/validate"
 	"iysgate/policy"
 )
 
@@ -173,6 +174,10 @@ func userCmd(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	if *email == "" || *name == "" || *role == "" {
 		return fmt.Errorf("--email, --name ve --role zorunlu")
 	}
+	person := validate.User{Name: *name, Email: *email, Phone: *phone}
+	if err := problemsErr(person.Check()); err != nil {
+		return err
+	}
 	valid := false
 	for _, r := range policy.Roles {
 		valid = valid || r == *role
@@ -184,7 +189,11 @@ func userCmd(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	if err != nil && !errors.Is(err, io.EOF) {
 		return err
 	}
-	hash, err := auth.HashPassword(strings.TrimRight(password, "\r\n"))
+	password = strings.TrimRight(password, "\r\n")
+	if err := problemsErr(validate.Password(password, password)); err != nil {
+		return fmt.Errorf("parola (standart girdiden): %w", err)
+	}
+	hash, err := auth.HashPassword(password)
 	if err != nil {
 		return fmt.Errorf("parola (standart girdiden): %w", err)
 	}
@@ -194,7 +203,7 @@ func userCmd(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	}
 	defer db.Close()
 	st := store.New(db.Pool)
-	in := store.UserInput{Email: strings.ToLower(*email), Name: *name, Phone: *phone, PasswordHash: hash,
+	in := store.UserInput{Email: person.Email, Name: person.Name, Phone: person.Phone, PasswordHash: hash,
 		IsAdmin: *role == policy.RoleAdmin, Role: *role}
 	if !in.IsAdmin {
 		all, err := st.ListBrands(ctx, nil)
@@ -266,4 +275,17 @@ func tokenCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fmt.Fprintf(stderr, "%s için API anahtarı oluşturuldu; yalnızca şimdi gösterilir:\n", u.Email)
 	fmt.Fprintln(stdout, token)
 	return nil
+}
+
+// problemsErr turns field problems into one error of their messages, as
+// the forms show them.
+func problemsErr(p validate.Problems) error {
+	if len(p) == 0 {
+		return nil
+	}
+	msgs := make([]string, len(p))
+	for i, x := range p {
+		msgs[i] = x.Message
+	}
+	return errors.New(strings.Join(msgs, " "))
 }

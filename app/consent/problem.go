@@ -52,6 +52,8 @@ const (
 	FieldCallPermission    = "callPermission"    // arama izni
 	FieldMessagePermission = "messagePermission" // mesaj izni
 	FieldEmailPermission   = "emailPermission"   // e-posta izni
+	FieldFirstName         = "firstName"
+	FieldLastName          = "lastName"
 )
 
 // The problem codes. They are stable: stored with import rows, returned by
@@ -89,7 +91,13 @@ const (
 	CodeFirstRecordRet           = "FIRST_RECORD_RET"
 	CodeDateNotLater             = "DATE_NOT_LATER"
 	CodeNoChange                 = "NO_CHANGE"
+	CodeNameInvalid              = "NAME_INVALID"
+	CodeNameTooLong              = "NAME_TOO_LONG"
+	CodeNameCorrected            = "NAME_CORRECTED"
 )
+
+// MaxNameLen is the longest first or last name kept, in characters.
+const MaxNameLen = 100
 
 // MessageBrandForbidden is the message İYS and KobiYS users know for a brand
 // code that is not the sender's own.
@@ -103,6 +111,18 @@ type Text struct {
 }
 
 var texts = map[string]Text{
+	CodeNameInvalid: {
+		"Ad ya da soyad görünmeyen denetim karakterleri ya da yazı yönünü değiştiren karakterler içeriyor.",
+		"Adı ve soyadı yeniden yazın; başka bir yerden kopyaladıysanız elle girin.",
+		SeverityError},
+	CodeNameTooLong: {
+		"Ad ya da soyad en çok 100 karakter olabilir.",
+		"Adı ve soyadı kısaltın.",
+		SeverityError},
+	CodeNameCorrected: {
+		"Ad ya da soyaddaki görünmeyen ya da yazı yönünü değiştiren karakterler silindi; 100 karakterden uzun kısım kısaltıldı.",
+		"Düzeltilmiş adı kontrol edin.",
+		SeverityWarning},
 	CodeBrandMissing: {
 		"Marka kodu boş.",
 		"İzni gönderilecek markanın İYS marka kodunu yazın.",

@@ -99,7 +99,11 @@ func Validate(in Input, now time.Time, cal *Calendar) (Consent, []Problem) {
 	c.Status, rps = parseStatusField(in.Status, FieldStatus)
 	ps = append(ps, rps...)
 
-	c.FirstName, c.LastName = cleanName(in.FirstName), cleanName(in.LastName)
+	var nps []Problem
+	c.FirstName, nps = checkName(in.FirstName, FieldFirstName)
+	ps = append(ps, nps...)
+	c.LastName, nps = checkName(in.LastName, FieldLastName)
+	ps = append(ps, nps...)
 	return c, ps
 }
 
@@ -274,8 +278,6 @@ func normalizeBrandCode(s string) string {
 	return s
 }
 
-func cleanName(s string) string { return strings.Join(strings.Fields(s), " ") }
-
 func blank(s string) bool { return strings.TrimFunc(s, unicode.IsSpace) == "" }
 
 // RowInput is one row of an uploaded workbook: a recipient's phone number
@@ -339,7 +341,12 @@ func (r RowResult) HasErrors() bool { return HasErrors(r.Problems) }
 func ValidateRow(in RowInput, now time.Time, cal *Calendar) RowResult {
 	var shared []Problem
 	cm := validateCommon(in.BrandCode, in.RecipientType, in.Source, in.ConsentDate, in.ConsentDateValue, now, cal, &shared)
-	names := [2]string{cleanName(in.FirstName), cleanName(in.LastName)}
+	var names [2]string
+	var nps []Problem
+	names[0], nps = repairName(in.FirstName, FieldFirstName)
+	shared = append(shared, nps...)
+	names[1], nps = repairName(in.LastName, FieldLastName)
+	shared = append(shared, nps...)
 	var res RowResult
 
 	hasPhone, hasEmail := !blank(in.Phone), !blank(in.Email)

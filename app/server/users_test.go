@@ -89,7 +89,7 @@ func TestUserFormValidation(t *testing.T) {
 		t.Fatalf("status %d", r.status)
 	}
 	for _, msg := range []string{"Ad Soyad zorunludur.", "Geçerli bir e-posta adresi girin", "Geçerli bir telefon numarası girin",
-		"Parola en az 10 karakter olmalı.", "Parolalar eşleşmiyor.", "En az bir marka seçin."} {
+		"Parola en az 10, en çok 72 karakter olmalı.", "Parolalar eşleşmiyor.", "En az bir marka seçin."} {
 		if !strings.Contains(r.body, msg) {
 			t.Errorf("missing error %q", msg)
 		}

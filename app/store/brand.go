@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"iysgate/app/consent"
 )
 
 // Company is a client company (Firma) of the agency with its İYS settings.
@@ -256,6 +258,9 @@ func (s *Store) Brand(ctx context.Context, id int64) (*Brand, error) {
 
 // BrandByCode returns the brand with an İYS brand code.
 func (s *Store) BrandByCode(ctx context.Context, code string) (*Brand, error) {
+	if !consent.ValidCode(code) {
+		return nil, ErrNotFound // not a brand code at all (letters, a NUL byte …): no query
+	}
 	b, err := scanBrand(s.pool.QueryRow(ctx, "SELECT "+brandColumns+" FROM brands b JOIN companies c ON c.id = b.company_id WHERE b.brand_code = $1", code))
 	if err != nil {
 		return nil, mapErr(err)

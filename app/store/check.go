@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"iysgate/app/consent"
 )
 
 // CheckState is the stored consent of one checked recipient. Status is ""
@@ -69,6 +71,9 @@ func (s *Store) Check(ctx context.Context, brandID int64, typ, recipientType str
 // returns the brand's id, for the caller's permission check, or
 // ErrNotFound when no brand has the code.
 func (s *Store) CheckByCode(ctx context.Context, brandCode, typ, recipientType string, recipients []string) (int64, []CheckState, error) {
+	if !consent.ValidCode(brandCode) {
+		return 0, nil, ErrNotFound
+	}
 	return s.check(ctx, [2]string{checkOneByCode, checkByCode}, brandCode, typ, recipientType, recipients)
 }
 

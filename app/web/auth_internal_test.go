@@ -1,6 +1,13 @@
 package web
 
-import "testing"
+import (
+	"log/slog"
+	"strings"
+	"testing"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/valyala/fasthttp"
+)
 
 func TestSafeNext(t *testing.T) {
 	for next, want := range map[string]string{
@@ -29,5 +36,23 @@ func TestNeutralise(t *testing.T) {
 		if got := neutralise(in); got != want {
 			t.Errorf("neutralise(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+// A request the server could not read (headers over the read buffer: a
+// 431) has no path to tell API from page, and is answered in JSON, which
+// API clients read and a browser shows.
+func TestUnreadableRequestGetsJSON(t *testing.T) {
+	s := &Server{deps: Deps{Log: slog.New(slog.DiscardHandler)}}
+	app := fiber.New()
+	var fctx fasthttp.RequestCtx
+	c := app.AcquireCtx(&fctx)
+	defer app.ReleaseCtx(c)
+	if err := s.handleError(c, fiber.ErrRequestHeaderFieldsTooLarge); err != nil {
+		t.Fatal(err)
+	}
+	body := string(c.Response().Body())
+	if c.Response().StatusCode() != 431 || !strings.Contains(body, `"code":"REQUEST_TOO_LARGE"`) {
+		t.Fatalf("431: %d %s", c.Response().StatusCode(), body)
 	}
 }

@@ -7,8 +7,8 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
-	"iysgate/app/consent"
 	"iysgate/app/store"
+	"iysgate/app/validate"
 	"iysgate/policy"
 )
 
@@ -20,34 +20,11 @@ type companyForm struct {
 }
 
 func (f *companyForm) validate() (store.CompanyInput, map[string]string) {
-	errs := map[string]string{}
-	f.Title, f.IYSCode, f.TaxID = strings.TrimSpace(f.Title), strings.TrimSpace(f.IYSCode), strings.TrimSpace(f.TaxID)
-	if f.Title == "" {
-		errs["title"] = "Firma unvanı zorunludur."
-	}
-	if f.IYSCode != "" && !consent.ValidCode(f.IYSCode) {
-		errs["iys_code"] = "İYS numarası yalnızca rakamlardan oluşur (ör. 123456)."
-	}
-	if f.TaxID != "" && !validTaxID(f.TaxID) {
-		errs["tax_id"] = "Vergi numarası 10, T.C. kimlik numarası 11 haneli olmalı."
-	}
-	if f.IntegratorAssigned && f.IYSCode == "" {
-		errs["integrator_assigned"] = "Entegratör ataması için önce İYS numarasını girin."
-	}
+	v := validate.Company{Title: f.Title, IYSCode: f.IYSCode, TaxID: f.TaxID, IntegratorAssigned: f.IntegratorAssigned}
+	errs := v.Check().ByField()
+	f.Title, f.IYSCode, f.TaxID = v.Title, v.IYSCode, v.TaxID
 	return store.CompanyInput{Title: f.Title, IYSCode: f.IYSCode, TaxID: f.TaxID,
 		IntegratorAssigned: f.IntegratorAssigned, DataDeclared: f.DataDeclared}, errs
-}
-
-func validTaxID(s string) bool {
-	if len(s) != 10 && len(s) != 11 {
-		return false
-	}
-	for _, r := range s {
-		if r < '0' || r > '9' {
-			return false
-		}
-	}
-	return true
 }
 
 func companyFormFrom(c *fiber.Ctx) *companyForm {
@@ -194,14 +171,12 @@ func (s *Server) updateCompany(c *fiber.Ctx) error {
 	return s.renderCompany(c, fiber.StatusUnprocessableEntity, f, nil, nil)
 }
 
-func validateBrand(name, code string) map[string]string {
-	errs := map[string]string{}
-	if strings.TrimSpace(name) == "" {
-		errs["name"] = "Marka adı zorunludur."
-	}
-	if code != "" && !consent.ValidCode(code) {
-		errs["brand_code"] = "Marka numarası (BrandKod) yalnızca rakamlardan oluşur (ör. 654321)."
-	}
+// validateBrand cleans a brand's name and code and returns their problems
+// by field.
+func validateBrand(name, code *string) map[string]string {
+	v := validate.Brand{Name: *name, BrandCode: *code}
+	errs := v.Check().ByField()
+	*name, *code = v.Name, v.BrandCode
 	return errs
 }
 
@@ -210,8 +185,8 @@ func (s *Server) createBrand(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	name, code := strings.TrimSpace(c.FormValue("name")), strings.TrimSpace(c.FormValue("brand_code"))
-	errs := validateBrand(name, code)
+	name, code := c.FormValue("name"), c.FormValue("brand_code")
+	errs := validateBrand(&name, &code)
 	if len(errs) == 0 {
 		_, err := s.deps.Store.CreateBrand(c.UserContext(), actor(c), store.Brand{CompanyID: id, Name: name, BrandCode: code})
 		if errors.Is(err, store.ErrDuplicate) {
@@ -234,8 +209,8 @@ func (s *Server) updateBrand(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	name, code := strings.TrimSpace(c.FormValue("name")), strings.TrimSpace(c.FormValue("brand_code"))
-	errs := validateBrand(name, code)
+	name, code := c.FormValue("name"), c.FormValue("brand_code")
+	errs := validateBrand(&name, &code)
 	if len(errs) == 0 {
 		_, err := s.deps.Store.UpdateBrand(c.UserContext(), actor(c), id, name, code)
 		if errors.Is(err, store.ErrDuplicate) {
@@ -388,8 +363,8 @@ type companyJSON struct {
 
 func (s *Server) apiCreateCompany(c *fiber.Ctx) error {
 	var body companyJSON
-	if err := c.BodyParser(&body); err != nil {
-		return s.fail(c, fiber.StatusBadRequest, "BAD_JSON", "İstek gövdesi geçerli bir JSON değil.")
+	if err := parseJSON(c, &body); err != nil {
+		return err
 	}
 	return s.apiSaveCompany(c, 0, body)
 }
@@ -405,8 +380,8 @@ func (s *Server) apiUpdateCompany(c *fiber.Ctx) error {
 	}
 	// PATCH: fields not in the body keep their values.
 	body := companyJSON{Title: co.Title, IYSCode: co.IYSCode, TaxID: co.TaxID, IntegratorAssigned: co.IntegratorAssigned, DataDeclared: co.DataDeclared}
-	if err := c.BodyParser(&body); err != nil {
-		return s.fail(c, fiber.StatusBadRequest, "BAD_JSON", "İstek gövdesi geçerli bir JSON değil.")
+	if err := parseJSON(c, &body); err != nil {
+		return err
 	}
 	return s.apiSaveCompany(c, id, body)
 }
@@ -442,11 +417,10 @@ func (s *Server) apiCreateBrand(c *fiber.Ctx) error {
 		Name      string `json:"name"`
 		BrandCode string `json:"brand_code"`
 	}
-	if err := c.BodyParser(&body); err != nil {
-		return s.fail(c, fiber.StatusBadRequest, "BAD_JSON", "İstek gövdesi geçerli bir JSON değil.")
+	if err := parseJSON(c, &body); err != nil {
+		return err
 	}
-	body.Name, body.BrandCode = strings.TrimSpace(body.Name), strings.TrimSpace(body.BrandCode)
-	errs := validateBrand(body.Name, body.BrandCode)
+	errs := validateBrand(&body.Name, &body.BrandCode)
 	if _, err := s.deps.Store.Company(c.UserContext(), body.CompanyID); err != nil {
 		errs["company_id"] = "Firma bulunamadı."
 	}

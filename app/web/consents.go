@@ -12,6 +12,7 @@ import (
 
 	"iysgate/app/consent"
 	"iysgate/app/store"
+	"iysgate/app/validate"
 	"iysgate/policy"
 )
 
@@ -59,6 +60,7 @@ var formField = map[string]string{
 	consent.FieldBrandCode: "brand", consent.FieldRecipient: "recipient", consent.FieldPhone: "recipient",
 	consent.FieldEmail: "recipient", consent.FieldRecipientType: "recipient_type", consent.FieldType: "types",
 	consent.FieldStatus: "status", consent.FieldSource: "source", consent.FieldConsentDate: "consent_date",
+	consent.FieldFirstName: "first_name", consent.FieldLastName: "last_name",
 }
 
 func consentFormFrom(c *fiber.Ctx) *consentForm {
@@ -214,10 +216,14 @@ func (s *Server) createConsent(c *fiber.Ctx) error {
 }
 
 // consentFilter reads Onaylar's filters from the query string.
-func (s *Server) consentFilter(c *fiber.Ctx) (store.ConsentFilter, map[string]string) {
+func (s *Server) consentFilter(c *fiber.Ctx) (store.ConsentFilter, map[string]string, error) {
 	q := map[string]string{}
 	for _, k := range []string{"tab", "q", "type", "status", "recipient_type", "brand_id", "from", "to"} {
 		q[k] = strings.TrimSpace(c.Query(k))
+	}
+	var err error
+	if q["q"], err = validate.Query("q", "Arama", q["q"], validate.MaxSearch); err != nil {
+		return store.ConsentFilter{}, q, err
 	}
 	f := store.ConsentFilter{Kind: "phone", BrandIDs: s.brandScope(c, policy.ConsentsView), Limit: 50}
 	if q["tab"] == "email" {
@@ -271,12 +277,15 @@ func (s *Server) consentFilter(c *fiber.Ctx) (store.ConsentFilter, map[string]st
 		}
 	}
 	f.After, _ = strconv.ParseInt(c.Query("after"), 10, 64)
-	return f, q
+	return f, q, nil
 }
 
 func (s *Server) consentsPage(c *fiber.Ctx) error {
 	ctx := c.UserContext()
-	f, q := s.consentFilter(c)
+	f, q, err := s.consentFilter(c)
+	if err != nil {
+		return err
+	}
 	rows, next, err := s.deps.Store.ListRecipients(ctx, f)
 	if err != nil {
 		return err
@@ -322,7 +331,10 @@ func (s *Server) historyPage(c *fiber.Ctx) error {
 	if !ok {
 		return s.fail(c, fiber.StatusNotFound, "NOT_FOUND", "Marka bulunamadı.")
 	}
-	recipient := c.Query("recipient")
+	recipient, err := validate.Query("recipient", "Alıcı", c.Query("recipient"), validate.MaxSearch)
+	if err != nil {
+		return err
+	}
 	events, err := s.deps.Store.History(c.UserContext(), b.ID, recipient)
 	if err != nil {
 		return err
@@ -346,8 +358,8 @@ type consentJSON struct {
 
 func (s *Server) apiCreateConsent(c *fiber.Ctx) error {
 	var body consentJSON
-	if err := c.BodyParser(&body); err != nil {
-		return s.fail(c, fiber.StatusBadRequest, "BAD_JSON", "İstek gövdesi geçerli bir JSON değil.")
+	if err := parseJSON(c, &body); err != nil {
+		return err
 	}
 	ctx := c.UserContext()
 	b, err := s.deps.Store.BrandByCode(ctx, strings.TrimSpace(body.BrandCode))
@@ -408,7 +420,10 @@ func apiField(f string) string {
 }
 
 func (s *Server) apiConsents(c *fiber.Ctx) error {
-	f, _ := s.consentFilter(c)
+	f, _, err := s.consentFilter(c)
+	if err != nil {
+		return err
+	}
 	if bc := c.Query("brand_code"); bc != "" {
 		b, err := s.deps.Store.BrandByCode(c.UserContext(), bc)
 		if err != nil || !s.deps.Policy.Can(currentUser(c).ID, b.ID, policy.ConsentsView) {
@@ -441,7 +456,10 @@ func (s *Server) apiHistory(c *fiber.Ctx) error {
 	if err != nil || !s.deps.Policy.Can(currentUser(c).ID, b.ID, policy.ConsentsView) {
 		return s.fail(c, fiber.StatusForbidden, "BRAND_FORBIDDEN", consent.MessageBrandForbidden)
 	}
-	recipient := c.Query("recipient")
+	recipient, err := validate.Query("recipient", "Alıcı", c.Query("recipient"), validate.MaxSearch)
+	if err != nil {
+		return err
+	}
 	if p, _, prob := consent.NormalizePhone(recipient); prob == nil {
 		recipient = p
 	} else if e, _, prob := consent.NormalizeEmail(recipient); prob == nil {

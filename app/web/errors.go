@@ -1,12 +1,15 @@
 package web
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
+	"reflect"
 
 	"github.com/gofiber/fiber/v2"
 
 	"iysgate/app/store"
+	"iysgate/app/validate"
 )
 
 // Error is an answer to a request that went wrong: an HTTP status, a stable
@@ -36,9 +39,24 @@ func asError(err error) *Error {
 		return we
 	}
 	var full *store.StorageFullError
+	var quota *store.QuotaError
+	var problems validate.Problems
 	switch {
+	case errors.As(err, &problems):
+		e := &Error{Status: fiber.StatusUnprocessableEntity, Code: "VALIDATION", Message: "Gönderilen bilgilerde hata var."}
+		for _, p := range problems {
+			e.Fields = append(e.Fields, fieldError{Field: p.Field, Code: p.Code, Message: p.Message})
+		}
+		return e
 	case errors.Is(err, store.ErrNotFound):
 		return &Error{Status: fiber.StatusNotFound, Code: "NOT_FOUND", Message: "Kayıt bulunamadı."}
+	case errors.Is(err, store.ErrNotInPreview):
+		return &Error{Status: fiber.StatusConflict, Code: "NOT_IN_PREVIEW", Message: "Liste önizlemede değil ya da artık onaylanamaz."}
+	case errors.Is(err, store.ErrImportChanged):
+		return &Error{Status: fiber.StatusConflict, Code: "IMPORT_STALE",
+			Message: "Önizlemeden sonra bu listedeki alıcıların izinleri değişti; listeyi yeniden yükleyin."}
+	case errors.As(err, &quota):
+		return &Error{Status: fiber.StatusConflict, Code: "QUOTA", Message: quota.Error() + ". Abonelikler sayfasından paket talep edin."}
 	case errors.As(err, &full):
 		return &Error{Status: fiber.StatusInsufficientStorage, Code: "STORAGE_FULL", Message: fmt.Sprintf(
 			"Firmanızın sakladığı dosyalar %s sınırına ulaştı (şu an %s, bu dosya %s). Önizlemedeki listeleri gönderin ya da silin; "+
@@ -49,3 +67,39 @@ func asError(err error) *Error {
 
 // mb writes a size in megabytes the Turkish way ("1.024 MB").
 func mb(n int64) string { return formatCount((n+(1<<20)-1)>>20) + " MB" }
+
+// parseJSON decodes an API body into v. A body that is not JSON, or holds a
+// value of the wrong type, is refused with the field at fault.
+func parseJSON(c *fiber.Ctx, v any) error {
+	err := c.BodyParser(v)
+	if err == nil {
+		return nil
+	}
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) && te.Field != "" {
+		msg := te.Field + " alanı " + jsonKind(te.Type.Kind()) + " olmalı."
+		return &Error{Status: fiber.StatusBadRequest, Code: "BAD_JSON", Message: "İstek gövdesinde türü yanlış bir alan var: " + msg,
+			Fields: []fieldError{{Field: te.Field, Code: "TYPE", Message: msg}}}
+	}
+	return &Error{Status: fiber.StatusBadRequest, Code: "BAD_JSON", Message: "İstek gövdesi geçerli bir JSON değil.", cause: err}
+}
+
+// jsonKind names a Go kind as the JSON value it is decoded from.
+func jsonKind(k reflect.Kind) string {
+	switch k {
+	case reflect.String:
+		return "metin (string)"
+	case reflect.Bool:
+		return "true ya da false (boolean)"
+	case reflect.Slice, reflect.Array:
+		return "liste (array)"
+	case reflect.Map, reflect.Struct:
+		return "nesne (object)"
+	case reflect.Float32, reflect.Float64:
+		return "sayı (number)"
+	}
+	if k >= reflect.Int && k <= reflect.Uint64 {
+		return "tam sayı (integer)"
+	}
+	return "başka türde"
+}

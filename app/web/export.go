@@ -22,7 +22,10 @@ const exportPageSize = 5000
 // streaming writer) or CSV (UTF-8 with BOM, ";" as Turkish Excel expects),
 // reading it page by page so that memory does not grow with the list.
 func (s *Server) exportConsents(c *fiber.Ctx) error {
-	f, _ := s.consentFilter(c)
+	f, _, err := s.consentFilter(c)
+	if err != nil {
+		return err
+	}
 	f.Limit, f.After = exportPageSize, 0
 	types := []string{"ARAMA", "MESAJ"}
 	if f.Kind == "email" {

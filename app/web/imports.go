@@ -16,6 +16,7 @@ import (
 	"iysgate/app/consent"
 	"iysgate/app/importer"
 	"iysgate/app/store"
+	"iysgate/app/validate"
 	"iysgate/jobs"
 	"iysgate/policy"
 )
@@ -232,32 +233,62 @@ func (s *Server) apiApproveImport(c *fiber.Ctx) error {
 		Mode      string `json:"mode"`
 		Confirmed bool   `json:"confirmed"`
 	}
-	if err := c.BodyParser(&body); err != nil {
-		return s.fail(c, fiber.StatusBadRequest, "BAD_JSON", "İstek gövdesi geçerli bir JSON değil.")
+	if err := parseJSON(c, &body); err != nil {
+		return err
 	}
-	if !body.Confirmed {
-		return s.validationFailed(c, map[string]string{"confirmed": "Önizlemeyi kontrol ettiğinizi onaylayın (Kontrol ettim onaylıyorum)."})
-	}
-	if body.Mode != "all" && body.Mode != "new_only" {
-		return s.validationFailed(c, map[string]string{"mode": "Gönderim biçimi all (Tümünü Gönder) ya da new_only (Mevcuttakileri Güncellemeden Gönder) olmalı."})
-	}
-	if msg := s.fourEyesRefusal(c, brands); msg != "" {
-		return s.fail(c, fiber.StatusForbidden, "FOUR_EYES", msg)
-	}
-	im, err = s.deps.Store.ApproveImport(c.UserContext(), actor(c), im.ID, body.Mode)
-	if errors.Is(err, store.ErrNotInPreview) {
-		return s.fail(c, fiber.StatusConflict, "NOT_IN_PREVIEW", "Liste henüz önizlemede değil ya da artık onaylanamaz.")
-	}
-	if errors.Is(err, store.ErrImportChanged) {
-		return s.fail(c, fiber.StatusConflict, "IMPORT_STALE", "Önizlemeden sonra bu listedeki alıcıların izinleri değişti; listeyi yeniden yükleyin.")
-	}
-	if qe := (*store.QuotaError)(nil); errors.As(err, &qe) {
-		return s.fail(c, fiber.StatusConflict, "QUOTA", qe.Error()+". Abonelikler sayfasından paket talep edin.")
-	}
-	if err != nil {
+	if im, err = s.approve(c, im, brands, body.Mode, body.Confirmed); err != nil {
 		return err
 	}
 	return c.JSON(importJSON(im))
+}
+
+// approve sends an import in preview for the user, after the checks the
+// page and the API share: the confirmation, the mode, four eyes, and a
+// quick look at the quota (the approval's own check, under its lock, has
+// the last word), so that a list the company cannot afford is refused at
+// once instead of after minutes of work.
+func (s *Server) approve(c *fiber.Ctx, im *store.Import, brands []store.Brand, mode string, confirmed bool) (*store.Import, error) {
+	var p validate.Problems
+	if !confirmed {
+		p.Add("confirmed", validate.CodeRequired, "Göndermeden önce «Kontrol ettim onaylıyorum» kutusunu işaretleyin.")
+	}
+	if mode != "all" && mode != "new_only" {
+		p.Add("mode", "MODE_INVALID", "Gönderim biçimi all (Tümünü Gönder) ya da new_only (Mevcuttakileri Güncellemeden Gönder) olmalı.")
+	}
+	if len(p) > 0 {
+		return nil, p
+	}
+	if msg := s.fourEyesRefusal(c, brands); msg != "" {
+		return nil, &Error{Status: fiber.StatusForbidden, Code: "FOUR_EYES", Message: msg}
+	}
+	if err := s.quotaPrecheck(c, im, brands, mode); err != nil {
+		return nil, err
+	}
+	return s.deps.Store.ApproveImport(c.UserContext(), actor(c), im.ID, mode)
+}
+
+// quotaPrecheck refuses an import of one company that needs more units
+// than the company has left, from the preview's counts, without a lock.
+func (s *Server) quotaPrecheck(c *fiber.Ctx, im *store.Import, brands []store.Brand, mode string) error {
+	if im.Status != store.ImportPreview || len(brands) == 0 ||
+		slices.ContainsFunc(brands, func(b store.Brand) bool { return b.CompanyID != brands[0].CompanyID }) {
+		return nil
+	}
+	var need int64
+	for _, cs := range im.Summary {
+		need += int64(cs.New)
+		if mode == "all" {
+			need += int64(cs.Changed)
+		}
+	}
+	q, err := s.deps.Store.Quota(c.UserContext(), brands[0].CompanyID)
+	if err != nil {
+		return err
+	}
+	if need > q.Remaining {
+		return &store.QuotaError{Needed: need, Remaining: q.Remaining}
+	}
+	return nil
 }
 
 // discard serves both "Listeyi Sil" and DELETE /api/v1/imports/:id.

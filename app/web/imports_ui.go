@@ -1,7 +1,6 @@
 package web
 
 import (
-	"errors"
 	"strconv"
 
 	"github.com/gofiber/fiber/v2"
@@ -62,10 +61,15 @@ func (s *Server) importPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	return s.renderImport(c, fiber.StatusOK, im, brands, "")
+}
+
+// renderImport writes an import's page with an action's refusal, if any.
+func (s *Server) renderImport(c *fiber.Ctx, status int, im *store.Import, brands []store.Brand, actionError string) error {
 	filter := c.Query("filter", "all")
 	after, _ := strconv.Atoi(c.Query("cursor"))
 	data := map[string]any{"Import": im, "Filter": filter, "StatusLabel": importStatusLabels[im.Status],
-		"CanSend": s.mayAct(c, im, brands), "Error": c.Locals("importError")}
+		"CanSend": s.mayAct(c, im, brands), "Error": actionError}
 	if im.Status == store.ImportPreview || im.Status == store.ImportApproved {
 		rows, next, err := s.deps.Store.ImportRows(c.UserContext(), im.ID, filter, after, 50)
 		if err != nil {
@@ -90,9 +94,9 @@ func (s *Server) importPage(c *fiber.Ctx) error {
 			// The work is over: reload the whole page for the preview.
 			c.Set("HX-Refresh", "true")
 		}
-		return s.render(c, fiber.StatusOK, "import", "İçe Aktarım", data, "import_status")
+		return s.render(c, status, "import", "İçe Aktarım", data, "import_status")
 	}
-	return s.render(c, fiber.StatusOK, "import", "İçe Aktarım: "+im.Filename, data)
+	return s.render(c, status, "import", "İçe Aktarım: "+im.Filename, data)
 }
 
 func (s *Server) approveImport(c *fiber.Ctx) error {
@@ -100,29 +104,9 @@ func (s *Server) approveImport(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	mode := c.FormValue("mode")
-	if c.FormValue("confirmed") != "on" || (mode != "all" && mode != "new_only") {
-		c.Locals("importError", "Göndermeden önce «Kontrol ettim onaylıyorum» kutusunu işaretleyin.")
-		return s.importPage(c)
-	}
-	if msg := s.fourEyesRefusal(c, brands); msg != "" {
-		c.Locals("importError", msg)
-		c.Status(fiber.StatusForbidden)
-		return s.importPage(c)
-	}
-	_, err = s.deps.Store.ApproveImport(c.UserContext(), actor(c), im.ID, mode)
-	if errors.Is(err, store.ErrNotInPreview) {
-		c.Locals("importError", "Liste önizlemede değil; onaylanamaz.")
-		return s.importPage(c)
-	}
-	if errors.Is(err, store.ErrImportChanged) {
-		c.Locals("importError", "Önizlemeden sonra bu listedeki alıcıların izinleri değişti; listeyi yeniden yükleyin.")
-		return s.importPage(c)
-	}
-	if qe := (*store.QuotaError)(nil); errors.As(err, &qe) {
-		c.Locals("importError", qe.Error()+". Abonelikler sayfasından paket talep edin.")
-		c.Status(fiber.StatusConflict)
-		return s.importPage(c)
+	_, err = s.approve(c, im, brands, c.FormValue("mode"), c.FormValue("confirmed") == "on")
+	if we := asError(err); we != nil && we.Status < 500 {
+		return s.renderImport(c, we.Status, im, brands, we.Message)
 	}
 	if err != nil {
 		return err

@@ -7,11 +7,11 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/gofiber/fiber/v2"
 
 	"iysgate/app/store"
+	"iysgate/app/validate"
 	"iysgate/policy"
 )
 
@@ -72,11 +72,16 @@ func (s *Server) renderSubscriptions(c *fiber.Ctx, status int, formErr string) e
 	}
 	u := currentUser(c)
 	d := &subscriptionsPage{Companies: companies, Error: formErr, Now: time.Now(), CanManage: s.deps.Policy.IsAdmin(u.ID)}
-	want, _ := strconv.ParseInt(c.Query("company_id", c.FormValue("company_id")), 10, 64)
+	asked := c.Query("company_id", c.FormValue("company_id"))
+	want, _ := strconv.ParseInt(asked, 10, 64)
 	for i, co := range companies {
-		if co.ID == want || (want == 0 && i == 0) {
+		if co.ID == want || (asked == "" && i == 0) {
 			d.Company = co
 		}
+	}
+	if d.Company == nil && asked != "" {
+		// A company the user may not see reads as one that does not exist.
+		return s.fail(c, fiber.StatusNotFound, "NOT_FOUND", "Firma bulunamadı.")
 	}
 	if d.Company != nil {
 		id := d.Company.ID
@@ -152,19 +157,20 @@ func (s *Server) decideSubscription(c *fiber.Ctx) error {
 			var body struct {
 				Reason string `json:"reason"`
 			}
-			if err := c.BodyParser(&body); err != nil {
-				return s.fail(c, fiber.StatusBadRequest, "BAD_JSON", "İstek gövdesi geçerli bir JSON değil.")
+			if err := parseJSON(c, &body); err != nil {
+				return err
 			}
 			reason = body.Reason
 		} else {
 			reason = c.FormValue("reason")
 		}
-		reason = strings.TrimSpace(reason)
-		if reason == "" || utf8.RuneCountInString(reason) > 500 {
+		var p validate.Problems
+		p.Text("reason", "Reddetme gerekçesi", &reason, validate.MaxReason, true)
+		if len(p) > 0 {
 			if wantsJSON(c) {
-				return s.validationFailed(c, map[string]string{"reason": "Reddetme gerekçesini yazın (en çok 500 karakter)."})
+				return p
 			}
-			return s.renderSubscriptions(c, fiber.StatusUnprocessableEntity, "Reddetme gerekçesini yazın (en çok 500 karakter).")
+			return s.renderSubscriptions(c, fiber.StatusUnprocessableEntity, p[0].Message)
 		}
 	}
 	var sub *store.Subscription
@@ -203,8 +209,8 @@ func (s *Server) apiRequestSubscription(c *fiber.Ctx) error {
 		CompanyID int64 `json:"company_id"`
 		Units     int64 `json:"units"`
 	}
-	if err := c.BodyParser(&body); err != nil {
-		return s.fail(c, fiber.StatusBadRequest, "BAD_JSON", "İstek gövdesi geçerli bir JSON değil.")
+	if err := parseJSON(c, &body); err != nil {
+		return err
 	}
 	sub, code, msg := s.doRequest(c, body.CompanyID, body.Units)
 	switch {

@@ -2,12 +2,12 @@ package web
 
 import (
 	"errors"
-	"strings"
 
 	"github.com/gofiber/fiber/v2"
 
 	"iysgate/app/auth"
 	"iysgate/app/store"
+	"iysgate/app/validate"
 )
 
 func (s *Server) tokensPage(c *fiber.Ctx) error {
@@ -23,9 +23,9 @@ func (s *Server) renderTokens(c *fiber.Ctx, status int, newToken, formErr string
 }
 
 func (s *Server) createToken(c *fiber.Ctx) error {
-	name := strings.TrimSpace(c.FormValue("name"))
-	if name == "" || len(name) > 100 {
-		return s.renderTokens(c, fiber.StatusUnprocessableEntity, "", "Anahtara 1-100 karakterlik bir ad verin.")
+	name, p := tokenName(c.FormValue("name"))
+	if len(p) > 0 {
+		return s.renderTokens(c, fiber.StatusUnprocessableEntity, "", p[0].Message)
 	}
 	token, prefix, hash := auth.NewToken()
 	if _, err := s.deps.Store.CreateToken(c.UserContext(), actor(c), currentUser(c).ID, name, prefix, hash); err != nil {
@@ -69,13 +69,14 @@ func (s *Server) apiCreateToken(c *fiber.Ctx) error {
 	var body struct {
 		Name string `json:"name"`
 	}
-	if err := c.BodyParser(&body); err != nil {
-		return s.fail(c, fiber.StatusBadRequest, "BAD_JSON", "İstek gövdesi geçerli bir JSON değil.")
+	if err := parseJSON(c, &body); err != nil {
+		return err
 	}
-	body.Name = strings.TrimSpace(body.Name)
-	if body.Name == "" || len(body.Name) > 100 {
-		return s.validationFailed(c, map[string]string{"name": "Anahtara 1-100 karakterlik bir ad verin."})
+	name, p := tokenName(body.Name)
+	if len(p) > 0 {
+		return p
 	}
+	body.Name = name
 	token, prefix, hash := auth.NewToken()
 	t, err := s.deps.Store.CreateToken(c.UserContext(), actor(c), currentUser(c).ID, body.Name, prefix, hash)
 	if err != nil {
@@ -83,4 +84,11 @@ func (s *Server) apiCreateToken(c *fiber.Ctx) error {
 	}
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	return c.Status(fiber.StatusCreated).JSON(fiber.Map{"id": t.ID, "name": t.Name, "prefix": t.Prefix, "token": token})
+}
+
+// tokenName cleans and checks a token's name.
+func tokenName(name string) (string, validate.Problems) {
+	var p validate.Problems
+	p.Text("name", "Anahtar adı", &name, validate.MaxName, true)
+	return name, p
 }

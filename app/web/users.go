@@ -3,16 +3,14 @@ package web
 import (
 	"context"
 	"errors"
-	"net/mail"
 	"slices"
 	"strconv"
-	"strings"
-	"unicode"
 
 	"github.com/gofiber/fiber/v2"
 
 	"iysgate/app/auth"
 	"iysgate/app/store"
+	"iysgate/app/validate"
 	"iysgate/policy"
 )
 
@@ -92,29 +90,12 @@ func (s *Server) brandOptions(ctx context.Context, sc scope) ([]store.Brand, err
 // validate checks the form and returns the input for the store; errors are
 // keyed by field with Turkish messages.
 func (f *userForm) validate(sc scope, creating bool) (store.UserInput, map[string]string) {
-	errs := map[string]string{}
-	f.Name = strings.TrimSpace(f.Name)
-	f.Email = strings.ToLower(strings.TrimSpace(f.Email))
-	f.Phone = strings.TrimSpace(f.Phone)
-	if f.Name == "" {
-		errs["name"] = "Ad Soyad zorunludur."
-	} else if len(f.Name) > 200 {
-		errs["name"] = "Ad Soyad en çok 200 karakter olabilir."
-	}
-	if addr, err := mail.ParseAddress(f.Email); err != nil || addr.Address != f.Email || !strings.Contains(f.Email[strings.LastIndex(f.Email, "@")+1:], ".") {
-		errs["email"] = "Geçerli bir e-posta adresi girin (ör. ad.soyad@firma.com.tr)."
-	}
-	if f.Phone != "" && !validPhone(f.Phone) {
-		errs["phone"] = "Geçerli bir telefon numarası girin (ör. +90 532 123 45 67)."
-	}
+	v := validate.User{Name: f.Name, Email: f.Email, Phone: f.Phone}
+	errs := v.Check().ByField()
+	f.Name, f.Email, f.Phone = v.Name, v.Email, v.Phone
 	if creating || f.Password != "" {
-		if len([]rune(f.Password)) < auth.MinPasswordLen {
-			errs["password"] = "Parola en az 10 karakter olmalı."
-		} else if len(f.Password) > 72 {
-			errs["password"] = "Parola en çok 72 karakter olabilir."
-		}
-		if f.Password != f.PasswordConfirm {
-			errs["password_confirm"] = "Parolalar eşleşmiyor."
+		for k, m := range validate.Password(f.Password, f.PasswordConfirm).ByField() {
+			errs[k] = m
 		}
 	}
 	if !slices.Contains(sc.roles(), f.Role) {
@@ -133,20 +114,6 @@ func (f *userForm) validate(sc scope, creating bool) (store.UserInput, map[strin
 	in := store.UserInput{Email: f.Email, Name: f.Name, Phone: f.Phone,
 		IsAdmin: f.Role == policy.RoleAdmin, Role: f.Role, BrandIDs: f.BrandIDs}
 	return in, errs
-}
-
-func validPhone(p string) bool {
-	digits := 0
-	for _, r := range p {
-		switch {
-		case unicode.IsDigit(r):
-			digits++
-		case strings.ContainsRune("+ -().", r):
-		default:
-			return false
-		}
-	}
-	return digits >= 10 && digits <= 15
 }
 
 // visibleUsers lists the users the viewer may see, showing only their
@@ -279,7 +246,7 @@ func (s *Server) saveUser(c *fiber.Ctx, id int64, f *userForm) (*store.User, map
 		u, err = s.deps.Store.UpdateUser(ctx, actor(c), id, in, sc.mayManage)
 	}
 	if errors.Is(err, store.ErrDuplicate) {
-		return nil, map[string]string{"email": "Bu e-posta adresiyle kayıtlı bir kullanıcı var."}, nil
+		return nil, map[string]string{"email": s.duplicateEmail(c, sc, in.Email)}, nil
 	}
 	if errors.Is(err, store.ErrForbidden) {
 		return nil, map[string]string{"_form": "Bu kullanıcıyı yönetme yetkiniz yok (kullanıcının rolü ya da markaları değişmiş olabilir)."}, nil
@@ -295,6 +262,27 @@ func (s *Server) saveUser(c *fiber.Ctx, id int64, f *userForm) (*store.User, map
 		return nil, nil, err
 	}
 	return u, nil, nil
+}
+
+// duplicateEmail is the refusal of an address another user has. Only an
+// Admin, or a Yönetici who can see that user, is told that the address is
+// taken; to anyone else the address is simply not available, so that
+// the form cannot be used to learn who has an account at another
+// company. The Admin finds the attempt in the audit log.
+func (s *Server) duplicateEmail(c *fiber.Ctx, sc scope, email string) string {
+	const taken = "Bu e-posta adresiyle kayıtlı bir kullanıcı var."
+	if sc.all {
+		return taken
+	}
+	if other, err := s.deps.Store.UserByEmail(c.UserContext(), email); err == nil {
+		ids, _ := s.deps.Policy.BrandsWith(currentUser(c).ID, policy.UsersView)
+		if slices.ContainsFunc(other.Memberships, func(m store.Membership) bool { return slices.Contains(ids, m.BrandID) }) {
+			return taken
+		}
+	}
+	_ = s.deps.Store.Audit(c.UserContext(), actor(c), store.ActionUserCreate, "user", "", nil,
+		map[string]any{"refused": "email_unavailable", "email": email})
+	return "Bu e-posta adresi kullanılamıyor. Kullanıcının Admin tarafından eklenmesini isteyin."
 }
 
 // targetUser loads the user of :id if the acting user may manage them.
@@ -381,8 +369,8 @@ func (s *Server) apiUsers(c *fiber.Ctx) error {
 
 func (s *Server) apiCreateUser(c *fiber.Ctx) error {
 	var body userJSON
-	if err := c.BodyParser(&body); err != nil {
-		return s.fail(c, fiber.StatusBadRequest, "BAD_JSON", "İstek gövdesi geçerli bir JSON değil.")
+	if err := parseJSON(c, &body); err != nil {
+		return err
 	}
 	f := &userForm{Name: body.Name, Email: body.Email, Phone: body.Phone, Role: body.Role,
 		Password: body.Password, PasswordConfirm: body.Password, BrandIDs: body.BrandIDs}

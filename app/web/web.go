@@ -4,8 +4,10 @@ package web
 
 import (
 	"context"
+	"crypto/subtle"
 	"errors"
 	"log/slog"
+	"net/netip"
 	"path"
 	"strings"
 	"time"
@@ -88,9 +90,11 @@ func New(d Deps) (*Server, error) {
 		// /API/v1 is not /api/v1: a path names one route, with one guard.
 		CaseSensitive:         true,
 		DisableStartupMessage: true,
-		ReadTimeout:           5 * time.Minute,
-		IdleTimeout:           2 * time.Minute,
-		ErrorHandler:          s.handleError,
+		// Long filter links fit; longer ones get a 431 in JSON.
+		ReadBufferSize: 16 << 10,
+		ReadTimeout:    5 * time.Minute,
+		IdleTimeout:    2 * time.Minute,
+		ErrorHandler:   s.handleError,
 	})
 	storage := pgstorage.New(pgstorage.Config{DB: d.Store.Pool(), Table: "web_sessions", GCInterval: 10 * time.Minute})
 	s.sessions = session.New(session.Config{
@@ -300,7 +304,16 @@ func (s *Server) failWith(c *fiber.Ctx, e *Error) error {
 	if heading == "" {
 		heading = "Hata"
 	}
-	data := map[string]string{"Heading": heading, "Message": e.Message}
+	msg := e.Message
+	if len(e.Fields) > 0 {
+		// A page shows what is wrong with each field.
+		msgs := make([]string, len(e.Fields))
+		for i, f := range e.Fields {
+			msgs[i] = f.Message
+		}
+		msg = strings.Join(msgs, " ")
+	}
+	data := map[string]string{"Heading": heading, "Message": msg}
 	if c.Get("HX-Request") == "true" {
 		// htmx swaps the error into the page instead of doing nothing.
 		c.Set("HX-Retarget", "main")
@@ -321,6 +334,11 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 			return s.fail(c, fe.Code, "METHOD_NOT_ALLOWED", "Bu işlem bu adreste desteklenmiyor.")
 		case fiber.StatusRequestEntityTooLarge:
 			return s.fail(c, fe.Code, "BODY_TOO_LARGE", "Gönderilen veri izin verilen boyutu aşıyor.")
+		case fiber.StatusRequestHeaderFieldsTooLarge:
+			// The request could not be read, so its path is unknown: JSON,
+			// which API clients read and a browser shows.
+			return c.Status(fe.Code).JSON(apiError{Error: apiErrorBody{Code: "REQUEST_TOO_LARGE",
+				Message: "İstek satırı ya da başlıkları çok uzun (en çok 16 KB); adres çok uzunsa süzgeçleri azaltın."}})
 		}
 		if fe.Code < 500 {
 			return s.fail(c, fe.Code, "BAD_REQUEST", "İstek geçersiz.")
@@ -360,8 +378,26 @@ func (s *Server) ready(c *fiber.Ctx) error {
 	return c.JSON(fiber.Map{"status": "ready"})
 }
 
+// metricsHandler serves /metrics to the monitoring system: with the
+// bearer token IYSGATE_METRICS_TOKEN when it is set, otherwise to clients
+// on this machine only. The series name companies and their quota, which
+// is nobody else's business.
 func (s *Server) metricsHandler() fiber.Handler {
-	return adaptor.HTTPHandler(s.deps.Metrics.Handler())
+	h := adaptor.HTTPHandler(s.deps.Metrics.Handler())
+	want := []byte("Bearer " + s.deps.Config.MetricsToken)
+	return func(c *fiber.Ctx) error {
+		if s.deps.Config.MetricsToken != "" {
+			if subtle.ConstantTimeCompare([]byte(c.Get(fiber.HeaderAuthorization)), want) != 1 {
+				c.Set(fiber.HeaderWWWAuthenticate, `Bearer realm="iysgate metrics"`)
+				return c.Status(fiber.StatusUnauthorized).SendString("/metrics için IYSGATE_METRICS_TOKEN anahtarı gerekli (Authorization: Bearer …).\n")
+			}
+			return h(c)
+		}
+		if ip, err := netip.ParseAddr(requestIP(c)); err != nil || !ip.IsLoopback() {
+			return c.Status(fiber.StatusForbidden).SendString("/metrics yalnızca bu makineden okunabilir; başka bir makineden okumak için IYSGATE_METRICS_TOKEN ayarlayın.\n")
+		}
+		return h(c)
+	}
 }
 
 // staticHandler serves the embedded assets.
