@@ -75,7 +75,6 @@ func openCSV(r io.ReaderAt, size int64, limits Limits) (Reader, error) {
 		if _, err := br.Discard(sepLen); err != nil {
 			return nil, asCSVError(err, 0)
 		}
-		prefix = prefix[sepLen:]
 	} else {
 		delim = detectDelimiter(prefix, len(prefix) == 64<<10)
 	}

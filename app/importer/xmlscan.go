@@ -286,7 +286,6 @@ func (s *xmlScanner) scanStart() (tokKind, error) {
 			i = j
 			break
 		}
-		i = len(b)
 		if s.eof {
 			return tokEOF, errXMLSyntax
 		}

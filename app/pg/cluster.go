@@ -210,12 +210,13 @@ func (c *Cluster) initdb(ctx context.Context) error {
 	out, err := c.run(ctx, "initdb", "-D", c.dataDir(), "-U", superuser, "--auth=trust",
 		"--encoding=UTF8", "--locale=C.UTF-8", "--no-instructions")
 	if err != nil {
-		// Older systems lack C.UTF-8; fall back to the C locale.
+		// Older systems lack C.UTF-8; fall back to the C locale. If that
+		// fails too, the first error is the one that says why.
 		_ = os.RemoveAll(c.dataDir())
-		out, err = c.run(ctx, "initdb", "-D", c.dataDir(), "-U", superuser, "--auth=trust",
+		out2, err2 := c.run(ctx, "initdb", "-D", c.dataDir(), "-U", superuser, "--auth=trust",
 			"--encoding=UTF8", "--locale=C", "--no-instructions")
-		if err != nil {
-			return fmt.Errorf("initdb başarısız: %w: %s", err, out)
+		if err2 != nil {
+			return fmt.Errorf("initdb başarısız: %w: %s (C yereliyle de: %v: %s)", err, out, err2, out2)
 		}
 	}
 	return nil

@@ -243,7 +243,6 @@ func count(t testing.TB, e *env, q string) int {
 func TestImportRestartAndConcurrentUploads(t *testing.T) {
 	e := newEnv(t)
 	b := e.brand("Firma", "Marka", "900400")
-	api := e.apiClient(e.user("p@ornek.com.tr", "personel", b.ID))
 	at := time.Now().Add(-time.Hour).Format("02.01.2006 15:04:05")
 	file := func(prefix string, n int) []byte {
 		var rows [][]any
@@ -258,7 +257,6 @@ func TestImportRestartAndConcurrentUploads(t *testing.T) {
 	for _, p := range []string{"0532110", "0532220"} {
 		data := file(p, 300)
 		c := e.apiClient(e.user(p+"@ornek.com.tr", "personel", b.ID))
-		api = c
 		go func() {
 			var body bytes.Buffer
 			mw := multipart.NewWriter(&body)
@@ -282,7 +280,7 @@ func TestImportRestartAndConcurrentUploads(t *testing.T) {
 		t.Fatalf("parallel uploads: %v", ids)
 	}
 	adminUser, _ := e.st.UserByEmail(context.Background(), adminEmail)
-	api = e.apiClient(adminUser) // an Admin sees every import
+	api := e.apiClient(adminUser) // an Admin sees every import
 	for _, id := range ids {
 		v := waitImport(t, api, id)
 		if v.Status != "preview" || v.Summary["MESAJ"].New != 300 || v.Summary["ARAMA"].New != 300 {
