@@ -250,7 +250,7 @@ func TestStagingRoundTrip(t *testing.T) {
 			if a, b := problemKeys(it.Problems), problemKeys(items[j].Problems); a != b {
 				t.Errorf("row %d %s problems: %s, want %s", r.RowNo, it.Type, a, b)
 			}
-			wantOutcome := ""
+			var wantOutcome store.ItemOutcome
 			if consent.HasErrors(items[j].Problems) {
 				wantOutcome = store.OutcomeError
 			}
@@ -351,7 +351,7 @@ func TestValidateMatchesCollapse(t *testing.T) {
 
 	// The reference: Collapse over each key's consents in file order.
 	type ref struct {
-		outcome string
+		outcome store.ItemOutcome
 		problem *consent.Problem
 		seen    *int64
 	}
@@ -511,7 +511,8 @@ func TestValidateMatchesCollapse(t *testing.T) {
 		n := 0
 		for rs.Next() {
 			var row int
-			var typ, outcome string
+			var typ string
+			var outcome store.ItemOutcome
 			var seen *int64
 			if err := rs.Scan(&row, &typ, &outcome, &seen); err != nil {
 				t.Fatal(err)

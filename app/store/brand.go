@@ -157,7 +157,7 @@ func (s *Store) ListCompanies(ctx context.Context, ids []int64) ([]*Company, err
 type OnboardingStep struct {
 	Step      int        `json:"step"`
 	Name      string     `json:"name"`
-	Status    string     `json:"status"` // bekliyor, devam, tamam, sorun
+	Status    StepStatus `json:"status"`
 	Note      string     `json:"note"`
 	UpdatedBy string     `json:"updated_by,omitempty"`
 	UpdatedAt *time.Time `json:"updated_at,omitempty"`
@@ -167,11 +167,11 @@ type OnboardingStep struct {
 var OnboardingStepNames = []string{"Ön Başvuru", "Başvuru Durumu", "İYSKod ve BrandKod",
 	"İleti Paketi Sözleşmesi", "İş Ortağı Ataması", "İYS Bilgilerinin Panele Eklenmesi"}
 
-// Onboarding returns the six steps of a company; untouched ones are "bekliyor".
+// Onboarding returns the six steps of a company; untouched ones wait.
 func (s *Store) Onboarding(ctx context.Context, companyID int64) ([]OnboardingStep, error) {
 	steps := make([]OnboardingStep, len(OnboardingStepNames))
 	for i, n := range OnboardingStepNames {
-		steps[i] = OnboardingStep{Step: i + 1, Name: n, Status: "bekliyor"}
+		steps[i] = OnboardingStep{Step: i + 1, Name: n, Status: StepWaiting}
 	}
 	rows, err := s.pool.Query(ctx, `SELECT step, status, note, updated_by, updated_at FROM onboarding_steps WHERE company_id = $1`, companyID)
 	if err != nil {
@@ -191,7 +191,7 @@ func (s *Store) Onboarding(ctx context.Context, companyID int64) ([]OnboardingSt
 }
 
 // SetOnboardingStep records a step's status and note.
-func (s *Store) SetOnboardingStep(ctx context.Context, a Actor, companyID int64, step int, status, note string) error {
+func (s *Store) SetOnboardingStep(ctx context.Context, a Actor, companyID int64, step int, status StepStatus, note string) error {
 	return s.tx(ctx, func(tx pgx.Tx) error {
 		_, err := tx.Exec(ctx, `INSERT INTO onboarding_steps (company_id, step, status, note, updated_by)
 			VALUES ($1, $2, $3, $4, $5)

@@ -93,8 +93,8 @@ func chargeUpload(ctx context.Context, tx pgx.Tx, up Upload) error {
 	var used int64
 	if err := tx.QueryRow(ctx, `SELECT
 		COALESCE((SELECT sum(size_bytes) FROM imports WHERE company_id = $1 AND file_deleted_at IS NULL), 0) +
-		COALESCE((SELECT sum(CASE WHEN s.status = 'done' THEN 0 ELSE s.size_bytes END + s.result_bytes)
-		          FROM scrubs s JOIN brands b ON b.id = s.brand_id WHERE b.company_id = $1), 0)`, *up.CompanyID).Scan(&used); err != nil {
+		COALESCE((SELECT sum(CASE WHEN s.status = $2 THEN 0 ELSE s.size_bytes END + s.result_bytes)
+		          FROM scrubs s JOIN brands b ON b.id = s.brand_id WHERE b.company_id = $1), 0)`, *up.CompanyID, ScrubDone).Scan(&used); err != nil {
 		return err
 	}
 	if used+up.Size > up.Budget {

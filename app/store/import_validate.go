@@ -14,14 +14,6 @@ import (
 	"iysgate/app/consent"
 )
 
-// Item outcomes after validation.
-const (
-	OutcomeNew       = "new"       // İYS has no record for the key: a new consent
-	OutcomeChanged   = "changed"   // a real change of a stored consent
-	OutcomeUnchanged = "unchanged" // the same status again: not sent, not charged
-	OutcomeError     = "error"     // refused; not sent
-)
-
 // ValidateImport runs the stateful rules over an import's items in bulk,
 // in one transaction: brands the uploader may not use, the state stored
 // for each key, and several rows of one key collapsed in consent-date
@@ -86,8 +78,8 @@ func (s *Store) ValidateImport(ctx context.Context, importID int64, allowedBrand
 			summary[string(t)] = cs
 		}
 		sj, _ := json.Marshal(summary)
-		tag, err := tx.Exec(ctx, `UPDATE imports SET summary = $2, status = 'preview', updated_at = now()
-			WHERE id = $1 AND status = 'validating'`, importID, sj)
+		tag, err := tx.Exec(ctx, `UPDATE imports SET summary = $2, status = $3, updated_at = now()
+			WHERE id = $1 AND status = $4`, importID, sj, ImportPreview, ImportValidating)
 		if err != nil {
 			return err
 		}
@@ -357,7 +349,7 @@ type ImportItem struct {
 	ConsentDate   *time.Time        `json:"consent_date"`
 	FirstName     string            `json:"first_name"`
 	LastName      string            `json:"last_name"`
-	Outcome       string            `json:"outcome"`
+	Outcome       ItemOutcome       `json:"outcome"`
 	Problems      []consent.Problem `json:"problems"`
 }
 
@@ -473,16 +465,16 @@ var ErrImportChanged = errors.New("önizlemeden sonra bu listedeki alıcıların
 // Approving an import that is no longer in preview changes nothing and
 // returns it as it is.
 func (s *Store) ApproveImport(ctx context.Context, a Actor, importID int64, mode string) (*Import, error) {
-	outcomes := []string{OutcomeNew, OutcomeChanged}
+	outcomes := []string{string(OutcomeNew), string(OutcomeChanged)}
 	if mode == "new_only" {
-		outcomes = []string{OutcomeNew}
+		outcomes = []string{string(OutcomeNew)}
 	}
 	var actorID *int64
 	if a.UserID != 0 {
 		actorID = &a.UserID
 	}
 	err := s.tx(ctx, func(tx pgx.Tx) error {
-		var status string
+		var status ImportStatus
 		if err := tx.QueryRow(ctx, "SELECT status FROM imports WHERE id = $1 FOR UPDATE", importID).Scan(&status); err != nil {
 			return mapErr(err)
 		}
@@ -556,11 +548,11 @@ func (s *Store) ApproveImport(ctx context.Context, a Actor, importID int64, mode
 		if err := s.kickImport(ctx, tx, importID); err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, `UPDATE imports SET status = 'approved', mode = $2, approved_by = $3, approved_at = now(), updated_at = now()
-			WHERE id = $1`, importID, mode, a.Label); err != nil {
+		if _, err := tx.Exec(ctx, `UPDATE imports SET status = $4, mode = $2, approved_by = $3, approved_at = now(), updated_at = now()
+			WHERE id = $1`, importID, mode, a.Label, ImportApproved); err != nil {
 			return err
 		}
-		return audit(ctx, tx, a, ActionImport, "import", strconv.FormatInt(importID, 10), map[string]string{"status": status},
+		return audit(ctx, tx, a, ActionImport, "import", strconv.FormatInt(importID, 10), map[string]string{"status": string(status)},
 			map[string]string{"event": "approve", "mode": mode})
 	})
 	if err != nil && !errors.Is(err, errAlready) {
@@ -580,8 +572,8 @@ var ErrNotInPreview = errors.New("liste önizlemede değil")
 func (s *Store) DiscardImport(ctx context.Context, a Actor, importID int64) (bool, error) {
 	done := false
 	err := s.tx(ctx, func(tx pgx.Tx) error {
-		tag, err := tx.Exec(ctx, `UPDATE imports SET status = 'discarded', updated_at = now()
-			WHERE id = $1 AND status IN ('uploaded', 'parsing', 'validating', 'preview', 'failed')`, importID)
+		tag, err := tx.Exec(ctx, `UPDATE imports SET status = $2, updated_at = now()
+			WHERE id = $1 AND status = ANY($3)`, importID, ImportDiscarded, importStatuses(ImportStatus.Discardable))
 		if err != nil || tag.RowsAffected() == 0 {
 			return err
 		}

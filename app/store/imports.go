@@ -18,19 +18,6 @@ import (
 	"iysgate/app/consent"
 )
 
-// Import statuses, in the order an import goes through them.
-const (
-	ImportUploaded   = "uploaded"
-	ImportParsing    = "parsing"
-	ImportValidating = "validating"
-	ImportPreview    = "preview"
-	ImportApproved   = "approved"
-	ImportSending    = "sending"
-	ImportDone       = "done"
-	ImportFailed     = "failed"
-	ImportDiscarded  = "discarded"
-)
-
 // ActionImport is the audit action of uploads, approvals and discards.
 const ActionImport = "import"
 
@@ -45,7 +32,7 @@ type Import struct {
 	BrandID      *int64                     `json:"brand_id,omitempty"`
 	Filename     string                     `json:"filename"`
 	SizeBytes    int64                      `json:"size_bytes"`
-	Status       string                     `json:"status"`
+	Status       ImportStatus               `json:"status"`
 	RowsDone     int                        `json:"rows_done"`
 	RowsTotal    int                        `json:"rows_total"`
 	Summary      map[string]*ChannelSummary `json:"summary"`
@@ -136,8 +123,12 @@ func (s *Store) Import(ctx context.Context, id int64) (*Import, error) {
 
 // SetImportStatus moves an import to a status if it is in one of from, and
 // reports whether it did.
-func (s *Store) SetImportStatus(ctx context.Context, id int64, to string, from ...string) (bool, error) {
-	tag, err := s.pool.Exec(ctx, "UPDATE imports SET status = $2, updated_at = now() WHERE id = $1 AND status = ANY($3)", id, to, from)
+func (s *Store) SetImportStatus(ctx context.Context, id int64, to ImportStatus, from ...ImportStatus) (bool, error) {
+	names := make([]string, len(from))
+	for i, f := range from {
+		names[i] = string(f)
+	}
+	tag, err := s.pool.Exec(ctx, "UPDATE imports SET status = $2, updated_at = now() WHERE id = $1 AND status = ANY($3)", id, string(to), names)
 	return tag.RowsAffected() == 1, err
 }
 
@@ -146,8 +137,8 @@ func (s *Store) SetImportStatus(ctx context.Context, id int64, to string, from .
 // for the retention period (DeleteEndedFiles).
 func (s *Store) FailImport(ctx context.Context, id int64, code, message string) error {
 	return s.tx(ctx, func(tx pgx.Tx) error {
-		tag, err := tx.Exec(ctx, `UPDATE imports SET status = 'failed', error_code = $2, error_message = $3, updated_at = now()
-			WHERE id = $1 AND status IN ('uploaded', 'parsing', 'validating')`, id, code, message)
+		tag, err := tx.Exec(ctx, `UPDATE imports SET status = $4, error_code = $2, error_message = $3, updated_at = now()
+			WHERE id = $1 AND status = ANY($5)`, id, code, message, ImportFailed, importStatuses(ImportStatus.Working))
 		if err != nil || tag.RowsAffected() == 0 {
 			return err
 		}
@@ -175,10 +166,11 @@ func (s *Store) DeleteEndedFiles(ctx context.Context, retention time.Duration) (
 	err := s.tx(ctx, func(tx pgx.Tx) error {
 		rows, err := tx.Query(ctx, `UPDATE imports im SET file_deleted_at = now()
 			WHERE file_deleted_at IS NULL AND updated_at < now() - $1::interval
-			  AND (status IN ('failed', 'discarded', 'done')
-			       OR (status IN ('approved', 'sending') AND NOT EXISTS (SELECT 1 FROM consent_events e
+			  AND (status = ANY($2)
+			       OR (status = ANY($3) AND NOT EXISTS (SELECT 1 FROM consent_events e
 			           WHERE e.import_id = im.id AND e.iys_state IN ('bekliyor', 'gonderildi', 'kota'))))
-			RETURNING id`, retention.String())
+			RETURNING id`, retention.String(), []string{string(ImportFailed), string(ImportDiscarded), string(ImportDone)},
+			[]string{string(ImportApproved), string(ImportSending)})
 		if err != nil {
 			return err
 		}
@@ -540,7 +532,7 @@ func verdictProblem(v string) (consent.Problem, bool) {
 }
 
 // verdictOutcome is the outcome of verdict v.
-func verdictOutcome(v string) string {
+func verdictOutcome(v string) ItemOutcome {
 	switch v {
 	case "n":
 		return OutcomeNew
@@ -568,7 +560,7 @@ func (s *Store) SaveParsedRows(ctx context.Context, importID int64, batch *Stage
 			return err
 		}
 		var ok bool
-		if err := tx.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM imports WHERE id = $1 AND status = 'parsing' FOR SHARE)", importID).Scan(&ok); err != nil {
+		if err := tx.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM imports WHERE id = $1 AND status = $2 FOR SHARE)", importID, ImportParsing).Scan(&ok); err != nil {
 			return err
 		}
 		if !ok {
@@ -705,12 +697,12 @@ type ErrorReport struct {
 func (s *Store) ErrorReports(ctx context.Context, sc ImportScope, limit int) ([]ErrorReport, error) {
 	rows, err := s.pool.Query(ctx, `SELECT im.id, im.filename, im.created_at, r.row_no, r.problems, r.flags,
 			v.arama, v.mesaj, v.eposta
-		FROM (SELECT * FROM imports im WHERE `+scopeCond+` AND status IN ('preview', 'approved', 'sending', 'done')
+		FROM (SELECT * FROM imports im WHERE `+scopeCond+` AND status = ANY($5)
 		      ORDER BY id DESC LIMIT 20) im
 		JOIN import_rows r ON r.import_id = im.id
 		LEFT JOIN import_verdicts v ON v.import_id = r.import_id AND v.row_no = r.row_no
 		WHERE r.flags & 28 <> 0 OR v.arama IN ('f', 'r', 'd') OR v.mesaj IN ('f', 'r', 'd') OR v.eposta IN ('f', 'r', 'd')
-		ORDER BY im.id DESC, r.row_no LIMIT $4`, sc.All, sc.UserID, sc.BrandIDs, limit)
+		ORDER BY im.id DESC, r.row_no LIMIT $4`, sc.All, sc.UserID, sc.BrandIDs, limit, importStatuses(ImportStatus.HasRows))
 	if err != nil {
 		return nil, err
 	}
@@ -754,12 +746,13 @@ func (s *Store) ErrorReports(ctx context.Context, sc ImportScope, limit int) ([]
 // could still move them (a worker that crashed on its last attempt), after
 // quiet for `idle`. It returns how many it ended.
 func (s *Store) FailStuckImports(ctx context.Context, idle time.Duration) (int64, error) {
-	tag, err := s.pool.Exec(ctx, `UPDATE imports im SET status = 'failed', error_code = 'INTERNAL',
+	tag, err := s.pool.Exec(ctx, `UPDATE imports im SET status = $2, error_code = 'INTERNAL',
 			error_message = 'Liste işlenirken iş yarıda kaldı; yeniden yüklemeyi deneyin. Sorun sürerse yöneticinize bildirin.',
 			updated_at = now()
-		WHERE im.status IN ('uploaded', 'parsing', 'validating') AND im.updated_at < now() - $1::interval
+		WHERE im.status = ANY($3) AND im.updated_at < now() - $1::interval
 		  AND NOT EXISTS (SELECT 1 FROM river_job j
 			WHERE j.kind IN ('import_parse', 'import_validate') AND (j.args->>'import_id')::bigint = im.id
-			  AND j.state IN ('available', 'running', 'retryable', 'scheduled', 'pending'))`, idle.String())
+			  AND j.state IN ('available', 'running', 'retryable', 'scheduled', 'pending'))`, idle.String(),
+		ImportFailed, importStatuses(ImportStatus.Working))
 	return tag.RowsAffected(), err
 }

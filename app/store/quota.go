@@ -17,13 +17,6 @@ import (
 // and the subscriptions' CHECK (reserved + spent <= units) refuses any
 // overdraw that slipped past the code.
 
-// Subscription statuses.
-const (
-	SubscriptionPending  = "pending"
-	SubscriptionActive   = "active"
-	SubscriptionRejected = "rejected"
-)
-
 // Package is an İleti package of the catalogue.
 type Package struct {
 	ID           int64 `json:"id"`
@@ -35,22 +28,28 @@ type Package struct {
 
 // Subscription is a company's purchase of a package.
 type Subscription struct {
-	ID           int64      `json:"id"`
-	CompanyID    int64      `json:"company_id"`
-	CompanyTitle string     `json:"company_title"`
-	Units        int64      `json:"units"`
-	PriceKurus   int64      `json:"price_kurus"`
-	KDVRate      float64    `json:"kdv_rate"`
-	Status       string     `json:"status"`
-	RequestedBy  string     `json:"requested_by"`
-	RequestedAt  time.Time  `json:"requested_at"`
-	DecidedBy    string     `json:"decided_by,omitempty"`
-	DecidedAt    *time.Time `json:"decided_at,omitempty"`
-	RejectReason string     `json:"reject_reason,omitempty"`
-	StartsAt     *time.Time `json:"starts_at,omitempty"`
-	EndsAt       *time.Time `json:"ends_at,omitempty"`
-	Reserved     int64      `json:"reserved"`
-	Spent        int64      `json:"spent"`
+	ID           int64              `json:"id"`
+	CompanyID    int64              `json:"company_id"`
+	CompanyTitle string             `json:"company_title"`
+	Units        int64              `json:"units"`
+	PriceKurus   int64              `json:"price_kurus"`
+	KDVRate      float64            `json:"kdv_rate"`
+	Status       SubscriptionStatus `json:"status"`
+	RequestedBy  string             `json:"requested_by"`
+	RequestedAt  time.Time          `json:"requested_at"`
+	DecidedBy    string             `json:"decided_by,omitempty"`
+	DecidedAt    *time.Time         `json:"decided_at,omitempty"`
+	RejectReason string             `json:"reject_reason,omitempty"`
+	StartsAt     *time.Time         `json:"starts_at,omitempty"`
+	EndsAt       *time.Time         `json:"ends_at,omitempty"`
+	Reserved     int64              `json:"reserved"`
+	Spent        int64              `json:"spent"`
+}
+
+// validSubscription is the SQL condition of a subscription (alias a)
+// whose units count now: active, started and not yet ended.
+func validSubscription(a string) string {
+	return a + ".status = '" + string(SubscriptionActive) + "' AND " + a + ".starts_at <= now() AND " + a + ".ends_at > now()"
 }
 
 // PriceWithKDV is the order amount including KDV, in kuruş.
@@ -211,10 +210,10 @@ func (s *Store) Subscription(ctx context.Context, id int64) (*Subscription, erro
 
 // Subscriptions lists purchases, newest first: of the given companies (nil:
 // all), optionally only those with status.
-func (s *Store) Subscriptions(ctx context.Context, companyIDs []int64, status string) ([]Subscription, error) {
+func (s *Store) Subscriptions(ctx context.Context, companyIDs []int64, status SubscriptionStatus) ([]Subscription, error) {
 	rows, _ := s.pool.Query(ctx, `SELECT `+subscriptionCols+` FROM subscriptions s JOIN companies c ON c.id = s.company_id
 		WHERE ($1::bigint[] IS NULL OR s.company_id = ANY($1)) AND ($2 = '' OR s.status = $2)
-		ORDER BY s.id DESC LIMIT 500`, companyIDs, status)
+		ORDER BY s.id DESC LIMIT 500`, companyIDs, string(status))
 	return pgx.CollectRows(rows, scanSubscription)
 }
 
@@ -224,7 +223,7 @@ func (s *Store) Subscriptions(ctx context.Context, companyIDs []int64, status st
 func (s *Store) ApproveSubscription(ctx context.Context, a Actor, id int64) (*Subscription, error) {
 	err := s.tx(ctx, func(tx pgx.Tx) error {
 		var companyID, units int64
-		var status string
+		var status SubscriptionStatus
 		var days int
 		if err := tx.QueryRow(ctx, `SELECT s.company_id, s.units, s.status, p.validity_days FROM subscriptions s
 			JOIN packages p ON p.id = s.package_id WHERE s.id = $1 FOR UPDATE OF s`, id).Scan(&companyID, &units, &status, &days); err != nil {
@@ -233,8 +232,8 @@ func (s *Store) ApproveSubscription(ctx context.Context, a Actor, id int64) (*Su
 		if status != SubscriptionPending {
 			return ErrNotPending
 		}
-		if _, err := tx.Exec(ctx, `UPDATE subscriptions SET status = 'active', decided_by = $2, decided_at = now(),
-			starts_at = now(), ends_at = now() + make_interval(days => $3) WHERE id = $1`, id, a.Label, days); err != nil {
+		if _, err := tx.Exec(ctx, `UPDATE subscriptions SET status = $4, decided_by = $2, decided_at = now(),
+			starts_at = now(), ends_at = now() + make_interval(days => $3) WHERE id = $1`, id, a.Label, days, SubscriptionActive); err != nil {
 			return err
 		}
 		if _, err := tx.Exec(ctx, `INSERT INTO quota_ledger (company_id, subscription_id, kind, units, reason, actor)
@@ -242,7 +241,7 @@ func (s *Store) ApproveSubscription(ctx context.Context, a Actor, id int64) (*Su
 			return err
 		}
 		if err := audit(ctx, tx, a, ActionSubscription, "subscription", strconv.FormatInt(id, 10),
-			map[string]string{"status": status}, map[string]string{"event": "approve", "status": SubscriptionActive}); err != nil {
+			map[string]any{"status": status}, map[string]any{"event": "approve", "status": SubscriptionActive}); err != nil {
 			return err
 		}
 		return s.releaseWaiting(ctx, tx, a, companyID)
@@ -256,8 +255,8 @@ func (s *Store) ApproveSubscription(ctx context.Context, a Actor, id int64) (*Su
 // RejectSubscription refuses a pending purchase with a reason (Admin).
 func (s *Store) RejectSubscription(ctx context.Context, a Actor, id int64, reason string) (*Subscription, error) {
 	err := s.tx(ctx, func(tx pgx.Tx) error {
-		tag, err := tx.Exec(ctx, `UPDATE subscriptions SET status = 'rejected', decided_by = $2, decided_at = now(), reject_reason = $3
-			WHERE id = $1 AND status = 'pending'`, id, a.Label, reason)
+		tag, err := tx.Exec(ctx, `UPDATE subscriptions SET status = $4, decided_by = $2, decided_at = now(), reject_reason = $3
+			WHERE id = $1 AND status = $5`, id, a.Label, reason, SubscriptionRejected, SubscriptionPending)
 		if err != nil {
 			return err
 		}
@@ -268,7 +267,7 @@ func (s *Store) RejectSubscription(ctx context.Context, a Actor, id int64, reaso
 			return ErrNotPending
 		}
 		return audit(ctx, tx, a, ActionSubscription, "subscription", strconv.FormatInt(id, 10),
-			map[string]string{"status": SubscriptionPending}, map[string]string{"event": "reject", "reason": reason})
+			map[string]any{"status": SubscriptionPending}, map[string]string{"event": "reject", "reason": reason})
 	})
 	if err != nil {
 		return nil, err
@@ -286,7 +285,7 @@ func (s *Store) QuotaOf(ctx context.Context, companyIDs []int64) ([]Quota, error
 		         WHERE b.company_id = c.id AND e.iys_state = 'kota' AND e.batch_id IS NULL),
 		       min(s.ends_at), min(s.starts_at)
 		FROM companies c
-		LEFT JOIN subscriptions s ON s.company_id = c.id AND s.status = 'active' AND s.starts_at <= now() AND s.ends_at > now()
+		LEFT JOIN subscriptions s ON s.company_id = c.id AND `+validSubscription("s")+`
 		WHERE ($1::bigint[] IS NULL AND EXISTS (SELECT 1 FROM subscriptions x WHERE x.company_id = c.id)) OR c.id = ANY($1)
 		GROUP BY c.id ORDER BY c.id`, companyIDs)
 	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (Quota, error) {
@@ -372,8 +371,8 @@ func reserve(ctx context.Context, tx pgx.Tx, a Actor, companyID, units int64, h 
 	if units <= 0 {
 		return nil
 	}
-	rows, err := tx.Query(ctx, `SELECT id, units - reserved - spent FROM subscriptions
-		WHERE company_id = $1 AND status = 'active' AND starts_at <= now() AND ends_at > now()
+	rows, err := tx.Query(ctx, `SELECT id, units - reserved - spent FROM subscriptions s
+		WHERE company_id = $1 AND `+validSubscription("s")+`
 		ORDER BY ends_at, id FOR UPDATE`, companyID)
 	if err != nil {
 		return err

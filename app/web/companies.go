@@ -235,23 +235,14 @@ func (s *Server) setOnboarding(c *fiber.Ctx) error {
 		return err
 	}
 	step, err := strconv.Atoi(c.Params("step"))
-	status := c.FormValue("status")
-	if err != nil || step < 1 || step > 6 || !slicesContains([]string{"bekliyor", "devam", "tamam", "sorun"}, status) {
+	status := store.StepStatus(c.FormValue("status"))
+	if err != nil || step < 1 || step > 6 || !status.Valid() {
 		return s.fail(c, fiber.StatusUnprocessableEntity, "INVALID_STEP", "Geçersiz adım ya da durum.")
 	}
 	if err := s.deps.Store.SetOnboardingStep(c.UserContext(), actor(c), id, step, status, strings.TrimSpace(c.FormValue("note"))); err != nil {
 		return err
 	}
 	return s.saved(c, "/companies/"+itoa(id), "Adım güncellendi.")
-}
-
-func slicesContains(list []string, v string) bool {
-	for _, x := range list {
-		if x == v {
-			return true
-		}
-	}
-	return false
 }
 
 // settingsPage is İYS Ayarları at a glance: each visible company, the step

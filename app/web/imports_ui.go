@@ -9,13 +9,6 @@ import (
 	"iysgate/policy"
 )
 
-// importStatusLabels are the stages as the pages name them.
-var importStatusLabels = map[string]string{
-	store.ImportUploaded: "Yüklendi", store.ImportParsing: "Okunuyor", store.ImportValidating: "Doğrulanıyor",
-	store.ImportPreview: "Ön İzleme", store.ImportApproved: "Onaylandı", store.ImportSending: "Gönderiliyor",
-	store.ImportDone: "Tamamlandı", store.ImportFailed: "Hata", store.ImportDiscarded: "Silindi",
-}
-
 // importsPage is İçe Aktarımlar: the upload form and the user's imports
 // (all of them for Admin).
 func (s *Server) importsPage(c *fiber.Ctx) error { return s.renderImports(c, fiber.StatusOK, "") }
@@ -64,30 +57,37 @@ func (s *Server) importPage(c *fiber.Ctx) error {
 	return s.renderImport(c, fiber.StatusOK, im, brands, "")
 }
 
+// importPageData is what the import page shows.
+type importPageData struct {
+	Import        *store.Import
+	Filter        string
+	CanSend       bool
+	Error         string // an action's refusal
+	Rows          []store.ImportRow
+	Next          int // the cursor of the next page of rows (0: none)
+	AutoCorrected bool
+	Delivery      *store.Delivery // once sent
+}
+
 // renderImport writes an import's page with an action's refusal, if any.
 func (s *Server) renderImport(c *fiber.Ctx, status int, im *store.Import, brands []store.Brand, actionError string) error {
-	filter := c.Query("filter", "all")
 	after, _ := strconv.Atoi(c.Query("cursor"))
-	data := map[string]any{"Import": im, "Filter": filter, "StatusLabel": importStatusLabels[im.Status],
-		"CanSend": s.mayAct(c, im, brands), "Error": actionError}
-	if im.Status == store.ImportPreview || im.Status == store.ImportApproved {
-		rows, next, err := s.deps.Store.ImportRows(c.UserContext(), im.ID, filter, after, 50)
-		if err != nil {
+	data := importPageData{Import: im, Filter: c.Query("filter", "all"), CanSend: s.mayAct(c, im, brands), Error: actionError}
+	if im.Status.HasRows() {
+		var err error
+		if data.Rows, data.Next, err = s.deps.Store.ImportRows(c.UserContext(), im.ID, data.Filter, after, 50); err != nil {
 			return err
 		}
-		data["Rows"], data["Next"] = rows, next
-		autoCorrected := false
 		for _, cs := range im.Summary {
-			autoCorrected = autoCorrected || cs.Warnings > 0
+			data.AutoCorrected = data.AutoCorrected || cs.Warnings > 0
 		}
-		data["AutoCorrected"] = autoCorrected
 	}
-	if im.Status == store.ImportApproved || im.Status == store.ImportSending || im.Status == store.ImportDone {
+	if im.Status.Sent() {
 		d, err := s.deps.Store.ImportDelivery(c.UserContext(), im.ID)
 		if err != nil {
 			return err
 		}
-		data["Delivery"] = d
+		data.Delivery = &d
 	}
 	if c.Get("HX-Request") == "true" && c.Get("HX-Target") == "import-status" {
 		if im.Status == store.ImportPreview || im.Status == store.ImportFailed {

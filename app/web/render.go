@@ -53,8 +53,6 @@ var actionLabels = map[string]string{
 var funcs = template.FuncMap{
 	"roleLabel":          policy.RoleLabel,
 	"num":                formatCount,
-	"stepStatuses":       func() []string { return []string{"bekliyor", "devam", "tamam", "sorun"} },
-	"stepLabel":          func(s string) string { return labelOr(stepLabels, s) },
 	"sources":            func() []consent.Source { return consent.AllSources },
 	"channelTypes":       func() []consent.Type { return consent.AllTypes },
 	"statuses":           func() []consent.Status { return consent.AllStatuses },
@@ -65,36 +63,17 @@ var funcs = template.FuncMap{
 	"recipientTypeLabel": func(s string) string { return consent.RecipientType(s).Label() },
 	"syncLabel":          func(s string) string { return labelOr(syncLabels, s) },
 	"originLabel":        func(s string) string { return labelOr(originLabels, s) },
+	"stepStatuses":       func() []store.StepStatus { return store.StepStatuses },
 	"hasString":          func(list []string, v string) bool { return slices.Contains(list, v) },
-	"importStatus":       func(s string) string { return labelOr(importStatusLabels, s) },
-	"importWorking": func(s string) bool {
-		return s == store.ImportUploaded || s == store.ImportParsing || s == store.ImportValidating
-	},
-	"importFilters":     func() []string { return []string{"all", "errors", "warnings", "new", "unchanged"} },
-	"importFilterLabel": func(f string) string { return labelOr(importFilterLabels, f) },
-	"outcomeLabel":      func(o string) string { return labelOr(outcomeLabels, o) },
-	"actionLabel":       func(a string) string { return labelOr(actionLabels, a) },
-	"tl":                formatTL,
-	"iysHint":           iysHint,
-	"scrubStatus":       func(s string) string { return labelOr(scrubStatusLabels, s) },
-	"scrubWorking":      func(s string) bool { return s == store.ScrubUploaded || s == store.ScrubWorking },
-	"percent":           func(perMille int) string { return strconv.Itoa(perMille/10) + "%" },
-	"batchStatus":       func(s string) string { return labelOr(batchLabels, s) },
-	"tlPlain":           func(k int64) string { return strings.TrimSuffix(formatTL(k), " TL") },
-	"expiresSoon":       func(q store.Quota) bool { return q.ExpiresSoon(time.Now()) },
-	"subStatus": func(status string, expired bool) string {
-		switch {
-		case status == store.SubscriptionActive && expired:
-			return "Süresi doldu"
-		case status == store.SubscriptionActive:
-			return "Aktif"
-		case status == store.SubscriptionPending:
-			return "Onay Bekliyor"
-		case status == store.SubscriptionRejected:
-			return "Reddedildi"
-		}
-		return status
-	},
+	"importFilters":      func() []string { return []string{"all", "errors", "warnings", "new", "unchanged"} },
+	"importFilterLabel":  func(f string) string { return labelOr(importFilterLabels, f) },
+	"actionLabel":        func(a string) string { return labelOr(actionLabels, a) },
+	"tl":                 formatTL,
+	"iysHint":            iysHint,
+	"percent":            func(perMille int) string { return strconv.Itoa(perMille/10) + "%" },
+	"batchStatus":        func(s string) string { return labelOr(batchLabels, s) },
+	"tlPlain":            func(k int64) string { return strings.TrimSuffix(formatTL(k), " TL") },
+	"expiresSoon":        func(q store.Quota) bool { return q.ExpiresSoon(time.Now()) },
 	"fmtTime": func(v any) string {
 		switch t := v.(type) {
 		case time.Time:
@@ -113,11 +92,6 @@ var batchLabels = map[string]string{store.BatchWaiting: "Sırada", store.BatchSe
 	store.BatchSent: "İYS işliyor", store.BatchDone: "Tamamlandı", store.BatchFailed: "Vazgeçildi (hata)"}
 
 var importFilterLabels = map[string]string{"all": "Tümü", "errors": "Hatalı", "warnings": "Düzeltilen", "new": "Yeni", "unchanged": "Değişiklik Yok"}
-
-var outcomeLabels = map[string]string{store.OutcomeNew: "Yeni", store.OutcomeChanged: "Değişiklik",
-	store.OutcomeUnchanged: "Değişiklik yok", store.OutcomeError: "Gönderilmeyecek"}
-
-var stepLabels = map[string]string{"bekliyor": "Bekliyor", "devam": "Devam ediyor", "tamam": "Tamamlandı", "sorun": "Sorun var"}
 
 var syncLabels = map[string]string{store.SyncPending: "bekliyor", store.SyncSent: "gönderildi",
 	store.SyncRegistered: "İYS'de kayıtlı", store.SyncFailed: "hata", store.SyncQuota: "kota bekliyor"}
@@ -172,7 +146,7 @@ func parseTemplates() (templates, error) {
 		if name == "layout" {
 			continue
 		}
-		tpl, err := template.New(name).Funcs(funcs).ParseFS(templateFS, "templates/layout.html", p)
+		tpl, err := template.New(name).Funcs(funcs).Option("missingkey=error").ParseFS(templateFS, "templates/layout.html", p)
 		if err != nil {
 			return nil, err
 		}

@@ -14,10 +14,6 @@ import (
 	"iysgate/policy"
 )
 
-// scrubStatusLabels are the scrub statuses as the page names them.
-var scrubStatusLabels = map[string]string{store.ScrubUploaded: "Sırada", store.ScrubWorking: "Taranıyor",
-	store.ScrubDone: "Tamamlandı", store.ScrubFailed: "Hata"}
-
 // scrubFor loads a scrub of a brand the user may view; others (and expired
 // ones) are "not found".
 func (s *Server) scrubFor(c *fiber.Ctx) (*store.Scrub, error) {

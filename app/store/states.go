@@ -1,0 +1,163 @@
+package store
+
+// The states of iysgate's records, each a named type with its stored
+// values, the Turkish label a page shows, and the predicates the code and
+// the templates ask instead of comparing strings. Stored values are
+// English identifiers; labels are what people read. Adding a state means
+// adding its constant, its label and, where it matters, its place in a
+// predicate: here, and nowhere else.
+
+// ImportStatus is where an import stands, in the order it goes through
+// them.
+type ImportStatus string
+
+// The import statuses.
+const (
+	ImportUploaded   ImportStatus = "uploaded"   // stored, its parse job queued
+	ImportParsing    ImportStatus = "parsing"    // the file is being read
+	ImportValidating ImportStatus = "validating" // the stateful rules run
+	ImportPreview    ImportStatus = "preview"    // waits for a user to send or discard it
+	ImportApproved   ImportStatus = "approved"   // its consents are written and queued for İYS
+	ImportSending    ImportStatus = "sending"    // delivery to İYS has begun
+	ImportDone       ImportStatus = "done"       // every item is final at İYS
+	ImportFailed     ImportStatus = "failed"     // the file could not be read; nothing was written
+	ImportDiscarded  ImportStatus = "discarded"  // thrown away before sending ("Listeyi Sil")
+)
+
+var importLabels = map[ImportStatus]string{
+	ImportUploaded: "Yüklendi", ImportParsing: "Okunuyor", ImportValidating: "Doğrulanıyor",
+	ImportPreview: "Ön İzleme", ImportApproved: "Onaylandı", ImportSending: "Gönderiliyor",
+	ImportDone: "Tamamlandı", ImportFailed: "Hata", ImportDiscarded: "Silindi",
+}
+
+// Label is the status as the pages name it.
+func (s ImportStatus) Label() string { return labelOf(importLabels, s) }
+
+// Working reports whether a job is still reading or checking the file.
+func (s ImportStatus) Working() bool {
+	return s == ImportUploaded || s == ImportParsing || s == ImportValidating
+}
+
+// Sent reports whether the import was approved: its consents are written.
+func (s ImportStatus) Sent() bool {
+	return s == ImportApproved || s == ImportSending || s == ImportDone
+}
+
+// HasRows reports whether the import's rows can be shown (preview and
+// after).
+func (s ImportStatus) HasRows() bool { return s == ImportPreview || s.Sent() }
+
+// Discardable reports whether "Listeyi Sil" may throw the import away.
+func (s ImportStatus) Discardable() bool {
+	return s.Working() || s == ImportPreview || s == ImportFailed
+}
+
+// importStatuses lists the statuses for which keep reports true, for SQL
+// (status = ANY($n)).
+func importStatuses(keep func(ImportStatus) bool) []string {
+	var out []string
+	for s := range importLabels {
+		if keep(s) {
+			out = append(out, string(s))
+		}
+	}
+	return out
+}
+
+// ScrubStatus is where a list scrub (Tarama) stands.
+type ScrubStatus string
+
+// The scrub statuses.
+const (
+	ScrubUploaded ScrubStatus = "uploaded"
+	ScrubWorking  ScrubStatus = "working"
+	ScrubDone     ScrubStatus = "done"
+	ScrubFailed   ScrubStatus = "failed"
+)
+
+var scrubLabels = map[ScrubStatus]string{ScrubUploaded: "Sırada", ScrubWorking: "Taranıyor", ScrubDone: "Tamamlandı", ScrubFailed: "Hata"}
+
+// Label is the status as Tarama names it.
+func (s ScrubStatus) Label() string { return labelOf(scrubLabels, s) }
+
+// Working reports whether the scrub's job has yet to finish.
+func (s ScrubStatus) Working() bool { return s == ScrubUploaded || s == ScrubWorking }
+
+// Done reports whether the result workbook is ready.
+func (s ScrubStatus) Done() bool { return s == ScrubDone }
+
+// SubscriptionStatus is where a package purchase stands.
+type SubscriptionStatus string
+
+// The subscription statuses.
+const (
+	SubscriptionPending  SubscriptionStatus = "pending"  // requested, waits for the Admin
+	SubscriptionActive   SubscriptionStatus = "active"   // approved: its units count until it ends
+	SubscriptionRejected SubscriptionStatus = "rejected" // refused by the Admin, with a reason
+)
+
+// Label is the status as Abonelikler names it; an active package past its
+// end reads as expired.
+func (s SubscriptionStatus) Label(expired bool) string {
+	switch {
+	case s == SubscriptionActive && expired:
+		return "Süresi doldu"
+	case s == SubscriptionActive:
+		return "Aktif"
+	case s == SubscriptionPending:
+		return "Onay Bekliyor"
+	case s == SubscriptionRejected:
+		return "Reddedildi"
+	}
+	return string(s)
+}
+
+// ItemOutcome is what the validation decided for an item of an import.
+type ItemOutcome string
+
+// The item outcomes.
+const (
+	OutcomeNew       ItemOutcome = "new"       // İYS has no record for the key: a new consent
+	OutcomeChanged   ItemOutcome = "changed"   // a real change of a stored consent
+	OutcomeUnchanged ItemOutcome = "unchanged" // the same status again: not sent, not charged
+	OutcomeError     ItemOutcome = "error"     // refused; not sent
+)
+
+var outcomeLabels = map[ItemOutcome]string{OutcomeNew: "Yeni", OutcomeChanged: "Değişiklik",
+	OutcomeUnchanged: "Değişiklik yok", OutcomeError: "Gönderilmeyecek"}
+
+// Label is the outcome as the preview names it.
+func (o ItemOutcome) Label() string { return labelOf(outcomeLabels, o) }
+
+// Sent reports whether an item with this outcome is sent to İYS (by
+// "Tümünü Gönder").
+func (o ItemOutcome) Sent() bool { return o == OutcomeNew || o == OutcomeChanged }
+
+// StepStatus is where one of a company's six onboarding steps stands.
+type StepStatus string
+
+// The step statuses, in the order a step goes through them.
+const (
+	StepWaiting    StepStatus = "waiting"
+	StepInProgress StepStatus = "in_progress"
+	StepDone       StepStatus = "done"
+	StepProblem    StepStatus = "problem"
+)
+
+// StepStatuses lists the step statuses in order, for the form.
+var StepStatuses = []StepStatus{StepWaiting, StepInProgress, StepDone, StepProblem}
+
+var stepLabels = map[StepStatus]string{StepWaiting: "Bekliyor", StepInProgress: "Devam ediyor", StepDone: "Tamamlandı", StepProblem: "Sorun var"}
+
+// Label is the status as İYS Ayarları names it.
+func (s StepStatus) Label() string { return labelOf(stepLabels, s) }
+
+// Valid reports whether s is a step status.
+func (s StepStatus) Valid() bool { _, ok := stepLabels[s]; return ok }
+
+func labelOf[K ~string](m map[K]string, k K) string {
+	if l, ok := m[k]; ok {
+		return l
+	}
+	return string(k)
+}
