@@ -33,6 +33,9 @@ ALTER TABLE imports ADD COLUMN company_id bigint REFERENCES companies (id),
                     ADD COLUMN file_deleted_at timestamptz;
 UPDATE imports SET file_deleted_at = updated_at
 WHERE status = 'discarded' AND NOT EXISTS (SELECT 1 FROM import_chunks c WHERE c.import_id = imports.id);
+UPDATE imports im SET company_id = COALESCE(
+    (SELECT b.company_id FROM brands b WHERE b.id = im.brand_id),
+    (SELECT min(b.company_id) FROM memberships m JOIN brands b ON b.id = m.brand_id WHERE m.user_id = im.user_id));
 CREATE INDEX imports_company_files_idx ON imports (company_id) WHERE file_deleted_at IS NULL;
 
 -- Login throttling counts failures per account, per account and address,

@@ -34,6 +34,11 @@ type Config struct {
 	// (IYSGATE_MAX_STORED_MB): lists waiting, being read or in preview,
 	// and finished ones until FileRetention has passed.
 	MaxStoredBytes int64
+	// UploadSpoolDir is where an upload is kept while it streams in, before
+	// it goes to PostgreSQL (IYSGATE_UPLOAD_SPOOL_DIR; default: the system's
+	// temporary directory). On a machine whose /tmp is in memory (tmpfs),
+	// point it at a disk.
+	UploadSpoolDir string
 	// FileRetention is how long the file of an import that has ended
 	// (sent, failed, discarded) is kept (IYSGATE_FILE_RETENTION).
 	FileRetention time.Duration
@@ -99,6 +104,7 @@ func Default() Config {
 		MaxUploadBytes:  envInt("IYSGATE_MAX_UPLOAD_MB", 200) << 20,
 		MaxStoredBytes:  int64(envInt("IYSGATE_MAX_STORED_MB", 4096)) << 20,
 		FileRetention:   envDuration("IYSGATE_FILE_RETENTION", 7*24*time.Hour),
+		UploadSpoolDir:  os.Getenv("IYSGATE_UPLOAD_SPOOL_DIR"),
 		TrustedProxies:  os.Getenv("IYSGATE_TRUSTED_PROXIES"),
 		MetricsToken:    os.Getenv("IYSGATE_METRICS_TOKEN"),
 		SessionTTL:      envDuration("IYSGATE_SESSION_TTL", 12*time.Hour),

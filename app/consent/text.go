@@ -85,20 +85,33 @@ func checkName(s, field string) (string, []Problem) {
 // not sent to İYS, so rather than refuse the row, the characters that do
 // not belong are dropped and an overlong name is cut, with a warning.
 func repairName(s, field string) (string, []Problem) {
-	clean, issue := CleanText(s, MaxNameLen)
-	if issue == TextOK {
+	clean, changed := RepairText(s, MaxNameLen)
+	if !changed {
 		return clean, nil
+	}
+	return clean, []Problem{NewProblem(CodeNameCorrected, field)}
+}
+
+// RepairText is CleanText for text that is kept even when it is wrong (a
+// name in a workbook, an uploaded file's name): bytes that are not UTF-8,
+// control and direction characters are dropped and what is longer than
+// max characters is cut. changed reports whether more than CleanText's
+// tidying was needed.
+func RepairText(s string, max int) (out string, changed bool) {
+	clean, issue := CleanText(s, max)
+	if issue == TextOK {
+		return clean, false
 	}
 	if issue != TextTooLong {
 		clean, _ = CleanText(strings.Map(func(r rune) rune {
-			if r == utf8.RuneError || (unicode.IsControl(r) && !unicode.IsSpace(r)) || directionOverride(r) {
+			if (unicode.IsControl(r) && !unicode.IsSpace(r)) || directionOverride(r) {
 				return -1
 			}
 			return r
 		}, strings.ToValidUTF8(s, "")), 0)
 	}
-	if r := []rune(clean); len(r) > MaxNameLen {
-		clean = strings.TrimSpace(string(r[:MaxNameLen]))
+	if r := []rune(clean); len(r) > max {
+		clean = strings.TrimSpace(string(r[:max]))
 	}
-	return clean, []Problem{NewProblem(CodeNameCorrected, field)}
+	return clean, true
 }

@@ -47,3 +47,17 @@ func FuzzCleanText(f *testing.F) {
 		}
 	})
 }
+
+func TestRepairText(t *testing.T) {
+	for in, want := range map[string]string{
+		"liste.csv":              "liste.csv",
+		"a\x00b.csv":             "ab.csv",
+		"\u202eexe.csv":          "exe.csv",
+		"\xffliste.csv":          "liste.csv",
+		strings.Repeat("ş", 300): strings.Repeat("ş", 255),
+	} {
+		if got, _ := RepairText(in, 255); got != want {
+			t.Errorf("RepairText(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

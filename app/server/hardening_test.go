@@ -2,8 +2,11 @@ package server_test
 
 import (
 	"context"
+	"io"
+	"net"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -149,5 +152,91 @@ func TestMetricsAccess(t *testing.T) {
 	}
 	if r := p.client().fromIP("198.51.100.20").get("/metrics"); r.status != http.StatusForbidden {
 		t.Fatalf("/metrics from another machine: %d", r.status)
+	}
+}
+
+// rawExchange writes req on a new connection and returns everything the
+// server answers until it closes the connection or goes quiet.
+func rawExchange(t *testing.T, e *env, req string) string {
+	t.Helper()
+	conn, err := net.Dial("tcp", strings.TrimPrefix(e.base, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if _, err := conn.Write([]byte(req)); err != nil {
+		t.Fatal(err)
+	}
+	conn.SetReadDeadline(time.Now().Add(3 * time.Second))
+	b, _ := io.ReadAll(conn)
+	return string(b)
+}
+
+// A body a handler does not read is never taken for the next request on
+// the connection; compressed and multipart bodies where no file is taken
+// are refused before anything inflates or spools them.
+func TestBodiesCannotSmuggle(t *testing.T) {
+	e := newEnv(t)
+	inner := "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
+	body := strings.Repeat("a", 8300) + inner
+	for _, path := range []string{"/users", "/api/v1/users", "/imports", "/api/v1/imports"} {
+		ct := "application/x-www-form-urlencoded"
+		if strings.HasSuffix(path, "imports") {
+			ct = "multipart/form-data; boundary=sinir"
+		}
+		out := rawExchange(t, e, "POST "+path+" HTTP/1.1\r\nHost: x\r\nContent-Type: "+ct+"\r\nContent-Length: "+
+			strconv.Itoa(len(body))+"\r\n\r\n"+body)
+		if n := strings.Count(out, "HTTP/1.1 "); n != 1 {
+			t.Errorf("POST %s answered %d responses: %.300q", path, n, out)
+		}
+	}
+	api := e.apiClient(e.adminUser())
+	api.header = http.Header{"Content-Encoding": {"gzip"}}
+	if r := api.postJSON("/api/v1/tokens", map[string]string{"name": "x"}); r.status != http.StatusUnsupportedMediaType {
+		t.Errorf("a gzip body: %d %s", r.status, r.body)
+	}
+	api.header = nil
+	ui := e.client()
+	ui.login(adminEmail, adminPassword)
+	b, ct := multipartBody(10, map[string]string{"_csrf": ui.csrf, "name": "x"})
+	if r := ui.do("POST", "/tokens", b, ct); r.status != http.StatusUnsupportedMediaType {
+		t.Errorf("a multipart body to a form: %d", r.status)
+	}
+}
+
+// What the review found about addresses and accounts: a forwarded request
+// is not local; the last X-Forwarded-For line counts; the answers to
+// wrong passwords do not tell which accounts exist; a NUL in the e-mail
+// is a wrong login, not a 500.
+func TestAddressesAndAccounts(t *testing.T) {
+	e := newEnv(t)
+	c := e.client()
+	c.header = http.Header{"X-Forwarded-For": {"198.51.100.20"}}
+	if r := c.get("/metrics"); r.status != http.StatusForbidden {
+		t.Errorf("/metrics through a proxy on this machine: %d", r.status)
+	}
+	p := newProxiedEnv(t)
+	pc := p.client()
+	pc.header = http.Header{"X-Forwarded-For": {"127.0.0.1", "198.51.100.9"}}
+	if r := pc.get("/metrics"); r.status != http.StatusForbidden {
+		t.Errorf("/metrics with a forged first X-Forwarded-For line: %d", r.status)
+	}
+	pc.header = http.Header{"X-Forwarded-For": {"198.51.100.9:4711"}}
+	loginAs(pc, "yok@ornek.com.tr", "yanlis-parola-123")
+	var ip string
+	p.st.Pool().QueryRow(context.Background(), "SELECT ip FROM login_attempts ORDER BY id DESC LIMIT 1").Scan(&ip)
+	if ip != "198.51.100.9" {
+		t.Errorf("an address with a port: recorded %q", ip)
+	}
+	var known, unknown response
+	for range 6 {
+		known = loginAs(e.client(), adminEmail, "yanlis-parola-123")
+		unknown = loginAs(e.client(), "kimse@ornek.com.tr", "yanlis-parola-123")
+	}
+	if known.status != unknown.status {
+		t.Errorf("the 6th wrong password: %d for an account, %d for none", known.status, unknown.status)
+	}
+	if r := loginAs(e.client(), "a\x00b@ornek.com.tr", "yanlis-parola-123"); r.status != http.StatusUnauthorized {
+		t.Errorf("a NUL in the e-mail: %d", r.status)
 	}
 }

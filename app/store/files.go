@@ -78,23 +78,31 @@ type Upload struct {
 	Budget int64
 }
 
-// chargeUpload takes the upload's size from its company's file budget
-// under a per-company lock, so that parallel uploads cannot overshoot, or
-// refuses it with a *StorageFullError. The files a company holds are those
-// of its imports not yet deleted (import_chunks) and of its scrubs (the
-// list until checked, then the result).
-func chargeUpload(ctx context.Context, tx pgx.Tx, up Upload) error {
+// The files a company holds, by kind: imports not yet deleted
+// (import_chunks), and scrubs (the list until checked, then the result).
+// Each kind has its own budget, so that a Müşteri's scrubs can never stop
+// the company's imports.
+type fileKind struct{ name, held string }
+
+var (
+	importFiles = fileKind{"import", `SELECT COALESCE(sum(size_bytes), 0) FROM imports
+		WHERE company_id = $1 AND file_deleted_at IS NULL`}
+	scrubFiles = fileKind{"scrub", `SELECT COALESCE(sum(CASE WHEN s.status = '` + string(ScrubDone) + `' THEN 0 ELSE s.size_bytes END + s.result_bytes), 0)
+		FROM scrubs s JOIN brands b ON b.id = s.brand_id WHERE b.company_id = $1`}
+)
+
+// chargeUpload takes the upload's size from its company's budget for
+// files of a kind under a per-company lock, so that parallel uploads
+// cannot overshoot, or refuses it with a *StorageFullError.
+func chargeUpload(ctx context.Context, tx pgx.Tx, up Upload, kind fileKind) error {
 	if up.CompanyID == nil || up.Budget <= 0 {
 		return nil
 	}
-	if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock(hashtext('files:' || $1::bigint))", *up.CompanyID); err != nil {
+	if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock(hashtext('files:' || $2 || ':' || $1::bigint))", *up.CompanyID, kind.name); err != nil {
 		return err
 	}
 	var used int64
-	if err := tx.QueryRow(ctx, `SELECT
-		COALESCE((SELECT sum(size_bytes) FROM imports WHERE company_id = $1 AND file_deleted_at IS NULL), 0) +
-		COALESCE((SELECT sum(CASE WHEN s.status = $2 THEN 0 ELSE s.size_bytes END + s.result_bytes)
-		          FROM scrubs s JOIN brands b ON b.id = s.brand_id WHERE b.company_id = $1), 0)`, *up.CompanyID, ScrubDone).Scan(&used); err != nil {
+	if err := tx.QueryRow(ctx, kind.held, *up.CompanyID).Scan(&used); err != nil {
 		return err
 	}
 	if used+up.Size > up.Budget {

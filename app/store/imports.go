@@ -65,7 +65,7 @@ type ChannelSummary struct {
 func (s *Store) CreateImport(ctx context.Context, a Actor, brandID *int64, up Upload, r io.Reader, enqueue func(tx pgx.Tx, id int64) error) (*Import, error) {
 	var id int64
 	err := s.tx(ctx, func(tx pgx.Tx) error {
-		if err := chargeUpload(ctx, tx, up); err != nil {
+		if err := chargeUpload(ctx, tx, up, importFiles); err != nil {
 			return err
 		}
 		if err := tx.QueryRow(ctx, `INSERT INTO imports (user_id, actor, brand_id, company_id, filename) VALUES ($1, $2, $3, $4, $5) RETURNING id`,
@@ -746,13 +746,31 @@ func (s *Store) ErrorReports(ctx context.Context, sc ImportScope, limit int) ([]
 // could still move them (a worker that crashed on its last attempt), after
 // quiet for `idle`. It returns how many it ended.
 func (s *Store) FailStuckImports(ctx context.Context, idle time.Duration) (int64, error) {
-	tag, err := s.pool.Exec(ctx, `UPDATE imports im SET status = $2, error_code = 'INTERNAL',
+	var n int64
+	err := s.tx(ctx, func(tx pgx.Tx) error {
+		rows, err := tx.Query(ctx, `UPDATE imports im SET status = $2, error_code = 'INTERNAL',
 			error_message = 'Liste işlenirken iş yarıda kaldı; yeniden yüklemeyi deneyin. Sorun sürerse yöneticinize bildirin.',
 			updated_at = now()
 		WHERE im.status = ANY($3) AND im.updated_at < now() - $1::interval
 		  AND NOT EXISTS (SELECT 1 FROM river_job j
 			WHERE j.kind IN ('import_parse', 'import_validate') AND (j.args->>'import_id')::bigint = im.id
-			  AND j.state IN ('available', 'running', 'retryable', 'scheduled', 'pending'))`, idle.String(),
-		ImportFailed, importStatuses(ImportStatus.Working))
-	return tag.RowsAffected(), err
+			  AND j.state IN ('available', 'running', 'retryable', 'scheduled', 'pending'))
+		RETURNING id`, idle.String(), ImportFailed, importStatuses(ImportStatus.Working))
+		if err != nil {
+			return err
+		}
+		ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+		if err != nil {
+			return err
+		}
+		n = int64(len(ids))
+		// As FailImport: a failed import shows no rows.
+		for _, id := range ids {
+			if err := deleteStaging(ctx, tx, id); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return n, err
 }

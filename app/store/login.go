@@ -19,6 +19,9 @@ type LoginCounts struct {
 	// UnknownFromIP: failures from this address for accounts that do not
 	// exist (someone trying addresses, not a user mistyping a password).
 	UnknownFromIP int
+	// TrustedAddress: the account signed in from this address in the last
+	// week, so failures from elsewhere do not lock it out here.
+	TrustedAddress bool
 }
 
 // BeginLogin records a login attempt as failed and counts, under a
@@ -46,8 +49,10 @@ func (s *Store) BeginLogin(ctx context.Context, email, ip string, since time.Tim
 			(SELECT count(*) FROM login_attempts a, since WHERE a.email = lower($1) AND a.at > since.at
 			   AND NOT a.success AND NOT a.throttled AND a.id <> $4),
 			(SELECT count(*) FROM login_attempts a WHERE a.ip = $2 AND a.at > $3
-			   AND NOT a.known AND NOT a.success AND NOT a.throttled AND a.id <> $4)`,
-			email, ip, since, attemptID).Scan(&n.AccountFromIP, &n.Account, &n.UnknownFromIP)
+			   AND NOT a.known AND NOT a.success AND NOT a.throttled AND a.id <> $4),
+			EXISTS (SELECT 1 FROM login_attempts a WHERE a.email = lower($1) AND a.ip = $2 AND a.success
+			   AND a.at > now() - interval '7 days')`,
+			email, ip, since, attemptID).Scan(&n.AccountFromIP, &n.Account, &n.UnknownFromIP, &n.TrustedAddress)
 	})
 	return attemptID, known, n, err
 }

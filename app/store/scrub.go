@@ -85,7 +85,7 @@ func (s *Store) CreateScrub(ctx context.Context, a Actor, in ScrubInput, up Uplo
 			return mapErr(err)
 		}
 		up.CompanyID = &companyID
-		if err := chargeUpload(ctx, tx, up); err != nil {
+		if err := chargeUpload(ctx, tx, up, scrubFiles); err != nil {
 			return err
 		}
 		err := tx.QueryRow(ctx, `INSERT INTO scrubs (user_id, actor, brand_id, type, recipient_type, filename, expires_at)

@@ -100,7 +100,7 @@ func Password(password, confirm string) Problems {
 }
 
 func emailOK(s string) bool {
-	if s == "" || len(s) > 254 || !utf8.ValidString(s) {
+	if s == "" || len(s) > MaxEmail || !utf8.ValidString(s) {
 		return false
 	}
 	addr, err := mail.ParseAddress(s)

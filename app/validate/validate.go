@@ -26,6 +26,8 @@ const (
 	MaxTitle  = 255 // a company's title, a brand's name
 	MaxReason = 500 // a reason given for a refusal
 	MaxSearch = 200 // a search box
+	MaxEmail  = 254 // an e-mail address (RFC 5321's path limit)
+	MaxFile   = 255 // an uploaded file's name
 )
 
 // Problem is what is wrong with one field.

@@ -9,12 +9,20 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"iysgate/app/store"
+	"iysgate/app/validate"
 )
 
 const auditPageSize = 50
 
 func (s *Server) auditPage(c *fiber.Ctx) error {
-	f := store.AuditFilter{Action: c.Query("action"), Actor: c.Query("actor"), Limit: auditPageSize}
+	f := store.AuditFilter{Limit: auditPageSize}
+	var err error
+	if f.Action, err = validate.Query("action", "İşlem", c.Query("action"), validate.MaxName); err != nil {
+		return err
+	}
+	if f.Actor, err = validate.Query("actor", "Kullanıcı", c.Query("actor"), validate.MaxEmail); err != nil {
+		return err
+	}
 	f.BeforeID, _ = strconv.ParseInt(c.Query("before"), 10, 64)
 	entries, err := s.deps.Store.ListAudit(c.UserContext(), f)
 	if err != nil {

@@ -12,7 +12,9 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"iysgate/app/auth"
+	"iysgate/app/consent"
 	"iysgate/app/store"
+	"iysgate/app/validate"
 	"iysgate/policy"
 )
 
@@ -24,11 +26,15 @@ const (
 	sessionLoginAt = "login_at"
 )
 
-// Login throttling: failures counted over a window (see store.LoginCounts).
-// An account is locked for an address after a few failures from it, and
-// for every address after many; an address trying accounts that do not
-// exist is stopped well above what an office behind one address mistypes.
-// A right password is never refused for failures of other accounts.
+// Login throttling: failures counted over a window (see store.LoginCounts)
+// by e-mail address, whether or not an account has it, so that the
+// answers do not tell which accounts exist. An address is locked for an
+// account after a few failures from it, and every address after many,
+// except one the account signed in from in the last week (so that
+// guesses from elsewhere cannot lock its owner out); an address trying
+// many accounts that do not exist is stopped well above what an office
+// behind one address mistypes. A right password is never refused for
+// failures of other accounts.
 const (
 	throttleWindow           = 15 * time.Minute
 	maxAccountFailuresFromIP = 5
@@ -138,11 +144,16 @@ func (s *Server) renderLogin(c *fiber.Ctx, status int, data loginData) error {
 		// The session's CSRF token serves (an old tab's form, say).
 		return s.render(c, status, "login", "Giriş", data)
 	}
-	b := make([]byte, 24)
-	if _, err := rand.Read(b); err != nil {
-		return err
+	// A token already in the browser is kept, so that two login tabs both
+	// work.
+	token := c.Cookies(loginCookie)
+	if len(token) != 32 {
+		b := make([]byte, 24)
+		if _, err := rand.Read(b); err != nil {
+			return err
+		}
+		token = base64.RawURLEncoding.EncodeToString(b)
 	}
-	token := base64.RawURLEncoding.EncodeToString(b)
 	c.Cookie(&fiber.Cookie{Name: loginCookie, Value: token, Path: "/login", HTTPOnly: true, SameSite: fiber.CookieSameSiteStrictMode,
 		Secure: s.deps.Config.SecureCookies, Expires: time.Now().Add(loginCookieLifetime)})
 	c.Locals(csrfKey, token)
@@ -192,7 +203,14 @@ func (s *Server) login(c *fiber.Ctx) error {
 
 	// The attempt is recorded (as failed) and counted in one step under a
 	// per-account lock, so that parallel guesses cannot slip past the limit.
-	attempt, known, n, err := s.deps.Store.BeginLogin(ctx, email, ip, time.Now().Add(-throttleWindow))
+	if clean, issue := consent.CleanText(email, validate.MaxEmail); issue != consent.TextOK || clean != email {
+		// Not an address anyone has (NUL bytes, control characters, too
+		// long): nothing to count or store, and the usual answer.
+		auth.SpendTime(password)
+		data.Email, data.Error = "", "E-posta adresi veya parola hatalı."
+		return s.renderLogin(c, fiber.StatusUnauthorized, data)
+	}
+	attempt, known, n, err := s.deps.Store.BeginLogin(ctx, email, throttleKey(ip), time.Now().Add(-throttleWindow))
 	if err != nil {
 		return err
 	}
@@ -204,7 +222,7 @@ func (s *Server) login(c *fiber.Ctx) error {
 		data.Error = throttledMessage
 		return s.renderLogin(c, fiber.StatusTooManyRequests, data)
 	}
-	if known && (n.AccountFromIP >= maxAccountFailuresFromIP || n.Account >= maxAccountFailures) {
+	if n.AccountFromIP >= maxAccountFailuresFromIP || (n.Account >= maxAccountFailures && !n.TrustedAddress) {
 		return throttled()
 	}
 	u, err := s.deps.Store.UserByEmail(ctx, email)

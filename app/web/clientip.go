@@ -56,19 +56,52 @@ func (s *Server) clientIP(c *fiber.Ctx) string {
 	if !s.proxies.trusts(peer) {
 		return peer.String()
 	}
-	hops := strings.Split(c.Get(fiber.HeaderXForwardedFor), ",")
+	// Every X-Forwarded-For header, in order: a proxy may add its own
+	// header line after the one the client sent.
+	var hops []string
+	for _, h := range c.Request().Header.PeekAll(fiber.HeaderXForwardedFor) {
+		hops = append(hops, strings.Split(string(h), ",")...)
+	}
 	for i := len(hops) - 1; i >= 0; i-- {
-		a, err := netip.ParseAddr(strings.TrimSpace(hops[i]))
-		if err != nil {
+		a, ok := parseHop(strings.TrimSpace(hops[i]))
+		if !ok {
 			break // a malformed entry: trust nothing left of it
 		}
-		a = a.Unmap()
 		if !s.proxies.trusts(a) {
 			return a.String()
 		}
 		peer = a
 	}
 	return peer.String()
+}
+
+// parseHop reads one X-Forwarded-For entry: an address, or an address
+// with a port ("198.51.100.9:4711", "[2001:db8::1]:4711").
+func parseHop(s string) (netip.Addr, bool) {
+	if a, err := netip.ParseAddr(s); err == nil {
+		return a.Unmap(), true
+	}
+	if ap, err := netip.ParseAddrPort(s); err == nil {
+		return ap.Addr().Unmap(), true
+	}
+	return netip.Addr{}, false
+}
+
+// forwarded reports whether a request says it was forwarded by a proxy.
+func forwarded(c *fiber.Ctx) bool {
+	h := &c.Request().Header
+	return len(h.Peek(fiber.HeaderXForwardedFor)) > 0 || len(h.Peek("Forwarded")) > 0 || len(h.Peek("X-Real-Ip")) > 0
+}
+
+// throttleKey is the address the login throttle counts by: the client's
+// address, or for IPv6 its /64, which one household or office gets whole.
+func throttleKey(ip string) string {
+	a, err := netip.ParseAddr(ip)
+	if err != nil || a.Is4() {
+		return ip
+	}
+	p, _ := a.Prefix(64)
+	return p.String()
 }
 
 const ipKey = "client_ip"

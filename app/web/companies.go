@@ -239,7 +239,12 @@ func (s *Server) setOnboarding(c *fiber.Ctx) error {
 	if err != nil || step < 1 || step > 6 || !status.Valid() {
 		return s.fail(c, fiber.StatusUnprocessableEntity, "INVALID_STEP", "Geçersiz adım ya da durum.")
 	}
-	if err := s.deps.Store.SetOnboardingStep(c.UserContext(), actor(c), id, step, status, strings.TrimSpace(c.FormValue("note"))); err != nil {
+	note := c.FormValue("note")
+	var p validate.Problems
+	if p.Text("note", "Not", &note, validate.MaxReason, false); len(p) > 0 {
+		return p
+	}
+	if err := s.deps.Store.SetOnboardingStep(c.UserContext(), actor(c), id, step, status, note); err != nil {
 		return err
 	}
 	return s.saved(c, "/companies/"+itoa(id), "Adım güncellendi.")

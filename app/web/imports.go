@@ -50,52 +50,54 @@ func (s *Server) importFor(c *fiber.Ctx, need importAccess) (*store.Import, []st
 	if err != nil {
 		return nil, nil, err
 	}
-	u := currentUser(c)
-	if s.deps.Policy.IsAdmin(u.ID) {
-		return im, brands, nil
-	}
-	if len(brands) == 0 {
-		if im.UserID != u.ID {
-			return nil, nil, store.ErrNotFound
-		}
-		return im, brands, nil
-	}
-	readable := slices.ContainsFunc(brands, func(b store.Brand) bool { return s.deps.Policy.Can(u.ID, b.ID, policy.ImportsView) })
-	if !readable {
+	if !s.may(c, im, brands, importPerms[importRead]) {
 		return nil, nil, store.ErrNotFound
 	}
-	if need == importAct {
+	if need == importAct && !s.may(c, im, brands, importPerms[importAct]) {
 		var missing []string
 		for _, b := range brands {
-			if !s.deps.Policy.Can(u.ID, b.ID, policy.ImportsSend) {
+			if !s.deps.Policy.Can(currentUser(c).ID, b.ID, policy.ImportsSend) {
 				missing = append(missing, b.Name)
 			}
 		}
-		if len(missing) > 0 {
-			return nil, nil, &Error{Status: fiber.StatusForbidden, Code: "BRAND_FORBIDDEN",
-				Message: "Bu listede yetkiniz olmayan markaların kayıtları var: " + strings.Join(missing, ", ") +
-					". Listeyi bu markalarda gönderme yetkisi olan bir kullanıcı gönderebilir ya da silebilir."}
-		}
+		return nil, nil, &Error{Status: fiber.StatusForbidden, Code: "BRAND_FORBIDDEN",
+			Message: "Bu listede yetkiniz olmayan markaların kayıtları var: " + strings.Join(missing, ", ") +
+				". Listeyi bu markalarda gönderme yetkisi olan bir kullanıcı gönderebilir ya da silebilir."}
 	}
 	return im, brands, nil
 }
 
-// mayAct reports whether the user may send or discard an import of these
-// brands (importFor with importAct would let them through).
-func (s *Server) mayAct(c *fiber.Ctx, im *store.Import, brands []store.Brand) bool {
+// importNeed is what an access needs in an import's brands: a permission,
+// in one of them or in every one.
+type importNeed struct {
+	perm  string
+	every bool
+}
+
+var importPerms = map[importAccess]importNeed{importRead: {policy.ImportsView, false}, importAct: {policy.ImportsSend, true}}
+
+// may is the rule of importFor: an Admin may everything; an import with no
+// brand is its uploader's; otherwise the user holds the permission in
+// one of the import's brands (reading) or in every one of them (acting).
+func (s *Server) may(c *fiber.Ctx, im *store.Import, brands []store.Brand, need importNeed) bool {
 	u := currentUser(c)
-	if s.deps.Policy.IsAdmin(u.ID) {
+	switch {
+	case s.deps.Policy.IsAdmin(u.ID):
 		return true
-	}
-	if len(brands) == 0 {
+	case len(brands) == 0:
 		return im.UserID == u.ID
 	}
-	for _, b := range brands {
-		if !s.deps.Policy.Can(u.ID, b.ID, policy.ImportsSend) {
-			return false
-		}
+	holds := func(b store.Brand) bool { return s.deps.Policy.Can(u.ID, b.ID, need.perm) }
+	if need.every {
+		return !slices.ContainsFunc(brands, func(b store.Brand) bool { return !holds(b) })
 	}
-	return true
+	return slices.ContainsFunc(brands, holds)
+}
+
+// mayAct reports whether the user may send or discard the import (the
+// page's buttons).
+func (s *Server) mayAct(c *fiber.Ctx, im *store.Import, brands []store.Brand) bool {
+	return s.may(c, im, brands, importPerms[importAct])
 }
 
 // apiUpload stores the uploaded file and enqueues its parsing in the same

@@ -115,34 +115,33 @@ func (s *Server) renderSubscriptions(c *fiber.Ctx, status int, formErr string) e
 func (s *Server) requestSubscription(c *fiber.Ctx) error {
 	companyID, _ := strconv.ParseInt(c.FormValue("company_id"), 10, 64)
 	units, _ := strconv.ParseInt(c.FormValue("units"), 10, 64)
-	sub, code, msg := s.doRequest(c, companyID, units)
-	if sub == nil {
-		if code == fiber.StatusNotFound {
-			return s.fail(c, code, "NOT_FOUND", msg)
-		}
-		return s.renderSubscriptions(c, code, msg)
+	sub, err := s.doRequest(c, companyID, units)
+	if we := asError(err); we != nil && we.Status == fiber.StatusUnprocessableEntity {
+		return s.renderSubscriptions(c, we.Status, we.Fields[0].Message)
+	}
+	if err != nil {
+		return err
 	}
 	return s.saved(c, "/subscriptions?company_id="+itoa(companyID),
 		fmt.Sprintf("İleti %s paketi talebiniz alındı; yönetici onayı bekliyor.", store.Thousands(sub.Units)))
 }
 
 // doRequest is the purchase request of the page and the API.
-func (s *Server) doRequest(c *fiber.Ctx, companyID, units int64) (*store.Subscription, int, string) {
+func (s *Server) doRequest(c *fiber.Ctx, companyID, units int64) (*store.Subscription, error) {
 	ok, err := s.mayCompany(c, companyID, policy.QuotaRequest)
 	if err != nil {
-		return nil, fiber.StatusInternalServerError, err.Error()
+		return nil, err
 	}
 	if !ok {
-		return nil, fiber.StatusNotFound, "Firma bulunamadı."
+		return nil, &Error{Status: fiber.StatusNotFound, Code: "NOT_FOUND", Message: "Firma bulunamadı."}
 	}
 	sub, err := s.deps.Store.RequestSubscription(c.UserContext(), actor(c), companyID, units)
 	if errors.Is(err, store.ErrUnknownPackage) {
-		return nil, fiber.StatusUnprocessableEntity, "Paket seçin: yalnızca listedeki paketler satın alınabilir."
+		var p validate.Problems
+		p.Add("units", "UNKNOWN_PACKAGE", "Paket seçin: yalnızca listedeki paketler satın alınabilir.")
+		return nil, p
 	}
-	if err != nil {
-		return nil, fiber.StatusInternalServerError, err.Error()
-	}
-	return sub, fiber.StatusCreated, ""
+	return sub, err
 }
 
 func (s *Server) decideSubscription(c *fiber.Ctx) error {
@@ -212,14 +211,9 @@ func (s *Server) apiRequestSubscription(c *fiber.Ctx) error {
 	if err := parseJSON(c, &body); err != nil {
 		return err
 	}
-	sub, code, msg := s.doRequest(c, body.CompanyID, body.Units)
-	switch {
-	case code == fiber.StatusNotFound:
-		return s.fail(c, code, "NOT_FOUND", msg)
-	case code == fiber.StatusUnprocessableEntity:
-		return s.validationFailed(c, map[string]string{"units": msg})
-	case sub == nil:
-		return errors.New(msg)
+	sub, err := s.doRequest(c, body.CompanyID, body.Units)
+	if err != nil {
+		return err
 	}
 	return c.Status(fiber.StatusCreated).JSON(subscriptionJSON(sub))
 }

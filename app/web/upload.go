@@ -8,9 +8,14 @@ import (
 	"mime"
 	"mime/multipart"
 	"os"
+	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
+
+	"iysgate/app/consent"
+	"iysgate/app/validate"
 )
 
 // Uploads are read as they stream in, never through fasthttp's multipart
@@ -30,6 +35,7 @@ const (
 type upload struct {
 	mr      *multipart.Reader
 	fields  map[string]string
+	parts   int             // text parts read
 	pending *multipart.Part // the file part, once the fields before it are read
 	done    bool            // the whole body has been read
 
@@ -58,10 +64,10 @@ func (s *Server) uploadOf(c *fiber.Ctx) (*upload, error) {
 		body = bytes.NewReader(c.Body())
 	}
 	u := &upload{mr: multipart.NewReader(body, params["boundary"]), fields: map[string]string{}}
-	c.Locals(uploadKey, u)
 	if err := u.readFields(); err != nil {
 		return nil, err
 	}
+	c.Locals(uploadKey, u)
 	return u, nil
 }
 
@@ -80,7 +86,7 @@ func (u *upload) readFields() error {
 			u.pending = p
 			return nil
 		}
-		if len(u.fields) >= maxUploadFields {
+		if u.parts++; u.parts > maxUploadFields {
 			return badUpload(errors.New("too many fields"))
 		}
 		v, err := io.ReadAll(io.LimitReader(p, maxFieldBytes+1))
@@ -104,7 +110,7 @@ func (u *upload) field(name string) string { return u.fields[name] }
 // most limit bytes, then reads the fields after it. It reports false when
 // the request has no file. A larger file is refused with errUploadTooLarge
 // as soon as the limit is passed; nothing of it is kept.
-func (u *upload) readFile(limit int64) (bool, error) {
+func (u *upload) readFile(dir string, limit int64) (bool, error) {
 	if u.file != nil {
 		return true, nil
 	}
@@ -113,11 +119,17 @@ func (u *upload) readFile(limit int64) (bool, error) {
 		return false, nil
 	}
 	u.pending = nil
-	f, err := os.CreateTemp("", "iysgate-upload-*")
+	f, err := os.CreateTemp(dir, "iysgate-upload-*")
 	if err != nil {
 		return false, err
 	}
-	u.file, u.filename = f, p.FileName()
+	// The name is the browser's to give: its folders go, and characters
+	// that do not belong in a name shown on pages and in the audit log.
+	name, _ := consent.RepairText(filepath.Base(strings.ReplaceAll(p.FileName(), `\`, "/")), validate.MaxFile)
+	if name == "" || name == "." || name == "/" {
+		name = "dosya"
+	}
+	u.file, u.filename = f, name
 	n, err := io.Copy(f, io.LimitReader(p, limit+1))
 	if err != nil {
 		return false, badUpload(err)
@@ -159,6 +171,10 @@ func (s *Server) tooLarge() *Error {
 		Message: fmt.Sprintf("Dosya çok büyük: en çok %d MB yüklenebilir. Listeyi bölerek yükleyin.", s.deps.Config.MaxUploadBytes>>20)}
 }
 
+// maxSpooling bounds the uploads a node spools at once, and with the
+// upload limit the disk they take.
+const maxSpooling = 4
+
 // receiveFile reads the request's file (see readFile) within the upload
 // limit; the caller closes the upload. ok is false when no file was sent.
 func (s *Server) receiveFile(c *fiber.Ctx) (u *upload, ok bool, err error) {
@@ -166,7 +182,18 @@ func (s *Server) receiveFile(c *fiber.Ctx) (u *upload, ok bool, err error) {
 	if err != nil {
 		return nil, false, err
 	}
-	ok, err = u.readFile(int64(s.deps.Config.MaxUploadBytes))
+	// A busy node makes the next upload wait its turn (its body waits in
+	// the network), for a while.
+	wait := time.NewTimer(2 * time.Minute)
+	defer wait.Stop()
+	select {
+	case s.spooling <- struct{}{}:
+		defer func() { <-s.spooling }()
+	case <-wait.C:
+		return u, false, &Error{Status: fiber.StatusServiceUnavailable, Code: "BUSY",
+			Message: "Şu anda çok sayıda dosya yükleniyor; birkaç dakika sonra yeniden deneyin."}
+	}
+	ok, err = u.readFile(s.deps.Config.UploadSpoolDir, int64(s.deps.Config.MaxUploadBytes))
 	if errors.Is(err, errUploadTooLarge) {
 		// The rest of the body is not read: the connection must close.
 		c.Context().SetConnectionClose()

@@ -189,13 +189,6 @@ func formFromRequest(c *fiber.Ctx) *userForm {
 			f.BrandIDs = append(f.BrandIDs, id)
 		}
 	}
-	if mf, err := c.MultipartForm(); err == nil && mf != nil {
-		for _, v := range mf.Value["brands"] {
-			if id, err := strconv.ParseInt(v, 10, 64); err == nil {
-				f.BrandIDs = append(f.BrandIDs, id)
-			}
-		}
-	}
 	return f
 }
 

@@ -49,6 +49,7 @@ type Server struct {
 	sessions *session.Store
 	perms    map[string]string // "METHOD /path" → permission
 	uploads  map[string]bool   // "METHOD /path" of the routes that take files
+	spooling chan struct{}     // a slot per upload being spooled (maxSpooling)
 	proxies  trustedProxies
 }
 
@@ -79,7 +80,8 @@ func New(d Deps) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{deps: d, tpl: tpl, perms: map[string]string{}, uploads: map[string]bool{}, proxies: proxies}
+	s := &Server{deps: d, tpl: tpl, perms: map[string]string{}, uploads: map[string]bool{}, proxies: proxies,
+		spooling: make(chan struct{}, maxSpooling)}
 	s.app = fiber.New(fiber.Config{
 		AppName:   "iysgate",
 		BodyLimit: d.Config.MaxUploadBytes + multipartSlack,
@@ -87,14 +89,17 @@ func New(d Deps) (*Server, error) {
 		// before them: uploads are read with their limit (see upload.go).
 		StreamRequestBody:            true,
 		DisablePreParseMultipartForm: true,
-		// /API/v1 is not /api/v1: a path names one route, with one guard.
+		// /API/v1 is not /api/v1, nor /imports/ /imports: a path names one
+		// route, with one guard and one body limit.
 		CaseSensitive:         true,
+		StrictRouting:         true,
 		DisableStartupMessage: true,
 		// Long filter links fit; longer ones get a 431 in JSON.
 		ReadBufferSize: 16 << 10,
-		ReadTimeout:    5 * time.Minute,
-		IdleTimeout:    2 * time.Minute,
-		ErrorHandler:   s.handleError,
+		// A 200 MB upload over a slow office line takes minutes.
+		ReadTimeout:  15 * time.Minute,
+		IdleTimeout:  2 * time.Minute,
+		ErrorHandler: s.handleError,
 	})
 	storage := pgstorage.New(pgstorage.Config{DB: d.Store.Pool(), Table: "web_sessions", GCInterval: 10 * time.Minute})
 	s.sessions = session.New(session.Config{
@@ -191,10 +196,6 @@ func (s *Server) csrfExtractor(c *fiber.Ctx) (string, error) {
 		if u, err := s.uploadOf(c); err == nil {
 			t = u.field("_csrf")
 		}
-	case strings.HasPrefix(c.Get(fiber.HeaderContentType), fiber.MIMEMultipartForm):
-		if f, err := c.MultipartForm(); err == nil && len(f.Value["_csrf"]) > 0 {
-			t = f.Value["_csrf"][0]
-		}
 	default:
 		t = string(c.Request().PostArgs().Peek("_csrf"))
 	}
@@ -235,24 +236,38 @@ func (s *Server) observe(c *fiber.Ctx) error {
 	return nil
 }
 
-// limitBody refuses a body over its route's limit before anything reads
-// it: the upload limit on upload routes, 1 MB elsewhere. A chunked body
-// (length -1) is refused outside uploads, where its size is unknown; on an
-// upload it is read within the limit (see readFile).
+// limitBody bounds what a request body may cost before anything reads
+// it. Bodies are sent as they are: a compressed body (Content-Encoding)
+// would be inflated without bound, and is refused. Upload routes take
+// multipart bodies up to the upload limit, read as they stream (see
+// upload.go); since a handler may answer before the end, such a
+// connection is closed after the answer, so that what is left of the body
+// is never read as the next request. Every other route takes at most 1
+// MB, read here whole for the same reason, and no multipart body (no form
+// of theirs sends one; its files would be spooled to disk).
 func (s *Server) limitBody(c *fiber.Ctx) error {
-	cl := c.Request().Header.ContentLength()
+	h := &c.Request().Header
+	if ce := h.Peek(fiber.HeaderContentEncoding); len(ce) > 0 && !strings.EqualFold(string(ce), "identity") {
+		c.Context().SetConnectionClose()
+		return s.fail(c, fiber.StatusUnsupportedMediaType, "ENCODED_BODY", "Sıkıştırılmış istek gövdesi kabul edilmiyor; gövdeyi sıkıştırmadan gönderin.")
+	}
+	cl := h.ContentLength()
 	if s.uploads[c.Method()+" "+c.Path()] {
+		c.Context().SetConnectionClose()
 		if cl > s.deps.Config.MaxUploadBytes+multipartSlack {
-			c.Context().SetConnectionClose()
 			return s.failWith(c, s.tooLarge())
 		}
 		return c.Next()
 	}
 	if cl > smallBodyLimit || cl == -1 {
-		// The unread body must not be taken for the next request.
 		c.Context().SetConnectionClose()
 		return s.fail(c, fiber.StatusRequestEntityTooLarge, "BODY_TOO_LARGE", "İstek gövdesi çok büyük (en çok 1 MB).")
 	}
+	if strings.HasPrefix(string(h.ContentType()), fiber.MIMEMultipartForm) {
+		c.Context().SetConnectionClose()
+		return s.fail(c, fiber.StatusUnsupportedMediaType, "MULTIPART_NOT_ACCEPTED", "Bu adres dosya kabul etmiyor.")
+	}
+	_ = c.Request().Body() // the whole body, now: at most 1 MB
 	return c.Next()
 }
 
@@ -380,8 +395,9 @@ func (s *Server) ready(c *fiber.Ctx) error {
 
 // metricsHandler serves /metrics to the monitoring system: with the
 // bearer token IYSGATE_METRICS_TOKEN when it is set, otherwise to clients
-// on this machine only. The series name companies and their quota, which
-// is nobody else's business.
+// on this machine only, talking to iysgate directly (a request forwarded by
+// a proxy on this machine may come from anywhere). The series name
+// companies and their quota, which is nobody else's business.
 func (s *Server) metricsHandler() fiber.Handler {
 	h := adaptor.HTTPHandler(s.deps.Metrics.Handler())
 	want := []byte("Bearer " + s.deps.Config.MetricsToken)
@@ -393,7 +409,7 @@ func (s *Server) metricsHandler() fiber.Handler {
 			}
 			return h(c)
 		}
-		if ip, err := netip.ParseAddr(requestIP(c)); err != nil || !ip.IsLoopback() {
+		if ip, err := netip.ParseAddr(requestIP(c)); err != nil || !ip.IsLoopback() || forwarded(c) {
 			return c.Status(fiber.StatusForbidden).SendString("/metrics yalnızca bu makineden okunabilir; başka bir makineden okumak için IYSGATE_METRICS_TOKEN ayarlayın.\n")
 		}
 		return h(c)
