@@ -6,11 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"hash/maphash"
-	"io"
 	"maps"
 	"os"
 	"slices"
-	"sync"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -18,6 +16,7 @@ import (
 	"iysgate/app/consent"
 	"iysgate/app/importer"
 	"iysgate/app/store"
+	"iysgate/jobs/internal/pipeline"
 )
 
 // parseBatch is how many rows are COPYed at a time.
@@ -190,143 +189,78 @@ func (w *ParseImportWorker) parse(ctx context.Context, job *river.Job[ParseImpor
 // validation; a file with more names all of the uploader's brands.
 const maxBrandCodes = 1000
 
+// parseValidators is how many chunks of rows are validated at once.
+const parseValidators = 2
+
+// stagedChunk is a chunk of rows validated and encoded for the COPY.
+type stagedChunk struct {
+	batch  store.StagedBatch
+	keys   []rowKey
+	stats  store.ParseStats
+	brands map[string]bool // the brand codes of the rows' consents
+	read   int64           // the reader's progress (rowChunk)
+	total  int64
+}
+
 // stage reads the file, validates each row (consent.ValidateRow) and COPYs
-// the rows into import_rows. The three overlap: this goroutine reads, two
-// goroutines validate and encode the rows, and a writer stores batch after
-// batch while the next ones are read. It returns the number of rows and
-// the distinct brand codes of the rows' consents (nil when there were too
-// many) and the counts of its items. A reader error is returned as it is (an *importer.Error).
+// the rows into import_rows, the three overlapping (pipeline.Run): while
+// one chunk is stored, the next ones are validated and read. It returns
+// the number of rows, the distinct brand codes of the rows' consents (nil
+// when there were more than maxBrandCodes) and the counts of its items. A
+// reader error is returned as it is (an *importer.Error).
 func (w *ParseImportWorker) stage(ctx context.Context, id int64, r importer.Reader, now time.Time) (int, map[string]bool, store.ParseStats, error) {
 	st := w.deps.Store
-	ctx, cancel := context.WithCancelCause(ctx)
-	defer cancel(nil)
-	type chunk struct {
-		rows        []importer.Row
-		staged      store.StagedBatch
-		keys        []rowKey
-		read, total int64 // the reader's progress when the batch was full
-	}
 	seed := maphash.MakeSeed()
-	toValidate, toWrite := make(chan chunk, 2), make(chan chunk, 2)
-	const validators = 2
-	brandSets := make([]map[string]bool, validators)
-	stats := make([]store.ParseStats, validators)
-	var vwg sync.WaitGroup
-	for v := range validators {
-		brands := map[string]bool{}
-		brandSets[v] = brands
-		vwg.Go(func() {
-			for c := range toValidate {
-				c.staged.Grow(len(c.rows))
-				for _, row := range c.rows {
-					res := consent.ValidateRow(row.Input, now, nil)
-					c.staged.Stage(id, store.ParsedRow{RowNo: row.Number, Cells: row.Cells, Result: res}, &stats[v])
-					c.keys = appendKeys(c.keys, seed, int32(row.Number), res)
-					if len(res.Items) > 0 && brands != nil && !brands[res.Items[0].Consent.BrandCode] {
-						brands[res.Items[0].Consent.BrandCode] = true
-						if len(brands) > maxBrandCodes {
-							brands = nil
-							brandSets[v] = nil
-						}
-					}
-				}
-				c.rows = nil
-				select {
-				case toWrite <- c:
-				case <-ctx.Done():
-				}
+	validate := func(_ context.Context, c rowChunk) (*stagedChunk, error) {
+		s := &stagedChunk{brands: map[string]bool{}, read: c.read, total: c.total}
+		s.batch.Grow(len(c.rows))
+		for _, row := range c.rows {
+			res := consent.ValidateRow(row.Input, now, nil)
+			s.batch.Stage(id, store.ParsedRow{RowNo: row.Number, Cells: row.Cells, Result: res}, &s.stats)
+			s.keys = appendKeys(s.keys, seed, int32(row.Number), res)
+			if len(res.Items) > 0 {
+				s.brands[res.Items[0].Consent.BrandCode] = true
 			}
-		})
+		}
+		return s, nil
 	}
-	go func() {
-		vwg.Wait()
-		close(toWrite)
-	}()
-	written := make(chan error, 1)
+
 	done := 0
 	var storing time.Duration // spent in SaveParsedRows
 	var keys []rowKey         // of every row, in no order
-	go func() {
-		var werr error
-		for c := range toWrite {
-			if werr != nil {
-				continue // drain after a failure
-			}
-			t0 := time.Now()
-			werr = st.SaveParsedRows(ctx, id, &c.staged)
-			storing += time.Since(t0)
-			if werr != nil {
-				cancel(werr)
-				continue
-			}
-			keys = append(keys, c.keys...)
-			done += c.staged.Len()
-			// The total is estimated from the bytes read so far.
-			estimate := done
-			if c.read > 0 && c.read < c.total {
-				estimate = int(float64(done) * float64(c.total) / float64(c.read))
-			}
-			if werr = st.ImportProgress(ctx, id, done, estimate); werr != nil {
-				cancel(werr)
+	var stats store.ParseStats
+	brands := map[string]bool{}
+	save := func(ctx context.Context, s *stagedChunk) error {
+		t0 := time.Now()
+		if err := st.SaveParsedRows(ctx, id, &s.batch); err != nil {
+			return err
+		}
+		storing += time.Since(t0)
+		keys = append(keys, s.keys...)
+		stats.Add(s.stats)
+		if brands != nil {
+			maps.Copy(brands, s.brands)
+			if len(brands) > maxBrandCodes {
+				brands = nil
 			}
 		}
-		written <- werr
-	}()
-	var readErr error
-	batch := make([]importer.Row, 0, parseBatch)
-	send := func() bool {
-		read, total := r.Progress()
-		select {
-		case toValidate <- chunk{rows: batch, read: read, total: total}:
-			batch = make([]importer.Row, 0, parseBatch)
-			return true
-		case <-ctx.Done():
-			return false
+		done += s.batch.Len()
+		// The total is estimated from the bytes read so far.
+		estimate := done
+		if s.read > 0 && s.read < s.total {
+			estimate = int(float64(done) * float64(s.total) / float64(s.read))
 		}
+		return st.ImportProgress(ctx, id, done, estimate)
 	}
-	for {
-		row, err := r.Next()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			readErr = err
-			break
-		}
-		batch = append(batch, row)
-		if len(batch) == parseBatch && !send() {
-			break
-		}
-	}
-	if len(batch) > 0 && readErr == nil && ctx.Err() == nil {
-		send()
-	}
-	close(toValidate)
-	if err := <-written; err != nil {
-		return 0, nil, store.ParseStats{}, err
-	}
-	if readErr != nil {
-		return 0, nil, store.ParseStats{}, readErr
-	}
-	if err := context.Cause(ctx); err != nil {
+
+	if err := pipeline.Run(ctx, parseValidators, readChunks(r, parseBatch), validate, save); err != nil {
 		return 0, nil, store.ParseStats{}, err
 	}
 	if err := st.SaveImportRepeats(ctx, id, repeatedRows(keys)); err != nil {
 		return 0, nil, store.ParseStats{}, err
 	}
 	w.deps.Log.Info("import staged", "import_id", id, "rows", done, "storing", storing, "duration", time.Since(now))
-	var total store.ParseStats
-	for _, s := range stats {
-		total.Add(s)
-	}
-	brands := map[string]bool{}
-	for _, set := range brandSets {
-		if set == nil {
-			return done, nil, total, nil
-		}
-		maps.Copy(brands, set)
-	}
-	return done, brands, total, nil
+	return done, brands, stats, nil
 }
 
 // rowKey is the hash of a phone or e-mail key (brand, recipient, recipient
