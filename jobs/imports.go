@@ -52,24 +52,6 @@ func giveUp(ctx context.Context, d Deps, id int64, attempt, max int, err error) 
 	return err
 }
 
-// ValidateImportArgs runs the stateful rules over a parsed import.
-type ValidateImportArgs struct {
-	ImportID int64 `json:"import_id"`
-	// BrandCodes are the brand codes the uploader may record consents for,
-	// as they stood when the file was read (those the file names).
-	BrandCodes []string `json:"brand_codes"`
-	// Stats are the parse's counts for the summary (nil: counted again).
-	Stats *store.ParseStats `json:"stats,omitempty"`
-}
-
-// Kind is the job's name in River.
-func (ValidateImportArgs) Kind() string { return "import_validate" }
-
-// InsertOpts: a few attempts; the last failure ends the import.
-func (ValidateImportArgs) InsertOpts() river.InsertOpts {
-	return river.InsertOpts{MaxAttempts: importAttempts}
-}
-
 // ParseImportWorker works ParseImportArgs.
 type ParseImportWorker struct {
 	river.WorkerDefaults[ParseImportArgs]
@@ -114,18 +96,7 @@ func (w *ParseImportWorker) parse(ctx context.Context, job *river.Job[ParseImpor
 		return err
 	}
 	if !ok {
-		// A run that parsed the file stopped before it validated it: the
-		// validation (one transaction) runs again. Otherwise the import was
-		// discarded meanwhile: nothing to do.
-		im, err := st.Import(ctx, id)
-		if err != nil || im.Status != store.ImportValidating {
-			return err
-		}
-		codes, err := w.deps.BrandCodes(ctx, im.UserID)
-		if err != nil {
-			return err
-		}
-		return validateImport(ctx, w.deps, id, codes, nil)
+		return resumeValidation(ctx, w.deps, id)
 	}
 	if err := st.ResetImportRows(ctx, id); err != nil {
 		return err
@@ -327,7 +298,36 @@ func (w *ParseImportWorker) fail(ctx context.Context, id int64, err error) error
 	return fmt.Errorf("import %d: %w", id, err)
 }
 
-// ValidateImportWorker works ValidateImportArgs.
+// resumeValidation validates an import that a run parsed but stopped
+// before validating (the validation is one transaction, so it runs again
+// whole). An import in any other status was discarded or ended meanwhile:
+// nothing to do.
+func resumeValidation(ctx context.Context, d Deps, id int64) error {
+	im, err := d.Store.Import(ctx, id)
+	if err != nil || im.Status != store.ImportValidating {
+		return err
+	}
+	codes, err := d.BrandCodes(ctx, im.UserID)
+	if err != nil {
+		return err
+	}
+	return validateImport(ctx, d, id, codes, nil)
+}
+
+// ValidateImportArgs is the validation job of earlier versions, before
+// the parse job validated in the same run; nothing enqueues it now. A
+// database upgraded with one still queued has it worked as a parse job
+// resumes (resumeValidation), so that its import does not stay in
+// validation. The fields the job had besides the import are ignored.
+type ValidateImportArgs struct {
+	ImportID int64 `json:"import_id"`
+}
+
+// Kind is the job's name in River.
+func (ValidateImportArgs) Kind() string { return "import_validate" }
+
+// ValidateImportWorker works the ValidateImportArgs left from earlier
+// versions.
 type ValidateImportWorker struct {
 	river.WorkerDefaults[ValidateImportArgs]
 	deps Deps
@@ -338,19 +338,10 @@ func (w *ValidateImportWorker) Timeout(job *river.Job[ValidateImportArgs]) time.
 	return attemptTimeout(w.deps.Delivery.JobTimeout, job.Attempt)
 }
 
-// Work validates the import in one transaction (so a restart starts clean)
-// and moves it to preview.
+// Work validates the import and moves it to preview.
 func (w *ValidateImportWorker) Work(ctx context.Context, job *river.Job[ValidateImportArgs]) error {
-	err := w.validate(ctx, job)
+	err := resumeValidation(ctx, w.deps, job.Args.ImportID)
 	return giveUp(ctx, w.deps, job.Args.ImportID, job.Attempt, job.MaxAttempts, err)
-}
-
-func (w *ValidateImportWorker) validate(ctx context.Context, job *river.Job[ValidateImportArgs]) error {
-	im, err := w.deps.Store.Import(ctx, job.Args.ImportID)
-	if err != nil || im.Status != store.ImportValidating {
-		return err
-	}
-	return validateImport(ctx, w.deps, im.ID, job.Args.BrandCodes, job.Args.Stats)
 }
 
 // validateImport runs the stateful rules over a parsed import and moves it
