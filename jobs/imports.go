@@ -169,8 +169,7 @@ type stagedChunk struct {
 	keys   []rowKey
 	stats  store.ParseStats
 	brands map[string]bool // the brand codes of the rows' consents
-	read   int64           // the reader's progress (rowChunk)
-	total  int64
+	readProgress
 }
 
 // stage reads the file, validates each row (consent.ValidateRow) and COPYs
@@ -183,7 +182,7 @@ func (w *ParseImportWorker) stage(ctx context.Context, id int64, r importer.Read
 	st := w.deps.Store
 	seed := maphash.MakeSeed()
 	validate := func(_ context.Context, c rowChunk) (*stagedChunk, error) {
-		s := &stagedChunk{brands: map[string]bool{}, read: c.read, total: c.total}
+		s := &stagedChunk{brands: map[string]bool{}, readProgress: c.readProgress}
 		s.batch.Grow(len(c.rows))
 		for _, row := range c.rows {
 			res := consent.ValidateRow(row.Input, now, nil)

@@ -7,12 +7,16 @@ import (
 	"iysgate/app/importer"
 )
 
-// rowChunk is a chunk of a file's rows on its way through a pipeline, with
-// how far the reader had come when it was full (importer.Reader.Progress).
+// rowChunk is a chunk of a file's rows on its way through a pipeline.
 type rowChunk struct {
-	rows        []importer.Row
-	read, total int64
+	rows []importer.Row
+	readProgress
 }
+
+// readProgress is how far the reader had come when a chunk was full
+// (importer.Reader.Progress): bytes read, of total. The chunk's results
+// carry it on, for the writer to report.
+type readProgress struct{ read, total int64 }
 
 // readChunks returns the read stage of a pipeline (pipeline.Run) over r:
 // its rows in chunks of size. A reader error is returned as it is (an
@@ -21,7 +25,7 @@ func readChunks(r importer.Reader, size int) func(emit func(rowChunk) error) err
 	return func(emit func(rowChunk) error) error {
 		send := func(rows []importer.Row) error {
 			read, total := r.Progress()
-			return emit(rowChunk{rows: rows, read: read, total: total})
+			return emit(rowChunk{rows, readProgress{read, total}})
 		}
 		var rows []importer.Row
 		for {

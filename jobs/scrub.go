@@ -76,12 +76,12 @@ func (w *ScrubWorker) Work(ctx context.Context, job *river.Job[ScrubArgs]) error
 
 // scrubBatch is a chunk of list rows normalised and checked.
 type scrubBatch struct {
-	rows        []int    // row numbers in the file
-	given       []string // the recipient as written
-	norm        []string // normalised; "" when malformed
-	code        []string // the problem's code when malformed
-	states      []store.CheckState
-	read, total int64 // the reader's progress (rowChunk)
+	rows   []int    // row numbers in the file
+	given  []string // the recipient as written
+	norm   []string // normalised; "" when malformed
+	code   []string // the problem's code when malformed
+	states []store.CheckState
+	readProgress
 }
 
 func (w *ScrubWorker) scrub(ctx context.Context, id int64) error {
@@ -197,7 +197,7 @@ const scrubCheckers = 2
 func normaliseRecipients(c rowChunk, phone bool) *scrubBatch {
 	n := len(c.rows)
 	b := &scrubBatch{rows: make([]int, 0, n), given: make([]string, 0, n), norm: make([]string, 0, n), code: make([]string, 0, n),
-		read: c.read, total: c.total}
+		readProgress: c.readProgress}
 	for _, row := range c.rows {
 		given := row.Input.Email
 		if phone {
