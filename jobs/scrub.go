@@ -129,7 +129,7 @@ func (w *ScrubWorker) scrub(ctx context.Context, id int64) error {
 	}
 	defer os.Remove(out.Name())
 	defer out.Close()
-	rows, counts, err := w.pipeline(ctx, sc, r, phone, checkedAt, out)
+	rows, counts, err := w.checkList(ctx, sc, r, phone, checkedAt, out)
 	if ie := (*importer.Error)(nil); errors.As(err, &ie) {
 		return st.FailScrub(ctx, id, ie.Code, ie.Message)
 	}
@@ -155,11 +155,11 @@ func (w *ScrubWorker) scrub(ctx context.Context, id int64) error {
 	return nil
 }
 
-// pipeline reads, checks and writes the list in three overlapping stages
+// checkList reads, checks and writes the list in three overlapping stages
 // (pipeline.Run): while the workbook takes one chunk, the next ones are
 // normalised and checked, one query each, and read. It writes the
 // workbook to out and returns the number of rows and the counts.
-func (w *ScrubWorker) pipeline(ctx context.Context, sc *store.Scrub, r importer.Reader, phone bool, checkedAt time.Time, out io.Writer) (int, store.ScrubCounts, error) {
+func (w *ScrubWorker) checkList(ctx context.Context, sc *store.Scrub, r importer.Reader, phone bool, checkedAt time.Time, out io.Writer) (int, store.ScrubCounts, error) {
 	sw, err := newScrubWriter(sc)
 	if err != nil {
 		return 0, store.ScrubCounts{}, err
@@ -198,18 +198,16 @@ func normaliseRecipients(c rowChunk, phone bool) *scrubBatch {
 	n := len(c.rows)
 	b := &scrubBatch{rows: make([]int, 0, n), given: make([]string, 0, n), norm: make([]string, 0, n), code: make([]string, 0, n),
 		readProgress: c.readProgress}
+	normalise := consent.NormalizeEmail
+	if phone {
+		normalise = consent.NormalizePhone
+	}
 	for _, row := range c.rows {
 		given := row.Input.Email
 		if phone {
 			given = row.Input.Phone
 		}
-		var norm string
-		var prob *consent.Problem
-		if phone {
-			norm, _, prob = consent.NormalizePhone(given)
-		} else {
-			norm, _, prob = consent.NormalizeEmail(given)
-		}
+		norm, _, prob := normalise(given)
 		code := ""
 		if prob != nil {
 			norm, code = "", prob.Code
@@ -269,22 +267,21 @@ func newScrubWriter(sc *store.Scrub) (*scrubWriter, error) {
 	}
 	found := columns("Satır", "Alıcı (listedeki)", "Alıcı (İYS biçimi)", "Durum", "İzin Tarihi", "Kaynak")
 	other := columns("Satır", "Alıcı (listedeki)", "Alıcı (İYS biçimi)", "Durum", "Kod", "Açıklama")
-	for _, s := range []struct {
-		sheet   **importer.Sheet
-		name    string
-		columns []importer.SheetColumn
-	}{
-		// The summary comes first, though written last.
-		{&w.summary, ScrubSheetSummary, []importer.SheetColumn{{Width: 18}, {Width: 80}}},
-		{&w.onay, ScrubSheetOnay, found},
-		{&w.ret, ScrubSheetRet, found},
-		{&w.other, ScrubSheetOther, other},
-	} {
-		var err error
-		if *s.sheet, err = w.wb.AddSheet(s.name, s.columns); err != nil {
-			w.wb.Close()
-			return nil, err
+	var err error
+	add := func(name string, columns []importer.SheetColumn) *importer.Sheet {
+		var s *importer.Sheet
+		if err == nil {
+			s, err = w.wb.AddSheet(name, columns)
 		}
+		return s
+	}
+	w.summary = add(ScrubSheetSummary, []importer.SheetColumn{{Width: 18}, {Width: 80}}) // first, though written last
+	w.onay = add(ScrubSheetOnay, found)
+	w.ret = add(ScrubSheetRet, found)
+	w.other = add(ScrubSheetOther, other)
+	if err != nil {
+		w.wb.Close()
+		return nil, err
 	}
 	return w, nil
 }

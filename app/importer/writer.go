@@ -12,7 +12,8 @@ import (
 
 // Workbook writes an .xlsx workbook sheet by sheet and row by row with
 // excelize's StreamWriter, which moves a sheet's rows to a temporary file
-// past a few megabytes, so that memory does not grow with the rows. Every
+// past 16 MB (excelize.StreamChunkSize), so that memory does not grow with
+// the rows. Every
 // text it writes, titles included, goes through [NeutraliseFormula].
 //
 // Add the sheets with [Workbook.AddSheet] (the first one added is the first
