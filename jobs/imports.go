@@ -6,11 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"hash/maphash"
-	"io"
 	"maps"
 	"os"
 	"slices"
-	"sync"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -18,6 +16,7 @@ import (
 	"iysgate/app/consent"
 	"iysgate/app/importer"
 	"iysgate/app/store"
+	"iysgate/jobs/internal/pipeline"
 )
 
 // parseBatch is how many rows are COPYed at a time.
@@ -51,24 +50,6 @@ func giveUp(ctx context.Context, d Deps, id int64, attempt, max int, err error) 
 		}
 	}
 	return err
-}
-
-// ValidateImportArgs runs the stateful rules over a parsed import.
-type ValidateImportArgs struct {
-	ImportID int64 `json:"import_id"`
-	// BrandCodes are the brand codes the uploader may record consents for,
-	// as they stood when the file was read (those the file names).
-	BrandCodes []string `json:"brand_codes"`
-	// Stats are the parse's counts for the summary (nil: counted again).
-	Stats *store.ParseStats `json:"stats,omitempty"`
-}
-
-// Kind is the job's name in River.
-func (ValidateImportArgs) Kind() string { return "import_validate" }
-
-// InsertOpts: a few attempts; the last failure ends the import.
-func (ValidateImportArgs) InsertOpts() river.InsertOpts {
-	return river.InsertOpts{MaxAttempts: importAttempts}
 }
 
 // ParseImportWorker works ParseImportArgs.
@@ -115,18 +96,7 @@ func (w *ParseImportWorker) parse(ctx context.Context, job *river.Job[ParseImpor
 		return err
 	}
 	if !ok {
-		// A run that parsed the file stopped before it validated it: the
-		// validation (one transaction) runs again. Otherwise the import was
-		// discarded meanwhile: nothing to do.
-		im, err := st.Import(ctx, id)
-		if err != nil || im.Status != store.ImportValidating {
-			return err
-		}
-		codes, err := w.deps.BrandCodes(ctx, im.UserID)
-		if err != nil {
-			return err
-		}
-		return validateImport(ctx, w.deps, id, codes, nil)
+		return resumeValidation(ctx, w.deps, id)
 	}
 	if err := st.ResetImportRows(ctx, id); err != nil {
 		return err
@@ -190,143 +160,77 @@ func (w *ParseImportWorker) parse(ctx context.Context, job *river.Job[ParseImpor
 // validation; a file with more names all of the uploader's brands.
 const maxBrandCodes = 1000
 
+// parseValidators is how many chunks of rows are validated at once.
+const parseValidators = 2
+
+// stagedChunk is a chunk of rows validated and encoded for the COPY.
+type stagedChunk struct {
+	batch  store.StagedBatch
+	keys   []rowKey
+	stats  store.ParseStats
+	brands map[string]bool // the brand codes of the rows' consents
+	readProgress
+}
+
 // stage reads the file, validates each row (consent.ValidateRow) and COPYs
-// the rows into import_rows. The three overlap: this goroutine reads, two
-// goroutines validate and encode the rows, and a writer stores batch after
-// batch while the next ones are read. It returns the number of rows and
-// the distinct brand codes of the rows' consents (nil when there were too
-// many) and the counts of its items. A reader error is returned as it is (an *importer.Error).
+// the rows into import_rows, the three overlapping (pipeline.Run): while
+// one chunk is stored, the next ones are validated and read. It returns
+// the number of rows, the distinct brand codes of the rows' consents (nil
+// when there were more than maxBrandCodes) and the counts of its items. A
+// reader error is returned as it is (an *importer.Error).
 func (w *ParseImportWorker) stage(ctx context.Context, id int64, r importer.Reader, now time.Time) (int, map[string]bool, store.ParseStats, error) {
 	st := w.deps.Store
-	ctx, cancel := context.WithCancelCause(ctx)
-	defer cancel(nil)
-	type chunk struct {
-		rows        []importer.Row
-		staged      store.StagedBatch
-		keys        []rowKey
-		read, total int64 // the reader's progress when the batch was full
-	}
 	seed := maphash.MakeSeed()
-	toValidate, toWrite := make(chan chunk, 2), make(chan chunk, 2)
-	const validators = 2
-	brandSets := make([]map[string]bool, validators)
-	stats := make([]store.ParseStats, validators)
-	var vwg sync.WaitGroup
-	for v := range validators {
-		brands := map[string]bool{}
-		brandSets[v] = brands
-		vwg.Go(func() {
-			for c := range toValidate {
-				c.staged.Grow(len(c.rows))
-				for _, row := range c.rows {
-					res := consent.ValidateRow(row.Input, now, nil)
-					c.staged.Stage(id, store.ParsedRow{RowNo: row.Number, Cells: row.Cells, Result: res}, &stats[v])
-					c.keys = appendKeys(c.keys, seed, int32(row.Number), res)
-					if len(res.Items) > 0 && brands != nil && !brands[res.Items[0].Consent.BrandCode] {
-						brands[res.Items[0].Consent.BrandCode] = true
-						if len(brands) > maxBrandCodes {
-							brands = nil
-							brandSets[v] = nil
-						}
-					}
-				}
-				c.rows = nil
-				select {
-				case toWrite <- c:
-				case <-ctx.Done():
-				}
+	validate := func(_ context.Context, c rowChunk) (*stagedChunk, error) {
+		s := &stagedChunk{brands: map[string]bool{}, readProgress: c.readProgress}
+		s.batch.Grow(len(c.rows))
+		for _, row := range c.rows {
+			res := consent.ValidateRow(row.Input, now, nil)
+			s.batch.Stage(id, store.ParsedRow{RowNo: row.Number, Cells: row.Cells, Result: res}, &s.stats)
+			s.keys = appendKeys(s.keys, seed, int32(row.Number), res)
+			if len(res.Items) > 0 {
+				s.brands[res.Items[0].Consent.BrandCode] = true
 			}
-		})
+		}
+		return s, nil
 	}
-	go func() {
-		vwg.Wait()
-		close(toWrite)
-	}()
-	written := make(chan error, 1)
+
 	done := 0
 	var storing time.Duration // spent in SaveParsedRows
 	var keys []rowKey         // of every row, in no order
-	go func() {
-		var werr error
-		for c := range toWrite {
-			if werr != nil {
-				continue // drain after a failure
-			}
-			t0 := time.Now()
-			werr = st.SaveParsedRows(ctx, id, &c.staged)
-			storing += time.Since(t0)
-			if werr != nil {
-				cancel(werr)
-				continue
-			}
-			keys = append(keys, c.keys...)
-			done += c.staged.Len()
-			// The total is estimated from the bytes read so far.
-			estimate := done
-			if c.read > 0 && c.read < c.total {
-				estimate = int(float64(done) * float64(c.total) / float64(c.read))
-			}
-			if werr = st.ImportProgress(ctx, id, done, estimate); werr != nil {
-				cancel(werr)
+	var stats store.ParseStats
+	brands := map[string]bool{}
+	save := func(ctx context.Context, s *stagedChunk) error {
+		t0 := time.Now()
+		if err := st.SaveParsedRows(ctx, id, &s.batch); err != nil {
+			return err
+		}
+		storing += time.Since(t0)
+		keys = append(keys, s.keys...)
+		stats.Add(s.stats)
+		if brands != nil {
+			maps.Copy(brands, s.brands)
+			if len(brands) > maxBrandCodes {
+				brands = nil
 			}
 		}
-		written <- werr
-	}()
-	var readErr error
-	batch := make([]importer.Row, 0, parseBatch)
-	send := func() bool {
-		read, total := r.Progress()
-		select {
-		case toValidate <- chunk{rows: batch, read: read, total: total}:
-			batch = make([]importer.Row, 0, parseBatch)
-			return true
-		case <-ctx.Done():
-			return false
+		done += s.batch.Len()
+		// The total is estimated from the bytes read so far.
+		estimate := done
+		if s.read > 0 && s.read < s.total {
+			estimate = int(float64(done) * float64(s.total) / float64(s.read))
 		}
+		return st.ImportProgress(ctx, id, done, estimate)
 	}
-	for {
-		row, err := r.Next()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			readErr = err
-			break
-		}
-		batch = append(batch, row)
-		if len(batch) == parseBatch && !send() {
-			break
-		}
-	}
-	if len(batch) > 0 && readErr == nil && ctx.Err() == nil {
-		send()
-	}
-	close(toValidate)
-	if err := <-written; err != nil {
-		return 0, nil, store.ParseStats{}, err
-	}
-	if readErr != nil {
-		return 0, nil, store.ParseStats{}, readErr
-	}
-	if err := context.Cause(ctx); err != nil {
+
+	if err := pipeline.Run(ctx, parseValidators, readChunks(r, parseBatch), validate, save); err != nil {
 		return 0, nil, store.ParseStats{}, err
 	}
 	if err := st.SaveImportRepeats(ctx, id, repeatedRows(keys)); err != nil {
 		return 0, nil, store.ParseStats{}, err
 	}
 	w.deps.Log.Info("import staged", "import_id", id, "rows", done, "storing", storing, "duration", time.Since(now))
-	var total store.ParseStats
-	for _, s := range stats {
-		total.Add(s)
-	}
-	brands := map[string]bool{}
-	for _, set := range brandSets {
-		if set == nil {
-			return done, nil, total, nil
-		}
-		maps.Copy(brands, set)
-	}
-	return done, brands, total, nil
+	return done, brands, stats, nil
 }
 
 // rowKey is the hash of a phone or e-mail key (brand, recipient, recipient
@@ -393,7 +297,36 @@ func (w *ParseImportWorker) fail(ctx context.Context, id int64, err error) error
 	return fmt.Errorf("import %d: %w", id, err)
 }
 
-// ValidateImportWorker works ValidateImportArgs.
+// resumeValidation validates an import that a run parsed but stopped
+// before validating (the validation is one transaction, so it runs again
+// whole). An import in any other status was discarded or ended meanwhile:
+// nothing to do.
+func resumeValidation(ctx context.Context, d Deps, id int64) error {
+	im, err := d.Store.Import(ctx, id)
+	if err != nil || im.Status != store.ImportValidating {
+		return err
+	}
+	codes, err := d.BrandCodes(ctx, im.UserID)
+	if err != nil {
+		return err
+	}
+	return validateImport(ctx, d, id, codes, nil)
+}
+
+// ValidateImportArgs is the validation job of earlier versions, before
+// the parse job validated in the same run; nothing enqueues it now. A
+// database upgraded with one still queued has it worked as a parse job
+// resumes (resumeValidation), so that its import does not stay in
+// validation. The fields the job had besides the import are ignored.
+type ValidateImportArgs struct {
+	ImportID int64 `json:"import_id"`
+}
+
+// Kind is the job's name in River.
+func (ValidateImportArgs) Kind() string { return "import_validate" }
+
+// ValidateImportWorker works the ValidateImportArgs left from earlier
+// versions.
 type ValidateImportWorker struct {
 	river.WorkerDefaults[ValidateImportArgs]
 	deps Deps
@@ -404,19 +337,10 @@ func (w *ValidateImportWorker) Timeout(job *river.Job[ValidateImportArgs]) time.
 	return attemptTimeout(w.deps.Delivery.JobTimeout, job.Attempt)
 }
 
-// Work validates the import in one transaction (so a restart starts clean)
-// and moves it to preview.
+// Work validates the import and moves it to preview.
 func (w *ValidateImportWorker) Work(ctx context.Context, job *river.Job[ValidateImportArgs]) error {
-	err := w.validate(ctx, job)
+	err := resumeValidation(ctx, w.deps, job.Args.ImportID)
 	return giveUp(ctx, w.deps, job.Args.ImportID, job.Attempt, job.MaxAttempts, err)
-}
-
-func (w *ValidateImportWorker) validate(ctx context.Context, job *river.Job[ValidateImportArgs]) error {
-	im, err := w.deps.Store.Import(ctx, job.Args.ImportID)
-	if err != nil || im.Status != store.ImportValidating {
-		return err
-	}
-	return validateImport(ctx, w.deps, im.ID, job.Args.BrandCodes, job.Args.Stats)
 }
 
 // validateImport runs the stateful rules over a parsed import and moves it

@@ -93,12 +93,10 @@ func writeTemplate(f *excelize.File, rt consent.RecipientType) error {
 	if err := f.SetSheetName("Sheet1", sh); err != nil {
 		return err
 	}
-	headerStyle, err := f.NewStyle(&excelize.Style{
-		Font:      &excelize.Font{Bold: true},
-		Fill:      excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"D9E1F2"}},
-		Border:    []excelize.Border{{Type: "bottom", Color: "8EA9DB", Style: 1}},
-		Alignment: &excelize.Alignment{Vertical: "center"},
-	})
+	heading := styleDefs[StyleHeading] // the heading of every workbook, with a rule below
+	heading.Border = []excelize.Border{{Type: "bottom", Color: "8EA9DB", Style: 1}}
+	heading.Alignment = &excelize.Alignment{Vertical: "center"}
+	headerStyle, err := f.NewStyle(&heading)
 	if err != nil {
 		return err
 	}
@@ -194,7 +192,7 @@ func writeTemplate(f *excelize.File, rt consent.RecipientType) error {
 	if _, err := f.NewSheet(rules); err != nil {
 		return err
 	}
-	wrap, err := f.NewStyle(&excelize.Style{Alignment: &excelize.Alignment{WrapText: true, Vertical: "top"}})
+	wrap, err := f.NewStyle(&styleDefs[styleWrapped])
 	if err != nil {
 		return err
 	}

@@ -1,12 +1,16 @@
 package web
 
 import (
+	"bytes"
+	"encoding/csv"
 	"log/slog"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/valyala/fasthttp"
+	"github.com/xuri/excelize/v2"
 )
 
 func TestSafeNext(t *testing.T) {
@@ -28,14 +32,42 @@ func TestSafeNext(t *testing.T) {
 	}
 }
 
-func TestNeutralise(t *testing.T) {
-	for in, want := range map[string]string{
-		"=HYPERLINK(\"x\")": "'=HYPERLINK(\"x\")", "+SUM(A1)": "'+SUM(A1)", "-1+2": "'-1+2", "@cmd": "'@cmd",
-		"+905321234567": "+905321234567", "Ayşe": "Ayşe", "": "",
-	} {
-		if got := neutralise(in); got != want {
-			t.Errorf("neutralise(%q) = %q, want %q", in, got, want)
-		}
+// Both export formats neutralise a cell a spreadsheet would run, and keep
+// phones, numbers and dates as they are.
+func TestExportNeutralisesFormulas(t *testing.T) {
+	header := []string{"Alıcı", "Ad", "Not", "Onay Tarihi"}
+	line := []string{"+905321234567", `=HYPERLINK("http://x","tıkla")`, "-5", "11.06.2025 14:30:00"}
+	want := []string{"+905321234567", `'=HYPERLINK("http://x","tıkla")`, "-5", "11.06.2025 14:30:00"}
+	lines := func(fn func([]string) error) error { return fn(slices.Clone(line)) }
+
+	var out bytes.Buffer
+	if err := writeExportCSV(&out, header, lines); err != nil {
+		t.Fatal(err)
+	}
+	r := csv.NewReader(strings.NewReader(strings.TrimPrefix(out.String(), "\ufeff")))
+	r.Comma = ';'
+	recs, err := r.ReadAll()
+	if err != nil || len(recs) != 2 || !slices.Equal(recs[0], header) || !slices.Equal(recs[1], want) {
+		t.Errorf("csv = %q (%v), want %q", recs, err, want)
+	}
+
+	wb, err := exportWorkbook(header, lines)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer wb.Close()
+	out.Reset()
+	if err := wb.Write(&out); err != nil {
+		t.Fatal(err)
+	}
+	f, err := excelize.OpenReader(&out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	rows, err := f.GetRows("Onaylar")
+	if err != nil || len(rows) != 2 || !slices.Equal(rows[0], header) || !slices.Equal(rows[1], want) {
+		t.Errorf("xlsx = %q (%v), want %q", rows, err, want)
 	}
 }
 

@@ -2,24 +2,25 @@ package web
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"encoding/csv"
 	"fmt"
-	"regexp"
+	"io"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
-	"github.com/xuri/excelize/v2"
 
 	"iysgate/app/consent"
+	"iysgate/app/importer"
 	"iysgate/app/store"
 )
 
 // exportPageSize is how many recipients each query of an export fetches.
 const exportPageSize = 5000
 
-// exportConsents writes the filtered Onaylar list as xlsx (excelize's
-// streaming writer) or CSV (UTF-8 with BOM, ";" as Turkish Excel expects),
+// exportConsents writes the filtered Onaylar list as xlsx (a streaming
+// importer.Workbook) or CSV (UTF-8 with BOM, ";" as Turkish Excel expects),
 // reading it page by page so that memory does not grow with the list.
 func (s *Server) exportConsents(c *fiber.Ctx) error {
 	f, _, err := s.consentFilter(c)
@@ -50,14 +51,11 @@ func (s *Server) exportConsents(c *fiber.Ctx) error {
 			}
 			rec = append(rec, consent.Status(ch.Status).Label(), date, consent.Source(ch.Source).Label(), labelOr(syncLabels, ch.SyncState))
 		}
-		for i := range rec {
-			rec[i] = neutralise(rec[i])
-		}
 		return rec
 	}
 	stamp := time.Now().In(istanbul).Format("20060102-1504")
 	// The export runs after the handler returns; it gets its own deadline.
-	each := func(fn func(store.RecipientRow) error) error {
+	lines := func(fn func([]string) error) error {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Minute)
 		defer cancel()
 		for {
@@ -66,7 +64,7 @@ func (s *Server) exportConsents(c *fiber.Ctx) error {
 				return err
 			}
 			for _, r := range rows {
-				if err := fn(r); err != nil {
+				if err := fn(record(r)); err != nil {
 					return err
 				}
 			}
@@ -81,72 +79,75 @@ func (s *Server) exportConsents(c *fiber.Ctx) error {
 		c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")
 		c.Set(fiber.HeaderContentDisposition, fmt.Sprintf(`attachment; filename="onaylar-%s.csv"`, stamp))
 		c.Context().SetBodyStreamWriter(func(w *bufio.Writer) {
-			w.WriteString("\ufeff")
-			cw := csv.NewWriter(w)
-			cw.Comma = ';'
-			cw.Write(header)
-			err := each(func(r store.RecipientRow) error { return cw.Write(record(r)) })
-			cw.Flush()
-			if err != nil {
+			if err := writeExportCSV(w, header, lines); err != nil {
 				s.deps.Log.Error("csv export failed", "err", err)
 			}
 		})
 		return nil
 	}
 
-	x := excelize.NewFile()
-	sheet := "Onaylar"
-	x.SetSheetName("Sheet1", sheet)
-	sw, err := x.NewStreamWriter(sheet)
+	wb, err := exportWorkbook(header, lines)
 	if err != nil {
-		return err
-	}
-	row := 1
-	write := func(vals []string) error {
-		cells := make([]any, len(vals))
-		for i, v := range vals {
-			cells[i] = v
-		}
-		cell, _ := excelize.CoordinatesToCellName(1, row)
-		row++
-		return sw.SetRow(cell, cells)
-	}
-	if err := write(header); err != nil {
-		return err
-	}
-	if err := each(func(r store.RecipientRow) error { return write(record(r)) }); err != nil {
-		x.Close()
-		return err
-	}
-	if err := sw.Flush(); err != nil {
-		x.Close()
 		return err
 	}
 	c.Set(fiber.HeaderContentType, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 	c.Set(fiber.HeaderContentDisposition, fmt.Sprintf(`attachment; filename="onaylar-%s.xlsx"`, stamp))
 	c.Context().SetBodyStreamWriter(func(w *bufio.Writer) {
-		defer x.Close()
-		if err := x.Write(w); err != nil {
+		defer wb.Close()
+		if err := wb.Write(w); err != nil {
 			s.deps.Log.Error("xlsx export failed", "err", err)
 		}
 	})
 	return nil
 }
 
-// phoneLike is a plain phone number, which a spreadsheet reads as a number,
-// never as a formula.
-var phoneLike = regexp.MustCompile(`^\+[0-9]{6,15}$`)
+// exportLines calls fn with each line of an export, in order, and returns
+// the first error.
+type exportLines func(fn func([]string) error) error
 
-// neutralise keeps a cell from being read as a formula (CSV/formula
-// injection): a value starting with = + - @ (or a tab or CR) gets a leading
-// apostrophe. Phone numbers in E.164 are left alone.
-func neutralise(v string) string {
-	if v == "" || phoneLike.MatchString(v) {
-		return v
+// writeExportCSV writes an export as CSV for Turkish Excel: UTF-8 with a
+// BOM, ";" between the cells, each cell through the formula guard.
+func writeExportCSV(w io.Writer, header []string, lines exportLines) error {
+	if _, err := io.WriteString(w, "\ufeff"); err != nil {
+		return err
 	}
-	switch v[0] {
-	case '=', '+', '-', '@', '\t', '\r':
-		return "'" + v
+	cw := csv.NewWriter(w)
+	cw.Comma = ';'
+	if err := cw.Write(header); err != nil {
+		return err
 	}
-	return v
+	err := lines(func(rec []string) error {
+		for i, v := range rec {
+			rec[i] = importer.NeutraliseFormula(v)
+		}
+		return cw.Write(rec)
+	})
+	cw.Flush()
+	return cmp.Or(err, cw.Error())
+}
+
+// exportWorkbook writes an export's lines to the "Onaylar" sheet of a
+// workbook, whose rows wait in a temporary file until it is written.
+func exportWorkbook(header []string, lines exportLines) (*importer.Workbook, error) {
+	wb := importer.NewWorkbook()
+	columns := make([]importer.SheetColumn, len(header))
+	for i, h := range header {
+		columns[i] = importer.SheetColumn{Title: h}
+	}
+	sheet, err := wb.AddSheet("Onaylar", columns)
+	if err == nil {
+		cells := make([]any, 0, len(header))
+		err = lines(func(rec []string) error {
+			cells = cells[:0]
+			for _, v := range rec {
+				cells = append(cells, v)
+			}
+			return sheet.Write(cells...)
+		})
+	}
+	if err != nil {
+		wb.Close()
+		return nil, err
+	}
+	return wb, nil
 }
