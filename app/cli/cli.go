@@ -92,7 +92,10 @@ func newLogger(w io.Writer, format string) *slog.Logger {
 }
 
 func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	cfg := config.Default()
+	cfg, err := config.Load()
+	if err != nil {
+		return err
+	}
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	cfg.ServeFlags(fs)
 	if err := fs.Parse(args); err != nil {
@@ -140,7 +143,10 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 }
 
 func migrate(ctx context.Context, args []string, stderr io.Writer) error {
-	cfg := config.Default()
+	cfg, err := config.Load()
+	if err != nil {
+		return err
+	}
 	fs := flag.NewFlagSet("migrate", flag.ContinueOnError)
 	cfg.Flags(fs)
 	if err := fs.Parse(args); err != nil {
@@ -160,7 +166,10 @@ func userCmd(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	if len(args) == 0 || args[0] != "add" {
 		return fmt.Errorf("kullanım: iysgate user add --email E --name N --role R [--brands KOD,KOD]")
 	}
-	cfg := config.Default()
+	cfg, err := config.Load()
+	if err != nil {
+		return err
+	}
 	fs := flag.NewFlagSet("user add", flag.ContinueOnError)
 	cfg.Flags(fs)
 	email := fs.String("email", "", "e-posta (zorunlu)")
@@ -244,7 +253,10 @@ func tokenCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if len(args) == 0 || args[0] != "create" {
 		return fmt.Errorf("kullanım: iysgate token create --email E [--name AD]")
 	}
-	cfg := config.Default()
+	cfg, err := config.Load()
+	if err != nil {
+		return err
+	}
 	fs := flag.NewFlagSet("token create", flag.ContinueOnError)
 	cfg.Flags(fs)
 	email := fs.String("email", "", "anahtarın sahibi kullanıcının e-postası (zorunlu)")

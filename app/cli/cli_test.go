@@ -204,3 +204,20 @@ func TestVersionAndUsage(t *testing.T) {
 		t.Fatalf("unknown command: %v %s", err, out)
 	}
 }
+
+// A setting that cannot be read stops the command with a message naming
+// it, instead of running on a silent default.
+func TestBadSettingFailsStart(t *testing.T) {
+	for env, want := range map[string]string{
+		"IYSGATE_MAX_UPLOAD_MB=iki-yuz": "IYSGATE_MAX_UPLOAD_MB",
+		"IYSGATE_JOB_TIMEOUT=beş":       "IYSGATE_JOB_TIMEOUT",
+		"IYSGATE_LOG_FORMAT=xml":        "IYSGATE_LOG_FORMAT",
+	} {
+		cmd := exec.Command(binary, "serve", "--data-dir", t.TempDir())
+		cmd.Env = append(os.Environ(), env)
+		out, err := cmd.CombinedOutput()
+		if err == nil || !strings.Contains(string(out), want) {
+			t.Errorf("%s: %v %s", env, err, out)
+		}
+	}
+}

@@ -3,6 +3,7 @@
 package config
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -92,8 +93,40 @@ func (c Config) Simulation() bool {
 	return c.IYSBaseURL == "" && c.IYSUsername == "" && c.IYSPassword == ""
 }
 
-// Default returns the configuration from the environment, with defaults.
+// Load returns the configuration from the environment, with defaults. A
+// setting that is set but cannot be read (a number that is not one, a
+// duration, a log format) is an error naming it: the appliance does not
+// start on a silent fallback.
+func Load() (Config, error) {
+	loadErrs = nil
+	c := fromEnv()
+	if c.LogFormat != "text" && c.LogFormat != "json" {
+		loadErrs = append(loadErrs, fmt.Errorf("IYSGATE_LOG_FORMAT %q olamaz: text ya da json", c.LogFormat))
+	}
+	if c.MaxUploadBytes <= 0 || c.MaxStoredBytes <= 0 {
+		loadErrs = append(loadErrs, errors.New("IYSGATE_MAX_UPLOAD_MB ve IYSGATE_MAX_STORED_MB sıfırdan büyük olmalı"))
+	}
+	if c.JobRescueAfter <= c.JobTimeout {
+		loadErrs = append(loadErrs, fmt.Errorf("IYSGATE_JOB_RESCUE_AFTER (%s) IYSGATE_JOB_TIMEOUT'tan (%s) uzun olmalı: yoksa çalışan işler yeniden başlatılır",
+			c.JobRescueAfter, c.JobTimeout))
+	}
+	err := errors.Join(loadErrs...)
+	loadErrs = nil
+	return c, err
+}
+
+// Default is the configuration of Load, for tests, which set what they
+// need and have no environment to get wrong.
 func Default() Config {
+	c, _ := Load()
+	return c
+}
+
+// loadErrs collects the settings Load could not read; Load runs once, at
+// start, before anything else reads the configuration.
+var loadErrs []error
+
+func fromEnv() Config {
 	return Config{
 		Addr:            env("IYSGATE_ADDR", "127.0.0.1:8080"),
 		DataDir:         env("IYSGATE_DATA_DIR", "./data"),
@@ -147,7 +180,7 @@ func envInt(name string, def int) int {
 	if v := os.Getenv(name); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil {
-			fmt.Fprintf(os.Stderr, "%s geçersiz (%q), varsayılan %d kullanılıyor\n", name, v, def)
+			loadErrs = append(loadErrs, fmt.Errorf("%s %q bir tam sayı değil", name, v))
 			return def
 		}
 		return n
@@ -158,8 +191,8 @@ func envInt(name string, def int) int {
 func envDuration(name string, def time.Duration) time.Duration {
 	if v := os.Getenv(name); v != "" {
 		d, err := time.ParseDuration(v)
-		if err != nil {
-			fmt.Fprintf(os.Stderr, "%s geçersiz (%q), varsayılan %s kullanılıyor\n", name, v, def)
+		if err != nil || d < 0 {
+			loadErrs = append(loadErrs, fmt.Errorf("%s %q bir süre değil (ör. 30s, 5m, 168h)", name, v))
 			return def
 		}
 		return d

@@ -97,11 +97,12 @@ func TestConsentAPIRules(t *testing.T) {
 	if r.status != 422 || codes["PHONE_INVALID"] != "recipient" || codes["SOURCE_IYS_FORBIDDEN"] != "source" || codes["DATE_BEFORE_2015"] != "consent_date" {
 		t.Fatalf("stateless errors: %d %v", r.status, codes)
 	}
-	// Another company's brand: refused with İYS's wording.
+	// Another company's brand: refused with İYS's wording, 403 as on
+	// every route.
 	foreign := consent("ONAY", d(0))
 	foreign["brand_code"] = "800002"
 	r = api.postJSON("/api/v1/consents", foreign)
-	if er := decodeErr(t, r); r.status != 422 || er.Error.Code != "BRAND_FORBIDDEN" ||
+	if er := decodeErr(t, r); r.status != 403 || er.Error.Code != "BRAND_FORBIDDEN" ||
 		er.Error.Message != "Size ait İYS numarası dışında bir numara ile izin gönderemezsiniz" {
 		t.Fatalf("foreign brand: %d %s", r.status, r.body)
 	}

@@ -96,7 +96,7 @@ func TestHardening(t *testing.T) {
 	e.user("ekip@kota.com.tr", "musteri", b.ID)
 	r = api.postJSON("/api/v1/users", map[string]any{"name": "Ekip", "email": "ekip@kota.com.tr", "role": "personel",
 		"password": "cok-gizli-parola", "brand_ids": []int64{b.ID}})
-	if r.status != http.StatusUnprocessableEntity || !strings.Contains(r.body, "kayıtlı bir kullanıcı var") {
+	if r.status != http.StatusConflict || !strings.Contains(r.body, "kayıtlı bir kullanıcı var") {
 		t.Errorf("an address of the Yönetici's own user: %d %s", r.status, r.body)
 	}
 

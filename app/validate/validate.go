@@ -113,3 +113,21 @@ func Query(field, label, s string, max int) (string, error) {
 	p.Text(field, label, &s, max, false)
 	return s, p.Err()
 }
+
+// CodeDuplicate is the code of a value another record already has.
+const CodeDuplicate = "DUPLICATE"
+
+var duplicateMessages = map[string]string{
+	"iys_code":   "Bu İYS numarasıyla kayıtlı başka bir firma var.",
+	"brand_code": "Bu marka numarasıyla kayıtlı başka bir marka var.",
+	"email":      "Bu e-posta adresiyle kayıtlı bir kullanıcı var.",
+}
+
+// Duplicate records that field's value belongs to another record.
+func (p *Problems) Duplicate(field string) {
+	msg, ok := duplicateMessages[field]
+	if !ok {
+		msg = "Bu değer başka bir kayıtta kullanılıyor."
+	}
+	p.Add(field, CodeDuplicate, msg)
+}

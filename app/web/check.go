@@ -11,6 +11,7 @@ import (
 
 	"iysgate/app/consent"
 	"iysgate/app/store"
+	"iysgate/app/validate"
 	"iysgate/policy"
 )
 
@@ -69,22 +70,22 @@ func (s *Server) apiCheck(c *fiber.Ctx) error {
 	if err := json.Unmarshal(c.Body(), &req); err != nil {
 		return s.fail(c, fiber.StatusBadRequest, "BAD_JSON", "İstek gövdesi geçerli bir JSON değil (recipients bir dizi olmalı).")
 	}
-	errs := map[string]string{}
+	var errs validate.Problems
 	typ, ok := consent.ParseType(req.Type)
 	if !ok {
-		errs["type"] = "Kanal MESAJ, ARAMA ya da EPOSTA olmalı."
+		errs.Add("type", consent.CodeTypeInvalid, "Kanal MESAJ, ARAMA ya da EPOSTA olmalı.")
 	}
 	rtype := consent.RecipientBireysel
 	if strings.TrimSpace(req.RecipientType) != "" {
 		if rtype, ok = consent.ParseRecipientType(req.RecipientType); !ok {
-			errs["recipient_type"] = "Alıcı tipi BIREYSEL ya da TACIR olmalı."
+			errs.Add("recipient_type", consent.CodeRecipientTypeInvalid, "Alıcı tipi BIREYSEL ya da TACIR olmalı.")
 		}
 	}
 	if strings.TrimSpace(req.BrandCode) == "" {
-		errs["brand_code"] = "Marka kodu (brand_code) zorunludur."
+		errs.Add("brand_code", validate.CodeRequired, "Marka kodu (brand_code) zorunludur.")
 	}
 	if len(req.Recipients) == 0 {
-		errs["recipients"] = "En az bir alıcı gönderin."
+		errs.Add("recipients", validate.CodeRequired, "En az bir alıcı gönderin.")
 	}
 	if len(req.Recipients) > maxCheckRecipients {
 		return c.Status(fiber.StatusUnprocessableEntity).JSON(apiError{Error: apiErrorBody{Code: "TOO_MANY_RECIPIENTS",
@@ -93,7 +94,7 @@ func (s *Server) apiCheck(c *fiber.Ctx) error {
 			Fields: []fieldError{{Field: "recipients", Code: "TOO_MANY_RECIPIENTS", Message: "En çok 10.000 alıcı."}}}})
 	}
 	if len(errs) > 0 {
-		return s.validationFailed(c, errs)
+		return errs
 	}
 
 	results := make([]checkResult, len(req.Recipients))
@@ -118,8 +119,7 @@ func (s *Server) apiCheck(c *fiber.Ctx) error {
 	checkedAt := time.Now()
 	brandID, states, err := s.deps.Store.CheckByCode(c.UserContext(), strings.TrimSpace(req.BrandCode), string(typ), string(rtype), valid)
 	if errors.Is(err, store.ErrNotFound) || (err == nil && !s.deps.Policy.Can(currentUser(c).ID, brandID, policy.ConsentsView)) {
-		// Another company's brand reads like a missing one.
-		return s.fail(c, fiber.StatusForbidden, "BRAND_FORBIDDEN", consent.MessageBrandForbidden)
+		return errBrandForbidden
 	}
 	if err != nil {
 		return err

@@ -3,7 +3,6 @@ package web
 import (
 	"errors"
 	"strconv"
-	"strings"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -19,9 +18,9 @@ type companyForm struct {
 	Errors                           map[string]string
 }
 
-func (f *companyForm) validate() (store.CompanyInput, map[string]string) {
+func (f *companyForm) validate() (store.CompanyInput, validate.Problems) {
 	v := validate.Company{Title: f.Title, IYSCode: f.IYSCode, TaxID: f.TaxID, IntegratorAssigned: f.IntegratorAssigned}
-	errs := v.Check().ByField()
+	errs := v.Check()
 	f.Title, f.IYSCode, f.TaxID = v.Title, v.IYSCode, v.TaxID
 	return store.CompanyInput{Title: f.Title, IYSCode: f.IYSCode, TaxID: f.TaxID,
 		IntegratorAssigned: f.IntegratorAssigned, DataDeclared: f.DataDeclared}, errs
@@ -52,14 +51,14 @@ func (s *Server) createCompany(c *fiber.Ctx) error {
 	if len(errs) == 0 {
 		co, err := s.deps.Store.CreateCompany(c.UserContext(), actor(c), in)
 		if errors.Is(err, store.ErrDuplicate) {
-			errs["iys_code"] = "Bu İYS numarasıyla kayıtlı bir firma var."
+			errs.Duplicate("iys_code")
 		} else if err != nil {
 			return err
 		} else {
 			return s.saved(c, "/companies/"+itoa(co.ID), co.Title+" oluşturuldu. Şimdi markalarını ekleyin.")
 		}
 	}
-	f.Errors = errs
+	f.Errors = errs.ByField()
 	return s.renderCompanies(c, fiber.StatusUnprocessableEntity, f)
 }
 
@@ -160,22 +159,21 @@ func (s *Server) updateCompany(c *fiber.Ctx) error {
 	if len(errs) == 0 {
 		_, err := s.deps.Store.UpdateCompany(c.UserContext(), actor(c), id, in)
 		if errors.Is(err, store.ErrDuplicate) {
-			errs["iys_code"] = "Bu İYS numarasıyla kayıtlı başka bir firma var."
+			errs.Duplicate("iys_code")
 		} else if err != nil {
 			return err
 		} else {
 			return s.saved(c, "/companies/"+itoa(id), "Firma bilgileri kaydedildi.")
 		}
 	}
-	f.Errors = errs
+	f.Errors = errs.ByField()
 	return s.renderCompany(c, fiber.StatusUnprocessableEntity, f, nil, nil)
 }
 
-// validateBrand cleans a brand's name and code and returns their problems
-// by field.
-func validateBrand(name, code *string) map[string]string {
+// validateBrand cleans a brand's name and code and returns their problems.
+func validateBrand(name, code *string) validate.Problems {
 	v := validate.Brand{Name: *name, BrandCode: *code}
-	errs := v.Check().ByField()
+	errs := v.Check()
 	*name, *code = v.Name, v.BrandCode
 	return errs
 }
@@ -190,14 +188,14 @@ func (s *Server) createBrand(c *fiber.Ctx) error {
 	if len(errs) == 0 {
 		_, err := s.deps.Store.CreateBrand(c.UserContext(), actor(c), store.Brand{CompanyID: id, Name: name, BrandCode: code})
 		if errors.Is(err, store.ErrDuplicate) {
-			errs["brand_code"] = "Bu marka numarasıyla kayıtlı bir marka var."
+			errs.Duplicate("brand_code")
 		} else if err != nil {
 			return err
 		} else {
 			return s.saved(c, "/companies/"+itoa(id), name+" markası eklendi.")
 		}
 	}
-	return s.renderCompany(c, fiber.StatusUnprocessableEntity, nil, map[string]string{"name": name, "brand_code": code}, errs)
+	return s.renderCompany(c, fiber.StatusUnprocessableEntity, nil, map[string]string{"name": name, "brand_code": code}, errs.ByField())
 }
 
 func (s *Server) updateBrand(c *fiber.Ctx) error {
@@ -214,19 +212,16 @@ func (s *Server) updateBrand(c *fiber.Ctx) error {
 	if len(errs) == 0 {
 		_, err := s.deps.Store.UpdateBrand(c.UserContext(), actor(c), id, name, code)
 		if errors.Is(err, store.ErrDuplicate) {
-			errs["brand_code"] = "Bu marka numarasıyla kayıtlı bir marka var."
+			errs.Duplicate("brand_code")
 		} else if err != nil {
 			return err
 		} else {
 			return s.saved(c, "/companies/"+itoa(b.CompanyID), name+" markası güncellendi.")
 		}
 	}
-	// One line of a table has no room for inline errors: the page says it.
-	msgs := make([]string, 0, len(errs))
-	for _, m := range errs {
-		msgs = append(msgs, m)
-	}
-	return s.fail(c, fiber.StatusUnprocessableEntity, "VALIDATION", strings.Join(msgs, " "))
+	// One line of a table has no room for inline errors: the error page
+	// lists them.
+	return errs
 }
 
 func (s *Server) setOnboarding(c *fiber.Ctx) error {
@@ -387,7 +382,7 @@ func (s *Server) apiSaveCompany(c *fiber.Ctx, id int64, body companyJSON) error 
 	f := &companyForm{Title: body.Title, IYSCode: body.IYSCode, TaxID: body.TaxID, IntegratorAssigned: body.IntegratorAssigned, DataDeclared: body.DataDeclared}
 	in, errs := f.validate()
 	if len(errs) > 0 {
-		return s.validationFailed(c, errs)
+		return errs
 	}
 	var co *store.Company
 	var err error
@@ -399,7 +394,8 @@ func (s *Server) apiSaveCompany(c *fiber.Ctx, id int64, body companyJSON) error 
 		co, err = s.deps.Store.UpdateCompany(c.UserContext(), actor(c), id, in)
 	}
 	if errors.Is(err, store.ErrDuplicate) {
-		return s.fail(c, fiber.StatusConflict, "DUPLICATE", "Bu İYS numarasıyla kayıtlı başka bir firma var.")
+		errs.Duplicate("iys_code")
+		return errs
 	}
 	if err != nil {
 		return err
@@ -417,15 +413,18 @@ func (s *Server) apiCreateBrand(c *fiber.Ctx) error {
 		return err
 	}
 	errs := validateBrand(&body.Name, &body.BrandCode)
-	if _, err := s.deps.Store.Company(c.UserContext(), body.CompanyID); err != nil {
-		errs["company_id"] = "Firma bulunamadı."
+	if _, err := s.deps.Store.Company(c.UserContext(), body.CompanyID); errors.Is(err, store.ErrNotFound) {
+		errs.Add("company_id", "NOT_FOUND", "Firma bulunamadı.")
+	} else if err != nil {
+		return err
 	}
 	if len(errs) > 0 {
-		return s.validationFailed(c, errs)
+		return errs
 	}
 	b, err := s.deps.Store.CreateBrand(c.UserContext(), actor(c), store.Brand{CompanyID: body.CompanyID, Name: body.Name, BrandCode: body.BrandCode})
 	if errors.Is(err, store.ErrDuplicate) {
-		return s.fail(c, fiber.StatusConflict, "DUPLICATE", "Bu marka numarasıyla kayıtlı bir marka var.")
+		errs.Duplicate("brand_code")
+		return errs
 	}
 	if err != nil {
 		return err

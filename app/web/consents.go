@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"errors"
 	"net/url"
 	"slices"
 	"strconv"
@@ -36,6 +37,22 @@ func (s *Server) brandFor(c *fiber.Ctx, brandID int64, perm string) (*store.Bran
 		return nil, false, nil
 	}
 	return b, err == nil, err
+}
+
+// brandByCode loads the brand of a code in which the user holds perm, or
+// refuses it with errBrandForbidden (an empty code: as missing).
+func (s *Server) brandByCode(c *fiber.Ctx, code, perm string) (*store.Brand, error) {
+	if code = strings.TrimSpace(code); code == "" {
+		return nil, required("brand_code", "Marka kodu (brand_code) zorunludur.")
+	}
+	b, err := s.deps.Store.BrandByCode(c.UserContext(), code)
+	switch {
+	case errors.Is(err, store.ErrNotFound) || (err == nil && !s.deps.Policy.Can(currentUser(c).ID, b.ID, perm)):
+		return nil, errBrandForbidden
+	case err != nil:
+		return nil, err
+	}
+	return b, nil
 }
 
 // consentForm is İzin Ekle and Düzenle.
@@ -362,12 +379,9 @@ func (s *Server) apiCreateConsent(c *fiber.Ctx) error {
 		return err
 	}
 	ctx := c.UserContext()
-	b, err := s.deps.Store.BrandByCode(ctx, strings.TrimSpace(body.BrandCode))
-	if err != nil || !s.deps.Policy.Can(currentUser(c).ID, b.ID, policy.ConsentsEdit) {
-		if err != nil && err != store.ErrNotFound {
-			return err
-		}
-		return s.consentErrors(c, []consent.Problem{consent.NewProblem(consent.CodeBrandForbidden, consent.FieldBrandCode)})
+	b, err := s.brandByCode(c, body.BrandCode, policy.ConsentsEdit)
+	if err != nil {
+		return err
 	}
 	in := consent.Input{BrandCode: b.BrandCode, Recipient: body.Recipient, RecipientType: body.RecipientType, Type: body.Type,
 		Status: body.Status, Source: body.Source, ConsentDate: body.ConsentDate, FirstName: body.FirstName, LastName: body.LastName}
@@ -425,9 +439,9 @@ func (s *Server) apiConsents(c *fiber.Ctx) error {
 		return err
 	}
 	if bc := c.Query("brand_code"); bc != "" {
-		b, err := s.deps.Store.BrandByCode(c.UserContext(), bc)
-		if err != nil || !s.deps.Policy.Can(currentUser(c).ID, b.ID, policy.ConsentsView) {
-			return s.fail(c, fiber.StatusForbidden, "BRAND_FORBIDDEN", consent.MessageBrandForbidden)
+		b, err := s.brandByCode(c, bc, policy.ConsentsView)
+		if err != nil {
+			return err
 		}
 		f.BrandIDs = []int64{b.ID}
 	}
@@ -450,11 +464,13 @@ func (s *Server) apiConsents(c *fiber.Ctx) error {
 
 func (s *Server) apiHistory(c *fiber.Ctx) error {
 	if c.Query("brand_code") == "" || c.Query("recipient") == "" {
-		return s.validationFailed(c, map[string]string{"brand_code": "brand_code ve recipient parametreleri zorunludur."})
+		var p validate.Problems
+		p.Add("brand_code", validate.CodeRequired, "brand_code ve recipient parametreleri zorunludur.")
+		return p
 	}
-	b, err := s.deps.Store.BrandByCode(c.UserContext(), c.Query("brand_code"))
-	if err != nil || !s.deps.Policy.Can(currentUser(c).ID, b.ID, policy.ConsentsView) {
-		return s.fail(c, fiber.StatusForbidden, "BRAND_FORBIDDEN", consent.MessageBrandForbidden)
+	b, err := s.brandByCode(c, c.Query("brand_code"), policy.ConsentsView)
+	if err != nil {
+		return err
 	}
 	recipient, err := validate.Query("recipient", "Alıcı", c.Query("recipient"), validate.MaxSearch)
 	if err != nil {

@@ -5,9 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"slices"
 
 	"github.com/gofiber/fiber/v2"
 
+	"iysgate/app/consent"
 	"iysgate/app/store"
 	"iysgate/app/validate"
 )
@@ -44,6 +46,10 @@ func asError(err error) *Error {
 	switch {
 	case errors.As(err, &problems):
 		e := &Error{Status: fiber.StatusUnprocessableEntity, Code: "VALIDATION", Message: "Gönderilen bilgilerde hata var."}
+		if !slices.ContainsFunc(problems, func(p validate.Problem) bool { return p.Code != validate.CodeDuplicate }) {
+			// Only values another record has: a conflict, not a typo.
+			e.Status, e.Code, e.Message = fiber.StatusConflict, validate.CodeDuplicate, problems[0].Message
+		}
 		for _, p := range problems {
 			e.Fields = append(e.Fields, fieldError{Field: p.Field, Code: p.Code, Message: p.Message})
 		}
@@ -67,6 +73,16 @@ func asError(err error) *Error {
 
 // mb writes a size in megabytes the Turkish way ("1.024 MB").
 func mb(n int64) string { return formatCount((n+(1<<20)-1)>>20) + " MB" }
+
+// errBrandForbidden refuses a brand that is not the user's, whether or not
+// it exists (another company's brand reads like a missing one): 403 on
+// every route, with the words İYS users know.
+var errBrandForbidden = &Error{Status: fiber.StatusForbidden, Code: consent.CodeBrandForbidden, Message: consent.MessageBrandForbidden}
+
+// required is the refusal of a request without a field it needs.
+func required(field, message string) validate.Problems {
+	return validate.Problems{{Field: field, Code: validate.CodeRequired, Message: message}}
+}
 
 // parseJSON decodes an API body into v. A body that is not JSON, or holds a
 // value of the wrong type, is refused with the field at fault.

@@ -149,10 +149,7 @@ func (s *Server) storeUpload(c *fiber.Ctx) (*store.Import, error) {
 	u := currentUser(c)
 	var brandID, companyID *int64
 	if code := strings.TrimSpace(up.field("brand_code")); code != "" {
-		b, err := s.deps.Store.BrandByCode(ctx, code)
-		if errors.Is(err, store.ErrNotFound) || (err == nil && !s.deps.Policy.Can(u.ID, b.ID, policy.ImportsUpload)) {
-			return nil, &Error{Status: fiber.StatusForbidden, Code: "BRAND_FORBIDDEN", Message: consent.MessageBrandForbidden}
-		}
+		b, err := s.brandByCode(c, code, policy.ImportsUpload)
 		if err != nil {
 			return nil, err
 		}

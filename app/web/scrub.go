@@ -10,6 +10,7 @@ import (
 
 	"iysgate/app/consent"
 	"iysgate/app/store"
+	"iysgate/app/validate"
 	"iysgate/jobs"
 	"iysgate/policy"
 )
@@ -191,20 +192,22 @@ func (s *Server) apiUploadScrub(c *fiber.Ctx) error {
 	}
 	code := strings.TrimSpace(up.field("brand_code"))
 	if code == "" {
-		return s.validationFailed(c, map[string]string{"brand_code": "Marka kodu (brand_code) zorunludur."})
+		return required("brand_code", "Marka kodu (brand_code) zorunludur.")
 	}
 	in, msg, forbidden, err := s.scrubInput(c, 0, code, up.field("type"), up.field("recipient_type"))
 	if err != nil {
 		return err
 	}
 	if forbidden {
-		return s.fail(c, fiber.StatusForbidden, "BRAND_FORBIDDEN", msg)
+		return errBrandForbidden
 	}
 	if msg != "" {
-		return s.validationFailed(c, map[string]string{"type": msg})
+		var p validate.Problems
+		p.Add("type", "INVALID", msg)
+		return p
 	}
 	if !ok {
-		return s.validationFailed(c, map[string]string{"file": noList + " (multipart alan adı: file)"})
+		return required("file", noList+" (multipart alan adı: file)")
 	}
 	sc, err := s.storeScrub(c, up, in)
 	if err != nil {

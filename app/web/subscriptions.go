@@ -221,7 +221,7 @@ func (s *Server) apiRequestSubscription(c *fiber.Ctx) error {
 func (s *Server) apiQuota(c *fiber.Ctx) error {
 	companyID, err := strconv.ParseInt(c.Query("company_id"), 10, 64)
 	if err != nil {
-		return s.validationFailed(c, map[string]string{"company_id": "company_id gerekli."})
+		return required("company_id", "company_id gerekli.")
 	}
 	ok, err := s.mayCompany(c, companyID, policy.QuotaView)
 	if err != nil {

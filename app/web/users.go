@@ -87,27 +87,25 @@ func (s *Server) brandOptions(ctx context.Context, sc scope) ([]store.Brand, err
 	return s.deps.Store.ListBrands(ctx, sc.brands)
 }
 
-// validate checks the form and returns the input for the store; errors are
-// keyed by field with Turkish messages.
-func (f *userForm) validate(sc scope, creating bool) (store.UserInput, map[string]string) {
+// validate checks the form against what the acting user may grant and
+// returns the input for the store, or the problems by field.
+func (f *userForm) validate(sc scope, creating bool) (store.UserInput, validate.Problems) {
 	v := validate.User{Name: f.Name, Email: f.Email, Phone: f.Phone}
-	errs := v.Check().ByField()
+	errs := v.Check()
 	f.Name, f.Email, f.Phone = v.Name, v.Email, v.Phone
 	if creating || f.Password != "" {
-		for k, m := range validate.Password(f.Password, f.PasswordConfirm).ByField() {
-			errs[k] = m
-		}
+		errs = append(errs, validate.Password(f.Password, f.PasswordConfirm)...)
 	}
 	if !slices.Contains(sc.roles(), f.Role) {
-		errs["role"] = "Geçerli bir rol seçin."
+		errs.Add("role", "ROLE_FORBIDDEN", "Geçerli bir rol seçin.")
 	}
 	if f.Role != policy.RoleAdmin {
 		if len(f.BrandIDs) == 0 {
-			errs["brands"] = "En az bir marka seçin."
+			errs.Add("brands", validate.CodeRequired, "En az bir marka seçin.")
 		}
 		for _, b := range f.BrandIDs {
 			if !sc.all && !slices.Contains(sc.brands, b) {
-				errs["brands"] = "Yalnızca yönettiğiniz markaları seçebilirsiniz."
+				errs.Add("brands", "BRAND_FORBIDDEN", "Yalnızca yönettiğiniz markaları seçebilirsiniz.")
 			}
 		}
 	}
@@ -209,7 +207,7 @@ func (s *Server) createUser(c *fiber.Ctx) error {
 		return err
 	}
 	if len(errs) > 0 {
-		f.Errors = errs
+		f.Errors = errs.ByField()
 		return s.renderUserForm(c, f, fiber.StatusUnprocessableEntity)
 	}
 	return s.saved(c, "/users", created.Name+" oluşturuldu.")
@@ -217,7 +215,7 @@ func (s *Server) createUser(c *fiber.Ctx) error {
 
 // saveUser validates and writes a new (id 0) or existing user. It returns
 // field errors for the form or the API, or an unexpected error.
-func (s *Server) saveUser(c *fiber.Ctx, id int64, f *userForm) (*store.User, map[string]string, error) {
+func (s *Server) saveUser(c *fiber.Ctx, id int64, f *userForm) (*store.User, validate.Problems, error) {
 	ctx := c.UserContext()
 	sc := s.manageScope(currentUser(c))
 	in, errs := f.validate(sc, id == 0)
@@ -227,7 +225,7 @@ func (s *Server) saveUser(c *fiber.Ctx, id int64, f *userForm) (*store.User, map
 	if f.Password != "" {
 		h, err := auth.HashPassword(f.Password)
 		if err != nil {
-			return nil, map[string]string{"password": "Parola en az 10, en çok 72 karakter olmalı."}, nil
+			return nil, nil, err // the length was checked: not the user's doing
 		}
 		in.PasswordHash = h
 	}
@@ -238,14 +236,21 @@ func (s *Server) saveUser(c *fiber.Ctx, id int64, f *userForm) (*store.User, map
 	} else {
 		u, err = s.deps.Store.UpdateUser(ctx, actor(c), id, in, sc.mayManage)
 	}
-	if errors.Is(err, store.ErrDuplicate) {
-		return nil, map[string]string{"email": s.duplicateEmail(c, sc, in.Email)}, nil
-	}
-	if errors.Is(err, store.ErrForbidden) {
-		return nil, map[string]string{"_form": "Bu kullanıcıyı yönetme yetkiniz yok (kullanıcının rolü ya da markaları değişmiş olabilir)."}, nil
-	}
-	if errors.Is(err, store.ErrInvalidRef) {
-		return nil, map[string]string{"brands": "Seçilen markalardan biri bulunamadı."}, nil
+	var p validate.Problems
+	switch {
+	case errors.Is(err, store.ErrDuplicate):
+		if msg, taken := s.duplicateEmail(c, sc, in.Email); taken {
+			p.Duplicate("email")
+		} else {
+			p.Add("email", "EMAIL_UNAVAILABLE", msg)
+		}
+		return nil, p, nil
+	case errors.Is(err, store.ErrForbidden):
+		p.Add("_form", "FORBIDDEN", "Bu kullanıcıyı yönetme yetkiniz yok (kullanıcının rolü ya da markaları değişmiş olabilir).")
+		return nil, p, nil
+	case errors.Is(err, store.ErrInvalidRef):
+		p.Add("brands", "NOT_FOUND", "Seçilen markalardan biri bulunamadı.")
+		return nil, p, nil
 	}
 	if err != nil {
 		return nil, nil, err
@@ -262,20 +267,19 @@ func (s *Server) saveUser(c *fiber.Ctx, id int64, f *userForm) (*store.User, map
 // taken; to anyone else the address is simply not available, so that
 // the form cannot be used to learn who has an account at another
 // company. The Admin finds the attempt in the audit log.
-func (s *Server) duplicateEmail(c *fiber.Ctx, sc scope, email string) string {
-	const taken = "Bu e-posta adresiyle kayıtlı bir kullanıcı var."
+func (s *Server) duplicateEmail(c *fiber.Ctx, sc scope, email string) (msg string, taken bool) {
 	if sc.all {
-		return taken
+		return "", true
 	}
 	if other, err := s.deps.Store.UserByEmail(c.UserContext(), email); err == nil {
 		ids, _ := s.deps.Policy.BrandsWith(currentUser(c).ID, policy.UsersView)
 		if slices.ContainsFunc(other.Memberships, func(m store.Membership) bool { return slices.Contains(ids, m.BrandID) }) {
-			return taken
+			return "", true
 		}
 	}
 	_ = s.deps.Store.Audit(c.UserContext(), actor(c), store.ActionUserCreate, "user", "", nil,
 		map[string]any{"refused": "email_unavailable", "email": email})
-	return "Bu e-posta adresi kullanılamıyor. Kullanıcının Admin tarafından eklenmesini isteyin."
+	return "Bu e-posta adresi kullanılamıyor. Kullanıcının Admin tarafından eklenmesini isteyin.", false
 }
 
 // targetUser loads the user of :id if the acting user may manage them.
@@ -319,7 +323,7 @@ func (s *Server) updateUser(c *fiber.Ctx) error {
 		return err
 	}
 	if len(errs) > 0 {
-		f.Errors = errs
+		f.Errors = errs.ByField()
 		return s.renderUserForm(c, f, fiber.StatusUnprocessableEntity)
 	}
 	return s.saved(c, "/users", u.Name+" güncellendi.")
@@ -372,21 +376,7 @@ func (s *Server) apiCreateUser(c *fiber.Ctx) error {
 		return err
 	}
 	if len(errs) > 0 {
-		return s.validationFailed(c, errs)
+		return errs
 	}
 	return c.Status(fiber.StatusCreated).JSON(u)
-}
-
-// validationFailed answers 422 with the field errors.
-func (s *Server) validationFailed(c *fiber.Ctx, errs map[string]string) error {
-	body := apiErrorBody{Code: "VALIDATION", Message: "Gönderilen bilgilerde hata var."}
-	keys := make([]string, 0, len(errs))
-	for k := range errs {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	for _, k := range keys {
-		body.Fields = append(body.Fields, fieldError{Field: k, Code: "INVALID", Message: errs[k]})
-	}
-	return c.Status(fiber.StatusUnprocessableEntity).JSON(apiError{Error: body})
 }
