@@ -88,12 +88,12 @@ func (p *xlsxPackage) scanPart(f *zip.File, what string, limit int64) (*xmlScann
 	if err != nil {
 		return nil, nil, err
 	}
-	sc := newXMLScanner(er)
-	if n := f.UncompressedSize64 + 64; n < uint64(len(sc.buf)) {
-		sc.buf = sc.buf[:max(int(n), 4096)]
-	}
-	return sc, er, nil
+	return newXMLScanner(er, partSize(f)), er, nil
 }
+
+// partSize is the uncompressed size the zip directory declares for f
+// (which archive/zip enforces when reading).
+func partSize(f *zip.File) int64 { return int64(min(f.UncompressedSize64, 1<<62)) }
 
 type xlsxSheet struct {
 	name   string
@@ -577,7 +577,7 @@ func (x *xlsxReader) openSheet(f *zip.File, name string) (*sheetReader, error) {
 		return nil, err
 	}
 	return &sheetReader{
-		sc: newXMLScanner(er), er: er, x: x, total: int64(f.UncompressedSize64), dateCol: -1,
+		sc: newXMLScanner(er, partSize(f)), er: er, x: x, total: partSize(f), dateCol: -1,
 		rawLimit: rawCellLimit(x.limits),
 	}, nil
 }

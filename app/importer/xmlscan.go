@@ -47,9 +47,15 @@ const (
 	tokCDATA         // a CDATA section's content
 )
 
-const (
-	scanBufSize    = 256 << 10
-	scanMaxTagSize = 1 << 20
+// scanMaxTagSize bounds one tag (the buffer grows to hold it).
+const scanMaxTagSize = 1 << 20
+
+// scanBufSize is a scanner's initial buffer size, and scanReadMax, when
+// positive, caps what one refill reads. They are variables only so that
+// tests can make every token straddle a refill; see boundary_test.go.
+var (
+	scanBufSize = 256 << 10
+	scanReadMax = 0
 )
 
 var (
@@ -59,8 +65,14 @@ var (
 	errXMLEntity     = errors.New("xml: unknown entity")
 )
 
-func newXMLScanner(r io.Reader) *xmlScanner {
-	return &xmlScanner{r: r, buf: make([]byte, scanBufSize), maxBuf: scanMaxTagSize + scanBufSize}
+// newXMLScanner returns a scanner over r, whose size is known to be at
+// most size bytes (-1: unknown); a small part gets a small buffer.
+func newXMLScanner(r io.Reader, size int64) *xmlScanner {
+	n := scanBufSize
+	if size >= 0 && size+64 < int64(n) {
+		n = min(n, max(int(size)+64, 4096))
+	}
+	return &xmlScanner{r: r, buf: make([]byte, n), maxBuf: scanMaxTagSize + scanBufSize}
 }
 
 // fill reads more input after compacting the buffer, growing it when it is
@@ -81,8 +93,12 @@ func (s *xmlScanner) fill() error {
 		copy(nb, s.buf[:s.end])
 		s.buf = nb
 	}
+	dst := s.buf[s.end:]
+	if scanReadMax > 0 && len(dst) > scanReadMax {
+		dst = dst[:scanReadMax]
+	}
 	for range 100 {
-		n, err := s.r.Read(s.buf[s.end:])
+		n, err := s.r.Read(dst)
 		s.end += n
 		if err == io.EOF {
 			s.eof = true
