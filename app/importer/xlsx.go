@@ -728,21 +728,19 @@ func (sr *sheetReader) readCells() error {
 	col := -1
 	for {
 		if attrs, text, hasValue, ok := sc.fastCell(); ok {
-			col++
-			ref, s, typ := cellAttrs(attrs)
-			if ref != nil {
-				c, ok := refColumn(ref)
-				if !ok {
-					return sr.fail(fmt.Errorf("xlsx: bad cell reference %q", ref), col)
-				}
-				col = c
+			c, err := parseCellHead(attrs, col)
+			if err != nil {
+				return sr.fail(err, col+1)
 			}
-			if !hasValue || col >= sr.width {
-				sr.overflow = sr.overflow || hasValue && col >= sr.width
+			col = c.col
+			if col >= sr.width {
+				sr.overflow = sr.overflow || len(text) > 0
 				continue
 			}
-			style, _ := atoiBytes(s)
-			if err := sr.cellText(col, style, typ, text); err != nil {
+			if !hasValue {
+				continue
+			}
+			if err := sr.cellText(c, text); err != nil {
 				return err
 			}
 			continue
@@ -765,17 +763,12 @@ func (sr *sheetReader) readCells() error {
 				}
 				continue
 			}
-			col++
-			ref, s, typ := cellAttrs(sc.attrs)
-			if ref != nil {
-				c, ok := refColumn(ref)
-				if !ok {
-					return sr.fail(fmt.Errorf("xlsx: bad cell reference %q", ref), col)
-				}
-				col = c
+			c, err := parseCellHead(sc.attrs, col)
+			if err != nil {
+				return sr.fail(err, col+1)
 			}
-			style, _ := atoiBytes(s)
-			if err := sr.readCell(col, style, typ); err != nil {
+			col = c.col
+			if err := sr.readCell(c); err != nil {
 				return err
 			}
 		}
@@ -783,54 +776,52 @@ func (sr *sheetReader) readCells() error {
 }
 
 // readCell reads the content of a <c> element whose start tag was just read.
-func (sr *sheetReader) readCell(col, style int, typ []byte) error {
+func (sr *sheetReader) readCell(c cellHead) error {
 	sc := sr.sc
-	if col >= sr.width {
-		if !sc.selfClose {
-			sr.overflow = true
-		}
-		if err := sc.skipElement(); err != nil {
-			return sr.fail(err, col)
-		}
-		return nil
-	}
 	sr.raw = sr.raw[:0]
 	hasV := false
 	for done := false; !done; {
 		k, err := sc.next()
 		if err != nil {
-			return sr.fail(err, col)
+			return sr.fail(err, c.col)
 		}
 		switch k {
 		case tokEOF:
-			return sr.fail(io.ErrUnexpectedEOF, col)
+			return sr.fail(io.ErrUnexpectedEOF, c.col)
 		case tokEnd:
 			done = true // </c>: nested ends are consumed below
 		case tokStart:
-			switch string(sc.name) {
-			case "v":
+			switch name := string(sc.name); {
+			case (name == "v" || name == "is") && c.col >= sr.width:
+				// Right of the header: ignored, but content there
+				// matters while looking for the header.
+				var text bool
+				text, err = sc.skipElementText()
+				sr.overflow = sr.overflow || text
+			case name == "v":
 				hasV = true
 				sr.raw, err = sc.appendText(sr.raw[:0], sr.rawLimit)
-			case "is":
+			case name == "is":
 				hasV = true
 				sr.raw, err = readRichText(sc, sr.raw[:0], sr.rawLimit)
 			default: // f (the formula; its cached value is in v), extLst
 				err = sc.skipElement()
 			}
 			if err != nil {
-				return sr.fail(err, col)
+				return sr.fail(err, c.col)
 			}
 		}
 	}
 	if !hasV {
 		return nil
 	}
-	return sr.cellText(col, style, typ, sr.raw)
+	return sr.cellText(c, sr.raw)
 }
 
 // cellText interprets the raw text of a cell by its type and style and
 // adds the cell to the row.
-func (sr *sheetReader) cellText(col, style int, typ, raw []byte) error {
+func (sr *sheetReader) cellText(c cellHead, raw []byte) error {
+	col := c.col
 	if len(raw) == 0 {
 		return nil
 	}
@@ -843,8 +834,8 @@ func (sr *sheetReader) cellText(col, style int, typ, raw []byte) error {
 	}
 	v := sr.text
 	var text string
-	switch string(typ) {
-	case "s":
+	switch c.typ {
+	case cellShared:
 		i, ok := atoiBytes(v)
 		if !ok {
 			return sr.fail(fmt.Errorf("xlsx: bad shared string index %q", v), col)
@@ -852,13 +843,13 @@ func (sr *sheetReader) cellText(col, style int, typ, raw []byte) error {
 		if text, ok = sr.x.sst.get(i); !ok {
 			return sr.fail(fmt.Errorf("xlsx: shared string %d out of range", i), col)
 		}
-	case "inlineStr", "str":
+	case cellInline, cellFormulaText:
 		v = decodeXString(v)
 		if len(v) > sr.x.limits.MaxCellLength && utf8.RuneCount(v) > sr.x.limits.MaxCellLength {
 			return sr.fail(errCellTooLong, col)
 		}
 		text = sr.intern(col, v)
-	case "b":
+	case cellBool:
 		switch string(v) {
 		case "1", "true":
 			text = "TRUE"
@@ -867,9 +858,9 @@ func (sr *sheetReader) cellText(col, style int, typ, raw []byte) error {
 		default:
 			text = string(v)
 		}
-	case "e":
+	case cellErrorValue:
 		text = string(v)
-	case "d":
+	case cellDate:
 		t, dateOnly, ok := parseISODate(string(v))
 		if !ok {
 			text = string(v)
@@ -879,8 +870,8 @@ func (sr *sheetReader) cellText(col, style int, typ, raw []byte) error {
 		if col == sr.dateCol {
 			sr.dateValue = t
 		}
-	default: // "n" or none: a number
-		text = sr.number(v, col, style)
+	default:
+		text = sr.number(v, col, c.style)
 	}
 	if text == "" {
 		return nil
@@ -938,41 +929,99 @@ func (sr *sheetReader) intern(col int, v []byte) string {
 
 const maxInternCols = 64
 
-// cellAttrs reads the r, s and t attributes of a cell's start tag.
-func cellAttrs(b []byte) (ref, style, typ []byte) {
-	for i := 0; i < len(b); {
-		for i < len(b) && isXMLSpace(b[i]) {
+// cellType is a cell's t attribute.
+type cellType uint8
+
+const (
+	cellNumber      cellType = iota // no t, "n", or a type this reader does not know
+	cellShared                      // "s": the value is an index into the shared strings
+	cellInline                      // "inlineStr": the text is in <is>
+	cellFormulaText                 // "str": a formula's text result
+	cellBool                        // "b"
+	cellErrorValue                  // "e": #N/A, #DIV/0!, …
+	cellDate                        // "d": an ISO 8601 date
+)
+
+// cellHead is what a cell's start tag says: its 0-based column, style and
+// type.
+//
+// It is parsed at once into values because the tag's bytes live in the
+// scanner's buffer, which the next refill compacts: a type kept as a slice
+// of the tag and read after the cell's value read whatever bytes moved
+// into its place (issue #15: a phone number read as a shared string
+// index, a shared string index or a padded inline string read as a
+// number). Nothing read from a tag may outlive the next call to next.
+type cellHead struct {
+	col   int
+	style int
+	typ   cellType
+}
+
+// parseCellHead reads the r, s and t attributes of a cell's start tag. A
+// cell without r is in the column after prev, the previous cell's.
+func parseCellHead(attrs []byte, prev int) (cellHead, error) {
+	c := cellHead{col: prev + 1}
+	var scratch [16]byte
+	for i := 0; i < len(attrs); {
+		for i < len(attrs) && isXMLSpace(attrs[i]) {
 			i++
 		}
 		start := i
-		for i < len(b) && b[i] != '=' && !isXMLSpace(b[i]) {
+		for i < len(attrs) && attrs[i] != '=' && !isXMLSpace(attrs[i]) {
 			i++
 		}
-		name := b[start:i]
-		for i < len(b) && (b[i] == '=' || isXMLSpace(b[i])) {
+		name := attrs[start:i]
+		for i < len(attrs) && (attrs[i] == '=' || isXMLSpace(attrs[i])) {
 			i++
 		}
-		if i >= len(b) || b[i] != '"' && b[i] != '\'' {
-			return
+		if i >= len(attrs) || attrs[i] != '"' && attrs[i] != '\'' {
+			break
 		}
-		j := bytes.IndexByte(b[i+1:], b[i])
+		j := bytes.IndexByte(attrs[i+1:], attrs[i])
 		if j < 0 {
-			return
+			break
 		}
-		val := b[i+1 : i+1+j]
+		val := attrs[i+1 : i+1+j]
 		i += j + 2
-		if len(name) == 1 {
-			switch name[0] {
-			case 'r':
-				ref = val
-			case 's':
-				style = val
-			case 't':
-				typ = val
+		if len(name) != 1 {
+			continue
+		}
+		if bytes.IndexByte(val, '&') >= 0 {
+			// Nobody writes "t=&quot;&#115;&quot;", but it is "s".
+			val, _ = appendDecoded(scratch[:0], val)
+		}
+		switch name[0] {
+		case 'r':
+			col, ok := refColumn(val)
+			if !ok {
+				return c, fmt.Errorf("xlsx: bad cell reference %q", val)
 			}
+			c.col = col
+		case 's':
+			c.style, _ = atoiBytes(val)
+		case 't':
+			c.typ = parseCellType(val)
 		}
 	}
-	return
+	return c, nil
+}
+
+func parseCellType(t []byte) cellType {
+	switch string(t) {
+	case "s":
+		return cellShared
+	case "inlineStr":
+		return cellInline
+	case "str":
+		return cellFormulaText
+	case "b":
+		return cellBool
+	case "e":
+		return cellErrorValue
+	case "d":
+		return cellDate
+	}
+	return cellNumber
 }
 
 // denseCells returns the current row as one text per cell, width cells

@@ -214,10 +214,10 @@ func (s *xmlScanner) skipPast(from int, sep string) error {
 		if s.eof {
 			return errXMLSyntax
 		}
-		keep := len(sep) - 1
-		if s.end-s.pos > keep {
-			s.pos = s.end - keep
-		}
+		// Keep the last len(sep)-1 bytes, which may begin sep, but none
+		// before from: "<!-->-->" is a comment of one ">", whatever the
+		// refill boundary.
+		s.pos += max(from, s.end-s.pos-(len(sep)-1))
 		from = 0
 		if err := s.fill(); err != nil {
 			return err
@@ -302,6 +302,8 @@ func (s *xmlScanner) scanStart() (tokKind, error) {
 			i = j
 			break
 		}
+		// Every '>' so far is quoted: look for the end after them (tagEnd
+		// still counts the quotes from the tag's beginning).
 		i = len(b)
 		if s.eof {
 			return tokEOF, errXMLSyntax
@@ -309,8 +311,6 @@ func (s *xmlScanner) scanStart() (tokKind, error) {
 		if err := s.fill(); err != nil {
 			return tokEOF, err
 		}
-		// Quotes restart the scan from the tag's beginning; tags are short.
-		i = 1
 	}
 	tag := s.buf[s.pos+1 : s.pos+i]
 	s.pos += i + 1
@@ -363,11 +363,11 @@ func (s *xmlScanner) fastCell() (attrs, text []byte, hasValue, ok bool) {
 	case bytes.HasPrefix(rest, []byte("<is><t>")):
 		start, tail = 7, "</t></is></c>"
 	case bytes.HasPrefix(rest, []byte("<is><t ")):
-		g := bytes.IndexByte(rest[7:], '>')
-		if g < 0 || rest[7+g-1] == '/' {
+		g := tagEnd(rest[4:], 3)
+		if g < 0 || rest[4+g-1] == '/' {
 			return nil, nil, false, false
 		}
-		start, tail = 7+g+1, "</t></is></c>"
+		start, tail = 4+g+1, "</t></is></c>"
 	case bytes.HasPrefix(rest, []byte("</c>")):
 		s.pos += j + 1 + 4
 		return attrs, nil, false, true
@@ -430,6 +430,29 @@ func (s *xmlScanner) skipElement() error {
 		}
 	}
 	return nil
+}
+
+// skipElementText skips the content of the element whose start tag was
+// just read, as skipElement does, and reports whether it held any text.
+func (s *xmlScanner) skipElementText() (bool, error) {
+	text := false
+	for depth := 1; depth > 0; {
+		k, err := s.next()
+		if err != nil {
+			return false, err
+		}
+		switch k {
+		case tokStart:
+			depth++
+		case tokEnd:
+			depth--
+		case tokText, tokCDATA:
+			text = text || len(s.text) > 0
+		case tokEOF:
+			return false, io.ErrUnexpectedEOF
+		}
+	}
+	return text, nil
 }
 
 // appendText appends the text content of the element whose start tag was
