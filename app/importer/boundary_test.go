@@ -171,6 +171,9 @@ func TestBoundariesErrors(t *testing.T) {
 		{"cell too long", sheetXML(head, good, `<row r="3"><c r="C3" t="inlineStr"><is><t>`+strings.Repeat("a", DefaultMaxCellLength+1)+`</t></is></c></row>`), sst},
 		{"header too wide", sheetXML(wide, good), sst},
 		{"truncated shared strings", sheetXML(head, good), `<sst><si><t>BIREY`},
+		{"NUL byte in a cell", sheetXML(head, good, "<row r=\"3\"><c r=\"C3\" t=\"inlineStr\"><is><t>a\x00b</t></is></c></row>"), sst},
+		{"NUL byte in a tag", sheetXML(head, good, "<row r=\"3\"><c r=\"C3\"\x00><v>1</v></c></row>"), sst},
+		{"NUL byte in shared strings", sheetXML(head, good), "<sst><si><t>BIREY\x00SEL</t></si></sst>"},
 		{"shared string too long", sheetXML(head, good), `<sst><si><t>` + strings.Repeat("ş", DefaultMaxCellLength+1) + `</t></si></sst>`},
 	}
 	for _, tt := range tests {

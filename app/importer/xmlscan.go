@@ -28,7 +28,8 @@ type xmlScanner struct {
 	pos    int // first unconsumed byte
 	end    int // end of the data in buf
 	eof    bool
-	maxBuf int // the buffer grows up to this for one tag
+	err    error // a NUL byte was read: the data ends there
+	maxBuf int   // the buffer grows up to this for one tag
 
 	name       []byte // local name of a start or end tag
 	attrs      []byte // raw attributes of a start tag
@@ -63,6 +64,7 @@ var (
 	errXMLDTD        = errors.New("xml: DTD not allowed")
 	errXMLTagTooLong = errors.New("xml: tag too long")
 	errXMLEntity     = errors.New("xml: unknown entity")
+	errXMLNUL        = errors.New("xml: NUL byte")
 )
 
 // newXMLScanner returns a scanner over r, whose size is known to be at
@@ -77,7 +79,14 @@ func newXMLScanner(r io.Reader, size int64) *xmlScanner {
 
 // fill reads more input after compacting the buffer, growing it when it is
 // full (up to maxBuf). Offsets relative to s.pos stay valid.
+//
+// XML never has a NUL byte (PostgreSQL text cannot hold one either): it
+// marks binary or damaged data. The bytes before it are kept, so that the
+// error comes from the token, and row, that holds it.
 func (s *xmlScanner) fill() error {
+	if s.err != nil {
+		return s.err
+	}
 	if s.eof {
 		return nil
 	}
@@ -99,6 +108,11 @@ func (s *xmlScanner) fill() error {
 	}
 	for range 100 {
 		n, err := s.r.Read(dst)
+		if i := bytes.IndexByte(dst[:n], 0); i >= 0 {
+			s.end += i
+			s.err = errXMLNUL
+			return nil
+		}
 		s.end += n
 		if err == io.EOF {
 			s.eof = true
