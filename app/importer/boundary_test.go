@@ -91,8 +91,8 @@ func shifted(t testing.TB, data []byte, pad int) []byte {
 // the root element is allowed; before the declaration it is not).
 func padXML(doc []byte, pad int) []byte {
 	at := 0
-	if bytes.HasPrefix(doc, []byte("<?xml")) {
-		at = bytes.Index(doc, []byte("?>")) + 2
+	if end := bytes.Index(doc, []byte("?>")); bytes.HasPrefix(doc, []byte("<?xml")) && end >= 0 {
+		at = end + 2
 	}
 	out := make([]byte, 0, len(doc)+pad)
 	out = append(out, doc[:at]...)
@@ -185,4 +185,42 @@ func TestBoundariesErrors(t *testing.T) {
 			checkBoundaries(t, data)
 		})
 	}
+}
+
+// FuzzSheetBoundaries reads arbitrary worksheet and shared strings XML
+// with refills of 1 to 64 bytes, shifted, and with the default buffer:
+// the outcome (rows or error) must be the same, and an error an *Error.
+//
+//	go test ./app/importer -run '^$' -fuzz FuzzSheetBoundaries -fuzztime 60s -fuzzminimizetime 2s
+//
+// (Minimising a new input rereads it thousands of times; the default of a
+// minute per input leaves little time for fuzzing.)
+func FuzzSheetBoundaries(f *testing.F) {
+	// Inputs stay small: each is read twice, once a byte at a time, and
+	// the fuzzer minimises what it finds by rereading it many times.
+	const maxInput = 16 << 10
+	for _, b := range handBooks {
+		if len(b.sheet)+len(b.sst) <= maxInput {
+			f.Add([]byte(b.sheet), []byte(b.sst), uint8(0), uint8(0))
+		}
+	}
+	f.Add([]byte(sheetXML(inlineRow(1, header11...), `<row r="2"><c r="A2" t="s"><v>0</v></c><c r="B2" t="n"><v>905321234567</v></c></row>`)),
+		[]byte(`<sst><si><t>650123</t></si></sst>`), uint8(6), uint8(3))
+	f.Fuzz(func(t *testing.T, sheet, sst []byte, refill, pad uint8) {
+		if len(sheet)+len(sst) > maxInput {
+			t.Skip()
+		}
+		parts := minimalParts([]string{string(sheet)}, map[string]string{"xl/sharedStrings.xml": string(sst)})
+		data := zipParts(t, parts)
+		want := readOutcome(data)
+		if strings.HasPrefix(want, "not an *Error") {
+			t.Fatal(want)
+		}
+		n := 1 + int(refill)%64
+		var got string
+		withScanSizes(n, n, func() { got = readOutcome(shifted(t, data, int(pad)%n)) })
+		if got != want {
+			t.Fatalf("refills of %d bytes, shifted by %d: the reader reads differently:\n%s", n, int(pad)%n, firstDiff(got, want))
+		}
+	})
 }

@@ -356,7 +356,9 @@ func (s *xmlScanner) fastCell() (attrs, text []byte, hasValue, ok bool) {
 		return nil, nil, false, false
 	}
 	b := s.buf[s.pos:s.end]
-	if len(b) < 3 || b[0] != '<' || b[1] != 'c' || b[2] != ' ' && b[2] != '>' && b[2] != '/' {
+	// The name must be "c" as scanStart reads names: "<c/"x">" is not a
+	// cell on either path.
+	if len(b) < 4 || b[0] != '<' || b[1] != 'c' || b[2] != ' ' && b[2] != '>' && (b[2] != '/' || b[3] != '>') {
 		return nil, nil, false, false
 	}
 	j := tagEnd(b, 2)
