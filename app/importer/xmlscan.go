@@ -309,20 +309,10 @@ func (s *xmlScanner) scanEnd() (tokKind, error) {
 }
 
 func (s *xmlScanner) scanStart() (tokKind, error) {
-	i := 1
-	for {
-		b := s.buf[s.pos:s.end]
-		if j := tagEnd(b, i); j >= 0 {
-			i = j
-			break
-		}
-		// Every '>' so far is quoted: look for the end after them (tagEnd
-		// still counts the quotes from the tag's beginning).
-		i = len(b)
-		if s.eof {
-			return tokEOF, errXMLSyntax
-		}
-		if err := s.fill(); err != nil {
+	i := tagEnd(s.buf[s.pos:s.end], 1)
+	if i < 0 {
+		var err error
+		if i, err = s.tagEndAcrossRefills(); err != nil {
 			return tokEOF, err
 		}
 	}
@@ -342,6 +332,35 @@ func (s *xmlScanner) scanStart() (tokKind, error) {
 	}
 	s.name, s.attrs = localName(tag[:n]), tag[n:]
 	return tokStart, nil
+}
+
+// tagEndAcrossRefills returns the offset from s.pos of the '>' that ends
+// the tag starting at s.pos, reading more input as needed. It keeps its
+// place and its quote state across refills, so that a long tag (or one
+// with an unclosed quote, which runs to the end of the data) is scanned
+// once rather than once per refill.
+func (s *xmlScanner) tagEndAcrossRefills() (int, error) {
+	var q byte
+	for i := 1; ; i++ {
+		for i >= s.end-s.pos {
+			if s.eof {
+				return -1, errXMLSyntax
+			}
+			if err := s.fill(); err != nil {
+				return -1, err
+			}
+		}
+		switch c := s.buf[s.pos+i]; {
+		case q != 0:
+			if c == q {
+				q = 0
+			}
+		case c == '>':
+			return i, nil
+		case c == '"' || c == '\'':
+			q = c
+		}
+	}
 }
 
 // fastCell is a fast path for a whole worksheet cell in the shapes nearly
