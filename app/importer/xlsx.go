@@ -413,7 +413,37 @@ func (x *xlsxReader) readSharedStrings(f *zip.File) error {
 	off := []uint32{0}
 	var raw, text []byte
 	rawLimit := rawCellLimit(x.limits)
+	// add adds the item whose raw text is raw.
+	add := func(raw []byte) error {
+		t := raw
+		if needsDecoding(raw) {
+			var err error
+			if text, err = appendDecoded(text[:0], raw); err != nil {
+				return asError(err, 0)
+			}
+			t = text
+		}
+		t = decodeXString(t)
+		if len(t) > x.limits.MaxCellLength && utf8.RuneCount(t) > x.limits.MaxCellLength {
+			return cellError(0, -1, x.limits.MaxCellLength)
+		}
+		if int64(b.Len()+len(t)) > limit {
+			return sizeError(what, limit)
+		}
+		b.Write(t)
+		off = append(off, uint32(b.Len()))
+		return nil
+	}
 	for {
+		if item, ok := sc.fastStringItem(); ok {
+			if len(item) > rawLimit {
+				return cellError(0, -1, x.limits.MaxCellLength)
+			}
+			if err := add(item); err != nil {
+				return err
+			}
+			continue
+		}
 		k, err := sc.next()
 		if err != nil {
 			return asError(err, 0)
@@ -431,24 +461,15 @@ func (x *xlsxReader) readSharedStrings(f *zip.File) error {
 			}
 		case "si":
 			raw, err = readRichText(sc, raw[:0], rawLimit)
-			if err == nil {
-				text, err = appendDecoded(text[:0], raw)
-			}
 			if errors.Is(err, errCellTooLong) {
 				return cellError(0, -1, x.limits.MaxCellLength)
 			}
 			if err != nil {
 				return asError(err, 0)
 			}
-			t := decodeXString(text)
-			if len(t) > x.limits.MaxCellLength && utf8.RuneCount(t) > x.limits.MaxCellLength {
-				return cellError(0, -1, x.limits.MaxCellLength)
+			if err := add(raw); err != nil {
+				return err
 			}
-			if int64(b.Len()+len(t)) > limit {
-				return sizeError(what, limit)
-			}
-			b.Write(t)
-			off = append(off, uint32(b.Len()))
 		}
 	}
 	x.sst = sharedStrings{blob: b.String(), off: off}
@@ -727,8 +748,8 @@ func (sr *sheetReader) readCells() error {
 	sr.dateValue = time.Time{}
 	col := -1
 	for {
-		if attrs, text, hasValue, ok := sc.fastCell(); ok {
-			c, err := parseCellHead(attrs, col)
+		if r, st, t, text, hasValue, ok := sc.fastCell(); ok {
+			c, err := newCellHead(r, st, t, col)
 			if err != nil {
 				return sr.fail(err, col+1)
 			}
@@ -828,11 +849,14 @@ func (sr *sheetReader) cellText(c cellHead, raw []byte) error {
 	if len(raw) > sr.rawLimit {
 		return sr.fail(errCellTooLong, col)
 	}
-	var err error
-	if sr.text, err = appendDecoded(sr.text[:0], raw); err != nil {
-		return sr.fail(err, col)
+	v := raw
+	if needsDecoding(raw) {
+		var err error
+		if sr.text, err = appendDecoded(sr.text[:0], raw); err != nil {
+			return sr.fail(err, col)
+		}
+		v = sr.text
 	}
-	v := sr.text
 	var text string
 	switch c.typ {
 	case cellShared:
@@ -878,6 +902,21 @@ func (sr *sheetReader) cellText(c cellHead, raw []byte) error {
 	}
 	sr.cells = append(sr.cells, cell{col: col, text: text})
 	return nil
+}
+
+// needsDecoding reports whether raw XML text has a reference or a carriage
+// return for appendDecoded to resolve. Most cell values are a few bytes,
+// for which a loop is faster than two calls of bytes.IndexByte.
+func needsDecoding(raw []byte) bool {
+	if len(raw) > 32 {
+		return bytes.IndexByte(raw, '&') >= 0 || bytes.IndexByte(raw, '\r') >= 0
+	}
+	for _, c := range raw {
+		if c == '&' || c == '\r' {
+			return true
+		}
+	}
+	return false
 }
 
 // number formats a numeric cell: a date when its style has a date format
@@ -960,8 +999,7 @@ type cellHead struct {
 // parseCellHead reads the r, s and t attributes of a cell's start tag. A
 // cell without r is in the column after prev, the previous cell's.
 func parseCellHead(attrs []byte, prev int) (cellHead, error) {
-	c := cellHead{col: prev + 1}
-	var scratch [16]byte
+	var r, s, t []byte
 	for i := 0; i < len(attrs); {
 		for i < len(attrs) && isXMLSpace(attrs[i]) {
 			i++
@@ -983,27 +1021,67 @@ func parseCellHead(attrs []byte, prev int) (cellHead, error) {
 		}
 		val := attrs[i+1 : i+1+j]
 		i += j + 2
-		if len(name) != 1 {
-			continue
-		}
-		if bytes.IndexByte(val, '&') >= 0 {
-			// Nobody writes "t=&quot;&#115;&quot;", but it is "s".
-			val, _ = appendDecoded(scratch[:0], val)
-		}
-		switch name[0] {
-		case 'r':
-			col, ok := refColumn(val)
-			if !ok {
-				return c, fmt.Errorf("xlsx: bad cell reference %q", val)
+		if len(name) == 1 {
+			switch name[0] {
+			case 'r':
+				r = val
+			case 's':
+				s = val
+			case 't':
+				t = val
 			}
-			c.col = col
-		case 's':
-			c.style, _ = atoiBytes(val)
-		case 't':
-			c.typ = parseCellType(val)
 		}
 	}
+	return newCellHead(r, s, t, prev)
+}
+
+// newCellHead interprets the raw values of a cell's r, s and t attributes
+// (nil when absent). A cell without r is in the column after prev.
+func newCellHead(r, s, t []byte, prev int) (cellHead, error) {
+	c := cellHead{col: prev + 1}
+	if r != nil {
+		if hasByte(r, '&') {
+			r = decodedAttr(r)
+		}
+		col, ok := refColumn(r)
+		if !ok {
+			return c, fmt.Errorf("xlsx: bad cell reference %q", r)
+		}
+		c.col = col
+	}
+	if s != nil {
+		if hasByte(s, '&') {
+			s = decodedAttr(s)
+		}
+		c.style, _ = atoiBytes(s)
+	}
+	if t != nil {
+		if hasByte(t, '&') {
+			t = decodedAttr(t) // nobody writes t="&#115;", but it is "s"
+		}
+		c.typ = parseCellType(t)
+	}
 	return c, nil
+}
+
+// hasByte reports whether b, a short attribute value, holds c.
+func hasByte(b []byte, c byte) bool {
+	for _, x := range b {
+		if x == c {
+			return true
+		}
+	}
+	return false
+}
+
+// decodedAttr resolves the references in an attribute value; a malformed
+// one leaves the value as it is (and so not a valid reference or type).
+func decodedAttr(val []byte) []byte {
+	d, err := appendDecoded(nil, val)
+	if err != nil {
+		return val
+	}
+	return d
 }
 
 func parseCellType(t []byte) cellType {

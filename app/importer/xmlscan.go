@@ -364,57 +364,187 @@ func (s *xmlScanner) tagEndAcrossRefills() (int, error) {
 }
 
 // fastCell is a fast path for a whole worksheet cell in the shapes nearly
-// every writer uses: <c attrs/>, <c attrs><v>text</v></c> and
-// <c attrs><is><t>text</t></is></c> (the <t> may have attributes). When
-// the buffer holds the whole cell in one of these shapes, it consumes it
-// and returns the raw attributes and raw text (hasValue is false for an
-// empty cell); otherwise ok is false, nothing is consumed, and the caller
-// reads tokens. The slices are valid until the next call.
-func (s *xmlScanner) fastCell() (attrs, text []byte, hasValue, ok bool) {
+// every writer uses: <c attrs/>, <c attrs></c>, <c attrs><v>text</v></c>
+// and <c attrs><is><t attrs>text</t></is></c>, with attributes in their
+// plain form (see plainAttr). When the buffer holds the whole cell in one
+// of these shapes, it consumes it and returns the raw values of the r, s
+// and t attributes and the raw text (hasValue is false for an empty
+// cell); otherwise ok is false, nothing is consumed, and the caller reads
+// tokens, which give the same result. The slices are valid until the
+// next call.
+//
+// One pass reads the tag and its attributes: this is the reader's inner
+// loop, run for every cell of a sheet.
+func (s *xmlScanner) fastCell() (r, st, t, text []byte, hasValue, ok bool) {
 	if s.pendingEnd {
-		return nil, nil, false, false
+		return
 	}
 	b := s.buf[s.pos:s.end]
-	// The name must be "c" as scanStart reads names: "<c/"x">" is not a
-	// cell on either path.
-	if len(b) < 4 || b[0] != '<' || b[1] != 'c' || b[2] != ' ' && b[2] != '>' && (b[2] != '/' || b[3] != '>') {
-		return nil, nil, false, false
+	if len(b) < 4 || b[0] != '<' || b[1] != 'c' {
+		return
 	}
-	j := tagEnd(b, 2)
+	// The first '>' ends the tag unless it is in a quoted value; then the
+	// value's closing quote is not before it, and the attributes do not
+	// parse.
+	j := bytes.IndexByte(b[2:], '>')
 	if j < 0 {
-		return nil, nil, false, false
+		return
 	}
-	if b[j-1] == '/' {
+	j += 2
+	selfClose := b[j-1] == '/'
+	end := j
+	if selfClose {
+		end--
+	}
+	for i := 2; i < end; {
+		var name byte
+		var val []byte
+		if i+4 < end && b[i] == ' ' && b[i+2] == '=' && b[i+3] == '"' {
+			// the usual form, ` r="A1"`: one letter, double quotes
+			name = b[i+1]
+			k := i + 4
+			for k < end && b[k] != '"' && b[k] != '<' && b[k] != '&' {
+				k++
+			}
+			if k == end || b[k] != '"' {
+				return
+			}
+			val, i = b[i+4:k], k+1
+		} else {
+			n, v, next := plainAttr(b[:end], i)
+			if next < 0 {
+				return
+			}
+			if len(n) == 1 {
+				name = n[0]
+			}
+			val, i = v, next
+		}
+		switch name {
+		case 'r':
+			r = val
+		case 's':
+			st = val
+		case 't':
+			t = val
+		}
+	}
+	if selfClose {
 		s.pos += j + 1
-		return b[2 : j-1], nil, false, true
+		return r, st, t, nil, false, true
 	}
-	attrs = b[2:j]
 	rest := b[j+1:]
 	var start int
 	var tail string
 	switch {
 	case bytes.HasPrefix(rest, []byte("<v>")):
 		start, tail = 3, "</v></c>"
-	case bytes.HasPrefix(rest, []byte("<is><t>")):
-		start, tail = 7, "</t></is></c>"
-	case bytes.HasPrefix(rest, []byte("<is><t ")):
-		g := tagEnd(rest[4:], 3)
-		if g < 0 || rest[4+g-1] == '/' {
-			return nil, nil, false, false
-		}
-		start, tail = 4+g+1, "</t></is></c>"
 	case bytes.HasPrefix(rest, []byte("</c>")):
 		s.pos += j + 1 + 4
-		return attrs, nil, false, true
+		return r, st, t, nil, false, true
+	case bytes.HasPrefix(rest, []byte("<is><t")):
+		k := plainTagEnd(rest, 6)
+		if k < 0 {
+			return
+		}
+		start, tail = k+1, "</t></is></c>"
 	default:
-		return nil, nil, false, false
+		return
 	}
 	k := bytes.IndexByte(rest[start:], '<')
 	if k < 0 || !bytes.HasPrefix(rest[start+k:], []byte(tail)) {
-		return nil, nil, false, false
+		return
 	}
 	s.pos += j + 1 + start + k + len(tail)
-	return attrs, rest[start : start+k], true, true
+	return r, st, t, rest[start : start+k], true, true
+}
+
+// fastStringItem is fastCell's counterpart for the shared strings: when
+// the buffer holds a whole item of the usual form <si><t attrs>text</t></si>,
+// it consumes it and returns the raw text.
+func (s *xmlScanner) fastStringItem() (text []byte, ok bool) {
+	const tail = "</t></si>"
+	b := s.buf[s.pos:s.end]
+	if s.pendingEnd || !bytes.HasPrefix(b, []byte("<si><t")) {
+		return nil, false
+	}
+	j := plainTagEnd(b, 6)
+	if j < 0 {
+		return nil, false
+	}
+	k := bytes.IndexByte(b[j+1:], '<')
+	if k < 0 || !bytes.HasPrefix(b[j+1+k:], []byte(tail)) {
+		return nil, false
+	}
+	s.pos += j + 1 + k + len(tail)
+	return b[j+1 : j+1+k], true
+}
+
+// plainTagEnd returns the index of the '>' that ends a start tag whose
+// name ends at b[i], when it has only plain attributes (see plainAttr)
+// and is not self-closing, or -1.
+func plainTagEnd(b []byte, i int) int {
+	for i < len(b) && b[i] != '>' {
+		_, _, next := plainAttr(b, i)
+		if next < 0 {
+			return -1
+		}
+		i = next
+	}
+	if i == len(b) {
+		return -1
+	}
+	return i
+}
+
+// plainAttr reads the attribute at b[i:] in the plain form that fastCell
+// takes: white space, a name of letters, digits, '_', '-', '.' or ':',
+// '=' (white space around it allowed) and a value in quotes without '<'
+// or '&'. It returns the index after it, or -1 for anything else or when
+// b ends first. (Whatever it refuses goes the slow way, which reads
+// every form.)
+func plainAttr(b []byte, i int) (name, val []byte, next int) {
+	if i >= len(b) || !isXMLSpace(b[i]) {
+		return nil, nil, -1
+	}
+	for i < len(b) && isXMLSpace(b[i]) {
+		i++
+	}
+	start := i
+	for i < len(b) && isNameByte(b[i]) {
+		i++
+	}
+	name = b[start:i]
+	for i < len(b) && isXMLSpace(b[i]) {
+		i++
+	}
+	if len(name) == 0 || i >= len(b) || b[i] != '=' {
+		return nil, nil, -1
+	}
+	i++
+	for i < len(b) && isXMLSpace(b[i]) {
+		i++
+	}
+	if i >= len(b) || b[i] != '"' && b[i] != '\'' {
+		return nil, nil, -1
+	}
+	q := b[i]
+	i++
+	start = i
+	for i < len(b) && b[i] != q {
+		if b[i] == '<' || b[i] == '&' {
+			return nil, nil, -1
+		}
+		i++
+	}
+	if i >= len(b) {
+		return nil, nil, -1
+	}
+	return name, b[start:i], i + 1
+}
+
+func isNameByte(c byte) bool {
+	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '_' || c == '-' || c == '.' || c == ':'
 }
 
 // tagEnd returns the index in b of the '>' that ends the tag starting at
