@@ -51,6 +51,14 @@ func withScanSizes(bufSize, readMax int, f func()) {
 	f()
 }
 
+// withReadAhead runs f with every part read ahead (see readAhead), in two
+// chunks of chunk bytes.
+func withReadAhead(chunk int, f func()) {
+	defer func(m int64, c, n int) { readAheadMin, readAheadChunk, readAheadChunks = m, c, n }(readAheadMin, readAheadChunk, readAheadChunks)
+	readAheadMin, readAheadChunk, readAheadChunks = 0, chunk, 2
+	f()
+}
+
 // shifted returns the workbook with pad spaces before the root element of
 // each XML part, stored without compression, so that a refill of n bytes
 // ends at every offset of every part as pad goes from 0 to n-1.
@@ -115,6 +123,16 @@ func checkBoundaries(t *testing.T, data []byte) {
 			withScanSizes(n, n, func() { got = readOutcome(shifted(t, data, pad)) })
 			if got != want {
 				t.Fatalf("refills of %d bytes, shifted by %d: the reader reads differently:\n%s", n, pad, firstDiff(got, want))
+			}
+		}
+	}
+	// Parts read ahead in another goroutine, in chunks of a few bytes.
+	for _, n := range []int{1, 7} {
+		for pad := range n {
+			var got string
+			withReadAhead(n, func() { got = readOutcome(shifted(t, data, pad)) })
+			if got != want {
+				t.Fatalf("read ahead in chunks of %d bytes, shifted by %d: the reader reads differently:\n%s", n, pad, firstDiff(got, want))
 			}
 		}
 	}

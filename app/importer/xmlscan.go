@@ -25,8 +25,9 @@ import (
 type xmlScanner struct {
 	r      io.Reader
 	buf    []byte
-	pos    int // first unconsumed byte
-	end    int // end of the data in buf
+	pos    int   // first unconsumed byte
+	end    int   // end of the data in buf
+	read   int64 // bytes read from r
 	eof    bool
 	err    error // a NUL byte was read: the data ends there
 	maxBuf int   // the buffer grows up to this for one tag
@@ -108,6 +109,7 @@ func (s *xmlScanner) fill() error {
 	}
 	for range 100 {
 		n, err := s.r.Read(dst)
+		s.read += int64(n)
 		if i := bytes.IndexByte(dst[:n], 0); i >= 0 {
 			s.end += i
 			s.err = errXMLNUL
