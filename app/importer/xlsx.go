@@ -793,7 +793,12 @@ type sheetReader struct {
 
 	raw, text []byte   // scratch
 	prev      []string // the previous row's strings by column, for intern
+	slab      []string // where the next rows' cells are cut from
 }
+
+// slabRows is how many rows' cells one allocation holds. A caller that
+// keeps one row keeps its slab alive: at 200 columns, 160 KB.
+const slabRows = 50
 
 func (sr *sheetReader) close() { sr.rc.Close() }
 
@@ -1137,6 +1142,9 @@ func parseCellHead(attrs []byte, prev int) (cellHead, error) {
 		}
 		val := attrs[i+1 : i+1+j]
 		i += j + 2
+		if len(name) == 1 && hasByte(val, '&') {
+			val = decodedAttr(val) // nobody writes t="&#115;", but it is "s"
+		}
 		if len(name) == 1 {
 			switch name[0] {
 			case 'r':
@@ -1151,14 +1159,12 @@ func parseCellHead(attrs []byte, prev int) (cellHead, error) {
 	return newCellHead(r, s, t, prev)
 }
 
-// newCellHead interprets the raw values of a cell's r, s and t attributes
-// (nil when absent). A cell without r is in the column after prev.
+// newCellHead interprets the values of a cell's r, s and t attributes
+// (nil when absent), with any references resolved. A cell without r is in
+// the column after prev.
 func newCellHead(r, s, t []byte, prev int) (cellHead, error) {
 	c := cellHead{col: prev + 1}
 	if r != nil {
-		if hasByte(r, '&') {
-			r = decodedAttr(r)
-		}
 		col, ok := refColumn(r)
 		if !ok {
 			return c, fmt.Errorf("xlsx: bad cell reference %q", r)
@@ -1166,15 +1172,9 @@ func newCellHead(r, s, t []byte, prev int) (cellHead, error) {
 		c.col = col
 	}
 	if s != nil {
-		if hasByte(s, '&') {
-			s = decodedAttr(s)
-		}
 		c.style, _ = atoiBytes(s)
 	}
 	if t != nil {
-		if hasByte(t, '&') {
-			t = decodedAttr(t) // nobody writes t="&#115;", but it is "s"
-		}
 		c.typ = parseCellType(t)
 	}
 	return c, nil
@@ -1234,7 +1234,14 @@ func (sr *sheetReader) denseCells(width int) []string {
 	if width < 0 {
 		width = last + 1
 	}
-	cells := make([]string, width)
+	// The rows' cells are cut from a slab: one allocation for many rows.
+	// Each row's slice is capped at its width, so that a caller who
+	// appends to it does not write into the next row.
+	if len(sr.slab) < width {
+		sr.slab = make([]string, width*slabRows)
+	}
+	cells := sr.slab[:width:width]
+	sr.slab = sr.slab[width:]
 	for _, c := range sr.cells {
 		if c.col < width {
 			cells[c.col] = c.text
