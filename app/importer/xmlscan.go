@@ -373,10 +373,10 @@ func (s *xmlScanner) tagEndAcrossRefills() (int, error) {
 // and t attributes and the raw text (hasValue is false for an empty
 // cell); otherwise ok is false, nothing is consumed, and the caller reads
 // tokens, which give the same result. The slices are valid until the
-// next call.
+// next call. Values hold no '&' (plainAttr refuses them).
 //
-// One pass reads the tag and its attributes: this is the reader's inner
-// loop, run for every cell of a sheet.
+// This is the reader's inner loop, run for every cell of a sheet: one
+// vectorised search finds the tag's end, one pass reads its attributes.
 func (s *xmlScanner) fastCell() (r, st, t, text []byte, hasValue, ok bool) {
 	if s.pendingEnd {
 		return
@@ -401,7 +401,7 @@ func (s *xmlScanner) fastCell() (r, st, t, text []byte, hasValue, ok bool) {
 	for i := 2; i < end; {
 		var name byte
 		var val []byte
-		if i+4 < end && b[i] == ' ' && b[i+2] == '=' && b[i+3] == '"' {
+		if i+4 < end && b[i] == ' ' && isNameByte(b[i+1]) && b[i+2] == '=' && b[i+3] == '"' {
 			// the usual form, ` r="A1"`: one letter, double quotes
 			name = b[i+1]
 			k := i + 4
