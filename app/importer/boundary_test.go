@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"runtime"
 	"strings"
 	"testing"
 )
@@ -52,10 +53,11 @@ func withScanSizes(bufSize, readMax int, f func()) {
 }
 
 // withReadAhead runs f with every part read ahead (see readAhead), in two
-// chunks of chunk bytes.
+// chunks of chunk bytes, with two Ps at least.
 func withReadAhead(chunk int, f func()) {
 	defer func(m int64, c, n int) { readAheadMin, readAheadChunk, readAheadChunks = m, c, n }(readAheadMin, readAheadChunk, readAheadChunks)
 	readAheadMin, readAheadChunk, readAheadChunks = 0, chunk, 2
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(max(2, runtime.GOMAXPROCS(0))))
 	f()
 }
 

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"path"
+	"runtime"
 	"strconv"
 	"strings"
 	"time"
@@ -191,7 +192,9 @@ func (p *xlsxPackage) open(f *zip.File, what string, limit int64) (io.ReadCloser
 		return nil, corruptError(0, err)
 	}
 	er := &entryReader{rc: rc, what: what, max: limit, compressed: int64(csize), ratio: ratio, ratioMin: ratioMin}
-	if partSize(f) >= readAheadMin {
+	// With one P there is no second core to inflate on, and reading ahead
+	// only costs the handing over of chunks.
+	if partSize(f) >= readAheadMin && runtime.GOMAXPROCS(0) > 1 {
 		return newReadAhead(er), nil
 	}
 	return er, nil
