@@ -311,7 +311,7 @@ func (s *xmlScanner) scanEnd() (tokKind, error) {
 }
 
 func (s *xmlScanner) scanStart() (tokKind, error) {
-	i := tagEnd(s.buf[s.pos:s.end], 1)
+	i := tagEnd(s.buf[s.pos:s.end])
 	if i < 0 {
 		var err error
 		if i, err = s.tagEndAcrossRefills(); err != nil {
@@ -550,32 +550,15 @@ func isNameByte(c byte) bool {
 }
 
 // tagEnd returns the index in b of the '>' that ends the tag starting at
-// b[0], or -1 when b does not hold all of it. A '>' inside a quoted
-// attribute value does not end the tag. The common case (double quotes
-// only, balanced before the first '>') takes three vectorised searches.
-func tagEnd(b []byte, from int) int {
-	j := bytes.IndexByte(b[from:], '>')
-	if j < 0 {
+// b[0] in the common case, which three vectorised searches settle: a '>'
+// with only double quotes before it, balanced. Otherwise (no '>' yet, or
+// quotes to follow) it returns -1, and tagEndAcrossRefills finds the end.
+func tagEnd(b []byte) int {
+	j := bytes.IndexByte(b, '>')
+	if j < 0 || bytes.IndexByte(b[:j], '\'') >= 0 || bytes.Count(b[:j], []byte{'"'})%2 != 0 {
 		return -1
 	}
-	j += from
-	if bytes.IndexByte(b[:j], '\'') < 0 && bytes.Count(b[:j], []byte{'"'})%2 == 0 {
-		return j
-	}
-	var q byte
-	for i := 1; i < len(b); i++ {
-		switch c := b[i]; {
-		case q != 0:
-			if c == q {
-				q = 0
-			}
-		case c == '>':
-			return i
-		case c == '"' || c == '\'':
-			q = c
-		}
-	}
-	return -1
+	return j
 }
 
 // skipElement skips the content of the element whose start tag was just
