@@ -160,7 +160,7 @@ func TestXMLDecoding(t *testing.T) {
 // every token crosses a buffer boundary.
 func TestXMLScannerSmallReads(t *testing.T) {
 	doc := `<?xml version="1.0"?><!-- c --><a x="1>2" y='q"'><b/>text &amp; more<![CDATA[<raw>]]><c:d e:f="g">` + strings.Repeat("z", 5000) + `</c:d></a>`
-	sc := newXMLScanner(io.MultiReader(oneByteReader{strings.NewReader(doc)}))
+	sc := newXMLScanner(io.MultiReader(oneByteReader{strings.NewReader(doc)}), -1)
 	sc.buf = make([]byte, 16)
 	var got []string
 	for {
@@ -207,7 +207,7 @@ func (o oneByteReader) Read(b []byte) (int, error) {
 
 func TestXMLScannerTagTooLong(t *testing.T) {
 	doc := `<a ` + strings.Repeat(`x="1" `, 400000) + `>`
-	sc := newXMLScanner(bytes.NewReader([]byte(doc)))
+	sc := newXMLScanner(bytes.NewReader([]byte(doc)), -1)
 	if _, err := sc.next(); err != errXMLTagTooLong {
 		t.Errorf("err = %v", err)
 	}

@@ -22,8 +22,9 @@ type Reader interface {
 	// Progress reports how far reading has come: bytes of the sheet (or
 	// CSV text) read so far, and the total, for a progress bar.
 	Progress() (done, total int64)
-	// Close releases the reader. It does not close the io.ReaderAt given
-	// to Open.
+	// Close releases the reader, and the goroutine that inflates a large
+	// workbook's sheet ahead of it: call it in any case, after io.EOF or
+	// an error too. It does not close the io.ReaderAt given to Open.
 	Close() error
 }
 

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"path"
+	"runtime"
 	"strconv"
 	"strings"
 	"time"
@@ -62,10 +63,122 @@ func (e *entryReader) Read(b []byte) (int, error) {
 // Close closes the zip entry.
 func (e *entryReader) Close() error { return e.rc.Close() }
 
+// readAhead inflates a part in its own goroutine, a few chunks ahead of
+// the parser. Inflating is the floor of reading a workbook (about a third
+// of a full pass over LibreOffice's million rows); on another core it runs
+// while the parser works instead of before. The chunks arrive in order,
+// and an error after the data that preceded it, so the parser sees what
+// it would see reading the part itself.
+type readAhead struct {
+	rc   io.ReadCloser
+	full chan chunk    // inflated chunks, in order
+	free chan []byte   // buffers to fill
+	stop chan struct{} // closed by Close
+	done chan struct{} // closed when the goroutine has returned
+	cur  []byte        // the unread rest of the current chunk
+	buf  []byte        // the current chunk's buffer, to give back
+	err  error         // the error that ends the part (io.EOF at its end)
+}
+
+type chunk struct {
+	b   []byte
+	err error
+}
+
+// Parts from readAheadMin bytes are read ahead in readAheadChunks chunks
+// of readAheadChunk bytes. They are variables only so that tests can read
+// small parts ahead in tiny chunks.
+var (
+	readAheadMin    int64 = 4 << 20
+	readAheadChunk        = 256 << 10
+	readAheadChunks       = 4
+)
+
+func newReadAhead(rc io.ReadCloser) *readAhead {
+	ra := &readAhead{rc: rc, full: make(chan chunk, readAheadChunks), free: make(chan []byte, readAheadChunks),
+		stop: make(chan struct{}), done: make(chan struct{})}
+	for range readAheadChunks {
+		ra.free <- make([]byte, readAheadChunk)
+	}
+	go ra.run()
+	return ra
+}
+
+// run fills buffers from rc until an error (io.EOF at the end) or Close.
+func (ra *readAhead) run() {
+	defer close(ra.done)
+	for {
+		var b []byte
+		select {
+		case b = <-ra.free:
+		case <-ra.stop:
+			return
+		}
+		n, err := readFull(ra.rc, b)
+		select {
+		case ra.full <- chunk{b[:n], err}:
+		case <-ra.stop:
+			return
+		}
+		if err != nil {
+			return
+		}
+	}
+}
+
+// readFull reads into b until it is full or r fails; unlike io.ReadFull
+// it returns r's own error, io.EOF included.
+func readFull(r io.Reader, b []byte) (int, error) {
+	n, empty := 0, 0
+	for n < len(b) {
+		k, err := r.Read(b[n:])
+		n += k
+		if err != nil {
+			return n, err
+		}
+		if k == 0 {
+			if empty++; empty == 100 {
+				return n, io.ErrNoProgress
+			}
+		}
+	}
+	return n, nil
+}
+
+// Read implements io.Reader, for the parser's goroutine.
+func (ra *readAhead) Read(p []byte) (int, error) {
+	for len(ra.cur) == 0 {
+		if ra.err != nil {
+			return 0, ra.err
+		}
+		if ra.buf != nil {
+			ra.free <- ra.buf[:cap(ra.buf)] // never blocks: free holds every buffer
+			ra.buf = nil
+		}
+		c := <-ra.full
+		ra.cur, ra.buf, ra.err = c.b, c.b, c.err
+	}
+	n := copy(p, ra.cur)
+	ra.cur = ra.cur[n:]
+	return n, nil
+}
+
+// Close stops the goroutine, waits for it (it may be inflating a chunk)
+// and closes the part.
+func (ra *readAhead) Close() error {
+	select {
+	case <-ra.stop:
+	default:
+		close(ra.stop)
+	}
+	<-ra.done
+	return ra.rc.Close()
+}
+
 // open opens a part for reading with at most limit uncompressed bytes. The
 // sizes declared in the zip directory are checked first, so a bomb is
-// refused before anything is decompressed.
-func (p *xlsxPackage) open(f *zip.File, what string, limit int64) (*entryReader, error) {
+// refused before anything is decompressed. A large part is read ahead.
+func (p *xlsxPackage) open(f *zip.File, what string, limit int64) (io.ReadCloser, error) {
 	size, csize := f.UncompressedSize64, f.CompressedSize64
 	if size > uint64(limit) {
 		return nil, sizeError(what, limit)
@@ -78,22 +191,28 @@ func (p *xlsxPackage) open(f *zip.File, what string, limit int64) (*entryReader,
 	if err != nil {
 		return nil, corruptError(0, err)
 	}
-	return &entryReader{rc: rc, what: what, max: limit, compressed: int64(csize), ratio: ratio, ratioMin: ratioMin}, nil
+	er := &entryReader{rc: rc, what: what, max: limit, compressed: int64(csize), ratio: ratio, ratioMin: ratioMin}
+	// With one P there is no second core to inflate on, and reading ahead
+	// only costs the handing over of chunks.
+	if partSize(f) >= readAheadMin && runtime.GOMAXPROCS(0) > 1 {
+		return newReadAhead(er), nil
+	}
+	return er, nil
 }
 
 // scanPart opens a part and returns a scanner over it, with a buffer no
 // larger than the part needs.
-func (p *xlsxPackage) scanPart(f *zip.File, what string, limit int64) (*xmlScanner, *entryReader, error) {
-	er, err := p.open(f, what, limit)
+func (p *xlsxPackage) scanPart(f *zip.File, what string, limit int64) (*xmlScanner, io.Closer, error) {
+	rc, err := p.open(f, what, limit)
 	if err != nil {
 		return nil, nil, err
 	}
-	sc := newXMLScanner(er)
-	if n := f.UncompressedSize64 + 64; n < uint64(len(sc.buf)) {
-		sc.buf = sc.buf[:max(int(n), 4096)]
-	}
-	return sc, er, nil
+	return newXMLScanner(rc, partSize(f)), rc, nil
 }
+
+// partSize is the uncompressed size the zip directory declares for f
+// (which archive/zip enforces when reading).
+func partSize(f *zip.File) int64 { return int64(min(f.UncompressedSize64, 1<<62)) }
 
 type xlsxSheet struct {
 	name   string
@@ -413,7 +532,37 @@ func (x *xlsxReader) readSharedStrings(f *zip.File) error {
 	off := []uint32{0}
 	var raw, text []byte
 	rawLimit := rawCellLimit(x.limits)
+	// add adds the item whose raw text is raw.
+	add := func(raw []byte) error {
+		t := raw
+		if needsDecoding(raw) {
+			var err error
+			if text, err = appendDecoded(text[:0], raw); err != nil {
+				return asError(err, 0)
+			}
+			t = text
+		}
+		t = decodeXString(t)
+		if len(t) > x.limits.MaxCellLength && utf8.RuneCount(t) > x.limits.MaxCellLength {
+			return cellError(0, -1, x.limits.MaxCellLength)
+		}
+		if int64(b.Len()+len(t)) > limit {
+			return sizeError(what, limit)
+		}
+		b.Write(t)
+		off = append(off, uint32(b.Len()))
+		return nil
+	}
 	for {
+		if item, ok := sc.fastStringItem(); ok {
+			if len(item) > rawLimit {
+				return cellError(0, -1, x.limits.MaxCellLength)
+			}
+			if err := add(item); err != nil {
+				return err
+			}
+			continue
+		}
 		k, err := sc.next()
 		if err != nil {
 			return asError(err, 0)
@@ -431,27 +580,27 @@ func (x *xlsxReader) readSharedStrings(f *zip.File) error {
 			}
 		case "si":
 			raw, err = readRichText(sc, raw[:0], rawLimit)
-			if err == nil {
-				text, err = appendDecoded(text[:0], raw)
-			}
 			if errors.Is(err, errCellTooLong) {
 				return cellError(0, -1, x.limits.MaxCellLength)
 			}
 			if err != nil {
 				return asError(err, 0)
 			}
-			t := decodeXString(text)
-			if len(t) > x.limits.MaxCellLength && utf8.RuneCount(t) > x.limits.MaxCellLength {
-				return cellError(0, -1, x.limits.MaxCellLength)
+			if err := add(raw); err != nil {
+				return err
 			}
-			if int64(b.Len()+len(t)) > limit {
-				return sizeError(what, limit)
-			}
-			b.Write(t)
-			off = append(off, uint32(b.Len()))
 		}
 	}
-	x.sst = sharedStrings{blob: b.String(), off: off}
+	// The markup around the text is most of the part (LibreOffice's
+	// <si><t xml:space="preserve"></t></si> is 36 bytes an item: the
+	// table of a million rows is 53 MB for 20 MB of text). The text is
+	// kept for the whole read, so it is copied to its size when that
+	// saves much.
+	blob := b.String()
+	if b.Cap()-b.Len() > b.Len()/4 {
+		blob = strings.Clone(blob)
+	}
+	x.sst = sharedStrings{blob: blob, off: off}
 	return nil
 }
 
@@ -572,12 +721,12 @@ func (x *xlsxReader) scanHeader(sr *sheetReader) (found bool, score int, best *E
 }
 
 func (x *xlsxReader) openSheet(f *zip.File, name string) (*sheetReader, error) {
-	er, err := x.pkg.open(f, "çalışma sayfası «"+name+"»", x.limits.MaxSheetBytes)
+	rc, err := x.pkg.open(f, "çalışma sayfası «"+name+"»", x.limits.MaxSheetBytes)
 	if err != nil {
 		return nil, err
 	}
 	return &sheetReader{
-		sc: newXMLScanner(er), er: er, x: x, total: int64(f.UncompressedSize64), dateCol: -1,
+		sc: newXMLScanner(rc, partSize(f)), rc: rc, x: x, total: partSize(f), dateCol: -1,
 		rawLimit: rawCellLimit(x.limits),
 	}, nil
 }
@@ -590,7 +739,7 @@ func (x *xlsxReader) Progress() (done, total int64) {
 	if x.sheet == nil {
 		return 0, 0
 	}
-	return x.sheet.er.n, x.sheet.total
+	return x.sheet.sc.read, x.sheet.total
 }
 
 // Close implements Reader.
@@ -637,7 +786,7 @@ type cell struct {
 // sheetReader streams the rows of one worksheet.
 type sheetReader struct {
 	sc       *xmlScanner
-	er       *entryReader
+	rc       io.ReadCloser
 	x        *xlsxReader
 	total    int64
 	rawLimit int
@@ -656,9 +805,14 @@ type sheetReader struct {
 
 	raw, text []byte   // scratch
 	prev      []string // the previous row's strings by column, for intern
+	slab      []string // where the next rows' cells are cut from
 }
 
-func (sr *sheetReader) close() { sr.er.Close() }
+// slabRows is how many rows' cells one allocation holds. A caller that
+// keeps one row keeps its slab alive: at 200 columns, 160 KB.
+const slabRows = 50
+
+func (sr *sheetReader) close() { sr.rc.Close() }
 
 // fail turns an error met while reading row into an *Error.
 func (sr *sheetReader) fail(err error, col int) error {
@@ -727,22 +881,20 @@ func (sr *sheetReader) readCells() error {
 	sr.dateValue = time.Time{}
 	col := -1
 	for {
-		if attrs, text, hasValue, ok := sc.fastCell(); ok {
-			col++
-			ref, s, typ := cellAttrs(attrs)
-			if ref != nil {
-				c, ok := refColumn(ref)
-				if !ok {
-					return sr.fail(fmt.Errorf("xlsx: bad cell reference %q", ref), col)
-				}
-				col = c
+		if r, st, t, text, hasValue, ok := sc.fastCell(); ok {
+			c, err := newCellHead(r, st, t, col)
+			if err != nil {
+				return sr.fail(err, col+1)
 			}
-			if !hasValue || col >= sr.width {
-				sr.overflow = sr.overflow || hasValue && col >= sr.width
+			col = c.col
+			if col >= sr.width {
+				sr.overflow = sr.overflow || len(text) > 0
 				continue
 			}
-			style, _ := atoiBytes(s)
-			if err := sr.cellText(col, style, typ, text); err != nil {
+			if !hasValue {
+				continue
+			}
+			if err := sr.cellText(c, text); err != nil {
 				return err
 			}
 			continue
@@ -765,17 +917,12 @@ func (sr *sheetReader) readCells() error {
 				}
 				continue
 			}
-			col++
-			ref, s, typ := cellAttrs(sc.attrs)
-			if ref != nil {
-				c, ok := refColumn(ref)
-				if !ok {
-					return sr.fail(fmt.Errorf("xlsx: bad cell reference %q", ref), col)
-				}
-				col = c
+			c, err := parseCellHead(sc.attrs, col)
+			if err != nil {
+				return sr.fail(err, col+1)
 			}
-			style, _ := atoiBytes(s)
-			if err := sr.readCell(col, style, typ); err != nil {
+			col = c.col
+			if err := sr.readCell(c); err != nil {
 				return err
 			}
 		}
@@ -783,68 +930,69 @@ func (sr *sheetReader) readCells() error {
 }
 
 // readCell reads the content of a <c> element whose start tag was just read.
-func (sr *sheetReader) readCell(col, style int, typ []byte) error {
+func (sr *sheetReader) readCell(c cellHead) error {
 	sc := sr.sc
-	if col >= sr.width {
-		if !sc.selfClose {
-			sr.overflow = true
-		}
-		if err := sc.skipElement(); err != nil {
-			return sr.fail(err, col)
-		}
-		return nil
-	}
 	sr.raw = sr.raw[:0]
 	hasV := false
 	for done := false; !done; {
 		k, err := sc.next()
 		if err != nil {
-			return sr.fail(err, col)
+			return sr.fail(err, c.col)
 		}
 		switch k {
 		case tokEOF:
-			return sr.fail(io.ErrUnexpectedEOF, col)
+			return sr.fail(io.ErrUnexpectedEOF, c.col)
 		case tokEnd:
 			done = true // </c>: nested ends are consumed below
 		case tokStart:
-			switch string(sc.name) {
-			case "v":
+			switch name := string(sc.name); {
+			case (name == "v" || name == "is") && c.col >= sr.width:
+				// Right of the header: ignored, but content there
+				// matters while looking for the header.
+				var text bool
+				text, err = sc.skipElementText()
+				sr.overflow = sr.overflow || text
+			case name == "v":
 				hasV = true
 				sr.raw, err = sc.appendText(sr.raw[:0], sr.rawLimit)
-			case "is":
+			case name == "is":
 				hasV = true
 				sr.raw, err = readRichText(sc, sr.raw[:0], sr.rawLimit)
 			default: // f (the formula; its cached value is in v), extLst
 				err = sc.skipElement()
 			}
 			if err != nil {
-				return sr.fail(err, col)
+				return sr.fail(err, c.col)
 			}
 		}
 	}
 	if !hasV {
 		return nil
 	}
-	return sr.cellText(col, style, typ, sr.raw)
+	return sr.cellText(c, sr.raw)
 }
 
 // cellText interprets the raw text of a cell by its type and style and
 // adds the cell to the row.
-func (sr *sheetReader) cellText(col, style int, typ, raw []byte) error {
+func (sr *sheetReader) cellText(c cellHead, raw []byte) error {
+	col := c.col
 	if len(raw) == 0 {
 		return nil
 	}
 	if len(raw) > sr.rawLimit {
 		return sr.fail(errCellTooLong, col)
 	}
-	var err error
-	if sr.text, err = appendDecoded(sr.text[:0], raw); err != nil {
-		return sr.fail(err, col)
+	v := raw
+	if needsDecoding(raw) {
+		var err error
+		if sr.text, err = appendDecoded(sr.text[:0], raw); err != nil {
+			return sr.fail(err, col)
+		}
+		v = sr.text
 	}
-	v := sr.text
 	var text string
-	switch string(typ) {
-	case "s":
+	switch c.typ {
+	case cellShared:
 		i, ok := atoiBytes(v)
 		if !ok {
 			return sr.fail(fmt.Errorf("xlsx: bad shared string index %q", v), col)
@@ -852,13 +1000,13 @@ func (sr *sheetReader) cellText(col, style int, typ, raw []byte) error {
 		if text, ok = sr.x.sst.get(i); !ok {
 			return sr.fail(fmt.Errorf("xlsx: shared string %d out of range", i), col)
 		}
-	case "inlineStr", "str":
+	case cellInline, cellFormulaText:
 		v = decodeXString(v)
 		if len(v) > sr.x.limits.MaxCellLength && utf8.RuneCount(v) > sr.x.limits.MaxCellLength {
 			return sr.fail(errCellTooLong, col)
 		}
 		text = sr.intern(col, v)
-	case "b":
+	case cellBool:
 		switch string(v) {
 		case "1", "true":
 			text = "TRUE"
@@ -867,9 +1015,9 @@ func (sr *sheetReader) cellText(col, style int, typ, raw []byte) error {
 		default:
 			text = string(v)
 		}
-	case "e":
+	case cellErrorValue:
 		text = string(v)
-	case "d":
+	case cellDate:
 		t, dateOnly, ok := parseISODate(string(v))
 		if !ok {
 			text = string(v)
@@ -879,14 +1027,29 @@ func (sr *sheetReader) cellText(col, style int, typ, raw []byte) error {
 		if col == sr.dateCol {
 			sr.dateValue = t
 		}
-	default: // "n" or none: a number
-		text = sr.number(v, col, style)
+	default:
+		text = sr.number(v, col, c.style)
 	}
 	if text == "" {
 		return nil
 	}
 	sr.cells = append(sr.cells, cell{col: col, text: text})
 	return nil
+}
+
+// needsDecoding reports whether raw XML text has a reference or a carriage
+// return for appendDecoded to resolve. Most cell values are a few bytes,
+// for which a loop is faster than two calls of bytes.IndexByte.
+func needsDecoding(raw []byte) bool {
+	if len(raw) > 32 {
+		return bytes.IndexByte(raw, '&') >= 0 || bytes.IndexByte(raw, '\r') >= 0
+	}
+	for _, c := range raw {
+		if c == '&' || c == '\r' {
+			return true
+		}
+	}
+	return false
 }
 
 // number formats a numeric cell: a date when its style has a date format
@@ -938,41 +1101,133 @@ func (sr *sheetReader) intern(col int, v []byte) string {
 
 const maxInternCols = 64
 
-// cellAttrs reads the r, s and t attributes of a cell's start tag.
-func cellAttrs(b []byte) (ref, style, typ []byte) {
-	for i := 0; i < len(b); {
-		for i < len(b) && isXMLSpace(b[i]) {
+// cellType is a cell's t attribute.
+type cellType uint8
+
+const (
+	cellNumber      cellType = iota // no t, "n", or a type this reader does not know
+	cellShared                      // "s": the value is an index into the shared strings
+	cellInline                      // "inlineStr": the text is in <is>
+	cellFormulaText                 // "str": a formula's text result
+	cellBool                        // "b"
+	cellErrorValue                  // "e": #N/A, #DIV/0!, …
+	cellDate                        // "d": an ISO 8601 date
+)
+
+// cellHead is what a cell's start tag says: its 0-based column, style and
+// type.
+//
+// It is parsed at once into values because the tag's bytes live in the
+// scanner's buffer, which the next refill compacts: a type kept as a slice
+// of the tag and read after the cell's value read whatever bytes moved
+// into its place (issue #15: a phone number read as a shared string
+// index, a shared string index or a padded inline string read as a
+// number). Nothing read from a tag may outlive the next call to next.
+type cellHead struct {
+	col   int
+	style int
+	typ   cellType
+}
+
+// parseCellHead reads the r, s and t attributes of a cell's start tag. A
+// cell without r is in the column after prev, the previous cell's.
+func parseCellHead(attrs []byte, prev int) (cellHead, error) {
+	var r, s, t []byte
+	for i := 0; i < len(attrs); {
+		for i < len(attrs) && isXMLSpace(attrs[i]) {
 			i++
 		}
 		start := i
-		for i < len(b) && b[i] != '=' && !isXMLSpace(b[i]) {
+		for i < len(attrs) && attrs[i] != '=' && !isXMLSpace(attrs[i]) {
 			i++
 		}
-		name := b[start:i]
-		for i < len(b) && (b[i] == '=' || isXMLSpace(b[i])) {
+		name := attrs[start:i]
+		for i < len(attrs) && (attrs[i] == '=' || isXMLSpace(attrs[i])) {
 			i++
 		}
-		if i >= len(b) || b[i] != '"' && b[i] != '\'' {
-			return
+		if i >= len(attrs) || attrs[i] != '"' && attrs[i] != '\'' {
+			break
 		}
-		j := bytes.IndexByte(b[i+1:], b[i])
+		j := bytes.IndexByte(attrs[i+1:], attrs[i])
 		if j < 0 {
-			return
+			break
 		}
-		val := b[i+1 : i+1+j]
+		val := attrs[i+1 : i+1+j]
 		i += j + 2
+		if len(name) == 1 && hasByte(val, '&') {
+			val = decodedAttr(val) // nobody writes t="&#115;", but it is "s"
+		}
 		if len(name) == 1 {
 			switch name[0] {
 			case 'r':
-				ref = val
+				r = val
 			case 's':
-				style = val
+				s = val
 			case 't':
-				typ = val
+				t = val
 			}
 		}
 	}
-	return
+	return newCellHead(r, s, t, prev)
+}
+
+// newCellHead interprets the values of a cell's r, s and t attributes
+// (nil when absent), with any references resolved. A cell without r is in
+// the column after prev.
+func newCellHead(r, s, t []byte, prev int) (cellHead, error) {
+	c := cellHead{col: prev + 1}
+	if r != nil {
+		col, ok := refColumn(r)
+		if !ok {
+			return c, fmt.Errorf("xlsx: bad cell reference %q", r)
+		}
+		c.col = col
+	}
+	if s != nil {
+		c.style, _ = atoiBytes(s)
+	}
+	if t != nil {
+		c.typ = parseCellType(t)
+	}
+	return c, nil
+}
+
+// hasByte reports whether b, a short attribute value, holds c.
+func hasByte(b []byte, c byte) bool {
+	for _, x := range b {
+		if x == c {
+			return true
+		}
+	}
+	return false
+}
+
+// decodedAttr resolves the references in an attribute value; a malformed
+// one leaves the value as it is (and so not a valid reference or type).
+func decodedAttr(val []byte) []byte {
+	d, err := appendDecoded(nil, val)
+	if err != nil {
+		return val
+	}
+	return d
+}
+
+func parseCellType(t []byte) cellType {
+	switch string(t) {
+	case "s":
+		return cellShared
+	case "inlineStr":
+		return cellInline
+	case "str":
+		return cellFormulaText
+	case "b":
+		return cellBool
+	case "e":
+		return cellErrorValue
+	case "d":
+		return cellDate
+	}
+	return cellNumber
 }
 
 // denseCells returns the current row as one text per cell, width cells
@@ -991,7 +1246,14 @@ func (sr *sheetReader) denseCells(width int) []string {
 	if width < 0 {
 		width = last + 1
 	}
-	cells := make([]string, width)
+	// The rows' cells are cut from a slab: one allocation for many rows.
+	// Each row's slice is capped at its width, so that a caller who
+	// appends to it does not write into the next row.
+	if len(sr.slab) < width {
+		sr.slab = make([]string, width*slabRows)
+	}
+	cells := sr.slab[:width:width]
+	sr.slab = sr.slab[width:]
 	for _, c := range sr.cells {
 		if c.col < width {
 			cells[c.col] = c.text

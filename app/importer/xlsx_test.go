@@ -426,3 +426,34 @@ func TestXLSXAgainstExcelize(t *testing.T) {
 		}
 	}
 }
+
+// TestXLSXNULByte refuses a NUL byte, which XML never has (nor can
+// PostgreSQL text hold it), as a damaged file, at the row that holds it.
+func TestXLSXNULByte(t *testing.T) {
+	head := inlineRow(1, header11...)
+	for _, tt := range []struct {
+		name, sheet, sst string
+		row, rowsBefore  int
+	}{
+		{"in a cell", sheetXML(head, inlineRow(2, "650123"), "<row r=\"3\"><c r=\"C3\" t=\"inlineStr\"><is><t>a\x00b</t></is></c></row>"), "", 3, 1},
+		// the row's number is not read yet: the error is after row 3
+		{"in a tag", sheetXML(head, inlineRow(2, "650123"), inlineRow(3, "650123"), "<row r=\"4\"\x00></row>"), "", 3, 2},
+		{"in the shared strings", sheetXML(head), "<sst><si><t>a\x00</t></si></sst>", 0, 0},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			extra := map[string]string{}
+			if tt.sst != "" {
+				extra["xl/sharedStrings.xml"] = tt.sst
+			}
+			r, err := open(t, zipParts(t, minimalParts([]string{tt.sheet}, extra)), "a.xlsx", Limits{})
+			var rows []Row
+			if err == nil {
+				rows, err = readRows(r)
+			}
+			e := wantCode(t, err, CodeFileCorrupt)
+			if e.Row != tt.row || len(rows) != tt.rowsBefore {
+				t.Errorf("error at row %d after %d rows (%s), want row %d after %d", e.Row, len(rows), e.Message, tt.row, tt.rowsBefore)
+			}
+		})
+	}
+}

@@ -25,10 +25,12 @@ import (
 type xmlScanner struct {
 	r      io.Reader
 	buf    []byte
-	pos    int // first unconsumed byte
-	end    int // end of the data in buf
+	pos    int   // first unconsumed byte
+	end    int   // end of the data in buf
+	read   int64 // bytes read from r
 	eof    bool
-	maxBuf int // the buffer grows up to this for one tag
+	err    error // a NUL byte was read: the data ends there
+	maxBuf int   // the buffer grows up to this for one tag
 
 	name       []byte // local name of a start or end tag
 	attrs      []byte // raw attributes of a start tag
@@ -47,9 +49,15 @@ const (
 	tokCDATA         // a CDATA section's content
 )
 
-const (
-	scanBufSize    = 256 << 10
-	scanMaxTagSize = 1 << 20
+// scanMaxTagSize bounds one tag (the buffer grows to hold it).
+const scanMaxTagSize = 1 << 20
+
+// scanBufSize is a scanner's initial buffer size, and scanReadMax, when
+// positive, caps what one refill reads. They are variables only so that
+// tests can make every token straddle a refill; see boundary_test.go.
+var (
+	scanBufSize = 256 << 10
+	scanReadMax = 0
 )
 
 var (
@@ -57,15 +65,29 @@ var (
 	errXMLDTD        = errors.New("xml: DTD not allowed")
 	errXMLTagTooLong = errors.New("xml: tag too long")
 	errXMLEntity     = errors.New("xml: unknown entity")
+	errXMLNUL        = errors.New("xml: NUL byte")
 )
 
-func newXMLScanner(r io.Reader) *xmlScanner {
-	return &xmlScanner{r: r, buf: make([]byte, scanBufSize), maxBuf: scanMaxTagSize + scanBufSize}
+// newXMLScanner returns a scanner over r, whose size is known to be at
+// most size bytes (-1: unknown); a small part gets a small buffer.
+func newXMLScanner(r io.Reader, size int64) *xmlScanner {
+	n := scanBufSize
+	if size >= 0 && size+64 < int64(n) {
+		n = min(n, max(int(size)+64, 4096))
+	}
+	return &xmlScanner{r: r, buf: make([]byte, n), maxBuf: scanMaxTagSize + scanBufSize}
 }
 
 // fill reads more input after compacting the buffer, growing it when it is
 // full (up to maxBuf). Offsets relative to s.pos stay valid.
+//
+// XML never has a NUL byte (PostgreSQL text cannot hold one either): it
+// marks binary or damaged data. The bytes before it are kept, so that the
+// error comes from the token, and row, that holds it.
 func (s *xmlScanner) fill() error {
+	if s.err != nil {
+		return s.err
+	}
 	if s.eof {
 		return nil
 	}
@@ -81,8 +103,18 @@ func (s *xmlScanner) fill() error {
 		copy(nb, s.buf[:s.end])
 		s.buf = nb
 	}
+	dst := s.buf[s.end:]
+	if scanReadMax > 0 && len(dst) > scanReadMax {
+		dst = dst[:scanReadMax]
+	}
 	for range 100 {
-		n, err := s.r.Read(s.buf[s.end:])
+		n, err := s.r.Read(dst)
+		s.read += int64(n)
+		if i := bytes.IndexByte(dst[:n], 0); i >= 0 {
+			s.end += i
+			s.err = errXMLNUL
+			return nil
+		}
 		s.end += n
 		if err == io.EOF {
 			s.eof = true
@@ -198,10 +230,10 @@ func (s *xmlScanner) skipPast(from int, sep string) error {
 		if s.eof {
 			return errXMLSyntax
 		}
-		keep := len(sep) - 1
-		if s.end-s.pos > keep {
-			s.pos = s.end - keep
-		}
+		// Keep the last len(sep)-1 bytes, which may begin sep, but none
+		// before from: "<!-->-->" is a comment of one ">", whatever the
+		// refill boundary.
+		s.pos += max(from, s.end-s.pos-(len(sep)-1))
 		from = 0
 		if err := s.fill(); err != nil {
 			return err
@@ -279,21 +311,12 @@ func (s *xmlScanner) scanEnd() (tokKind, error) {
 }
 
 func (s *xmlScanner) scanStart() (tokKind, error) {
-	i := 1
-	for {
-		b := s.buf[s.pos:s.end]
-		if j := tagEnd(b, i); j >= 0 {
-			i = j
-			break
-		}
-		if s.eof {
-			return tokEOF, errXMLSyntax
-		}
-		if err := s.fill(); err != nil {
+	i := tagEnd(s.buf[s.pos:s.end])
+	if i < 0 {
+		var err error
+		if i, err = s.tagEndAcrossRefills(); err != nil {
 			return tokEOF, err
 		}
-		// Quotes restart the scan from the tag's beginning; tags are short.
-		i = 1
 	}
 	tag := s.buf[s.pos+1 : s.pos+i]
 	s.pos += i + 1
@@ -313,85 +336,229 @@ func (s *xmlScanner) scanStart() (tokKind, error) {
 	return tokStart, nil
 }
 
+// tagEndAcrossRefills returns the offset from s.pos of the '>' that ends
+// the tag starting at s.pos, reading more input as needed. It keeps its
+// place and its quote state across refills, so that a long tag (or one
+// with an unclosed quote, which runs to the end of the data) is scanned
+// once rather than once per refill.
+func (s *xmlScanner) tagEndAcrossRefills() (int, error) {
+	var q byte
+	for i := 1; ; i++ {
+		for i >= s.end-s.pos {
+			if s.eof {
+				return -1, errXMLSyntax
+			}
+			if err := s.fill(); err != nil {
+				return -1, err
+			}
+		}
+		switch c := s.buf[s.pos+i]; {
+		case q != 0:
+			if c == q {
+				q = 0
+			}
+		case c == '>':
+			return i, nil
+		case c == '"' || c == '\'':
+			q = c
+		}
+	}
+}
+
 // fastCell is a fast path for a whole worksheet cell in the shapes nearly
-// every writer uses: <c attrs/>, <c attrs><v>text</v></c> and
-// <c attrs><is><t>text</t></is></c> (the <t> may have attributes). When
-// the buffer holds the whole cell in one of these shapes, it consumes it
-// and returns the raw attributes and raw text (hasValue is false for an
-// empty cell); otherwise ok is false, nothing is consumed, and the caller
-// reads tokens. The slices are valid until the next call.
-func (s *xmlScanner) fastCell() (attrs, text []byte, hasValue, ok bool) {
+// every writer uses: <c attrs/>, <c attrs></c>, <c attrs><v>text</v></c>
+// and <c attrs><is><t attrs>text</t></is></c>, with attributes in their
+// plain form (see plainAttr). When the buffer holds the whole cell in one
+// of these shapes, it consumes it and returns the raw values of the r, s
+// and t attributes and the raw text (hasValue is false for an empty
+// cell); otherwise ok is false, nothing is consumed, and the caller reads
+// tokens, which give the same result. The slices are valid until the
+// next call. Values hold no '&' (plainAttr refuses them).
+//
+// This is the reader's inner loop, run for every cell of a sheet: one
+// vectorised search finds the tag's end, one pass reads its attributes.
+func (s *xmlScanner) fastCell() (r, st, t, text []byte, hasValue, ok bool) {
 	if s.pendingEnd {
-		return nil, nil, false, false
+		return
 	}
 	b := s.buf[s.pos:s.end]
-	if len(b) < 3 || b[0] != '<' || b[1] != 'c' || b[2] != ' ' && b[2] != '>' && b[2] != '/' {
-		return nil, nil, false, false
+	if len(b) < 4 || b[0] != '<' || b[1] != 'c' {
+		return
 	}
-	j := tagEnd(b, 2)
+	// The first '>' ends the tag unless it is in a quoted value; then the
+	// value's closing quote is not before it, and the attributes do not
+	// parse.
+	j := bytes.IndexByte(b[2:], '>')
 	if j < 0 {
-		return nil, nil, false, false
+		return
 	}
-	if b[j-1] == '/' {
+	j += 2
+	selfClose := b[j-1] == '/'
+	end := j
+	if selfClose {
+		end--
+	}
+	for i := 2; i < end; {
+		var name byte
+		var val []byte
+		if i+4 < end && b[i] == ' ' && isNameByte(b[i+1]) && b[i+2] == '=' && b[i+3] == '"' {
+			// the usual form, ` r="A1"`: one letter, double quotes
+			name = b[i+1]
+			k := i + 4
+			for k < end && b[k] != '"' && b[k] != '<' && b[k] != '&' {
+				k++
+			}
+			if k == end || b[k] != '"' {
+				return
+			}
+			val, i = b[i+4:k], k+1
+		} else {
+			n, v, next := plainAttr(b[:end], i)
+			if next < 0 {
+				return
+			}
+			if len(n) == 1 {
+				name = n[0]
+			}
+			val, i = v, next
+		}
+		switch name {
+		case 'r':
+			r = val
+		case 's':
+			st = val
+		case 't':
+			t = val
+		}
+	}
+	if selfClose {
 		s.pos += j + 1
-		return b[2 : j-1], nil, false, true
+		return r, st, t, nil, false, true
 	}
-	attrs = b[2:j]
 	rest := b[j+1:]
 	var start int
 	var tail string
 	switch {
 	case bytes.HasPrefix(rest, []byte("<v>")):
 		start, tail = 3, "</v></c>"
-	case bytes.HasPrefix(rest, []byte("<is><t>")):
-		start, tail = 7, "</t></is></c>"
-	case bytes.HasPrefix(rest, []byte("<is><t ")):
-		g := bytes.IndexByte(rest[7:], '>')
-		if g < 0 || rest[7+g-1] == '/' {
-			return nil, nil, false, false
-		}
-		start, tail = 7+g+1, "</t></is></c>"
 	case bytes.HasPrefix(rest, []byte("</c>")):
 		s.pos += j + 1 + 4
-		return attrs, nil, false, true
+		return r, st, t, nil, false, true
+	case bytes.HasPrefix(rest, []byte("<is><t")):
+		k := plainTagEnd(rest, 6)
+		if k < 0 {
+			return
+		}
+		start, tail = k+1, "</t></is></c>"
 	default:
-		return nil, nil, false, false
+		return
 	}
 	k := bytes.IndexByte(rest[start:], '<')
 	if k < 0 || !bytes.HasPrefix(rest[start+k:], []byte(tail)) {
-		return nil, nil, false, false
+		return
 	}
 	s.pos += j + 1 + start + k + len(tail)
-	return attrs, rest[start : start+k], true, true
+	return r, st, t, rest[start : start+k], true, true
+}
+
+// fastStringItem is fastCell's counterpart for the shared strings: when
+// the buffer holds a whole item of the usual form <si><t attrs>text</t></si>,
+// it consumes it and returns the raw text.
+func (s *xmlScanner) fastStringItem() (text []byte, ok bool) {
+	const tail = "</t></si>"
+	b := s.buf[s.pos:s.end]
+	if s.pendingEnd || !bytes.HasPrefix(b, []byte("<si><t")) {
+		return nil, false
+	}
+	j := plainTagEnd(b, 6)
+	if j < 0 {
+		return nil, false
+	}
+	k := bytes.IndexByte(b[j+1:], '<')
+	if k < 0 || !bytes.HasPrefix(b[j+1+k:], []byte(tail)) {
+		return nil, false
+	}
+	s.pos += j + 1 + k + len(tail)
+	return b[j+1 : j+1+k], true
+}
+
+// plainTagEnd returns the index of the '>' that ends a start tag whose
+// name ends at b[i], when it has only plain attributes (see plainAttr)
+// and is not self-closing, or -1.
+func plainTagEnd(b []byte, i int) int {
+	for i < len(b) && b[i] != '>' {
+		_, _, next := plainAttr(b, i)
+		if next < 0 {
+			return -1
+		}
+		i = next
+	}
+	if i == len(b) {
+		return -1
+	}
+	return i
+}
+
+// plainAttr reads the attribute at b[i:] in the plain form that fastCell
+// takes: white space, a name of letters, digits, '_', '-', '.' or ':',
+// '=' (white space around it allowed) and a value in quotes without '<'
+// or '&'. It returns the index after it, or -1 for anything else or when
+// b ends first. (Whatever it refuses goes the slow way, which reads
+// every form.)
+func plainAttr(b []byte, i int) (name, val []byte, next int) {
+	if i >= len(b) || !isXMLSpace(b[i]) {
+		return nil, nil, -1
+	}
+	for i < len(b) && isXMLSpace(b[i]) {
+		i++
+	}
+	start := i
+	for i < len(b) && isNameByte(b[i]) {
+		i++
+	}
+	name = b[start:i]
+	for i < len(b) && isXMLSpace(b[i]) {
+		i++
+	}
+	if len(name) == 0 || i >= len(b) || b[i] != '=' {
+		return nil, nil, -1
+	}
+	i++
+	for i < len(b) && isXMLSpace(b[i]) {
+		i++
+	}
+	if i >= len(b) || b[i] != '"' && b[i] != '\'' {
+		return nil, nil, -1
+	}
+	q := b[i]
+	i++
+	start = i
+	for i < len(b) && b[i] != q {
+		if b[i] == '<' || b[i] == '&' {
+			return nil, nil, -1
+		}
+		i++
+	}
+	if i >= len(b) {
+		return nil, nil, -1
+	}
+	return name, b[start:i], i + 1
+}
+
+func isNameByte(c byte) bool {
+	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '_' || c == '-' || c == '.' || c == ':'
 }
 
 // tagEnd returns the index in b of the '>' that ends the tag starting at
-// b[0], or -1 when b does not hold all of it. A '>' inside a quoted
-// attribute value does not end the tag. The common case (double quotes
-// only, balanced before the first '>') takes three vectorised searches.
-func tagEnd(b []byte, from int) int {
-	j := bytes.IndexByte(b[from:], '>')
-	if j < 0 {
+// b[0] in the common case, which three vectorised searches settle: a '>'
+// with only double quotes before it, balanced. Otherwise (no '>' yet, or
+// quotes to follow) it returns -1, and tagEndAcrossRefills finds the end.
+func tagEnd(b []byte) int {
+	j := bytes.IndexByte(b, '>')
+	if j < 0 || bytes.IndexByte(b[:j], '\'') >= 0 || bytes.Count(b[:j], []byte{'"'})%2 != 0 {
 		return -1
 	}
-	j += from
-	if bytes.IndexByte(b[:j], '\'') < 0 && bytes.Count(b[:j], []byte{'"'})%2 == 0 {
-		return j
-	}
-	var q byte
-	for i := 1; i < len(b); i++ {
-		switch c := b[i]; {
-		case q != 0:
-			if c == q {
-				q = 0
-			}
-		case c == '>':
-			return i
-		case c == '"' || c == '\'':
-			q = c
-		}
-	}
-	return -1
+	return j
 }
 
 // skipElement skips the content of the element whose start tag was just
@@ -413,6 +580,29 @@ func (s *xmlScanner) skipElement() error {
 		}
 	}
 	return nil
+}
+
+// skipElementText skips the content of the element whose start tag was
+// just read, as skipElement does, and reports whether it held any text.
+func (s *xmlScanner) skipElementText() (bool, error) {
+	text := false
+	for depth := 1; depth > 0; {
+		k, err := s.next()
+		if err != nil {
+			return false, err
+		}
+		switch k {
+		case tokStart:
+			depth++
+		case tokEnd:
+			depth--
+		case tokText, tokCDATA:
+			text = text || len(s.text) > 0
+		case tokEOF:
+			return false, io.ErrUnexpectedEOF
+		}
+	}
+	return text, nil
 }
 
 // appendText appends the text content of the element whose start tag was
