@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -64,7 +63,7 @@ func (s *Store) ValidateImport(ctx context.Context, importID int64, allowedBrand
 		for n := range c {
 			dest = append(dest, &c[n][0], &c[n][1], &c[n][2], &c[n][3])
 		}
-		if err := tx.QueryRow(ctx, `SELECT `+verdictCountSQL(1)+`, `+verdictCountSQL(2)+`, `+verdictCountSQL(3)+`
+		if err := tx.QueryRow(ctx, `SELECT `+verdictCountSQL(0)+`, `+verdictCountSQL(1)+`, `+verdictCountSQL(2)+`
 			FROM import_verdicts v JOIN import_rows r ON r.import_id = v.import_id AND r.row_no = v.row_no
 			WHERE v.import_id = $1`, importID).Scan(dest...); err != nil {
 			return err
@@ -110,29 +109,11 @@ func setImportBrands(ctx context.Context, tx pgx.Tx, importID int64, brandIDs []
 func countParsed(ctx context.Context, tx pgx.Tx, importID int64) (*ParseStats, error) {
 	var p ParseStats
 	var dest []any
-	var q strings.Builder
-	for n := range 3 {
-		ch := "substr(channels, " + strconv.Itoa(n+1) + ", 1)"
-		e := "flags & " + strconv.Itoa(4<<n) + " <> 0"
-		if n > 0 {
-			q.WriteString(", ")
-		}
-		q.WriteString("count(*) FILTER (WHERE " + ch + " <> '-'), count(*) FILTER (WHERE " + ch + " <> '-' AND " + e + "), " +
-			"count(*) FILTER (WHERE " + ch + " <> '-' AND flags & " + strconv.Itoa(32<<n) + " <> 0), " +
-			"count(*) FILTER (WHERE " + ch + " = 'R' AND NOT " + e + ")")
+	for n := range channels {
 		dest = append(dest, &p.Items[n], &p.Errors[n], &p.Warnings[n], &p.Ret[n])
 	}
-	err := tx.QueryRow(ctx, "SELECT "+q.String()+" FROM import_rows WHERE import_id = $1", importID).Scan(dest...)
+	err := tx.QueryRow(ctx, countParsedSQL, importID).Scan(dest...)
 	return &p, err
-}
-
-// verdictCountSQL counts, for channel n, the verdicts that are not plain
-// "new": RET items refused, items refused, unchanged and changed.
-func verdictCountSQL(n int) string {
-	v := []string{"", "v.arama", "v.mesaj", "v.eposta"}[n]
-	return `count(*) FILTER (WHERE ` + v + ` IN ('f', 'r', 'd') AND substr(r.channels, ` + strconv.Itoa(n) + `, 1) = 'R'),
-		count(*) FILTER (WHERE ` + v + ` IN ('f', 'r', 'd')),
-		count(*) FILTER (WHERE ` + v + ` = 'u'), count(*) FILTER (WHERE ` + v + ` = 'c')`
 }
 
 // repeatedKeysSQL lists the items of the rows in which the parse found a
@@ -148,7 +129,7 @@ const repeatedKeysSQL = `WITH i AS (
 		JOIN import_rows r ON r.import_id = p.import_id AND r.row_no = p.row_no
 		CROSS JOIN (VALUES (1, 'ARAMA'), (2, 'MESAJ'), (3, 'EPOSTA')) ch (n, type)
 		WHERE p.import_id = $1 AND r.brand_code = ANY($2)
-		  AND substr(r.channels, ch.n, 1) <> '-' AND r.flags & (2 << ch.n) = 0
+		  AND substr(r.channels, ch.n, 1) <> '-' AND r.flags & (4 << (ch.n - 1)) = 0 -- flagItemError, 1-based
 	)
 	SELECT i.row_no, i.n, i.brand_code, i.recipient, i.recipient_type, i.type, i.status, i.consent_date,
 		c.status, c.consent_date, c.last_event_id
@@ -273,33 +254,8 @@ func collapseRepeatedKeys(ctx context.Context, tx pgx.Tx, importID int64, allowe
 	return err
 }
 
-// verdictSQL is the verdict on channel n of a row r (see import_verdicts),
-// with the row's stored consent c for that channel and m the verdict of
-// collapseRepeatedKeys. A key that occurs once is decided as
-// consent.Decide decides: no record and RET (but for TACIR) is
-// FIRST_RECORD_RET, the stored status again is NO_CHANGE, a date not later
-// than the stored one is DATE_NOT_LATER; anything else is sent, as new when
-// İYS has no record.
-func verdictSQL(n int) string {
-	ch := "substr(r.channels, " + strconv.Itoa(n) + ", 1)"
-	c, m := "c"+strconv.Itoa(n), strconv.Itoa(n)
-	return `CASE WHEN ` + ch + ` = '-' THEN NULL
-		WHEN r.flags & ` + strconv.Itoa(2<<n) + ` <> 0 THEN 'e'
-		WHEN b.id IS NULL THEN 'f'
-		WHEN m.v` + m + ` IS NOT NULL THEN m.v` + m + `
-		WHEN ` + c + `.status IS NULL THEN CASE WHEN ` + ch + ` = 'R' AND r.recipient_type <> 'TACIR' THEN 'r' ELSE 'n' END
-		WHEN ` + c + `.status = CASE ` + ch + ` WHEN 'O' THEN 'ONAY' ELSE 'RET' END THEN 'u'
-		WHEN r.consent_date <= ` + c + `.consent_date THEN 'd'
-		ELSE 'c' END`
-}
-
-// seenSQL is the key's last event for channel n when validated.
-func seenSQL(n int) string {
-	c, m := "c"+strconv.Itoa(n), strconv.Itoa(n)
-	return `CASE WHEN m.v` + m + ` IS NOT NULL THEN m.s` + m + `
-		WHEN b.id IS NULL OR r.flags & ` + strconv.Itoa(2<<n) + ` <> 0 THEN NULL
-		ELSE ` + c + `.last_event_id END`
-}
+// plainVerdicts are the verdicts derived for a row without a verdict row.
+var plainVerdicts = sqlList(verdictNew, verdictParseError)
 
 // validateSQL writes the verdicts of the rows that hold an item that is
 // not plain "new" or refused by the stateless rules (the verdict of a row
@@ -310,8 +266,8 @@ func seenSQL(n int) string {
 var validateSQL = `INSERT INTO import_verdicts (import_id, row_no, arama, mesaj, eposta, seen_arama, seen_mesaj, seen_eposta)
 	SELECT $1, row_no, v1, v2, v3, s1, s2, s3 FROM (
 		SELECT r.row_no,
-			` + verdictSQL(1) + ` AS v1, ` + verdictSQL(2) + ` AS v2, ` + verdictSQL(3) + ` AS v3,
-			` + seenSQL(1) + ` AS s1, ` + seenSQL(2) + ` AS s2, ` + seenSQL(3) + ` AS s3
+			` + verdictSQL(0) + ` AS v1, ` + verdictSQL(1) + ` AS v2, ` + verdictSQL(2) + ` AS v3,
+			` + seenSQL(0) + ` AS s1, ` + seenSQL(1) + ` AS s2, ` + seenSQL(2) + ` AS s3
 		FROM import_rows r
 		LEFT JOIN brands b ON b.brand_code = r.brand_code AND b.brand_code = ANY($2)
 		LEFT JOIN recipients rp ON rp.brand_id = ANY($3) AND rp.brand_id = b.id AND rp.recipient = r.phone
@@ -327,7 +283,8 @@ var validateSQL = `INSERT INTO import_verdicts (import_id, row_no, arama, mesaj,
 			FROM import_multi GROUP BY row_no) m ON m.row_no = r.row_no
 		WHERE r.import_id = $1 AND r.channels <> '---'
 	) d
-	WHERE COALESCE(v1 NOT IN ('n', 'e'), false) OR COALESCE(v2 NOT IN ('n', 'e'), false) OR COALESCE(v3 NOT IN ('n', 'e'), false)
+	WHERE COALESCE(v1 NOT IN (` + plainVerdicts + `), false) OR COALESCE(v2 NOT IN (` + plainVerdicts + `), false)
+		OR COALESCE(v3 NOT IN (` + plainVerdicts + `), false)
 	UNION ALL SELECT $1, 0, NULL, NULL, NULL, NULL, NULL, NULL`
 
 // ImportRow is one row of the preview.
@@ -367,14 +324,13 @@ func (s *Store) ImportRows(ctx context.Context, importID int64, filter string, a
 	}
 	newRow := "false"
 	if validated {
-		newRow = `(v.row_no IS NULL AND ((substr(r.channels, 1, 1) <> '-' AND r.flags & 4 = 0)
-			OR (substr(r.channels, 2, 1) <> '-' AND r.flags & 8 = 0) OR (substr(r.channels, 3, 1) <> '-' AND r.flags & 16 = 0)))`
+		newRow = newRowSQL
 	}
 	cond := map[string]string{
-		"errors":    errorRowCond,
-		"warnings":  `(r.flags & 2 <> 0)`,
-		"new":       `('n' IN (v.arama, v.mesaj, v.eposta) OR ` + newRow + `)`,
-		"unchanged": `'u' IN (v.arama, v.mesaj, v.eposta)`,
+		"errors":    rowHasErrorSQL,
+		"warnings":  "(r.flags & " + itoa16(flagRowWarning) + " <> 0)",
+		"new":       "(" + hasVerdictSQL(verdictNew) + " OR " + newRow + ")",
+		"unchanged": hasVerdictSQL(verdictUnchanged),
 	}[filter]
 	if cond == "" {
 		cond = "true"
@@ -413,7 +369,7 @@ func (s *Store) ImportRows(ctx context.Context, importID int64, filter string, a
 		// Items in the order of their type's name, as the preview always
 		// listed them: ARAMA, EPOSTA, MESAJ.
 		for _, n := range [3]int{0, 2, 1} {
-			if len(chans) != 3 || chans[n] == '-' {
+			if len(chans) != 3 || chans[n] == chanNone {
 				continue
 			}
 			it := ImportItem{Type: string(channels[n]), BrandCode: brand, Recipient: phone, RecipientType: rtype,
@@ -423,13 +379,13 @@ func (s *Store) ImportRows(ctx context.Context, importID int64, filter string, a
 				it.Recipient = email
 			}
 			switch chans[n] {
-			case 'O':
+			case chanOnay:
 				it.Status = string(consent.StatusOnay)
-			case 'R':
+			case chanRet:
 				it.Status = string(consent.StatusRet)
 			}
 			switch {
-			case flags&(4<<n) != 0:
+			case flags&flagItemError(n) != 0:
 				it.Outcome = OutcomeError
 			case verdicts[n] != nil:
 				it.Outcome = verdictOutcome(*verdicts[n])

@@ -221,10 +221,6 @@ type ParsedRow struct {
 	Result consent.RowResult
 }
 
-// importRowColumns are the columns a StagedBatch holds, in its order.
-const importRowColumns = "import_id, row_no, cells, problems, flags, channels, brand_code, recipient_type, source, " +
-	"consent_date, first_name, last_name, phone, email"
-
 // StagedBatch is a batch of parsed rows encoded for import_rows (see
 // migrations/00007_import_staging.sql) in PostgreSQL's binary COPY format.
 // Encoding is pure CPU work that the parse job does in parallel, so that
@@ -272,7 +268,7 @@ func (b *StagedBatch) Stage(importID int64, r ParsedRow, stats *ParseStats) {
 	if hasWarning(res.Problems) {
 		flags |= flagRowWarning
 	}
-	channels := [3]byte{'-', '-', '-'}
+	channels := [3]byte{chanNone, chanNone, chanNone}
 	var c consent.Consent
 	var phone, email string
 	for _, it := range res.Items {
@@ -283,9 +279,9 @@ func (b *StagedBatch) Stage(importID int64, r ParsedRow, stats *ParseStats) {
 		c = it.Consent
 		switch c.Status {
 		case consent.StatusOnay:
-			channels[n] = 'O'
+			channels[n] = chanOnay
 		case consent.StatusRet:
-			channels[n] = 'R'
+			channels[n] = chanRet
 		default:
 			channels[n] = '?'
 		}
@@ -296,13 +292,13 @@ func (b *StagedBatch) Stage(importID int64, r ParsedRow, stats *ParseStats) {
 		}
 		stats.Items[n]++
 		if consent.HasErrors(it.Problems) {
-			flags |= 4 << n
+			flags |= flagItemError(n)
 			stats.Errors[n]++
 		} else if c.Status == consent.StatusRet {
 			stats.Ret[n]++
 		}
 		if hasWarning(it.Problems) {
-			flags |= 32 << n
+			flags |= flagItemWarning(n)
 			stats.Warnings[n]++
 		}
 	}
@@ -310,7 +306,7 @@ func (b *StagedBatch) Stage(importID int64, r ParsedRow, stats *ParseStats) {
 		// The binary COPY header: signature, flags, extension length.
 		b.buf = append(b.buf, "PGCOPY\n\xff\r\n\x00\x00\x00\x00\x00\x00\x00\x00\x00"...)
 	}
-	buf := binary.BigEndian.AppendUint16(b.buf, 14)
+	buf := binary.BigEndian.AppendUint16(b.buf, importRowFields)
 	buf = appendField(buf, 8)
 	buf = binary.BigEndian.AppendUint64(buf, uint64(importID))
 	buf = appendField(buf, 4)
@@ -365,28 +361,6 @@ func appendCells(buf []byte, cells []string) []byte {
 		buf = append(buf, c...)
 	}
 	return buf
-}
-
-// The bits of import_rows.flags.
-const (
-	flagRowError   = 1
-	flagRowWarning = 2
-	// 4 << channel: the item has an error; 32 << channel: a warning.
-)
-
-// channels are the consent types in the order of import_rows.channels.
-var channels = [3]consent.Type{consent.TypeArama, consent.TypeMesaj, consent.TypeEposta}
-
-func channelIndex(t consent.Type) int {
-	switch t {
-	case consent.TypeArama:
-		return 0
-	case consent.TypeMesaj:
-		return 1
-	case consent.TypeEposta:
-		return 2
-	}
-	return -1
 }
 
 func hasWarning(ps []consent.Problem) bool {
@@ -515,37 +489,6 @@ func decodeProblems(s string) (row []consent.Problem, items [3][]consent.Problem
 	return row, items, nil
 }
 
-// verdictProblem is the problem the validation found for an item with
-// verdict v (see import_verdicts), if any.
-func verdictProblem(v string) (consent.Problem, bool) {
-	switch v {
-	case "u":
-		return consent.NewProblem(consent.CodeNoChange, consent.FieldStatus), true
-	case "f":
-		return consent.NewProblem(consent.CodeBrandForbidden, consent.FieldBrandCode), true
-	case "r":
-		return consent.NewProblem(consent.CodeFirstRecordRet, consent.FieldStatus), true
-	case "d":
-		return consent.NewProblem(consent.CodeDateNotLater, consent.FieldConsentDate), true
-	}
-	return consent.Problem{}, false
-}
-
-// verdictOutcome is the outcome of verdict v.
-func verdictOutcome(v string) ItemOutcome {
-	switch v {
-	case "n":
-		return OutcomeNew
-	case "c":
-		return OutcomeChanged
-	case "u":
-		return OutcomeUnchanged
-	case "e", "f", "r", "d":
-		return OutcomeError
-	}
-	return ""
-}
-
 // SaveParsedRows COPYs a batch of staged rows.
 // It returns ErrImportGone when the import is no longer being parsed (it
 // was discarded meanwhile): the parse stops and writes nothing more.
@@ -619,7 +562,7 @@ func (s *Store) ListImports(ctx context.Context, sc ImportScope, limit int) ([]*
 func (s *Store) ImportErrorRows(ctx context.Context, importID int64, fn func(rowNo int, cells []string, problems []consent.Problem) error) error {
 	rows, err := s.pool.Query(ctx, `SELECT r.row_no, r.cells, r.problems, v.arama, v.mesaj, v.eposta
 		FROM import_rows r LEFT JOIN import_verdicts v ON v.import_id = r.import_id AND v.row_no = r.row_no
-		WHERE r.import_id = $1 AND `+errorRowCond+`
+		WHERE r.import_id = $1 AND `+rowHasErrorSQL+`
 		ORDER BY r.row_no`, importID)
 	if err != nil {
 		return err
@@ -655,9 +598,6 @@ func (s *Store) ImportErrorRows(ctx context.Context, importID int64, fn func(row
 	}
 	return rows.Err()
 }
-
-// errorRowCond selects the rows (r) with an error, with their verdicts (v).
-const errorRowCond = `(r.flags & 1 <> 0 OR v.arama IN ('f', 'r', 'd') OR v.mesaj IN ('f', 'r', 'd') OR v.eposta IN ('f', 'r', 'd'))`
 
 func containsProblem(ps []consent.Problem, p consent.Problem) bool {
 	for _, q := range ps {
@@ -701,7 +641,7 @@ func (s *Store) ErrorReports(ctx context.Context, sc ImportScope, limit int) ([]
 		      ORDER BY id DESC LIMIT 20) im
 		JOIN import_rows r ON r.import_id = im.id
 		LEFT JOIN import_verdicts v ON v.import_id = r.import_id AND v.row_no = r.row_no
-		WHERE r.flags & 28 <> 0 OR v.arama IN ('f', 'r', 'd') OR v.mesaj IN ('f', 'r', 'd') OR v.eposta IN ('f', 'r', 'd')
+		WHERE `+itemRefusedSQL+`
 		ORDER BY im.id DESC, r.row_no LIMIT $4`, sc.All, sc.UserID, sc.BrandIDs, limit, importStatuses(ImportStatus.HasRows))
 	if err != nil {
 		return nil, err
@@ -726,7 +666,7 @@ func (s *Store) ErrorReports(ctx context.Context, sc ImportScope, limit int) ([]
 					vp = &p
 				}
 			}
-			if flags&(4<<n) == 0 && vp == nil {
+			if flags&flagItemError(n) == 0 && vp == nil {
 				continue // not a refused consent
 			}
 			for _, p := range items[n] {
