@@ -141,27 +141,6 @@ func (s *Store) UpdatePackage(ctx context.Context, a Actor, p Package) error {
 	})
 }
 
-// Setting reads a setting (kdv_rate, scrub_retention_days).
-func (s *Store) Setting(ctx context.Context, key string) (string, error) {
-	var v string
-	err := s.pool.QueryRow(ctx, `SELECT value FROM settings WHERE key = $1`, key).Scan(&v)
-	return v, mapErr(err)
-}
-
-// SetSetting changes a setting (Admin).
-func (s *Store) SetSetting(ctx context.Context, a Actor, key, value string) error {
-	return s.tx(ctx, func(tx pgx.Tx) error {
-		var before string
-		if err := tx.QueryRow(ctx, `SELECT value FROM settings WHERE key = $1 FOR UPDATE`, key).Scan(&before); err != nil {
-			return mapErr(err)
-		}
-		if _, err := tx.Exec(ctx, `UPDATE settings SET value = $2, updated_by = $3, updated_at = now() WHERE key = $1`, key, value, a.Label); err != nil {
-			return err
-		}
-		return audit(ctx, tx, a, ActionSettingWrite, "setting", key, map[string]string{"value": before}, map[string]string{"value": value})
-	})
-}
-
 const subscriptionCols = `s.id, s.company_id, c.title, s.units, s.price_kurus, s.kdv_rate::float8, s.status, s.requested_by, s.requested_at,
 	COALESCE(s.decided_by, ''), s.decided_at, COALESCE(s.reject_reason, ''), s.starts_at, s.ends_at, s.reserved, s.spent`
 

@@ -14,8 +14,6 @@ import (
 	"iysgate/policy"
 )
 
-func itoa(n int64) string { return strconv.FormatInt(n, 10) }
-
 // userForm is the Kullanıcılar form, its options and its errors by field.
 type userForm struct {
 	ID              int64
@@ -188,16 +186,6 @@ func formFromRequest(c *fiber.Ctx) *userForm {
 		}
 	}
 	return f
-}
-
-// saved redirects after a successful form: htmx follows HX-Redirect.
-func (s *Server) saved(c *fiber.Ctx, to, msg string) error {
-	s.flash(c, msg)
-	if c.Get("HX-Request") == "true" {
-		c.Set("HX-Redirect", to)
-		return c.SendStatus(fiber.StatusNoContent)
-	}
-	return c.Redirect(to, fiber.StatusSeeOther)
 }
 
 func (s *Server) createUser(c *fiber.Ctx) error {
