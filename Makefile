@@ -15,7 +15,7 @@ build:
 	$(GO) build -trimpath -o iysgate .
 
 test: deps-test lint
-	$(GO) test -count=1 -timeout 45m ./...
+	$(GO) test -count=1 -parallel 4 -timeout 45m ./...
 
 # The gates every change passes before its tests run: a tidy module,
 # formatted code, go vet and staticcheck (pinned; fetched through the Go

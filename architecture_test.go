@@ -27,6 +27,7 @@ var allowedImports = map[string][]string{
 	"app/metrics":            {},
 	"app/pg":                 {"migrations"},
 	"app/pg/pgtest":          {"app/pg"},
+	"app/store/storetest":    {"app/auth", "app/store"},
 	"app/store":              {"app/consent", "app/validate"},
 	"policy":                 {},
 	"jobs":                   {"app/consent", "app/importer", "app/iys", "app/iys/iysapi", "app/store", "jobs/internal/pipeline"},

@@ -17,6 +17,7 @@ import (
 	"iysgate/app/consent"
 	"iysgate/app/pg/pgtest"
 	"iysgate/app/store"
+	"iysgate/app/store/storetest"
 )
 
 func TestMain(m *testing.M) { pgtest.Main(m) }
@@ -25,12 +26,10 @@ func TestMain(m *testing.M) { pgtest.Main(m) }
 // Turkish message, instead of staying in a working stage forever; earlier
 // attempts leave it alone for the retry.
 func TestGiveUpEndsTheImport(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	st := store.New(pgtest.Pool(t))
-	u, err := st.CreateUser(ctx, store.System, store.UserInput{Email: "a@ornek.com.tr", Name: "A", PasswordHash: "x", IsAdmin: true})
-	if err != nil {
-		t.Fatal(err)
-	}
+	u := storetest.User(t, st, "a@ornek.com.tr", "admin")
 	im, err := st.CreateImport(ctx, store.Actor{UserID: u.ID, Label: u.Email}, nil, store.Upload{Filename: "x.xlsx"}, strings.NewReader("veri"), func(pgx.Tx, int64) error { return nil })
 	if err != nil {
 		t.Fatal(err)
@@ -54,10 +53,11 @@ func TestGiveUpEndsTheImport(t *testing.T) {
 // The sweep ends an import that sits in a working stage with no job left
 // to move it, and leaves alone one whose job still waits.
 func TestFailStuckImports(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	pool := pgtest.Pool(t)
 	st := store.New(pool)
-	u, _ := st.CreateUser(ctx, store.System, store.UserInput{Email: "a@ornek.com.tr", Name: "A", PasswordHash: "x", IsAdmin: true})
+	u := storetest.User(t, st, "a@ornek.com.tr", "admin")
 	mk := func() int64 {
 		im, err := st.CreateImport(ctx, store.Actor{UserID: u.ID, Label: u.Email}, nil, store.Upload{Filename: "x.xlsx"}, strings.NewReader("veri"), func(pgx.Tx, int64) error { return nil })
 		if err != nil {
@@ -95,18 +95,8 @@ func newStagingEnv(t *testing.T) *stagingEnv {
 	t.Helper()
 	ctx := context.Background()
 	st := store.New(pgtest.Pool(t))
-	u, err := st.CreateUser(ctx, store.System, store.UserInput{Email: "a@ornek.com.tr", Name: "A", PasswordHash: "x", IsAdmin: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	co, err := st.CreateCompany(ctx, store.System, store.CompanyInput{Title: "Örnek", IYSCode: "123456"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := st.CreateBrand(ctx, store.System, store.Brand{CompanyID: co.ID, Name: "Marka", BrandCode: "654321"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	u := storetest.User(t, st, "a@ornek.com.tr", "admin")
+	b := storetest.Company(t, st, "Örnek", "Marka", "654321")
 	im, err := st.CreateImport(ctx, store.Actor{UserID: u.ID, Label: u.Email}, nil, store.Upload{Filename: "x.xlsx"}, strings.NewReader("veri"), func(pgx.Tx, int64) error { return nil })
 	if err != nil {
 		t.Fatal(err)
@@ -170,6 +160,7 @@ func problemKeys(ps []consent.Problem) string {
 // The staging rows give back exactly what consent.ValidateRow found: each
 // row's cells and problems, and each consent with its own problems.
 func TestStagingRoundTrip(t *testing.T) {
+	t.Parallel()
 	e := newStagingEnv(t)
 	now := time.Now()
 	at := now.Add(-2 * time.Hour).In(consent.Location()).Format("02.01.2006 15:04:05")
@@ -268,6 +259,7 @@ func TestStagingRoundTrip(t *testing.T) {
 // file's rows of each key (consent.Decide for a key that occurs once),
 // against the stored state, and its summary, filters and error rows agree.
 func TestValidateMatchesCollapse(t *testing.T) {
+	t.Parallel()
 	e := newStagingEnv(t)
 	pool := e.st.Pool()
 	now := time.Now().Truncate(time.Second)

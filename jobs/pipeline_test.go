@@ -31,6 +31,7 @@ func (r *fakeReader) Next() (importer.Row, error) {
 // Rows come in chunks of the size asked, the last one shorter, each with
 // the reader's progress when it was full.
 func TestReadChunks(t *testing.T) {
+	t.Parallel()
 	var got []rowChunk
 	emit := func(c rowChunk) error { got = append(got, c); return nil }
 	if err := readChunks(&fakeReader{n: 7}, 3)(emit); err != nil {

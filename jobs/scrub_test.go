@@ -17,6 +17,7 @@ import (
 // list gave it, or as the file's name) comes back neutralised, phones and
 // row numbers intact.
 func TestScrubWorkbook(t *testing.T) {
+	t.Parallel()
 	sc := &store.Scrub{BrandName: "Marka", BrandCode: "820001", Type: "MESAJ", RecipientType: "BIREYSEL",
 		Actor: "p@ornek.com.tr", Filename: `=cmd|' /C calc'!A0.xlsx`}
 	at := time.Date(2025, 6, 11, 11, 30, 0, 0, time.UTC)

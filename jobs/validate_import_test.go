@@ -19,6 +19,7 @@ import (
 // had then) moves its parsed import to preview, as a parse job resuming
 // would.
 func TestValidateImportWorkerLeftFromEarlierVersions(t *testing.T) {
+	t.Parallel()
 	e := newStagingEnv(t)
 	now := time.Now()
 	in := consent.RowInput{BrandCode: "654321", RecipientType: "BIREYSEL", Phone: "05321234567", MessagePermission: "ONAY", CallPermission: "ONAY",

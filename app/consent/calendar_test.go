@@ -9,6 +9,7 @@ func day(y int, m time.Month, d int) time.Time { return ist(y, m, d, 12, 0, 0) }
 
 // The bayram table is the part most likely to hold a typo: check its spacing.
 func TestBayramTableSpacing(t *testing.T) {
+	t.Parallel()
 	days := func(a, b civil) int { return int(b.time().Sub(a.time()).Hours() / 24) }
 	for i, b := range bayrams {
 		if g := days(b.ramazan, b.kurban); g < 67 || g > 69 {
@@ -49,6 +50,7 @@ func TestBayramTableSpacing(t *testing.T) {
 }
 
 func TestKnownBayramDates(t *testing.T) {
+	t.Parallel()
 	cal := DefaultCalendar()
 	starts := []struct {
 		date time.Time
@@ -82,6 +84,7 @@ func TestKnownBayramDates(t *testing.T) {
 }
 
 func TestDayKinds(t *testing.T) {
+	t.Parallel()
 	cal := DefaultCalendar()
 	tests := []struct {
 		date time.Time
@@ -142,6 +145,7 @@ func TestDayKinds(t *testing.T) {
 }
 
 func TestHolidaysOfYear(t *testing.T) {
+	t.Parallel()
 	hs := DefaultCalendar().Holidays(2025)
 	if len(hs) != 17 {
 		for _, h := range hs {
@@ -167,6 +171,7 @@ func TestHolidaysOfYear(t *testing.T) {
 }
 
 func TestNewCalendarExtra(t *testing.T) {
+	t.Parallel()
 	cal := NewCalendar(
 		Holiday{Date: time.Date(2025, 6, 4, 0, 0, 0, 0, time.UTC), Name: "Ek tatil"},
 		Holiday{Date: time.Date(2025, 6, 6, 0, 0, 0, 0, time.UTC), Name: "Yarım", Half: true},
@@ -187,6 +192,7 @@ func TestNewCalendarExtra(t *testing.T) {
 }
 
 func TestBusinessDaysBetween(t *testing.T) {
+	t.Parallel()
 	cal := DefaultCalendar()
 	tests := []struct {
 		from, to time.Time
@@ -207,6 +213,7 @@ func TestBusinessDaysBetween(t *testing.T) {
 }
 
 func TestTooOld(t *testing.T) {
+	t.Parallel()
 	cal := DefaultCalendar()
 	tests := []struct {
 		name     string
@@ -248,6 +255,7 @@ func TestTooOld(t *testing.T) {
 }
 
 func TestCalendarEdges(t *testing.T) {
+	t.Parallel()
 	cal := DefaultCalendar()
 	// The last line of the table reaches into 2036, outside the covered range.
 	if k := cal.Kind(day(2036, 2, 7)); k != DayWorkday { // a Thursday

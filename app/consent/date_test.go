@@ -10,6 +10,7 @@ func ist(y int, m time.Month, d, h, mi, s int) time.Time {
 }
 
 func TestParseDate(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		in   string
 		want time.Time
@@ -78,6 +79,7 @@ func TestParseDate(t *testing.T) {
 }
 
 func TestFormatIYS(t *testing.T) {
+	t.Parallel()
 	if got := FormatIYS(ist(2025, 6, 1, 14, 30, 15)); got != "2025-06-01 14:30:15" {
 		t.Fatal(got)
 	}
@@ -90,6 +92,7 @@ func TestFormatIYS(t *testing.T) {
 }
 
 func TestDateFromCell(t *testing.T) {
+	t.Parallel()
 	cell := time.Date(2025, 6, 1, 14, 30, 15, 0, time.UTC) // a reader's wall clock in UTC
 	if got := DateFromCell(cell); !got.Equal(ist(2025, 6, 1, 14, 30, 15)) {
 		t.Fatalf("DateFromCell = %v", got)
@@ -97,6 +100,7 @@ func TestDateFromCell(t *testing.T) {
 }
 
 func TestConsentDateOrNow(t *testing.T) {
+	t.Parallel()
 	now := time.Date(2025, 6, 12, 12, 0, 0, 123456789, time.UTC)
 	got, p := ConsentDateOrNow("", now)
 	if p == nil || p.Code != CodeDateDefaultedNow || p.IsError() || !got.Equal(now.Truncate(time.Second)) || got.Location() != Location() {
@@ -112,6 +116,7 @@ func TestConsentDateOrNow(t *testing.T) {
 }
 
 func TestLocation(t *testing.T) {
+	t.Parallel()
 	_, off := ist(2025, 1, 15, 12, 0, 0).Zone()
 	if off != 3*3600 {
 		t.Fatalf("Istanbul offset %d", off)

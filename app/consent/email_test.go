@@ -6,6 +6,7 @@ import (
 )
 
 func TestNormalizeEmail(t *testing.T) {
+	t.Parallel()
 	long64 := strings.Repeat("a", 64)
 	tests := []struct {
 		in      string

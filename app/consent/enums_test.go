@@ -6,6 +6,7 @@ import (
 )
 
 func TestParseType(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		in   string
 		want Type
@@ -28,6 +29,7 @@ func TestParseType(t *testing.T) {
 }
 
 func TestParseStatus(t *testing.T) {
+	t.Parallel()
 	onay := []string{"ONAY", "onay", "Onay", "onaylı", "ONAYLI", "onayli", "evet", "EVET", "e", "E", "1", "1.0", "true", "TRUE", "DOĞRU", "izinli", "İZİNLİ", "var", " Onay "}
 	ret := []string{"RET", "ret", "red", "RED", "hayır", "HAYIR", "hayir", "h", "H", "0", "0.0", "false", "FALSE", "YANLIŞ", "izinsiz", "İZİNSİZ", "yok", "YOK"}
 	for _, s := range onay {
@@ -48,6 +50,7 @@ func TestParseStatus(t *testing.T) {
 }
 
 func TestParseRecipientType(t *testing.T) {
+	t.Parallel()
 	tests := map[string]RecipientType{
 		"BIREYSEL": RecipientBireysel, "Bireysel": RecipientBireysel, "BİREYSEL": RecipientBireysel,
 		"bireysel": RecipientBireysel, "bi̇reysel": RecipientBireysel, "bıreysel": RecipientBireysel,
@@ -67,6 +70,7 @@ func TestParseRecipientType(t *testing.T) {
 }
 
 func TestParseSource(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		in   string
 		want Source
@@ -119,6 +123,7 @@ func TestParseSource(t *testing.T) {
 }
 
 func TestSourceProviderAllowed(t *testing.T) {
+	t.Parallel()
 	if len(AllSources) != 13 {
 		t.Fatalf("AllSources has %d sources, want 13", len(AllSources))
 	}
@@ -144,6 +149,7 @@ func TestSourceProviderAllowed(t *testing.T) {
 }
 
 func TestLabels(t *testing.T) {
+	t.Parallel()
 	want := map[string]string{
 		SourceFizikselOrtam.Label(): "Fiziksel Ortam",
 		SourceIslakImza.Label():     "Islak İmza",

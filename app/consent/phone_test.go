@@ -3,6 +3,7 @@ package consent
 import "testing"
 
 func TestNormalizePhone(t *testing.T) {
+	t.Parallel()
 	const m = "+905321234567"
 	tests := []struct {
 		in      string
@@ -83,6 +84,7 @@ func TestNormalizePhone(t *testing.T) {
 }
 
 func TestIsMobile(t *testing.T) {
+	t.Parallel()
 	for in, want := range map[string]bool{
 		"+905321234567": true, "+902125551234": false, "+908501234567": false, "05321234567": false, "+9053212345678": false,
 	} {

@@ -56,6 +56,7 @@ func codeConstants(t *testing.T) map[string]string {
 }
 
 func TestEveryCodeHasText(t *testing.T) {
+	t.Parallel()
 	consts := codeConstants(t)
 	values := map[string]bool{}
 	for name, code := range consts {
@@ -91,6 +92,7 @@ func TestEveryCodeHasText(t *testing.T) {
 }
 
 func TestBrandForbiddenMessage(t *testing.T) {
+	t.Parallel()
 	const want = "Size ait İYS numarası dışında bir numara ile izin gönderemezsiniz"
 	p := CheckBrand("650123", func(string) bool { return false })
 	if p == nil || p.Code != CodeBrandForbidden || p.Message != want || !p.IsError() {
@@ -111,6 +113,7 @@ func TestBrandForbiddenMessage(t *testing.T) {
 }
 
 func TestNewProblemUnknownCode(t *testing.T) {
+	t.Parallel()
 	p := NewProblem("NOPE", FieldType)
 	if p.Message != "NOPE" || !p.IsError() || p.Field != FieldType {
 		t.Fatalf("%+v", p)
@@ -121,6 +124,7 @@ func TestNewProblemUnknownCode(t *testing.T) {
 }
 
 func TestValidCode(t *testing.T) {
+	t.Parallel()
 	for code, want := range map[string]bool{"123456": true, "7": true, "1234567890": true, "": false,
 		"12345678901": false, "12a456": false, " 123456": false, "12.34": false} {
 		if got := ValidCode(code); got != want {

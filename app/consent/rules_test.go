@@ -33,6 +33,7 @@ func codes(ps []Problem) []string {
 }
 
 func TestValidateValid(t *testing.T) {
+	t.Parallel()
 	c, ps := Validate(validInput(), testNow, nil)
 	if len(ps) != 0 {
 		t.Fatalf("problems: %v", ps)
@@ -56,6 +57,7 @@ func TestValidateValid(t *testing.T) {
 // Each case changes the valid input and names the codes it must produce (in
 // order, errors and warnings); an empty list means no problem at all.
 func TestValidateRules(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name  string
 		edit  func(*Input)
@@ -185,6 +187,7 @@ func TestValidateRules(t *testing.T) {
 }
 
 func TestCheckConsentDate(t *testing.T) {
+	t.Parallel()
 	cal := DefaultCalendar()
 	if p := CheckConsentDate(IYSEpoch, Source2015, testNow, cal); p != nil {
 		t.Error(p)
@@ -204,6 +207,7 @@ func TestCheckConsentDate(t *testing.T) {
 }
 
 func TestValidateRow(t *testing.T) {
+	t.Parallel()
 	base := RowInput{
 		BrandCode: "650123", Phone: "0532 123 45 67", Email: "ali@example.com", RecipientType: "Bireysel",
 		CallPermission: "evet", MessagePermission: "hayır", EmailPermission: "ONAY",

@@ -10,6 +10,7 @@ func change(status Status, date time.Time) Consent {
 }
 
 func TestDecide(t *testing.T) {
+	t.Parallel()
 	d1, d2 := ist(2025, 6, 10, 10, 0, 0), ist(2025, 6, 11, 10, 0, 0)
 	tacir := func(c Consent) Consent { c.RecipientType = RecipientTacir; return c }
 	tests := []struct {
@@ -50,6 +51,7 @@ func TestDecide(t *testing.T) {
 }
 
 func TestCollapse(t *testing.T) {
+	t.Parallel()
 	d := func(n int) time.Time { return ist(2025, 6, n, 10, 0, 0) }
 	type exp struct {
 		index  int

@@ -6,6 +6,7 @@ import (
 )
 
 func TestCleanText(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		in, want string
 		max      int
@@ -49,6 +50,7 @@ func FuzzCleanText(f *testing.F) {
 }
 
 func TestRepairText(t *testing.T) {
+	t.Parallel()
 	for in, want := range map[string]string{
 		"liste.csv":              "liste.csv",
 		"a\x00b.csv":             "ab.csv",

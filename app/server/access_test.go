@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"iysgate/app/store"
+	"iysgate/app/store/storetest"
 )
 
 // objectRoute is a route that acts on one import, scrub or batch.
@@ -63,13 +64,11 @@ func refused(r response) bool {
 // changes. The users who hold the brand are the control: without them the
 // test would pass on a server that refuses everybody.
 func TestObjectsFollowTheirBrands(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	ctx := context.Background()
 	a := e.brand("A Gıda", "A Market", "910001")
-	a2, err := e.st.CreateBrand(ctx, store.System, store.Brand{CompanyID: a.CompanyID, Name: "A Kafe", BrandCode: "910002"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	a2 := storetest.Brand(t, e.st, a.CompanyID, "A Kafe", "910002")
 	b := e.brand("B Tekstil", "B Moda", "920001")
 	e.ready(a.CompanyID)
 
@@ -206,13 +205,10 @@ func TestObjectsFollowTheirBrands(t *testing.T) {
 // A user who may read an import but not send for every brand in it is
 // refused with the brands they lack.
 func TestSendNeedsEveryBrand(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
-	ctx := context.Background()
 	a := e.brand("A Gıda", "A Market", "930001")
-	a2, err := e.st.CreateBrand(ctx, store.System, store.Brand{CompanyID: a.CompanyID, Name: "A Kafe", BrandCode: "930002"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	a2 := storetest.Brand(t, e.st, a.CompanyID, "A Kafe", "930002")
 	both := e.user("iki@a.com.tr", "personel", a.ID, a2.ID)
 	one := e.user("bir@a.com.tr", "yonetici", a.ID)
 	at := time.Now().Add(-time.Hour).In(time.FixedZone("TRT", 3*3600)).Format("02.01.2006 15:04:05")

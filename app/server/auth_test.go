@@ -12,6 +12,7 @@ import (
 )
 
 func TestLoginLogout(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	c := e.client()
 	r := c.get("/users")
@@ -70,6 +71,7 @@ func TestLoginLogout(t *testing.T) {
 // A wrong password and an unknown account get the same words; after five
 // failures the account is locked for a while, even with the right password.
 func TestLoginErrorsAndThrottle(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	c := e.client()
 	c.get("/login")
@@ -101,6 +103,7 @@ func TestLoginErrorsAndThrottle(t *testing.T) {
 
 // Forms without the CSRF token are refused and change nothing.
 func TestCSRF(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	c := e.client()
 	c.login(adminEmail, adminPassword)
@@ -119,6 +122,7 @@ func TestCSRF(t *testing.T) {
 
 // A disabled user's session and tokens stop working at once.
 func TestDisabledUserIsSignedOut(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	b := e.brand("Firma", "Marka", "600004")
 	u := e.user("musteri@ornek.com.tr", "musteri", b.ID)
@@ -151,6 +155,7 @@ func itoa(n int64) string { return formatInt(n) }
 // Parallel guesses cannot slip past the limit: the attempt is recorded
 // before it is counted.
 func TestLoginThrottleUnderParallelGuesses(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	done := make(chan int, 20)
 	for range 20 {
@@ -172,6 +177,7 @@ func TestLoginThrottleUnderParallelGuesses(t *testing.T) {
 
 // Changing a user's password ends their open sessions.
 func TestPasswordChangeEndsSessions(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	b := e.brand("Firma", "Marka", "600005")
 	u := e.user("personel@ornek.com.tr", "personel", b.ID)
@@ -210,6 +216,7 @@ func loginAs(c *client, email, password string) response {
 // Failures against accounts that do not exist do not lock out a real
 // account, even from the same address (an office behind one proxy).
 func TestLoginThrottleSparesOtherAccounts(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	c := e.client()
 	for i := range 40 {
@@ -224,6 +231,7 @@ func TestLoginThrottleSparesOtherAccounts(t *testing.T) {
 // wrong password gets the same refusal, whether or not the account exists
 // (so that the answer tells no account apart), and a right one signs in.
 func TestLoginThrottlePerAddressForUnknownAccounts(t *testing.T) {
+	t.Parallel()
 	e := newProxiedEnv(t)
 	ctx := context.Background()
 	if _, err := e.st.Pool().Exec(ctx, `INSERT INTO login_attempts (email, ip, success, known)
@@ -250,6 +258,7 @@ func TestLoginThrottlePerAddressForUnknownAccounts(t *testing.T) {
 // by the throttle never count, so a lock ends with its window even while
 // someone keeps trying.
 func TestLoginThrottlePerAccount(t *testing.T) {
+	t.Parallel()
 	e := newProxiedEnv(t)
 	ctx := context.Background()
 	for range 6 {
@@ -290,6 +299,7 @@ func TestLoginThrottlePerAccount(t *testing.T) {
 // X-Forwarded-For is believed only from a trusted proxy, and only as far as
 // the last hop a trusted proxy appended.
 func TestClientAddress(t *testing.T) {
+	t.Parallel()
 	ip := func(e *env, xff string) string {
 		c := e.client()
 		c.header = http.Header{"X-Forwarded-For": {xff}}

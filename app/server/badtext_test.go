@@ -15,6 +15,7 @@ import (
 // 422 that names the field, on every text field of the API; nothing is
 // stored, and nothing answers 500.
 func TestBadText(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	b := e.brand("Örnek Gıda", "Örnek Market", "970001")
 	admin := e.apiClient(e.adminUser())

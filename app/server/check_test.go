@@ -41,6 +41,7 @@ func postCheck(t *testing.T, c *client, body map[string]any) (response, checkVie
 // without a record says so; other companies' brands are refused and the
 // size limit is a clear 422.
 func TestCheckAPI(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	b := e.brand("Örnek Gıda", "Örnek Market", "810001")
 	other := e.brand("Başka Firma", "Başka Marka", "810002")

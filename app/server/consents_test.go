@@ -40,6 +40,7 @@ func decodeErr(t *testing.T, r response) apiErr {
 // The consent API applies İYS's rules: normalisation, the first-record
 // rule, no-change, date order, and brand ownership; Müşteri only reads.
 func TestConsentAPIRules(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	b := e.brand("Örnek Gıda", "Örnek Market", "800001")
 	other := e.brand("Başka Firma", "Başka Marka", "800002")
@@ -143,6 +144,7 @@ func TestConsentAPIRules(t *testing.T) {
 // Onaylar: a number written five ways finds the same recipient; filters and
 // keyset pages; another brand's consents stay invisible.
 func TestOnaylarListAndExport(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	b := e.brand("Firma", "Marka A", "810001")
 	other := e.brand("Firma 2", "Marka B", "810002")
@@ -245,6 +247,7 @@ func TestOnaylarListAndExport(t *testing.T) {
 // Companies and brands: validation, duplicates, the integrator
 // confirmation with who and when, and what blocks İYS delivery.
 func TestCompaniesAndSettings(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	ctx := context.Background()
 	admin, _ := e.st.UserByEmail(ctx, adminEmail)

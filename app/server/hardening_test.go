@@ -17,6 +17,7 @@ import (
 // Visitors who are not signed in leave nothing in the session table: the
 // login form carries its own check.
 func TestAnonymousRequestsStoreNoSession(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	c := e.client()
 	for _, p := range []string{"/login", "/", "/imports", "/login?next=%2Fusers", "/bilinmeyen"} {
@@ -43,6 +44,7 @@ func TestAnonymousRequestsStoreNoSession(t *testing.T) {
 // The smaller holes: each answers as it should instead of leaking,
 // caching, guessing or failing.
 func TestHardening(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	ctx := context.Background()
 	b := e.company("Kota A.Ş.", "Kota Market", "980001")
@@ -137,6 +139,7 @@ func TestHardening(t *testing.T) {
 // this machine only (here: a client behind the trusted proxy is another
 // machine).
 func TestMetricsAccess(t *testing.T) {
+	t.Parallel()
 	e := newEnvWith(t, func(c *config.Config) { c.MetricsToken = "izleme-anahtari" })
 	c := e.client()
 	if r := c.get("/metrics"); r.status != http.StatusUnauthorized {
@@ -176,6 +179,7 @@ func rawExchange(t *testing.T, e *env, req string) string {
 // the connection; compressed and multipart bodies where no file is taken
 // are refused before anything inflates or spools them.
 func TestBodiesCannotSmuggle(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	inner := "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
 	body := strings.Repeat("a", 8300) + inner
@@ -209,6 +213,7 @@ func TestBodiesCannotSmuggle(t *testing.T) {
 // wrong passwords do not tell which accounts exist; a NUL in the e-mail
 // is a wrong login, not a 500.
 func TestAddressesAndAccounts(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	c := e.client()
 	c.header = http.Header{"X-Forwarded-For": {"198.51.100.20"}}

@@ -20,6 +20,7 @@ import (
 	"iysgate/app/pg/pgtest"
 	"iysgate/app/server"
 	"iysgate/app/store"
+	"iysgate/app/store/storetest"
 )
 
 func TestMain(m *testing.M) { pgtest.Main(m) }
@@ -109,16 +110,7 @@ func (e *env) brand(title, name, code string) *store.Brand {
 // company creates a company with one brand and no package.
 func (e *env) company(title, name, code string) *store.Brand {
 	e.t.Helper()
-	ctx := context.Background()
-	c, err := e.st.CreateCompany(ctx, store.System, store.CompanyInput{Title: title, IYSCode: "7" + code})
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	b, err := e.st.CreateBrand(ctx, store.System, store.Brand{CompanyID: c.ID, Name: name, BrandCode: code})
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	return b
+	return storetest.Company(e.t, e.st, title, name, code)
 }
 
 // grant buys and approves a package of units for a company.
@@ -134,18 +126,11 @@ func (e *env) grant(companyID, units int64) {
 	}
 }
 
-// user creates a user with a role in the given brands.
+// user creates a user with a role in the given brands (password:
+// storetest.Password).
 func (e *env) user(email, role string, brands ...int64) *store.User {
 	e.t.Helper()
-	hash, err := auth.HashPassword(email + "-parola")
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	u, err := e.st.CreateUser(context.Background(), store.System, store.UserInput{Email: email, Name: strings.Split(email, "@")[0],
-		PasswordHash: hash, IsAdmin: role == "admin", Role: role, BrandIDs: brands})
-	if err != nil {
-		e.t.Fatal(err)
-	}
+	u := storetest.User(e.t, e.st, email, role, brands...)
 	if err := e.app.Policy.Reload(context.Background()); err != nil {
 		e.t.Fatal(err)
 	}

@@ -87,6 +87,7 @@ func workbook(t *testing.T, rows [][]any) []byte {
 // A workbook goes upload → parse → validate → preview with the right
 // counts and per-row problems, and approval writes the consents once.
 func TestImportPipeline(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	b := e.brand("Örnek Gıda", "Örnek Market", "900100")
 	foreign := e.brand("Başka", "Başka Marka", "900200")
@@ -208,6 +209,7 @@ func TestImportPipeline(t *testing.T) {
 
 // Broken files end the import with a Turkish message; nothing is stored.
 func TestImportBadFiles(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	b := e.brand("Firma", "Marka", "900300")
 	api := e.apiClient(e.user("p@ornek.com.tr", "personel", b.ID))
@@ -241,6 +243,7 @@ func count(t testing.TB, e *env, q string) int {
 // A parse that restarts after a crash starts clean (no half-written
 // preview), and two uploads at once both complete with their own rows.
 func TestImportRestartAndConcurrentUploads(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	b := e.brand("Firma", "Marka", "900400")
 	at := time.Now().Add(-time.Hour).Format("02.01.2006 15:04:05")
@@ -333,6 +336,7 @@ func TestImportRestartAndConcurrentUploads(t *testing.T) {
 // Approval refuses a preview that no longer tells the truth, and
 // "Mevcuttakileri Güncellemeden Gönder" sends new recipients only.
 func TestImportStaleAndNewOnly(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	b := e.brand("Firma", "Marka", "900500")
 	api := e.apiClient(e.user("p@ornek.com.tr", "personel", b.ID))
@@ -397,6 +401,7 @@ func TestImportStaleAndNewOnly(t *testing.T) {
 // A file that breaks after thousands of good rows ends failed with the
 // reader's message and leaves no partial preview.
 func TestImportBrokenHalfWay(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	b := e.brand("Firma", "Marka", "900600")
 	api := e.apiClient(e.user("p@ornek.com.tr", "personel", b.ID))
@@ -422,6 +427,7 @@ func TestImportBrokenHalfWay(t *testing.T) {
 // pipeline: the junk is ignored, a merged brand cell counts for its first
 // row only (the others are empty, as Excel stores them), and nothing fails.
 func TestImportOddWorkbook(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	b := e.brand("Firma", "Marka", "900700")
 	api := e.apiClient(e.user("p@ornek.com.tr", "personel", b.ID))
@@ -462,6 +468,7 @@ func TestImportOddWorkbook(t *testing.T) {
 // Four eyes: with the rule on, a Personel prepares an import and its
 // Yönetici sends it; the Personel's approval is refused.
 func TestImportFourEyes(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	b := e.brand("Firma", "Marka", "900800")
 	p := e.user("p@ornek.com.tr", "personel", b.ID)
@@ -500,6 +507,7 @@ func TestImportFourEyes(t *testing.T) {
 // River's rescuer gives it to a live node once IYSGATE_JOB_RESCUE_AFTER
 // has passed.
 func TestImportOfADeadNodeRestarts(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	ctx := context.Background()
 	b := e.brand("Örnek Gıda", "Örnek Market", "960001")

@@ -16,6 +16,7 @@ import (
 // missingkey=error, so a mistyped key fails here instead of showing
 // "<no value>" to a user.
 func TestEveryPageRenders(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	b := e.brand("Örnek Gıda", "Örnek Market", "990001")
 	e.ready(b.CompanyID)

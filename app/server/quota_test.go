@@ -27,6 +27,7 @@ func getQuota(t *testing.T, c *client, companyID int64) quotaView {
 // an import the company cannot afford is refused with the numbers, and
 // one it can afford holds exactly its consents.
 func TestQuotaPurchaseAndImport(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	b := e.company("Kota A.Ş.", "Kota Market", "710001")
 	other := e.company("Başka A.Ş.", "Başka", "710002")

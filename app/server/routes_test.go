@@ -111,6 +111,7 @@ var routeAccess = map[string]string{
 // access line, and answers each role as that line says; anonymous callers
 // are sent to the login page (UI) or get 401 (API).
 func TestEveryRouteForEveryRole(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	b := e.brand("Örnek Gıda A.Ş.", "Örnek Market", "600001")
 	users := map[string]struct{ email, pw string }{

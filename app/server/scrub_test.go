@@ -115,6 +115,7 @@ func column(rows [][]string, i int) []string {
 // time, brand, channel and user. Lists without a usable column fail with
 // a Turkish message; other companies' brands are refused.
 func TestScrub(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	b := e.brand("Örnek Gıda", "Örnek Market", "820001")
 	other := e.brand("Başka Firma", "Başka Marka", "820002")

@@ -14,6 +14,7 @@ import (
 // A token created on the page is shown once, works on the API with the
 // user's rights, and stops working when revoked.
 func TestTokensFromTheUI(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	b := e.brand("Firma", "Marka", "640001")
 	u := e.user("musteri@ornek.com.tr", "musteri", b.ID)
@@ -64,6 +65,7 @@ func TestTokensFromTheUI(t *testing.T) {
 
 // The audit log refuses updates and deletes.
 func TestAuditLogIsAppendOnly(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	ctx := context.Background()
 	if _, err := e.st.Pool().Exec(ctx, "UPDATE audit_log SET actor = 'x'"); err == nil {

@@ -53,6 +53,7 @@ func (c *client) rawDo(method, path string, body io.Reader, contentType string) 
 // streams in, with or without a Content-Length, on every upload route, and
 // nothing of it is stored.
 func TestUploadLimit(t *testing.T) {
+	t.Parallel()
 	e := newEnvWith(t, func(c *config.Config) { c.MaxUploadBytes = 1 << 20 })
 	b := e.brand("Örnek Gıda", "Örnek Market", "940001")
 	u := e.user("p@ornek.com.tr", "personel", b.ID)
@@ -104,6 +105,7 @@ func TestUploadLimit(t *testing.T) {
 // One company holds at most IYSGATE_MAX_STORED_MB of files; ended imports
 // free their part when their files are deleted after the retention period.
 func TestUploadBudget(t *testing.T) {
+	t.Parallel()
 	e := newEnvWith(t, func(c *config.Config) { c.MaxUploadBytes = 1 << 20; c.MaxStoredBytes = 3 << 20 })
 	b := e.brand("Örnek Gıda", "Örnek Market", "950001")
 	other := e.brand("Başka", "Başka Marka", "950002")

@@ -25,6 +25,7 @@ func userForm(name, email, role string, brands ...int64) url.Values {
 
 // A Yönetici manages Personel and Müşteri users of its own brands only.
 func TestYoneticiManagesOwnBrandsOnly(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	mine := e.brand("Firma A", "Marka A", "610001")
 	other := e.brand("Firma B", "Marka B", "610002")
@@ -78,6 +79,7 @@ func TestYoneticiManagesOwnBrandsOnly(t *testing.T) {
 
 // Inline Turkish errors for each field; the typed values are kept.
 func TestUserFormValidation(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	b := e.brand("Firma", "Marka", "620001")
 	c := e.client()
@@ -106,6 +108,7 @@ func TestUserFormValidation(t *testing.T) {
 
 // The API: JSON errors with codes, 201 with the user, Müşteri refused.
 func TestUsersAPI(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	b := e.brand("Firma", "Marka", "630001")
 	admin, _ := e.st.UserByEmail(context.Background(), adminEmail)

@@ -40,6 +40,7 @@ func quota(t testing.TB, st *store.Store, companyID int64) store.Quota {
 }
 
 func TestSubscriptionLifecycle(t *testing.T) {
+	t.Parallel()
 	st, b := setup(t)
 	ctx := context.Background()
 	if _, err := st.RequestSubscription(ctx, store.System, b.CompanyID, 1234); !errors.Is(err, store.ErrUnknownPackage) {
@@ -72,6 +73,7 @@ func TestSubscriptionLifecycle(t *testing.T) {
 // N goroutines race to reserve more than the balance: what they reserve
 // together never exceeds it, and each success is in the ledger.
 func TestQuotaNeverOverdraws(t *testing.T) {
+	t.Parallel()
 	st, b := setup(t)
 	ctx := context.Background()
 	grant(t, st, b.CompanyID, 5000)
@@ -119,6 +121,7 @@ func TestQuotaNeverOverdraws(t *testing.T) {
 }
 
 func TestSettleDebitsAcceptedAndReleasesRefused(t *testing.T) {
+	t.Parallel()
 	st, b := setup(t)
 	ctx := context.Background()
 	grant(t, st, b.CompanyID, 5000)
@@ -148,6 +151,7 @@ func TestSettleDebitsAcceptedAndReleasesRefused(t *testing.T) {
 }
 
 func TestExpiredPackageStopsCounting(t *testing.T) {
+	t.Parallel()
 	st, b := setup(t)
 	ctx := context.Background()
 	old := grant(t, st, b.CompanyID, 5000)
@@ -168,6 +172,7 @@ func TestExpiredPackageStopsCounting(t *testing.T) {
 // Single consents made in parallel while units run out are all stored;
 // those beyond the balance wait and go out when a package is approved.
 func TestSingleConsentsWaitForQuota(t *testing.T) {
+	t.Parallel()
 	st, b := setup(t)
 	ctx := context.Background()
 	if _, err := st.Pool().Exec(ctx, `INSERT INTO packages (units, price_kurus) VALUES (10, 100);

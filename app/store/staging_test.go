@@ -8,6 +8,7 @@ import (
 // The staging vocabulary is consistent: every flag bit is its own, every
 // verdict has an outcome, and the COPY tuple has a field per column.
 func TestStagingVocabulary(t *testing.T) {
+	t.Parallel()
 	seen := flagRowError | flagRowWarning
 	if flagRowError&flagRowWarning != 0 {
 		t.Fatal("row flags overlap")

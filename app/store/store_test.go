@@ -9,6 +9,7 @@ import (
 	"iysgate/app/consent"
 	"iysgate/app/pg/pgtest"
 	"iysgate/app/store"
+	"iysgate/app/store/storetest"
 )
 
 func TestMain(m *testing.M) { pgtest.Main(m) }
@@ -16,16 +17,7 @@ func TestMain(m *testing.M) { pgtest.Main(m) }
 func setup(t testing.TB) (*store.Store, *store.Brand) {
 	t.Helper()
 	st := store.New(pgtest.Pool(t))
-	ctx := context.Background()
-	co, err := st.CreateCompany(ctx, store.System, store.CompanyInput{Title: "Örnek", IYSCode: "123456"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := st.CreateBrand(ctx, store.System, store.Brand{CompanyID: co.ID, Name: "Marka", BrandCode: "654321"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return st, b
+	return st, storetest.Company(t, st, "Örnek", "Marka", "654321")
 }
 
 func onay(recipient string, typ consent.Type, status consent.Status, at time.Time) consent.Consent {
@@ -36,6 +28,7 @@ func onay(recipient string, typ consent.Type, status consent.Status, at time.Tim
 // Many requests adding the same new consent at once store it once: one
 // event, one current row, counters of one.
 func TestApplyConsentConcurrently(t *testing.T) {
+	t.Parallel()
 	st, b := setup(t)
 	ctx := context.Background()
 	at := time.Now().Add(-time.Hour).Truncate(time.Second)
@@ -73,6 +66,7 @@ func TestApplyConsentConcurrently(t *testing.T) {
 // The counters that Markalar and Gösterge read stay equal to a count of the
 // consents through inserts and changes.
 func TestBrandStatsFollowChanges(t *testing.T) {
+	t.Parallel()
 	st, b := setup(t)
 	ctx := context.Background()
 	at := time.Now().Add(-3 * time.Hour).Truncate(time.Second)
@@ -114,10 +108,10 @@ func TestBrandStatsFollowChanges(t *testing.T) {
 // Filtered pages (driven from the consents) return exactly the recipients a
 // plain scan would, each once, newest first, across pages and brands.
 func TestFilteredPagesMatchAScan(t *testing.T) {
+	t.Parallel()
 	st, b := setup(t)
 	ctx := context.Background()
-	co, _ := st.CreateCompany(ctx, store.System, store.CompanyInput{Title: "İkinci", IYSCode: "222222"})
-	b2, _ := st.CreateBrand(ctx, store.System, store.Brand{CompanyID: co.ID, Name: "İkinci Marka", BrandCode: "333333"})
+	b2 := storetest.Company(t, st, "İkinci", "İkinci Marka", "333333")
 	at := time.Now().Add(-5 * time.Hour).Truncate(time.Second)
 	want := map[string]bool{}
 	for i := range 40 {

@@ -14,6 +14,7 @@ import (
 )
 
 func TestSafeNext(t *testing.T) {
+	t.Parallel()
 	for next, want := range map[string]string{
 		"/users":                "/users",
 		"/consents?tab=email":   "/consents?tab=email",
@@ -35,6 +36,7 @@ func TestSafeNext(t *testing.T) {
 // Both export formats neutralise a cell a spreadsheet would run, and keep
 // phones, numbers and dates as they are.
 func TestExportNeutralisesFormulas(t *testing.T) {
+	t.Parallel()
 	header := []string{"Alıcı", "Ad", "Not", "Onay Tarihi"}
 	line := []string{"+905321234567", `=HYPERLINK("http://x","tıkla")`, "-5", "11.06.2025 14:30:00"}
 	want := []string{"+905321234567", `'=HYPERLINK("http://x","tıkla")`, "-5", "11.06.2025 14:30:00"}
@@ -75,6 +77,7 @@ func TestExportNeutralisesFormulas(t *testing.T) {
 // 431) has no path to tell API from page, and is answered in JSON, which
 // API clients read and a browser shows.
 func TestUnreadableRequestGetsJSON(t *testing.T) {
+	t.Parallel()
 	s := &Server{deps: Deps{Log: slog.New(slog.DiscardHandler)}}
 	app := fiber.New()
 	var fctx fasthttp.RequestCtx
