@@ -47,3 +47,5 @@ fuzz:
 	$(GO) test ./app/consent -run '^$$' -fuzz FuzzNormalizePhone -fuzztime 60s
 	$(GO) test ./app/consent -run '^$$' -fuzz FuzzNormalizeEmail -fuzztime 60s
 	$(GO) test ./app/consent -run '^$$' -fuzz FuzzParseDate -fuzztime 60s
+	$(GO) test ./app/consent -run '^$$' -fuzz FuzzCleanText -fuzztime 60s
+	$(GO) test ./app/importer -run '^$$' -fuzz FuzzSheetBoundaries -fuzztime 60s -fuzzminimizetime 2s
