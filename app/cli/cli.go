@@ -33,6 +33,8 @@ Kullanım:
   iysgate migrate                     veritabanı şemasını günceller
   iysgate user add --email E --name N --role R [--brands KOD,KOD] [--phone T]
                                       kullanıcı ekler (parola standart girdiden okunur)
+  iysgate user password --email E     kullanıcının parolasını değiştirir (yeni parola
+                                      standart girdiden; açık oturumları kapanır)
   iysgate token create --email E [--name AD]
                                       API anahtarı oluşturur (son satırda yazılır)
   iysgate iys-sim [--addr H:P] [--fail-rate 0.2] [--latency 50ms] [--lose-answers 0.05]
@@ -163,8 +165,11 @@ func migrate(ctx context.Context, args []string, stderr io.Writer) error {
 func quietLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }
 
 func userCmd(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	if len(args) > 0 && args[0] == "password" {
+		return userPassword(ctx, args[1:], stdin, stdout)
+	}
 	if len(args) == 0 || args[0] != "add" {
-		return fmt.Errorf("kullanım: iysgate user add --email E --name N --role R [--brands KOD,KOD]")
+		return fmt.Errorf("kullanım: iysgate user add --email E --name N --role R [--brands KOD,KOD] | iysgate user password --email E")
 	}
 	cfg, err := config.Load()
 	if err != nil {
@@ -194,17 +199,9 @@ func userCmd(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	if !valid {
 		return fmt.Errorf("geçersiz rol %q (admin, yonetici, personel, musteri)", *role)
 	}
-	password, err := bufio.NewReader(stdin).ReadString('\n')
-	if err != nil && !errors.Is(err, io.EOF) {
-		return err
-	}
-	password = strings.TrimRight(password, "\r\n")
-	if err := problemsErr(validate.Password(password, password)); err != nil {
-		return fmt.Errorf("parola (standart girdiden): %w", err)
-	}
-	hash, err := auth.HashPassword(password)
+	hash, err := readPassword(stdin)
 	if err != nil {
-		return fmt.Errorf("parola (standart girdiden): %w", err)
+		return err
 	}
 	db, err := server.OpenDB(ctx, cfg, false, quietLogger())
 	if err != nil {
@@ -300,4 +297,58 @@ func problemsErr(p validate.Problems) error {
 		msgs[i] = x.Message
 	}
 	return errors.New(strings.Join(msgs, " "))
+}
+
+// readPassword reads a new password from the first line of stdin, checks
+// it as the forms do, and returns its hash.
+func readPassword(stdin io.Reader) (string, error) {
+	password, err := bufio.NewReader(stdin).ReadString('\n')
+	if err != nil && !errors.Is(err, io.EOF) {
+		return "", err
+	}
+	password = strings.TrimRight(password, "\r\n")
+	if err := problemsErr(validate.Password(password, password)); err != nil {
+		return "", fmt.Errorf("parola (standart girdiden): %w", err)
+	}
+	return auth.HashPassword(password)
+}
+
+// userPassword is `iysgate user password --email E`: the way back in for
+// a user (an Admin too) who lost their password.
+func userPassword(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) error {
+	cfg, err := config.Load()
+	if err != nil {
+		return err
+	}
+	fs := flag.NewFlagSet("user password", flag.ContinueOnError)
+	cfg.Flags(fs)
+	email := fs.String("email", "", "e-posta (zorunlu)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *email == "" {
+		return fmt.Errorf("--email zorunlu")
+	}
+	hash, err := readPassword(stdin)
+	if err != nil {
+		return err
+	}
+	db, err := server.OpenDB(ctx, cfg, false, quietLogger())
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	st := store.New(db.Pool)
+	u, err := st.UserByEmail(ctx, *email)
+	if errors.Is(err, store.ErrNotFound) {
+		return fmt.Errorf("%s adresiyle bir kullanıcı yok", *email)
+	}
+	if err != nil {
+		return err
+	}
+	if _, err := st.SetPassword(ctx, store.Actor{Label: "komut satırı"}, u.ID, hash); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "parola değiştirildi: %s (açık oturumları kapatıldı)\n", u.Email)
+	return nil
 }

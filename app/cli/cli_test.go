@@ -114,6 +114,15 @@ func run(t *testing.T, dataDir, stdin string, args ...string) string {
 	return string(out)
 }
 
+// runErr runs iysgate and returns its combined output and error.
+func runErr(dataDir, stdin string, args ...string) (string, error) {
+	cmd := exec.Command(binary, args...)
+	cmd.Env = append(os.Environ(), "IYSGATE_DATA_DIR="+dataDir, "IYSGATE_PG_UNSAFE_FAST=1")
+	cmd.Stdin = strings.NewReader(stdin)
+	out, err := cmd.CombinedOutput()
+	return string(out), err
+}
+
 func lastLine(s string) string {
 	lines := strings.Split(strings.TrimSpace(s), "\n")
 	return lines[len(lines)-1]
@@ -145,7 +154,7 @@ func TestServeLifecycle(t *testing.T) {
 	defer os.RemoveAll(dir)
 
 	p := serve(t, dir)
-	if !strings.Contains(p.out.String(), "İlk yönetici hesabı oluşturuldu") {
+	if !strings.Contains(p.out.String(), "İlk Admin hesabı oluşturuldu") {
 		t.Fatalf("first start did not announce the admin:\n%s", p.out.String())
 	}
 	if code := status(t, p.url+"/login", ""); code != 200 {
@@ -165,13 +174,20 @@ func TestServeLifecycle(t *testing.T) {
 	if code := status(t, p.url+"/readyz", ""); code != 200 {
 		t.Fatalf("/readyz beside the commands: %d", code)
 	}
+	// A lost password is set again from the command line.
+	if out := run(t, dir, "kurtarilan-parola-1\n", "user", "password", "--email", "ikinci@ornek.com.tr"); !strings.Contains(out, "parola değiştirildi") {
+		t.Fatalf("user password: %s", out)
+	}
+	if out, err := runErr(dir, "kisa\n", "user", "password", "--email", "ikinci@ornek.com.tr"); err == nil || !strings.Contains(out, "en az 10") {
+		t.Fatalf("user password with a short one: %v %s", err, out)
+	}
 	p.stop(t, syscall.SIGTERM)
 	if _, err := os.Stat(filepath.Join(dir, "postgres", "pgdata", "postmaster.pid")); !os.IsNotExist(err) {
 		t.Fatal("PostgreSQL still running after SIGTERM")
 	}
 
 	p = serve(t, dir)
-	if strings.Contains(p.out.String(), "İlk yönetici") {
+	if strings.Contains(p.out.String(), "İlk Admin") {
 		t.Fatal("second start created another admin")
 	}
 	if code := status(t, p.url+"/api/v1/me", token); code != 200 {

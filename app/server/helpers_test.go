@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"io"
@@ -27,11 +28,12 @@ func TestMain(m *testing.M) { pgtest.Main(m) }
 
 // env is a running iysgate on a fresh database, served on a loopback port.
 type env struct {
-	t    testing.TB
-	app  *server.App
-	st   *store.Store
-	base string
-	cfg  config.Config
+	t     testing.TB
+	setup bytes.Buffer // what EnsureAdmin wrote
+	app   *server.App
+	st    *store.Store
+	base  string
+	cfg   config.Config
 }
 
 const adminEmail, adminPassword = "admin@ornek.com.tr", "yonetici-parolasi-1"
@@ -56,10 +58,10 @@ func newEnvWith(t testing.TB, mod func(*config.Config)) *env {
 		mod(&cfg)
 	}
 	st := store.New(pool)
-	if err := server.EnsureAdmin(ctx, st, cfg, io.Discard); err != nil {
+	e := &env{t: t, st: st, cfg: cfg}
+	if err := server.EnsureAdmin(ctx, st, cfg, &e.setup); err != nil {
 		t.Fatal(err)
 	}
-	e := &env{t: t, st: st, cfg: cfg}
 	e.start()
 	t.Cleanup(func() { e.app.Shutdown(context.Background()) })
 	return e

@@ -11,6 +11,8 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strconv"
 	"time"
 
@@ -271,15 +273,40 @@ func EnsureAdmin(ctx context.Context, st *store.Store, cfg config.Config, out io
 	if err != nil {
 		return fmt.Errorf("IYSGATE_ADMIN_PASSWORD: %w", err)
 	}
-	_, err = st.CreateUser(ctx, store.Actor{Label: "kurulum"}, store.UserInput{Email: email, Name: "Yönetici (Admin)", PasswordHash: hash, IsAdmin: true})
+	_, err = st.CreateUser(ctx, store.Actor{Label: "kurulum"}, store.UserInput{Email: email, Name: "Admin", PasswordHash: hash, IsAdmin: true})
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "\nİlk yönetici hesabı oluşturuldu.\n  E-posta: %s\n", email)
-	if generated {
-		fmt.Fprintf(out, "  Parola:  %s\n  (Bu parola yalnızca bu kez gösterilir; giriş yaptıktan sonra değiştirin.)\n\n", password)
-	} else {
+	fmt.Fprintf(out, "\nİlk Admin hesabı oluşturuldu.\n  E-posta: %s\n", email)
+	if !generated {
 		fmt.Fprintf(out, "  Parola:  IYSGATE_ADMIN_PASSWORD ile verdiğiniz parola\n\n")
+		return nil
 	}
+	// The generated password goes to a file only the service user reads,
+	// not to the terminal, whose output stays in docker logs and journald.
+	path, err := writeFirstAdminPassword(cfg.DataDir, email, password)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "  Parola:  %s dosyasında (yalnızca bu hizmetin kullanıcısı okuyabilir).\n"+
+		"  Giriş yapıp Hesabım sayfasından parolayı değiştirdiğinizde dosya silinir.\n\n", path)
 	return nil
+}
+
+// writeFirstAdminPassword writes the first Admin's generated password to
+// web.FirstAdminPasswordFile in the data directory, mode 0600.
+func writeFirstAdminPassword(dataDir, email, password string) (string, error) {
+	if err := os.MkdirAll(dataDir, 0o700); err != nil {
+		return "", err
+	}
+	path := filepath.Join(dataDir, web.FirstAdminPasswordFile)
+	text := "iysgate ilk Admin hesabı\nE-posta: " + email + "\nParola:  " + password + "\n" +
+		"Giriş yaptıktan sonra Hesabım sayfasından parolanızı değiştirin; bu dosya o zaman silinir.\n"
+	if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
+		return "", err
+	}
+	if abs, err := filepath.Abs(path); err == nil {
+		path = abs
+	}
+	return path, nil
 }

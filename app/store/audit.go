@@ -30,6 +30,7 @@ const (
 	ActionUserCreate   = "user_create"
 	ActionUserUpdate   = "user_update"
 	ActionUserDisable  = "user_disable"
+	ActionUserDelete   = "user_delete"
 	ActionTokenCreate  = "token_create"
 	ActionTokenRevoke  = "token_revoke"
 	ActionCompanyWrite = "company_write"

@@ -168,6 +168,48 @@ func setMemberships(ctx context.Context, tx pgx.Tx, userID int64, in UserInput) 
 	return err
 }
 
+// SetPassword changes a user's password and ends their web sessions
+// started before now; it returns that moment, which the session of the
+// change itself takes as its new start so that it stays signed in.
+func (s *Store) SetPassword(ctx context.Context, a Actor, id int64, hash string) (time.Time, error) {
+	var at time.Time
+	err := s.tx(ctx, func(tx pgx.Tx) error {
+		err := tx.QueryRow(ctx, `UPDATE users SET password_hash = $2, sessions_valid_after = now(), updated_at = now()
+			WHERE id = $1 AND deleted_at IS NULL RETURNING sessions_valid_after`, id, hash).Scan(&at)
+		if err != nil {
+			return mapErr(err)
+		}
+		return audit(ctx, tx, a, ActionUserUpdate, "user", strconv.FormatInt(id, 10), nil, map[string]any{"password": "changed"})
+	})
+	return at, err
+}
+
+// DeleteUser deletes a user softly: disabled, out of every list, its
+// tokens revoked and its address freed; its name stays on what it did.
+func (s *Store) DeleteUser(ctx context.Context, a Actor, id int64) error {
+	before, err := s.UserByID(ctx, id)
+	if err != nil {
+		return err
+	}
+	return s.tx(ctx, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `UPDATE users SET deleted_at = now(), disabled_at = COALESCE(disabled_at, now()),
+			email = email || '#silindi-' || id, updated_at = now() WHERE id = $1 AND deleted_at IS NULL`, id)
+		if err != nil || tag.RowsAffected() == 0 {
+			return err
+		}
+		if _, err := tx.Exec(ctx, "DELETE FROM memberships WHERE user_id = $1", id); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, "UPDATE api_tokens SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL", id); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, "SELECT pg_notify('iysgate_policy', $1)", strconv.FormatInt(id, 10)); err != nil {
+			return err
+		}
+		return audit(ctx, tx, a, ActionUserDelete, "user", strconv.FormatInt(id, 10), userAuditView(before), map[string]any{"deleted": true})
+	})
+}
+
 // DisableUser disables a user (kept for their history), revokes their API
 // tokens and ends their role assignments' effect.
 func (s *Store) DisableUser(ctx context.Context, a Actor, id int64) error {
@@ -202,22 +244,22 @@ func scanUser(r pgx.Row) (*User, error) {
 	return &u, nil
 }
 
-// UserByID returns a user with their memberships.
+// UserByID returns a user with their memberships (a deleted one: not found).
 func (s *Store) UserByID(ctx context.Context, id int64) (*User, error) {
-	return scanUser(s.pool.QueryRow(ctx, "SELECT "+userColumns+" FROM users u WHERE u.id = $1", id))
+	return scanUser(s.pool.QueryRow(ctx, "SELECT "+userColumns+" FROM users u WHERE u.id = $1 AND u.deleted_at IS NULL", id))
 }
 
 // UserByEmail returns a user by e-mail (case-insensitive).
 func (s *Store) UserByEmail(ctx context.Context, email string) (*User, error) {
-	return scanUser(s.pool.QueryRow(ctx, "SELECT "+userColumns+" FROM users u WHERE u.email = lower($1)", email))
+	return scanUser(s.pool.QueryRow(ctx, "SELECT "+userColumns+" FROM users u WHERE u.email = lower($1) AND u.deleted_at IS NULL", email))
 }
 
 // ListUsers lists users, all of them when brandIDs is nil, otherwise the
 // non-admin users who are members of at least one of brandIDs.
 func (s *Store) ListUsers(ctx context.Context, brandIDs []int64) ([]*User, error) {
 	rows, err := s.pool.Query(ctx, "SELECT "+userColumns+` FROM users u
-		WHERE $1::bigint[] IS NULL
-		   OR (NOT u.is_admin AND EXISTS (SELECT 1 FROM memberships m WHERE m.user_id = u.id AND m.brand_id = ANY($1)))
+		WHERE u.deleted_at IS NULL AND ($1::bigint[] IS NULL
+		   OR (NOT u.is_admin AND EXISTS (SELECT 1 FROM memberships m WHERE m.user_id = u.id AND m.brand_id = ANY($1))))
 		ORDER BY u.disabled_at IS NOT NULL, u.name, u.id`, brandIDs)
 	if err != nil {
 		return nil, err

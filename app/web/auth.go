@@ -22,8 +22,9 @@ const (
 	userKey       = "user"
 	sessionUserID = "uid"
 	sessionFlash  = "flash"
-	// sessionLoginAt lets a password change end the user's older sessions.
-	sessionLoginAt = "login_at"
+	// sessionLoginAt (Unix microseconds) lets a password change end the
+	// user's older sessions.
+	sessionLoginAt = "login_at_us"
 )
 
 // Login throttling: failures counted over a window (see store.LoginCounts)
@@ -85,7 +86,7 @@ func (s *Server) authenticate(c *fiber.Ctx) error {
 			return err // a database outage is not a logout
 		}
 		loginAt, _ := sess.Get(sessionLoginAt).(int64)
-		if err == nil && u.DisabledAt == nil && !u.SignedOutBefore(time.Unix(loginAt, 0)) {
+		if err == nil && u.DisabledAt == nil && !u.SignedOutBefore(time.UnixMicro(loginAt)) {
 			c.Locals(userKey, u)
 		} else {
 			// A disabled or deleted user's session ends here.
@@ -265,7 +266,7 @@ func (s *Server) login(c *fiber.Ctx) error {
 		return err
 	}
 	sess.Set(sessionUserID, u.ID)
-	sess.Set(sessionLoginAt, time.Now().Unix())
+	sess.Set(sessionLoginAt, time.Now().UnixMicro())
 	if err := sess.Save(); err != nil {
 		return err
 	}

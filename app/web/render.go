@@ -37,6 +37,7 @@ var actionLabels = map[string]string{
 	store.ActionUserCreate:   "Kullanıcı oluşturma",
 	store.ActionUserUpdate:   "Kullanıcı düzenleme",
 	store.ActionUserDisable:  "Kullanıcı pasifleştirme",
+	store.ActionUserDelete:   "Kullanıcı silme",
 	store.ActionTokenCreate:  "API anahtarı oluşturma",
 	store.ActionTokenRevoke:  "API anahtarı iptali",
 	store.ActionCompanyWrite: "Firma kaydı",

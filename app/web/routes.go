@@ -20,6 +20,8 @@ func (s *Server) routes() {
 
 	// UI.
 	s.handle(post, "/logout", policy.Authenticated, s.logout)
+	s.handle(get, "/account", policy.Authenticated, s.accountPage)
+	s.handle(post, "/account/password", policy.Authenticated, s.changePassword)
 	s.handle(get, "/", policy.DashboardView, s.dashboard)
 	s.handle(get, "/users", policy.UsersView, s.usersPage)
 	s.handle(get, "/users/new", policy.UsersManage, s.newUserPage)
@@ -27,6 +29,7 @@ func (s *Server) routes() {
 	s.handle(get, "/users/:id/edit", policy.UsersManage, s.editUserPage)
 	s.handle(post, "/users/:id", policy.UsersManage, s.updateUser)
 	s.handle(post, "/users/:id/disable", policy.UsersManage, s.disableUser)
+	s.handle(post, "/users/:id/delete", policy.UsersManage, s.deleteUser)
 	s.handle(get, "/tokens", policy.TokensOwn, s.tokensPage)
 	s.handle(post, "/tokens", policy.TokensOwn, s.createToken)
 	s.handle(post, "/tokens/:id/revoke", policy.TokensOwn, s.revokeToken)
@@ -53,6 +56,7 @@ func (s *Server) routes() {
 	s.handle(get, "/api/v1/users", policy.UsersView, s.apiUsers)
 	s.handle(post, "/api/v1/users", policy.UsersManage, s.apiCreateUser)
 	s.handle(post, "/api/v1/users/:id/disable", policy.UsersManage, s.disableUser)
+	s.handle(del, "/api/v1/users/:id", policy.UsersManage, s.deleteUser)
 	s.handle(get, "/api/v1/tokens", policy.TokensOwn, s.apiTokens)
 	s.handle(post, "/api/v1/tokens", policy.TokensOwn, s.apiCreateToken)
 	s.handle(del, "/api/v1/tokens/:id", policy.TokensOwn, s.revokeToken)

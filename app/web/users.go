@@ -5,6 +5,7 @@ import (
 	"errors"
 	"slices"
 	"strconv"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -247,6 +248,18 @@ func (s *Server) saveUser(c *fiber.Ctx, id int64, f *userForm) (*store.User, val
 	if err := s.deps.Policy.Reload(ctx); err != nil {
 		return nil, nil, err
 	}
+	if id == currentUser(c).ID && f.Password != "" {
+		// One's own password changed here too: this session goes on.
+		sess, err := s.sessions.Get(c)
+		if err != nil {
+			return nil, nil, err
+		}
+		sess.Set(sessionLoginAt, u.SessionsValidAfter.Add(time.Microsecond).UnixMicro())
+		if err := sess.Save(); err != nil {
+			return nil, nil, err
+		}
+		s.removeFirstAdminPassword(u.Email)
+	}
 	return u, nil, nil
 }
 
@@ -335,6 +348,28 @@ func (s *Server) disableUser(c *fiber.Ctx) error {
 		return c.SendStatus(fiber.StatusNoContent)
 	}
 	return s.saved(c, "/users", t.Name+" pasifleştirildi.")
+}
+
+// deleteUser is "Sil" and DELETE /api/v1/users/:id: the user leaves every
+// list and cannot sign in; its name stays on what it did.
+func (s *Server) deleteUser(c *fiber.Ctx) error {
+	t, err := s.targetUser(c)
+	if t == nil {
+		return err
+	}
+	if t.ID == currentUser(c).ID {
+		return s.fail(c, fiber.StatusUnprocessableEntity, "SELF_DELETE", "Kendi hesabınızı silemezsiniz.")
+	}
+	if err := s.deps.Store.DeleteUser(c.UserContext(), actor(c), t.ID); err != nil {
+		return err
+	}
+	if err := s.deps.Policy.Reload(c.UserContext()); err != nil {
+		return err
+	}
+	if wantsJSON(c) {
+		return c.SendStatus(fiber.StatusNoContent)
+	}
+	return s.saved(c, "/users", t.Name+" silindi.")
 }
 
 // API

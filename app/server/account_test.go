@@ -1,0 +1,130 @@
+package server_test
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"iysgate/app/config"
+	"iysgate/app/store"
+	"iysgate/app/store/storetest"
+)
+
+// Every role changes its own password on Hesabım: the session goes on,
+// the user's other sessions end, the old password stops working.
+func TestPasswordChangeForEveryRole(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	b := e.brand("Örnek", "Marka", "610001")
+	for _, role := range []string{"admin", "yonetici", "personel", "musteri"} {
+		u := e.user(role+"-hesap@ornek.com.tr", role, b.ID)
+		old := storetest.Password(u.Email)
+		c, other := e.client(), e.client()
+		c.login(u.Email, old)
+		other.login(u.Email, old)
+		if r := c.post("/account/password", url.Values{"current": {"yanlis-parola-1"}, "password": {"yepyeni-parola-1"},
+			"password_confirm": {"yepyeni-parola-1"}}); r.status != http.StatusUnprocessableEntity || !strings.Contains(r.body, "Şu anki parolanız hatalı") {
+			t.Fatalf("%s: wrong current password: %d", role, r.status)
+		}
+		if r := c.post("/account/password", url.Values{"current": {old}, "password": {"yepyeni-parola-1"},
+			"password_confirm": {"yepyeni-parola-1"}}); r.status != http.StatusSeeOther {
+			t.Fatalf("%s: change: %d %s", role, r.status, r.body)
+		}
+		if r := c.get("/account"); r.status != 200 || !strings.Contains(r.body, "Parolanız değiştirildi") {
+			t.Fatalf("%s: this session after the change: %d", role, r.status)
+		}
+		if r := other.get("/"); r.status != http.StatusSeeOther {
+			t.Errorf("%s: the other session after the change: %d", role, r.status)
+		}
+		if r := loginAs(e.client(), u.Email, old); r.status != http.StatusUnauthorized {
+			t.Errorf("%s: the old password: %d", role, r.status)
+		}
+		e.client().login(u.Email, "yepyeni-parola-1")
+	}
+	// An Admin changing its own password on Kullanıcılar stays signed in.
+	admin := e.client()
+	admin.login(adminEmail, adminPassword)
+	me := e.adminUser()
+	r := admin.post("/users/"+itoa(me.ID), url.Values{"name": {me.Name}, "email": {me.Email}, "role": {"admin"},
+		"password": {"baska-bir-parola"}, "password_confirm": {"baska-bir-parola"}})
+	if r.status != http.StatusSeeOther || r.header.Get("Location") != "/users" {
+		t.Fatalf("own password on Kullanıcılar: %d %s", r.status, r.header.Get("Location"))
+	}
+	if r := admin.get("/users"); r.status != 200 {
+		t.Fatalf("after one's own change on Kullanıcılar: %d", r.status)
+	}
+}
+
+// The first Admin's generated password is written to a file only the
+// service user reads, never to the terminal; the file goes at the first
+// password change.
+func TestFirstAdminPasswordFile(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	e := newEnvWith(t, func(c *config.Config) { c.DataDir, c.AdminEmail, c.AdminPassword = dir, "ilk@ornek.com.tr", "" })
+	out := e.setup.String()
+	path := filepath.Join(dir, "ilk-admin-parolasi.txt")
+	fi, err := os.Stat(path)
+	if err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("password file: %v %v", fi, err)
+	}
+	b, _ := os.ReadFile(path)
+	var password string
+	for _, line := range strings.Split(string(b), "\n") {
+		if p, ok := strings.CutPrefix(line, "Parola:  "); ok {
+			password = p
+		}
+	}
+	if password == "" || strings.Contains(out, password) || !strings.Contains(out, path) {
+		t.Fatalf("terminal: %q; file: %q", out, b)
+	}
+	c := e.client()
+	c.login("ilk@ornek.com.tr", password)
+	if r := c.post("/account/password", url.Values{"current": {password}, "password": {"kendi-parolam-1"},
+		"password_confirm": {"kendi-parolam-1"}}); r.status != http.StatusSeeOther {
+		t.Fatalf("change: %d", r.status)
+	}
+	if _, err := os.Stat(path); !os.IsNotExist(err) {
+		t.Fatalf("the password file is still there: %v", err)
+	}
+}
+
+// Sil: the user leaves the list and cannot sign in; its name stays on
+// what it did (the audit log).
+func TestDeleteUser(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	b := e.brand("Örnek", "Marka", "610002")
+	y := e.user("y@ornek.com.tr", "yonetici", b.ID)
+	p := e.user("p@ornek.com.tr", "personel", b.ID)
+	pc := e.client()
+	pc.login(p.Email, storetest.Password(p.Email))
+	pc.post("/tokens", url.Values{"name": {"anahtar"}})
+	c := e.client()
+	c.login(y.Email, storetest.Password(y.Email))
+	if r := c.post("/users/"+itoa(y.ID)+"/delete", nil); !refused(r) && r.status != http.StatusUnprocessableEntity {
+		t.Fatalf("deleting oneself: %d", r.status)
+	}
+	if r := c.post("/users/"+itoa(p.ID)+"/delete", nil); r.status != http.StatusSeeOther {
+		t.Fatalf("delete: %d %s", r.status, r.body)
+	}
+	if r := c.get("/users"); strings.Contains(r.body, p.Email) {
+		t.Fatal("a deleted user is still listed")
+	}
+	if r := pc.get("/"); r.status != http.StatusSeeOther {
+		t.Fatalf("the deleted user's session: %d", r.status)
+	}
+	if r := loginAs(e.client(), p.Email, storetest.Password(p.Email)); r.status != http.StatusUnauthorized {
+		t.Fatalf("the deleted user's login: %d", r.status)
+	}
+	entries, _ := e.st.ListAudit(context.Background(), store.AuditFilter{Actor: p.Email})
+	if len(entries) == 0 {
+		t.Fatal("the deleted user's audit entries are gone")
+	}
+	// Its address is free for a new account.
+	e.user(p.Email, "musteri", b.ID)
+}
