@@ -137,7 +137,7 @@ func (s *Store) Company(ctx context.Context, id int64) (*Company, error) {
 // ListCompanies lists companies, all when ids is nil, otherwise those in ids.
 func (s *Store) ListCompanies(ctx context.Context, ids []int64) ([]*Company, error) {
 	rows, err := s.pool.Query(ctx, "SELECT "+companyColumns+` FROM companies c
-		WHERE $1::bigint[] IS NULL OR c.id = ANY($1) ORDER BY c.title, c.id`, ids)
+		WHERE $1::bigint[] IS NULL OR c.id = ANY($1) ORDER BY c.title COLLATE turkish, c.id`, ids)
 	if err != nil {
 		return nil, err
 	}
@@ -287,7 +287,7 @@ func (s *Store) SetFourEyes(ctx context.Context, a Actor, id int64, on bool) err
 func (s *Store) ImportBrands(ctx context.Context, importID int64) ([]Brand, error) {
 	rows, err := s.pool.Query(ctx, "SELECT "+brandColumns+` FROM brands b JOIN companies c ON c.id = b.company_id
 		WHERE b.id IN (SELECT brand_id FROM import_brands WHERE import_id = $1)
-		ORDER BY c.title, b.name, b.id`, importID)
+		ORDER BY c.title COLLATE turkish, b.name COLLATE turkish, b.id`, importID)
 	if err != nil {
 		return nil, err
 	}
@@ -298,7 +298,7 @@ func (s *Store) ImportBrands(ctx context.Context, importID int64) ([]Brand, erro
 func (s *Store) ListBrands(ctx context.Context, ids []int64) ([]Brand, error) {
 	rows, err := s.pool.Query(ctx, "SELECT "+brandColumns+` FROM brands b JOIN companies c ON c.id = b.company_id
 		WHERE $1::bigint[] IS NULL OR b.id = ANY($1)
-		ORDER BY c.title, b.name, b.id`, ids)
+		ORDER BY c.title COLLATE turkish, b.name COLLATE turkish, b.id`, ids)
 	if err != nil {
 		return nil, err
 	}

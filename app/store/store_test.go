@@ -2,6 +2,8 @@ package store_test
 
 import (
 	"context"
+	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -177,5 +179,27 @@ func TestFilteredPagesMatchAScan(t *testing.T) {
 		if r.BrandID != b2.ID || r.Mesaj == nil || r.Mesaj.Status != "RET" {
 			t.Fatalf("wrong row %+v", r)
 		}
+	}
+}
+
+// Lists are sorted the Turkish way: Ç after C, İ after I, Ö after O, Ş
+// after S, Ü after U, all before Y and Z.
+func TestTurkishOrder(t *testing.T) {
+	t.Parallel()
+	st := store.New(pgtest.Pool(t))
+	for i, title := range []string{"Zeynep Gıda", "Yönetim A.Ş.", "Çağla Tekstil", "Cam Ltd.", "Şeker A.Ş.", "Ilgaz", "İnci", "Ördek", "Uğur", "Ünal"} {
+		storetest.Company(t, st, title, "Marka "+title, "55500"+strconv.Itoa(i))
+	}
+	cs, err := st.ListCompanies(context.Background(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, c := range cs {
+		got = append(got, c.Title)
+	}
+	want := []string{"Cam Ltd.", "Çağla Tekstil", "Ilgaz", "İnci", "Ördek", "Şeker A.Ş.", "Uğur", "Ünal", "Yönetim A.Ş.", "Zeynep Gıda"}
+	if strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Fatalf("order: %v", got)
 	}
 }

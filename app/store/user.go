@@ -232,7 +232,7 @@ func (s *Store) DisableUser(ctx context.Context, a Actor, id int64) error {
 }
 
 const userColumns = `u.id, u.email, u.name, u.phone, u.is_admin, u.disabled_at, u.created_at, u.password_hash, u.sessions_valid_after,
-	COALESCE((SELECT json_agg(json_build_object('brand_id', m.brand_id, 'brand_name', b.name, 'role', m.role) ORDER BY b.name)
+	COALESCE((SELECT json_agg(json_build_object('brand_id', m.brand_id, 'brand_name', b.name, 'role', m.role) ORDER BY b.name COLLATE turkish)
 	          FROM memberships m JOIN brands b ON b.id = m.brand_id WHERE m.user_id = u.id), '[]')`
 
 func scanUser(r pgx.Row) (*User, error) {
@@ -260,7 +260,7 @@ func (s *Store) ListUsers(ctx context.Context, brandIDs []int64) ([]*User, error
 	rows, err := s.pool.Query(ctx, "SELECT "+userColumns+` FROM users u
 		WHERE u.deleted_at IS NULL AND ($1::bigint[] IS NULL
 		   OR (NOT u.is_admin AND EXISTS (SELECT 1 FROM memberships m WHERE m.user_id = u.id AND m.brand_id = ANY($1))))
-		ORDER BY u.disabled_at IS NOT NULL, u.name, u.id`, brandIDs)
+		ORDER BY u.disabled_at IS NOT NULL, u.name COLLATE turkish, u.id`, brandIDs)
 	if err != nil {
 		return nil, err
 	}
