@@ -2,7 +2,9 @@ package cli_test
 
 import (
 	"bufio"
+	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -89,8 +91,8 @@ func (p *proc) stop(t *testing.T, sig syscall.Signal) {
 	go func() { done <- p.cmd.Wait() }()
 	select {
 	case err := <-done:
-		if sig == syscall.SIGTERM && err != nil {
-			t.Fatalf("serve exited with %v after SIGTERM", err)
+		if (sig == syscall.SIGTERM || sig == syscall.SIGINT) && err != nil {
+			t.Fatalf("serve exited with %v after %v", err, sig)
 		}
 	case <-time.After(60 * time.Second):
 		p.cmd.Process.Kill()
@@ -236,4 +238,28 @@ func TestBadSettingFailsStart(t *testing.T) {
 			t.Errorf("%s: %v %s", env, err, out)
 		}
 	}
+}
+
+// Ctrl+C with a tab open (an idle keep-alive connection, as a page that
+// polls leaves) stops serve cleanly and at once: exit status 0.
+func TestInterruptWithAnOpenTab(t *testing.T) {
+	dir, err := os.MkdirTemp("", "iysgate-data-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.Chmod(dir, 0o755)
+	defer os.RemoveAll(dir)
+	p := serve(t, dir)
+	conn, err := net.Dial("tcp", strings.TrimPrefix(p.url, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	fmt.Fprintf(conn, "GET /login HTTP/1.1\r\nHost: x\r\n\r\n")
+	if _, err := http.ReadResponse(bufio.NewReader(conn), nil); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	p.stop(t, syscall.SIGINT) // fails unless the exit status is 0
+	t.Logf("stopped in %s with a keep-alive connection open", time.Since(start).Round(10*time.Millisecond))
 }

@@ -111,6 +111,9 @@ func New(d Deps) (*Server, error) {
 		CookieSecure:   d.Config.SecureCookies,
 	})
 
+	// Idle keep-alive connections (an open tab polling a page) close at
+	// shutdown instead of holding it until they time out.
+	s.app.Server().CloseOnShutdown = true
 	s.app.Use(recover.New(recover.Config{EnableStackTrace: true, StackTraceHandler: func(c *fiber.Ctx, e any) {
 		d.Log.Error("panic", "err", e, "path", c.Path(), "request_id", c.Locals(requestid.ConfigDefault.ContextKey))
 	}}))
