@@ -5,32 +5,35 @@ import (
 	"unicode"
 )
 
-// Limits of an e-mail address (RFC 5321 as commonly applied).
+// Limits of an e-mail address: İYS takes 6 to 265 characters; a local part
+// is at most 64 (RFC 5321).
 const (
-	maxEmailLen      = 254
+	minEmailLen      = 6
+	maxEmailLen      = 265
 	maxEmailLocalLen = 64
 	maxDomainLabel   = 63
 )
 
-// NormalizeEmail trims an e-mail address, lower-cases its domain (the local
-// part keeps its case, which is the mailbox owner's business) and checks its
-// syntax: one "@", a non-empty local part of at most 64 characters made of
-// the characters RFC 5322 allows unquoted (dots not first, last or doubled),
-// a domain with at least one dot whose labels are ASCII letters, digits and
-// inner hyphens (at most 63 each, top-level label not all digits), no spaces,
-// and at most 254 characters in all. Quoted local parts and internationalised
-// addresses are refused: İYS and most mail systems do not take them.
+// NormalizeEmail trims an e-mail address, lower-cases it whole (İYS stores
+// addresses lower-cased, so Ali.Veli@Gmail.com and ali.veli@gmail.com are
+// one recipient there and must be one here) and checks its syntax: one
+// "@", a non-empty local part of at most 64 characters made of the
+// characters RFC 5322 allows unquoted (dots not first, last or doubled), a
+// domain with at least one dot whose labels are ASCII letters, digits and
+// inner hyphens (at most 63 each, top-level label not all digits), no
+// spaces, and 6 to 265 characters in all. Quoted local parts and
+// internationalised addresses are refused: İYS and most mail systems do not
+// take them.
 //
-// changed reports whether the result differs from raw (trimming or
-// lower-casing), which the caller shows as the EMAIL_CORRECTED warning. On
-// failure the result is "" and the problem is RECIPIENT_MISSING (empty input)
-// or EMAIL_INVALID, with Field "recipient".
+// changed reports whether the result differs from raw (see EmailChanges
+// for what changed). On failure the result is "" and the problem is
+// RECIPIENT_MISSING (empty input) or EMAIL_INVALID, with Field "recipient".
 func NormalizeEmail(raw string) (email string, changed bool, p *Problem) {
 	s := strings.TrimFunc(raw, func(r rune) bool { return unicode.IsSpace(r) || r == '\u200b' || r == '\ufeff' })
 	if s == "" {
 		return "", false, newProblem(CodeRecipientMissing, FieldRecipient)
 	}
-	if len(s) > maxEmailLen {
+	if len(s) > maxEmailLen || len(s) < minEmailLen {
 		return "", false, newProblem(CodeEmailInvalid, FieldRecipient)
 	}
 	at := strings.IndexByte(s, '@')
@@ -45,8 +48,23 @@ func NormalizeEmail(raw string) (email string, changed bool, p *Problem) {
 	if !ok {
 		return "", false, newProblem(CodeEmailInvalid, FieldRecipient)
 	}
-	email = local + "@" + domain
+	email = strings.ToLower(local) + "@" + domain
 	return email, email != raw, nil
+}
+
+// EmailChanges names what NormalizeEmail changed in raw to get email, as
+// warnings on field: EMAIL_TRIMMED for space around it, EMAIL_LOWERCASED
+// for capital letters. Nothing else is ever changed.
+func EmailChanges(raw, email, field string) []Problem {
+	var ps []Problem
+	trimmed := strings.TrimFunc(raw, func(r rune) bool { return unicode.IsSpace(r) || r == '\u200b' || r == '\ufeff' })
+	if trimmed != raw {
+		ps = append(ps, NewProblem(CodeEmailTrimmed, field))
+	}
+	if trimmed != email {
+		ps = append(ps, NewProblem(CodeEmailLowercased, field))
+	}
+	return ps
 }
 
 // validLocal checks an unquoted local part (RFC 5322 dot-atom).

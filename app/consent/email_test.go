@@ -15,12 +15,15 @@ func TestNormalizeEmail(t *testing.T) {
 		code    string
 	}{
 		{"ali@example.com", "ali@example.com", false, ""},
-		{"Ali.Veli@Example.COM", "Ali.Veli@example.com", true, ""},
+		{"Ali.Veli@Example.COM", "ali.veli@example.com", true, ""},
+		{" ALI.VELI@gmail.com ", "ali.veli@gmail.com", true, ""},
+		{"Ali.Veli@GMAIL.COM", "ali.veli@gmail.com", true, ""},
+		{"a@b.co", "a@b.co", false, ""},
 		{"  ali@example.com ", "ali@example.com", true, ""},
 		{"ali@example.com\u00a0", "ali@example.com", true, ""},
 		{"ali+tag@sub.example.com.tr", "ali+tag@sub.example.com.tr", false, ""},
 		{"o'brien_x-y@my-host.co", "o'brien_x-y@my-host.co", false, ""},
-		{"ALI@EXAMPLE.COM", "ALI@example.com", true, ""},
+		{"ALI@EXAMPLE.COM", "ali@example.com", true, ""},
 		{"a@b.co", "a@b.co", false, ""},
 		{long64 + "@example.com", long64 + "@example.com", false, ""},
 		{"", "", false, CodeRecipientMissing},
@@ -51,7 +54,8 @@ func TestNormalizeEmail(t *testing.T) {
 		{"<ali@example.com>", "", false, CodeEmailInvalid},
 		{long64 + "a@example.com", "", false, CodeEmailInvalid},
 		{"a@" + strings.Repeat("b", 64) + ".com", "", false, CodeEmailInvalid},
-		{"a@" + strings.Repeat("abcdefghi.", 25) + "com", "", false, CodeEmailInvalid},
+		{"a@" + strings.Repeat("abcdefghi.", 27) + "com", "", false, CodeEmailInvalid},
+		{strings.Repeat("a", 64) + "@" + strings.Repeat("abcdefghi.", 20) + "com", "", false, CodeEmailInvalid}, // 268 characters
 	}
 	for _, tt := range tests {
 		got, changed, p := NormalizeEmail(tt.in)

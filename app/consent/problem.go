@@ -69,7 +69,9 @@ const (
 	CodePhoneExcelNotation       = "PHONE_EXCEL_NOTATION"
 	CodePhoneCorrected           = "PHONE_CORRECTED"
 	CodeEmailInvalid             = "EMAIL_INVALID"
-	CodeEmailCorrected           = "EMAIL_CORRECTED"
+	CodeEmailCorrected           = "EMAIL_CORRECTED" // rows staged before EMAIL_TRIMMED and EMAIL_LOWERCASED
+	CodeEmailTrimmed             = "EMAIL_TRIMMED"
+	CodeEmailLowercased          = "EMAIL_LOWERCASED"
 	CodeTypeMissing              = "TYPE_MISSING"
 	CodeTypeInvalid              = "TYPE_INVALID"
 	CodeStatusMissing            = "STATUS_MISSING"
@@ -159,8 +161,16 @@ var texts = map[string]Text{
 		"E-posta adresi geçersiz.",
 		"Adresi ad@alanadi.com biçiminde, boşluksuz ve Türkçe karakter kullanmadan yazın.",
 		SeverityError},
+	CodeEmailTrimmed: {
+		"E-posta adresinin başındaki ya da sonundaki boşluklar silindi.",
+		"Başka bir şey değişmedi; adresi kontrol edin.",
+		SeverityWarning},
+	CodeEmailLowercased: {
+		"E-posta adresindeki büyük harfler küçük harfe çevrildi: İYS adresleri küçük harfle saklar, ikisi aynı alıcıdır.",
+		"Bir şey yapmanız gerekmez.",
+		SeverityWarning},
 	CodeEmailCorrected: {
-		"E-posta adresi düzeltildi: boşluklar silindi, alan adı küçük harfe çevrildi.",
+		"E-posta adresi İYS'nin biçimine getirildi (boşluklar silindi, küçük harfe çevrildi).",
 		"Düzeltilmiş adresi kontrol edin.",
 		SeverityWarning},
 	CodeTypeMissing: {

@@ -252,7 +252,7 @@ func normalizeRecipient(raw string, phone bool, field string) (string, []Problem
 		return "", withField(p)
 	}
 	if changed {
-		return n, []Problem{NewProblem(CodeEmailCorrected, field)}
+		return n, EmailChanges(raw, n, field)
 	}
 	return n, nil
 }

@@ -86,8 +86,8 @@ func TestValidateRules(t *testing.T) {
 				t.Error(c)
 			}
 		}},
-		{"e-mail corrected", func(in *Input) { in.Type = "EPOSTA"; in.Recipient = " Ali@Example.COM" }, []string{CodeEmailCorrected}, func(t *testing.T, c Consent) {
-			if c.Recipient != "Ali@example.com" {
+		{"e-mail corrected", func(in *Input) { in.Type = "EPOSTA"; in.Recipient = " Ali@Example.COM" }, []string{CodeEmailTrimmed, CodeEmailLowercased}, func(t *testing.T, c Consent) {
+			if c.Recipient != "ali@example.com" {
 				t.Error(c.Recipient)
 			}
 		}},
