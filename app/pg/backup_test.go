@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"database/sql"
 	"fmt"
 	"log/slog"
 	"os"
@@ -15,9 +16,12 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+	_ "github.com/jackc/pgx/v5/stdlib"
+	"github.com/pressly/goose/v3"
 
 	"iysgate/app/pg"
 	"iysgate/app/pg/pgtest"
+	"iysgate/migrations"
 )
 
 // connect opens a pool that is not iysgate's: a restore refuses a target
@@ -325,6 +329,46 @@ func TestRestoreRefusals(t *testing.T) {
 		t.Fatalf("--force said it replaces %q", told)
 	}
 	sameFingerprints(t, fingerprint(t, src), fingerprint(t, connect(t, occupiedURL)))
+}
+
+// A backup of an older iysgate keeps its schema version when restored, and
+// the newer binary migrates it forward.
+func TestRestoreOfAnOlderSchema(t *testing.T) {
+	ctx := context.Background()
+	srcURL := pgtest.EmptyURL(t)
+	db, err := sql.Open("pgx", srcURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	provider, err := goose.NewProvider(goose.DialectPostgres, db, migrations.FS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	older := pg.KnownSchema() - 2
+	if _, err := provider.UpTo(ctx, older); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "eski.dump")
+	if _, err := pg.Dump(ctx, srcURL, path); err != nil {
+		t.Fatal(err)
+	}
+	dstURL := pgtest.EmptyURL(t)
+	b, err := pg.Restore(ctx, dstURL, path, false, noReplace(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b.Schema != older {
+		t.Fatalf("restored schema %d, want the backup's %d", b.Schema, older)
+	}
+	dst := connect(t, dstURL)
+	if err := pg.Migrate(ctx, dst, slog.New(slog.DiscardHandler)); err != nil {
+		t.Fatal(err)
+	}
+	var now int64
+	if err := dst.QueryRow(ctx, "SELECT max(version_id) FROM goose_db_version WHERE is_applied").Scan(&now); err != nil || now != pg.KnownSchema() {
+		t.Fatalf("after migrating the restored database: schema %d %v, want %d", now, err, pg.KnownSchema())
+	}
 }
 
 // A database without iysgate's schema has nothing to back up, and no file
