@@ -1,5 +1,5 @@
 // Package cli is iysgate's command line: serve, migrate, user, token,
-// iys-sim, version.
+// backup, restore, iys-sim, version.
 package cli
 
 import (
@@ -37,6 +37,10 @@ Kullanım:
                                       standart girdiden; açık oturumları kapanır)
   iysgate token create --email E [--name AD]
                                       API anahtarı oluşturur (son satırda yazılır)
+  iysgate backup DOSYA                veritabanının yedeğini alır (serve çalışırken de;
+                                      dosyayı yalnızca sahibi okuyabilir)
+  iysgate restore [--force] DOSYA     yedeği boş bir veri dizinine ya da veritabanına yükler
+                                      (--force: oradaki iysgate veritabanını siler)
   iysgate iys-sim [--addr H:P] [--fail-rate 0.2] [--latency 50ms] [--lose-answers 0.05]
                   [--rate-limits on|off] [--credentials K:P] [--brands IYSKOD:MARKAKOD,...]
                                       İYS simülatörünü tek başına çalıştırır
@@ -66,6 +70,10 @@ func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		err = userCmd(ctx, args[1:], stdin, stdout, stderr)
 	case "token":
 		err = tokenCmd(ctx, args[1:], stdout, stderr)
+	case "backup":
+		err = backup(ctx, args[1:], stdout, stderr)
+	case "restore":
+		err = restore(ctx, args[1:], stdout, stderr)
 	case "iys-sim":
 		err = iysSim(ctx, args[1:], stderr)
 	case "version":
