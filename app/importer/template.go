@@ -44,18 +44,23 @@ var templateRules = []string{
 	"Örnek satırları silip kendi verilerinizi yazın. Başlık satırını değiştirmeyin; sütunların sırası önemli değildir, başka sütunlar yok sayılır.",
 }
 
+// ExampleBrandCode is the brand code of the template's example rows when
+// the template is written for no brand of the user's.
+const ExampleBrandCode = "123456"
+
 // templateExamples returns the example rows of a template kind, in the
-// template's column order. date is the consent date of the examples.
-func templateExamples(rt consent.RecipientType, date time.Time) [][]any {
+// template's column order. date is the consent date of the examples and
+// brand their brand code.
+func templateExamples(rt consent.RecipientType, brand string, date time.Time) [][]any {
 	if rt == consent.RecipientTacir {
 		return [][]any{
-			{"123456", string(consent.RecipientTacir), "Tacir", "Örnek", "05321234567", "bilgi@ornekticaret.com.tr", "ONAY", "ONAY", "ONAY", string(consent.SourceFizikselOrtam), date},
-			{"123456", string(consent.RecipientTacir), "Örnek Ticaret", "A.Ş.", "", "satis@ornekticaret.com.tr", "", "", "ONAY", string(consent.SourceIslakImza), date},
+			{brand, string(consent.RecipientTacir), "Tacir", "Örnek", "05321234567", "bilgi@ornekticaret.com.tr", "ONAY", "ONAY", "ONAY", string(consent.SourceFizikselOrtam), date},
+			{brand, string(consent.RecipientTacir), "Örnek Ticaret", "A.Ş.", "", "satis@ornekticaret.com.tr", "", "", "ONAY", string(consent.SourceIslakImza), date},
 		}
 	}
 	return [][]any{
-		{"123456", string(consent.RecipientBireysel), "Bireysel", "Örnek", "05321234567", "ayse.yilmaz@example.com", "ONAY", "ONAY", "ONAY", string(consent.SourceWeb), date},
-		{"123456", string(consent.RecipientBireysel), "Mehmet", "Demir", "+905051234567", "", "ONAY", "RET", "", string(consent.SourceCagriMerkezi), date},
+		{brand, string(consent.RecipientBireysel), "Bireysel", "Örnek", "05321234567", "ayse.yilmaz@example.com", "ONAY", "ONAY", "ONAY", string(consent.SourceWeb), date},
+		{brand, string(consent.RecipientBireysel), "Mehmet", "Demir", "+905051234567", "", "ONAY", "RET", "", string(consent.SourceCagriMerkezi), date},
 	}
 }
 
@@ -70,7 +75,14 @@ func templateExamples(rt consent.RecipientType, date time.Time) [][]any {
 // sources), text format for marka_kodu and telefon (so that a leading 0
 // survives) and a date format for izin_tarihi. The "Kurallar" sheet lists
 // the rules in Turkish, one per row.
-func WriteTemplate(w io.Writer, kind string) error {
+//
+// brandCode is the brand code of the example rows, so that a user who only
+// replaces the names and numbers sends to its own brand; "" gives
+// ExampleBrandCode.
+func WriteTemplate(w io.Writer, kind, brandCode string) error {
+	if brandCode == "" {
+		brandCode = ExampleBrandCode
+	}
 	var rt consent.RecipientType
 	switch strings.ToLower(strings.TrimSpace(kind)) {
 	case TemplateBireysel:
@@ -82,13 +94,13 @@ func WriteTemplate(w io.Writer, kind string) error {
 	}
 	f := excelize.NewFile()
 	defer f.Close()
-	if err := writeTemplate(f, rt); err != nil {
+	if err := writeTemplate(f, rt, brandCode); err != nil {
 		return fmt.Errorf("importer: template: %w", err)
 	}
 	return f.Write(w)
 }
 
-func writeTemplate(f *excelize.File, rt consent.RecipientType) error {
+func writeTemplate(f *excelize.File, rt consent.RecipientType, brandCode string) error {
 	const sh = TemplateSheet
 	if err := f.SetSheetName("Sheet1", sh); err != nil {
 		return err
@@ -139,7 +151,7 @@ func writeTemplate(f *excelize.File, rt consent.RecipientType) error {
 	}
 	now := time.Now().In(consent.Location())
 	date := time.Date(now.Year(), now.Month(), now.Day(), now.Hour(), now.Minute(), 0, 0, time.UTC)
-	for i, row := range templateExamples(rt, date) {
+	for i, row := range templateExamples(rt, brandCode, date) {
 		cell, _ := excelize.CoordinatesToCellName(1, i+2)
 		if err := f.SetSheetRow(sh, cell, &row); err != nil {
 			return err

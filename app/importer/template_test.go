@@ -16,7 +16,7 @@ func TestWriteTemplate(t *testing.T) {
 	for _, kind := range []string{TemplateBireysel, TemplateTacir} {
 		t.Run(kind, func(t *testing.T) {
 			var buf bytes.Buffer
-			if err := WriteTemplate(&buf, kind); err != nil {
+			if err := WriteTemplate(&buf, kind, "650321"); err != nil {
 				t.Fatal(err)
 			}
 			now := time.Now()
@@ -38,6 +38,9 @@ func TestWriteTemplate(t *testing.T) {
 			for _, row := range rows {
 				if row.Input.ConsentDateValue.IsZero() {
 					t.Errorf("row %d: izin_tarihi is not a date cell: %q", row.Number, row.Cells)
+				}
+				if row.Input.BrandCode != "650321" {
+					t.Errorf("row %d: brand code %q, want the user's 650321", row.Number, row.Input.BrandCode)
 				}
 				res := consent.ValidateRow(row.Input, now, nil)
 				if res.HasErrors() {
@@ -97,7 +100,7 @@ func TestWriteTemplate(t *testing.T) {
 			}
 		})
 	}
-	if err := WriteTemplate(&bytes.Buffer{}, "kurumsal"); err == nil {
+	if err := WriteTemplate(&bytes.Buffer{}, "kurumsal", ""); err == nil {
 		t.Error("unknown kind accepted")
 	}
 }

@@ -248,3 +248,17 @@ func (e *env) ready(companyID int64) {
 		e.t.Fatal(err)
 	}
 }
+
+// between is the part of s from the first from up to the next to, for
+// failure messages ("" when from is not in s).
+func between(s, from, to string) string {
+	i := strings.Index(s, from)
+	if i < 0 {
+		return ""
+	}
+	s = s[i:]
+	if j := strings.Index(s, to); j >= 0 {
+		s = s[:j+len(to)]
+	}
+	return s
+}

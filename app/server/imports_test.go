@@ -103,7 +103,7 @@ func TestImportPipeline(t *testing.T) {
 	}
 	d := func(off time.Duration) string { return at.Add(off).Format("02.01.2006 15:04:05") }
 	data := workbook(t, [][]any{
-		{"900100", "Bireysel", "Ayşe", "Yılmaz", "0532 111 22 33", "ayse@ornek.com.tr", "ONAY", "ONAY", "ONAY", "HS_WEB", d(time.Minute)}, // 3 new, phone corrected
+		{"900100", "Bireysel", "Ayşe", "Yılmaz", "0532 111 22 33", "ayse@ornek.com.tr", "ONAY", "ONAY", "ONAY", "HS_WEB", d(time.Minute)}, // 3 new, nothing to correct
 		{"900100", "BIREYSEL", "Ali", "Veli", 5321112244, "", "", "", "", "HS_FIZIKSEL_ORTAM", d(time.Minute)},                            // numeric phone, permissions defaulted
 		{"900100", "BIREYSEL", "Can", "Kaya", "05321112255", "", "RET", "", "", "HS_WEB", d(time.Minute)},                                 // first record RET: error
 		{"900100", "BIREYSEL", "", "", "05329998877", "", "", "ONAY", "", "HS_WEB", d(time.Minute)},                                       // unchanged
@@ -162,6 +162,15 @@ func TestImportPipeline(t *testing.T) {
 	pc.login(personel.Email, personel.Email+"-parola")
 	if page := pc.get("/imports/errors"); page.status != 200 || !strings.Contains(page.body, "FIRST_RECORD_RET") || !strings.Contains(page.body, "izinler.xlsx") {
 		t.Errorf("Hata Bildirimleri: %d", page.status)
+	}
+	// The preview's notice counts the consents with a warning (row 2's two
+	// defaulted permissions), not the phones written the ordinary way.
+	warned := 0
+	for _, cs := range v.Summary {
+		warned += cs.Warnings
+	}
+	if page := pc.get("/imports/" + itoa(id)); warned != 2 || !strings.Contains(page.body, `id="autocorrected">2 izinde`) {
+		t.Errorf("correction notice for %d warnings: %s", warned, between(page.body, `id="autocorrected"`, "</div>"))
 	}
 	// Nothing is stored before approval.
 	if n := count(t, e, "SELECT count(*) FROM consents"); n != 1 {

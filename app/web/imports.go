@@ -354,7 +354,36 @@ func (s *Server) importTemplate(c *fiber.Ctx) error {
 	if kind != "bireysel" && kind != "tacir" {
 		return fiber.ErrNotFound
 	}
+	code, err := s.templateBrandCode(c)
+	if err != nil {
+		return err
+	}
 	c.Set(fiber.HeaderContentType, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 	c.Set(fiber.HeaderContentDisposition, `attachment; filename="iysgate-`+kind+`-ornek.xlsx"`)
-	return importer.WriteTemplate(c.Response().BodyWriter(), kind)
+	return importer.WriteTemplate(c.Response().BodyWriter(), kind, code)
+}
+
+// templateBrandCode is the brand code the template's example rows carry:
+// the brand asked for (?brand_id=) when the user may upload for it,
+// otherwise the first of the user's brands in the lists' order, so that
+// the examples are accepted as they are.
+func (s *Server) templateBrandCode(c *fiber.Ctx) (string, error) {
+	ids, all := s.deps.Policy.BrandsWith(currentUser(c).ID, policy.ImportsUpload)
+	switch {
+	case all:
+		ids = nil // every brand
+	case len(ids) == 0:
+		return "", nil
+	}
+	brands, err := s.deps.Store.ListBrands(c.UserContext(), ids)
+	if err != nil || len(brands) == 0 {
+		return "", err
+	}
+	want, _ := strconv.ParseInt(c.Query("brand_id"), 10, 64)
+	for _, b := range brands {
+		if b.ID == want {
+			return b.BrandCode, nil
+		}
+	}
+	return brands[0].BrandCode, nil
 }

@@ -59,14 +59,14 @@ func (s *Server) importPage(c *fiber.Ctx) error {
 
 // importPageData is what the import page shows.
 type importPageData struct {
-	Import        *store.Import
-	Filter        string
-	CanSend       bool
-	Error         string // an action's refusal
-	Rows          []store.ImportRow
-	Next          int // the cursor of the next page of rows (0: none)
-	AutoCorrected bool
-	Delivery      *store.Delivery // once sent
+	Import    *store.Import
+	Filter    string
+	CanSend   bool
+	Error     string // an action's refusal
+	Rows      []store.ImportRow
+	Next      int             // the cursor of the next page of rows (0: none)
+	Corrected int             // consents with a warning: a value corrected or a default applied
+	Delivery  *store.Delivery // once sent
 }
 
 // renderImport writes an import's page with an action's refusal, if any.
@@ -79,7 +79,7 @@ func (s *Server) renderImport(c *fiber.Ctx, status int, im *store.Import, brands
 			return err
 		}
 		for _, cs := range im.Summary {
-			data.AutoCorrected = data.AutoCorrected || cs.Warnings > 0
+			data.Corrected += cs.Warnings
 		}
 	}
 	if im.Status.Sent() {
