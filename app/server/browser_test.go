@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 
 	"iysgate/app/importer"
@@ -285,6 +286,72 @@ func TestBrowserImport(t *testing.T) {
 	// Row 1: ARAMA, MESAJ, EPOSTA; row 2: ARAMA (its MESAJ RET is a first record, refused).
 	if n := count(t, e, "SELECT count(*) FROM consents"); n != 4 {
 		t.Errorf("consents after approval: %d, want 4", n)
+	}
+}
+
+// Listeyi Sil asks first: dismissed, the list stays; accepted, it is gone.
+func TestBrowserDiscardAsksFirst(t *testing.T) {
+	e := newEnv(t)
+	b := e.brand("Örnek Gıda A.Ş.", "Örnek Market", "650124")
+	u := e.user("personel@ornek.com.tr", "personel", b.ID)
+	api := e.apiClient(u)
+	id := upload(t, api, "kampanya.xlsx", workbook(t, [][]any{
+		{"650124", "BIREYSEL", "Ayşe", "Yılmaz", "05321234567", "", "ONAY", "ONAY", "", "HS_WEB", ""},
+	}))
+	if v := waitImport(t, api, id); v.Status != "preview" {
+		t.Fatalf("import: %s", v.Status)
+	}
+	ctx := browser(t)
+	do, text := steps(t, ctx)
+	do(chromedp.Navigate(e.base+"/login"), chromedp.WaitVisible("#login-submit"),
+		chromedp.SendKeys("#email", u.Email), chromedp.SendKeys("#password", u.Email+"-parola"),
+		chromedp.Click("#login-submit"), chromedp.WaitVisible("#current-user"),
+		chromedp.Navigate(e.base+"/imports/"+itoa(id)), chromedp.WaitVisible("#discard"))
+	// The browser runs now: answer its questions as told.
+	answers, asked := make(chan bool, 2), make(chan string, 2)
+	dialogs := chromedp.Events(ctx, page.JavascriptDialogOpening)
+	go func() {
+		for ev, err := range dialogs {
+			if err != nil {
+				return
+			}
+			asked <- ev.Message
+			accept := <-answers
+			go chromedp.Call(ctx, page.HandleJavaScriptDialog, page.HandleJavaScriptDialogParams{Accept: accept})
+		}
+	}()
+	question := func() string {
+		t.Helper()
+		select {
+		case m := <-asked:
+			return m
+		case <-time.After(10 * time.Second):
+			t.Fatal("Listeyi Sil asked nothing")
+			return ""
+		}
+	}
+	status := func() string {
+		var s string
+		e.st.Pool().QueryRow(context.Background(), "SELECT status FROM imports WHERE id = $1", id).Scan(&s)
+		return s
+	}
+	answers <- false
+	do(chromedp.Click("#discard"))
+	if msg := question(); !strings.Contains(msg, "kampanya.xlsx silinsin mi?") {
+		t.Errorf("question: %q", msg)
+	}
+	time.Sleep(300 * time.Millisecond)
+	if st := status(); st != "preview" {
+		t.Fatalf("after a dismissed question the list is %s", st)
+	}
+	answers <- true
+	do(chromedp.Click("#discard"), chromedp.WaitVisible(".alert.success"))
+	question()
+	if msg := text(".alert.success"); !strings.Contains(msg, "kampanya.xlsx silindi") {
+		t.Errorf("notice: %q", msg)
+	}
+	if st := status(); st != "discarded" {
+		t.Errorf("after an accepted question the list is %s", st)
 	}
 }
 
