@@ -218,7 +218,7 @@ func userCmd(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	defer db.Close()
 	st := store.New(db.Pool)
 	in := store.UserInput{Email: person.Email, Name: person.Name, Phone: person.Phone, PasswordHash: hash,
-		IsAdmin: *role == policy.RoleAdmin, Role: *role}
+		IsAdmin: *role == policy.RoleAdmin}
 	if !in.IsAdmin {
 		all, err := st.ListBrands(ctx, nil)
 		if err != nil {
@@ -232,14 +232,14 @@ func userCmd(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 			found := false
 			for _, b := range all {
 				if b.BrandCode == code {
-					in.BrandIDs, found = append(in.BrandIDs, b.ID), true
+					in.Memberships, found = append(in.Memberships, store.Membership{BrandID: b.ID, Role: *role}), true
 				}
 			}
 			if !found {
 				return fmt.Errorf("marka kodu %q bulunamadı", code)
 			}
 		}
-		if len(in.BrandIDs) == 0 {
+		if len(in.Memberships) == 0 {
 			return fmt.Errorf("%s rolü için en az bir marka kodu verin (--brands)", policy.RoleLabel(*role))
 		}
 	}

@@ -98,7 +98,7 @@ func TestObjectsFollowTheirBrands(t *testing.T) {
 
 	// Admin moves the Personel off brand A (to A2) after the upload.
 	if _, err := e.st.UpdateUser(ctx, store.System, moved.ID, store.UserInput{Email: moved.Email, Name: moved.Name,
-		Role: "personel", BrandIDs: []int64{a2.ID}}, nil); err != nil {
+		Memberships: store.SameRole("personel", []int64{a2.ID})}, nil); err != nil {
 		t.Fatal(err)
 	}
 	if err := e.app.Policy.Reload(ctx); err != nil {

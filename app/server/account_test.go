@@ -51,7 +51,7 @@ func TestPasswordChangeForEveryRole(t *testing.T) {
 	admin := e.client()
 	admin.login(adminEmail, adminPassword)
 	me := e.adminUser()
-	r := admin.post("/users/"+itoa(me.ID), url.Values{"name": {me.Name}, "email": {me.Email}, "role": {"admin"},
+	r := admin.post("/users/"+itoa(me.ID), url.Values{"name": {me.Name}, "email": {me.Email}, "admin": {"1"},
 		"password": {"baska-bir-parola"}, "password_confirm": {"baska-bir-parola"}})
 	if r.status != http.StatusSeeOther || r.header.Get("Location") != "/users" {
 		t.Fatalf("own password on Kullanıcılar: %d %s", r.status, r.header.Get("Location"))

@@ -110,8 +110,7 @@ func TestCSRF(t *testing.T) {
 	c.csrf = ""
 	b := e.brand("Firma", "Marka", "600003")
 	r := c.do("POST", "/users", strings.NewReader(url.Values{"name": {"Ayşe"}, "email": {"ayse@ornek.com.tr"},
-		"password": {"cok-gizli-parola"}, "password_confirm": {"cok-gizli-parola"}, "role": {"personel"},
-		"brands": {itoa(b.ID)}}.Encode()), "application/x-www-form-urlencoded")
+		"password": {"cok-gizli-parola"}, "password_confirm": {"cok-gizli-parola"}, "role_" + itoa(b.ID): {"personel"}}.Encode()), "application/x-www-form-urlencoded")
 	if r.status != http.StatusForbidden || !strings.Contains(r.body, "Güvenlik doğrulaması") {
 		t.Fatalf("POST without CSRF token: %d", r.status)
 	}
@@ -185,8 +184,8 @@ func TestPasswordChangeEndsSessions(t *testing.T) {
 	c.login(u.Email, u.Email+"-parola")
 	admin := e.client()
 	admin.login(adminEmail, adminPassword)
-	r := admin.post("/users/"+itoa(u.ID), url.Values{"name": {u.Name}, "email": {u.Email}, "role": {"personel"},
-		"brands": {itoa(b.ID)}, "password": {"yepyeni-parola-1"}, "password_confirm": {"yepyeni-parola-1"}})
+	r := admin.post("/users/"+itoa(u.ID), url.Values{"name": {u.Name}, "email": {u.Email}, "role_" + itoa(b.ID): {"personel"},
+		"password": {"yepyeni-parola-1"}, "password_confirm": {"yepyeni-parola-1"}})
 	if r.status != http.StatusSeeOther {
 		t.Fatalf("password change: %d %s", r.status, r.body)
 	}

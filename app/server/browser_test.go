@@ -84,6 +84,7 @@ func steps(t *testing.T, ctx context.Context) (func(...chromedp.Action[chromedp.
 func TestBrowserAdminCreatesPersonel(t *testing.T) {
 	e := newEnv(t)
 	b := e.brand("Örnek Gıda A.Ş.", "Örnek Market", "700001")
+	b2 := e.brand("Örnek Gıda A.Ş.", "Örnek Kafe", "700002")
 	ctx := browser(t)
 
 	do, text := steps(t, ctx)
@@ -106,8 +107,9 @@ func TestBrowserAdminCreatesPersonel(t *testing.T) {
 		chromedp.SendKeys("#user-email", "ayse@ornek.com.tr"),
 		chromedp.SendKeys("#user-password", "cok-gizli-parola"),
 		chromedp.SendKeys("#user-password-confirm", "baska-parola-123"),
-		chromedp.SetValue("#brands", itoa(b.ID)),
-		chromedp.SetValue("#role", "personel"),
+		// A role per brand: Personel in one, Müşteri in the other.
+		chromedp.SetValue("#role-"+itoa(b.ID), "personel"),
+		chromedp.SetValue("#role-"+itoa(b2.ID), "musteri"),
 		chromedp.Click("#save-user"),
 		chromedp.WaitVisible(".field-error"),
 	)
@@ -120,7 +122,8 @@ func TestBrowserAdminCreatesPersonel(t *testing.T) {
 		chromedp.Click("#save-user"),
 		chromedp.WaitVisible(`tr[data-email="ayse@ornek.com.tr"]`),
 	)
-	if list := text("#users"); !strings.Contains(list, "Ayşe Yılmaz") || !strings.Contains(list, "Personel") || !strings.Contains(list, "Örnek Market") {
+	if list := text(`tr[data-email="ayse@ornek.com.tr"]`); !strings.Contains(list, "Ayşe Yılmaz") || !strings.Contains(list, "Örnek Market: Personel") ||
+		!strings.Contains(list, "Örnek Kafe: Müşteri") {
 		t.Fatalf("users list: %q", list)
 	}
 	do(

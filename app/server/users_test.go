@@ -14,11 +14,16 @@ import (
 
 func formatInt(n int64) string { return strconv.FormatInt(n, 10) }
 
+// userForm is the Kullanıcılar form for a user with role in each of
+// brands ("admin": the Admin tick).
 func userForm(name, email, role string, brands ...int64) url.Values {
 	v := url.Values{"name": {name}, "email": {email}, "phone": {"0532 123 45 67"},
-		"password": {"cok-gizli-parola"}, "password_confirm": {"cok-gizli-parola"}, "role": {role}}
+		"password": {"cok-gizli-parola"}, "password_confirm": {"cok-gizli-parola"}}
+	if role == "admin" {
+		v.Set("admin", "1")
+	}
 	for _, b := range brands {
-		v.Add("brands", itoa(b))
+		v.Set("role_"+itoa(b), role)
 	}
 	return v
 }
@@ -45,7 +50,7 @@ func TestYoneticiManagesOwnBrandsOnly(t *testing.T) {
 		t.Fatalf("create personel: %d %s", r.status, r.body)
 	}
 	created, err := e.st.UserByEmail(context.Background(), "ali@a.com.tr")
-	if err != nil || created.Role() != "personel" || len(created.Memberships) != 1 || created.Memberships[0].BrandID != mine.ID {
+	if err != nil || len(created.Memberships) != 1 || created.Memberships[0] != (store.Membership{BrandID: mine.ID, BrandName: "Marka A", Role: "personel"}) {
 		t.Fatalf("created user: %+v %v", created, err)
 	}
 	// Another brand, an Admin or a Yönetici: refused with a field error, nothing created.
@@ -54,8 +59,8 @@ func TestYoneticiManagesOwnBrandsOnly(t *testing.T) {
 		field string
 	}{
 		{userForm("X", "x1@a.com.tr", "personel", other.ID), "Yalnızca yönettiğiniz markaları seçebilirsiniz."},
-		{userForm("X", "x2@a.com.tr", "admin"), "Geçerli bir rol seçin."},
-		{userForm("X", "x3@a.com.tr", "yonetici", mine.ID), "Geçerli bir rol seçin."},
+		{userForm("X", "x2@a.com.tr", "admin"), "Admin rolünü yalnızca Admin verebilir."},
+		{userForm("X", "x3@a.com.tr", "yonetici", mine.ID), "Yönetici rolünü yalnızca Admin verebilir."},
 	} {
 		r := c.post("/users", tc.form)
 		if r.status != http.StatusUnprocessableEntity || !strings.Contains(r.body, tc.field) {
@@ -85,13 +90,13 @@ func TestUserFormValidation(t *testing.T) {
 	c := e.client()
 	c.login(adminEmail, adminPassword)
 	form := url.Values{"name": {""}, "email": {"gecersiz"}, "phone": {"abc"}, "password": {"kisa"},
-		"password_confirm": {"farkli"}, "role": {"personel"}}
+		"password_confirm": {"farkli"}}
 	r := c.post("/users", form)
 	if r.status != http.StatusUnprocessableEntity {
 		t.Fatalf("status %d", r.status)
 	}
 	for _, msg := range []string{"Ad Soyad zorunludur.", "Geçerli bir e-posta adresi girin", "Geçerli bir telefon numarası girin",
-		"Parola en az 10, en çok 72 karakter olmalı.", "Parolalar eşleşmiyor.", "En az bir marka seçin."} {
+		"Parola en az 10, en çok 72 karakter olmalı.", "Parolalar eşleşmiyor.", "En az bir markada rol seçin."} {
 		if !strings.Contains(r.body, msg) {
 			t.Errorf("missing error %q", msg)
 		}
@@ -119,7 +124,7 @@ func TestUsersAPI(t *testing.T) {
 		t.Fatalf("create: %d %s", r.status, r.body)
 	}
 	var u store.User
-	if err := json.Unmarshal([]byte(r.body), &u); err != nil || u.Email != "zeynep@ornek.com.tr" || u.Role() != "musteri" {
+	if err := json.Unmarshal([]byte(r.body), &u); err != nil || u.Email != "zeynep@ornek.com.tr" || len(u.Memberships) != 1 || u.Memberships[0].Role != "musteri" {
 		t.Fatalf("created: %s", r.body)
 	}
 	r = api.postJSON("/api/v1/users", map[string]any{"name": "", "email": "x", "role": "musteri"})
@@ -139,5 +144,63 @@ func TestUsersAPI(t *testing.T) {
 	}
 	if r := e.client().get("/api/v1/users"); r.status != 401 || !strings.Contains(r.body, `"code":"UNAUTHENTICATED"`) {
 		t.Fatalf("no token: %d %s", r.status, r.body)
+	}
+}
+
+// A role per brand: the form gives Personel in one brand and Müşteri in
+// another, and each brand enforces its own.
+func TestRolePerBrand(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	market := e.brand("Firma", "Market", "640001")
+	kafe := e.brand("Firma", "Kafe", "640002")
+	admin := e.client()
+	admin.login(adminEmail, adminPassword)
+	form := userForm("Ayşe", "ayse@firma.com.tr", "personel", market.ID)
+	form.Set("role_"+itoa(kafe.ID), "musteri")
+	if r := admin.post("/users", form); r.status != http.StatusSeeOther {
+		t.Fatalf("create: %d %s", r.status, r.body)
+	}
+	u, err := e.st.UserByEmail(context.Background(), "ayse@firma.com.tr")
+	if err != nil || u.RoleIn(market.ID) != "personel" || u.RoleIn(kafe.ID) != "musteri" {
+		t.Fatalf("memberships: %+v %v", u, err)
+	}
+	api := e.apiClient(u)
+	add := func(code string) int {
+		return api.postJSON("/api/v1/consents", map[string]string{"brand_code": code, "recipient": "05321234567", "recipient_type": "BIREYSEL",
+			"type": "MESAJ", "status": "ONAY", "source": "HS_WEB"}).status
+	}
+	if st := add(market.BrandCode); st != http.StatusCreated {
+		t.Errorf("Personel of Market adding a consent: %d", st)
+	}
+	if st := add(kafe.BrandCode); st != http.StatusForbidden {
+		t.Errorf("Müşteri of Kafe adding a consent: %d, want 403", st)
+	}
+	// The edit form shows each brand's role; dropping one keeps the other.
+	edit := admin.get("/users/" + itoa(u.ID) + "/edit")
+	if !strings.Contains(edit.body, `<option value="musteri" selected>`) || !strings.Contains(edit.body, `<option value="personel" selected>`) {
+		t.Errorf("edit form does not show the roles: %s", between(edit.body, `id="brand-roles"`, "</fieldset>"))
+	}
+	form = userForm("Ayşe", "ayse@firma.com.tr", "musteri", kafe.ID)
+	form.Del("password")
+	form.Del("password_confirm")
+	if r := admin.post("/users/"+itoa(u.ID), form); r.status != http.StatusSeeOther {
+		t.Fatalf("update: %d %s", r.status, r.body)
+	}
+	if u, _ = e.st.UserByID(context.Background(), u.ID); len(u.Memberships) != 1 || u.RoleIn(kafe.ID) != "musteri" {
+		t.Errorf("after dropping Market: %+v", u.Memberships)
+	}
+	// The API takes a role per brand too, or one role for several brands, not both.
+	adminUser, _ := e.st.UserByEmail(context.Background(), adminEmail)
+	aapi := e.apiClient(adminUser)
+	r := aapi.postJSON("/api/v1/users", map[string]any{"name": "Can", "email": "can@firma.com.tr", "password": "cok-gizli-parola",
+		"memberships": []map[string]any{{"brand_id": market.ID, "role": "yonetici"}, {"brand_id": kafe.ID, "role": "personel"}}})
+	if r.status != http.StatusCreated || !strings.Contains(r.body, `"role":"yonetici"`) || !strings.Contains(r.body, `"role":"personel"`) {
+		t.Errorf("API with memberships: %d %s", r.status, r.body)
+	}
+	r = aapi.postJSON("/api/v1/users", map[string]any{"name": "Cem", "email": "cem@firma.com.tr", "password": "cok-gizli-parola",
+		"role": "personel", "brand_ids": []int64{market.ID}, "memberships": []map[string]any{{"brand_id": kafe.ID, "role": "musteri"}}})
+	if r.status != http.StatusUnprocessableEntity || !strings.Contains(r.body, "AMBIGUOUS") {
+		t.Errorf("API with both forms: %d %s", r.status, r.body)
 	}
 }

@@ -43,14 +43,13 @@ func (u *User) SignedOutBefore(loginAt time.Time) bool {
 	return loginAt.Before(u.SessionsValidAfter)
 }
 
-// Role is the user's role for display: "admin" or the role they hold in
-// their brands (the UI assigns one role across a user's brands).
-func (u *User) Role() string {
-	if u.IsAdmin {
-		return "admin"
-	}
-	if len(u.Memberships) > 0 {
-		return u.Memberships[0].Role
+// RoleIn is the user's role in a brand ("" for none; an Admin holds no
+// brand roles).
+func (u *User) RoleIn(brandID int64) string {
+	for _, m := range u.Memberships {
+		if m.BrandID == brandID {
+			return m.Role
+		}
 	}
 	return ""
 }
@@ -72,18 +71,33 @@ type UserInput struct {
 	Phone        string
 	PasswordHash string
 	IsAdmin      bool
-	Role         string  // the brand role when not admin
-	BrandIDs     []int64 // the brands the role applies to
+	// Memberships are the user's role in each of its brands (none for an
+	// Admin, who holds every permission everywhere). BrandName is not read.
+	Memberships []Membership
+}
+
+// SameRole gives role in each of brandIDs: the API's and the command
+// line's "one role for these brands".
+func SameRole(role string, brandIDs []int64) []Membership {
+	ms := make([]Membership, len(brandIDs))
+	for i, b := range brandIDs {
+		ms[i] = Membership{BrandID: b, Role: role}
+	}
+	return ms
 }
 
 // auditView is what the audit log records of a user (never the hash).
 func (in UserInput) auditView() map[string]any {
+	roles := map[string]string{}
+	for _, m := range in.Memberships {
+		roles[strconv.FormatInt(m.BrandID, 10)] = m.Role
+	}
 	return map[string]any{"email": in.Email, "name": in.Name, "phone": in.Phone,
-		"is_admin": in.IsAdmin, "role": in.Role, "brand_ids": in.BrandIDs}
+		"is_admin": in.IsAdmin, "roles": roles}
 }
 
 func userAuditView(u *User) map[string]any {
-	return UserInput{Email: u.Email, Name: u.Name, Phone: u.Phone, IsAdmin: u.IsAdmin, Role: u.Role(), BrandIDs: u.BrandIDs()}.auditView()
+	return UserInput{Email: u.Email, Name: u.Name, Phone: u.Phone, IsAdmin: u.IsAdmin, Memberships: u.Memberships}.auditView()
 }
 
 // CountUsers counts all users, disabled included.
@@ -156,9 +170,9 @@ func (s *Store) UpdateUser(ctx context.Context, a Actor, id int64, in UserInput,
 
 func setMemberships(ctx context.Context, tx pgx.Tx, userID int64, in UserInput) error {
 	if !in.IsAdmin {
-		for _, b := range in.BrandIDs {
+		for _, m := range in.Memberships {
 			if _, err := tx.Exec(ctx, "INSERT INTO memberships (user_id, brand_id, role) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
-				userID, b, in.Role); err != nil {
+				userID, m.BrandID, m.Role); err != nil {
 				return mapErr(err)
 			}
 		}

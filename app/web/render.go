@@ -54,6 +54,7 @@ var actionLabels = map[string]string{
 
 var funcs = template.FuncMap{
 	"roleLabel":          policy.RoleLabel,
+	"roleOf":             roleOf,
 	"num":                formatCount,
 	"sources":            func() []consent.Source { return consent.AllSources },
 	"channelTypes":       func() []consent.Type { return consent.AllTypes },
@@ -202,6 +203,22 @@ func (s *Server) render(c *fiber.Ctx, status int, name, title string, data any, 
 	c.Status(status)
 	c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
 	return c.Send(buf.Bytes())
+}
+
+// roleOf is the role a user is shown with: Admin, or the most powerful of
+// its brand roles (each brand's is on Kullanıcılar).
+func roleOf(u *store.User) string {
+	if u.IsAdmin {
+		return policy.RoleAdmin
+	}
+	for _, r := range policy.Roles {
+		for _, m := range u.Memberships {
+			if m.Role == r {
+				return r
+			}
+		}
+	}
+	return ""
 }
 
 // formPage is the same-site page a form posted from, taken from the Referer

@@ -3,8 +3,10 @@ package web
 import (
 	"context"
 	"errors"
+	"maps"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -16,30 +18,35 @@ import (
 )
 
 // userForm is the Kullanıcılar form, its options and its errors by field.
+// A user is an Admin (every permission everywhere) or holds a role in each
+// of its brands, chosen per brand.
 type userForm struct {
 	ID              int64
 	Name            string
 	Email           string
 	Phone           string
-	Role            string
+	Admin           bool
+	Roles           map[int64]string // brand → role, for a user who is not an Admin
 	Password        string
 	PasswordConfirm string
-	BrandIDs        []int64
 	Errors          map[string]string
 	BrandOptions    []store.Brand
-	RoleOptions     []string
-	Selected        map[int64]bool
+	RoleOptions     []string // the brand roles the acting user may grant
+	CanGrantAdmin   bool
 	CanDisable      bool
 }
 
-// userJSON is the API's body for creating a user.
+// userJSON is the API's body for creating a user: "memberships" gives a
+// role per brand; "role" with "brand_ids" one role for those brands, and
+// "role": "admin" an Admin.
 type userJSON struct {
-	Name     string  `json:"name"`
-	Email    string  `json:"email"`
-	Phone    string  `json:"phone"`
-	Role     string  `json:"role"`
-	Password string  `json:"password"`
-	BrandIDs []int64 `json:"brand_ids"`
+	Name        string             `json:"name"`
+	Email       string             `json:"email"`
+	Phone       string             `json:"phone"`
+	Role        string             `json:"role"`
+	Password    string             `json:"password"`
+	BrandIDs    []int64            `json:"brand_ids"`
+	Memberships []store.Membership `json:"memberships"`
 }
 
 // scope is what the acting user may manage: every brand and role (Admin), or
@@ -54,9 +61,11 @@ func (s *Server) manageScope(u *store.User) scope {
 	return scope{all: all, brands: ids}
 }
 
-func (sc scope) roles() []string {
+// brandRoles are the brand roles the scope may grant: an Admin every one,
+// a Yönetici Personel and Müşteri.
+func (sc scope) brandRoles() []string {
 	if sc.all {
-		return policy.Roles
+		return []string{policy.RoleYonetici, policy.RolePersonel, policy.RoleMusteri}
 	}
 	return []string{policy.RolePersonel, policy.RoleMusteri}
 }
@@ -95,21 +104,25 @@ func (f *userForm) validate(sc scope, creating bool) (store.UserInput, validate.
 	if creating || f.Password != "" {
 		errs = append(errs, validate.Password(f.Password, f.PasswordConfirm)...)
 	}
-	if !slices.Contains(sc.roles(), f.Role) {
-		errs.Add("role", "ROLE_FORBIDDEN", "Geçerli bir rol seçin.")
-	}
-	if f.Role != policy.RoleAdmin {
-		if len(f.BrandIDs) == 0 {
-			errs.Add("brands", validate.CodeRequired, "En az bir marka seçin.")
-		}
-		for _, b := range f.BrandIDs {
-			if !sc.all && !slices.Contains(sc.brands, b) {
+	in := store.UserInput{Email: f.Email, Name: f.Name, Phone: f.Phone, IsAdmin: f.Admin}
+	switch {
+	case f.Admin && !sc.all:
+		errs.Add("role", "ROLE_FORBIDDEN", "Admin rolünü yalnızca Admin verebilir.")
+	case f.Admin:
+	case len(f.Roles) == 0:
+		errs.Add("brands", validate.CodeRequired, "En az bir markada rol seçin.")
+	default:
+		for _, b := range slices.Sorted(maps.Keys(f.Roles)) {
+			role := f.Roles[b]
+			switch {
+			case !slices.Contains(sc.brandRoles(), role):
+				errs.Add("brands", "ROLE_FORBIDDEN", "Geçerli bir rol seçin; Yönetici rolünü yalnızca Admin verebilir.")
+			case !sc.all && !slices.Contains(sc.brands, b):
 				errs.Add("brands", "BRAND_FORBIDDEN", "Yalnızca yönettiğiniz markaları seçebilirsiniz.")
 			}
+			in.Memberships = append(in.Memberships, store.Membership{BrandID: b, Role: role})
 		}
 	}
-	in := store.UserInput{Email: f.Email, Name: f.Name, Phone: f.Phone,
-		IsAdmin: f.Role == policy.RoleAdmin, Role: f.Role, BrandIDs: f.BrandIDs}
 	return in, errs
 }
 
@@ -156,10 +169,9 @@ func (s *Server) renderUserForm(c *fiber.Ctx, f *userForm, status int) error {
 	if err != nil {
 		return err
 	}
-	f.BrandOptions, f.RoleOptions = opts, sc.roles()
-	f.Selected = map[int64]bool{}
-	for _, b := range f.BrandIDs {
-		f.Selected[b] = true
+	f.BrandOptions, f.RoleOptions, f.CanGrantAdmin = opts, sc.brandRoles(), sc.all
+	if f.Roles == nil {
+		f.Roles = map[int64]string{}
 	}
 	if len(opts) == 0 && f.Errors["_form"] == "" && !sc.all {
 		f.Errors["_form"] = "Yönettiğiniz bir marka yok; kullanıcı ekleyemezsiniz."
@@ -175,17 +187,20 @@ func (s *Server) renderUserForm(c *fiber.Ctx, f *userForm, status int) error {
 	return s.render(c, status, "user_form", title, f)
 }
 
+// formFromRequest reads the form: "admin" checked for an Admin, and
+// "role_<brand id>" for each brand given a role.
 func formFromRequest(c *fiber.Ctx) *userForm {
 	f := &userForm{
 		Name: c.FormValue("name"), Email: c.FormValue("email"), Phone: c.FormValue("phone"),
-		Role: c.FormValue("role"), Password: c.FormValue("password"), PasswordConfirm: c.FormValue("password_confirm"),
+		Admin: c.FormValue("admin") != "", Password: c.FormValue("password"), PasswordConfirm: c.FormValue("password_confirm"),
+		Roles: map[int64]string{},
 	}
-	args := c.Request().PostArgs()
-	for _, v := range args.PeekMulti("brands") {
-		if id, err := strconv.ParseInt(string(v), 10, 64); err == nil {
-			f.BrandIDs = append(f.BrandIDs, id)
+	c.Request().PostArgs().VisitAll(func(k, v []byte) {
+		id, ok := strings.CutPrefix(string(k), "role_")
+		if b, err := strconv.ParseInt(id, 10, 64); ok && err == nil && len(v) > 0 {
+			f.Roles[b] = string(v)
 		}
-	}
+	})
 	return f
 }
 
@@ -304,7 +319,10 @@ func (s *Server) editUserPage(c *fiber.Ctx) error {
 	if t == nil {
 		return err
 	}
-	f := &userForm{ID: t.ID, Name: t.Name, Email: t.Email, Phone: t.Phone, Role: t.Role(), BrandIDs: t.BrandIDs(), Errors: map[string]string{}}
+	f := &userForm{ID: t.ID, Name: t.Name, Email: t.Email, Phone: t.Phone, Admin: t.IsAdmin, Roles: map[int64]string{}, Errors: map[string]string{}}
+	for _, m := range t.Memberships {
+		f.Roles[m.BrandID] = m.Role
+	}
 	return s.renderUserForm(c, f, fiber.StatusOK)
 }
 
@@ -315,7 +333,7 @@ func (s *Server) updateUser(c *fiber.Ctx) error {
 	}
 	f := formFromRequest(c)
 	f.ID = t.ID
-	if t.ID == currentUser(c).ID && t.IsAdmin && f.Role != policy.RoleAdmin {
+	if t.ID == currentUser(c).ID && t.IsAdmin && !f.Admin {
 		f.Errors = map[string]string{"role": "Kendi Admin rolünüzü kaldıramazsınız."}
 		return s.renderUserForm(c, f, fiber.StatusUnprocessableEntity)
 	}
@@ -392,8 +410,26 @@ func (s *Server) apiCreateUser(c *fiber.Ctx) error {
 	if err := parseJSON(c, &body); err != nil {
 		return err
 	}
-	f := &userForm{Name: body.Name, Email: body.Email, Phone: body.Phone, Role: body.Role,
-		Password: body.Password, PasswordConfirm: body.Password, BrandIDs: body.BrandIDs}
+	f := &userForm{Name: body.Name, Email: body.Email, Phone: body.Phone, Admin: body.Role == policy.RoleAdmin,
+		Password: body.Password, PasswordConfirm: body.Password, Roles: map[int64]string{}}
+	var p validate.Problems
+	switch {
+	case body.Memberships != nil && (body.Role != "" || body.BrandIDs != nil):
+		p.Add("memberships", "AMBIGUOUS", "Ya memberships ya da role ile brand_ids verin, ikisini birden değil.")
+	case body.Memberships != nil:
+		for _, m := range body.Memberships {
+			f.Roles[m.BrandID] = m.Role
+		}
+	case !f.Admin && body.Role == "":
+		p.Add("role", validate.CodeRequired, "Bir rol seçin.")
+	case !f.Admin:
+		for _, b := range body.BrandIDs {
+			f.Roles[b] = body.Role
+		}
+	}
+	if len(p) > 0 {
+		return p
+	}
 	u, errs, err := s.saveUser(c, 0, f)
 	if err != nil {
 		return err

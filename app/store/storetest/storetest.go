@@ -44,8 +44,11 @@ func User(t testing.TB, st *store.Store, email, role string, brands ...int64) *s
 	if err != nil {
 		t.Fatal(err)
 	}
-	u, err := st.CreateUser(context.Background(), store.System, store.UserInput{Email: email, Name: strings.Split(email, "@")[0],
-		PasswordHash: hash, IsAdmin: role == "admin", Role: role, BrandIDs: brands})
+	in := store.UserInput{Email: email, Name: strings.Split(email, "@")[0], PasswordHash: hash, IsAdmin: role == "admin"}
+	if !in.IsAdmin {
+		in.Memberships = store.SameRole(role, brands)
+	}
+	u, err := st.CreateUser(context.Background(), store.System, in)
 	if err != nil {
 		t.Fatal(err)
 	}
