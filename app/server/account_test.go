@@ -163,3 +163,53 @@ func TestBrowserFormErrorStaysOnItsPage(t *testing.T) {
 		t.Errorf("the reloaded page still shows the error: %q", n)
 	}
 }
+
+// A long error under a narrow field of İzin Ekle (the consent date) wraps
+// inside its column: the columns keep the widths they had before the
+// error and nothing sticks out of the form, at 1366 px and on a
+// phone-sized window.
+func TestBrowserNarrowFieldErrorKeepsTheGrid(t *testing.T) {
+	e := newEnv(t)
+	b := e.brand("Örnek Gıda A.Ş.", "Örnek Market", "650125")
+	ctx := browser(t)
+	do, _ := steps(t, ctx)
+	do(chromedp.Navigate(e.base+"/login"), chromedp.WaitVisible("#login-submit"),
+		chromedp.SendKeys("#email", adminEmail), chromedp.SendKeys("#password", adminPassword),
+		chromedp.Click("#login-submit"), chromedp.WaitVisible("#current-user"))
+	// The form's right edge, how far its content sticks out, and each
+	// column's width and right edge.
+	measure := func() []float64 {
+		t.Helper()
+		v, err := chromedp.Run(ctx, chromedp.Evaluate[[]float64](`(() => {
+			const el = document.querySelector("#consent-form"), form = el.getBoundingClientRect();
+			const cols = [...document.querySelectorAll("#consent-form .grid3 > label")].map(l => l.getBoundingClientRect());
+			return [form.right, el.scrollWidth - el.clientWidth, ...cols.flatMap(c => [c.width, c.right])];
+		})()`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	for _, width := range []int64{1366, 420} {
+		do(chromedp.EmulateViewport(width, 900),
+			chromedp.Navigate(e.base+"/consents/new"), chromedp.WaitVisible("#consent-form"),
+			chromedp.SetValue("#consent-brand", itoa(b.ID)),
+			chromedp.SendKeys("#consent-recipient", "0541 234 56 78"),
+			chromedp.SetValue("#consent-source", "HS_WEB"),
+			chromedp.SetValue("#consent-date", "2015-01-01T10:00:05"))
+		before := measure()
+		do(chromedp.Click("#save-consent"), chromedp.WaitVisible(".grid3 .field-error"))
+		after := measure()
+		if after[1] > 0 {
+			t.Errorf("%d px: the form's content is %.0f px wider than the form", width, after[1])
+		}
+		for i := 2; i < len(after); i += 2 {
+			if d := after[i] - before[i]; d < -1 || d > 1 {
+				t.Errorf("%d px: column %d is %.0f px wide after the error, %.0f before", width, i/2, after[i], before[i])
+			}
+			if after[i+1] > after[0]+1 {
+				t.Errorf("%d px: column %d ends at %.0f, past the form's %.0f", width, i/2, after[i+1], after[0])
+			}
+		}
+	}
+}
