@@ -367,3 +367,52 @@ func newCandidate(sheet, row int, cells []string, err error) *candidate {
 	return &candidate{sheet: sheet, row: row, cells: append([]string(nil), cells[:m.Width]...), mapping: m, err: e,
 		score: [2]int{m.recognised(), n}}
 }
+
+// The bounds of Samples.
+const (
+	SampleValues = 5  // values kept per column
+	SampleRows   = 50 // data rows looked at
+	SampleLength = 60 // characters kept of a value
+)
+
+// Samples collects the first values of each column of a file, which the
+// mapping form shows beside each header: per column the first SampleValues
+// non-empty values among the first SampleRows data rows, each cut to
+// SampleLength characters (ending in "…"), with white space runs made one
+// space. They are user data: pages escape them.
+type Samples struct {
+	values [][]string
+	rows   int
+}
+
+// NewSamples collects the values of a header of width cells.
+func NewSamples(width int) *Samples {
+	s := &Samples{values: make([][]string, width)}
+	for i := range s.values {
+		s.values[i] = []string{}
+	}
+	return s
+}
+
+// Add looks at a data row's cells, and reports whether more rows are
+// wanted.
+func (s *Samples) Add(cells []string) bool {
+	if s.rows >= SampleRows {
+		return false
+	}
+	s.rows++
+	for i, c := range cells {
+		if i >= len(s.values) || len(s.values[i]) >= SampleValues || blank(c) {
+			continue
+		}
+		v := strings.Join(strings.Fields(c), " ")
+		if r := []rune(v); len(r) > SampleLength {
+			v = string(r[:SampleLength-1]) + "…"
+		}
+		s.values[i] = append(s.values[i], v)
+	}
+	return s.rows < SampleRows
+}
+
+// Values returns the values collected, per column.
+func (s *Samples) Values() [][]string { return s.values }

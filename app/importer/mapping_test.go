@@ -280,3 +280,30 @@ func TestErrorWorkbookMapsAgain(t *testing.T) {
 		t.Errorf("row %+v", row)
 	}
 }
+
+// Samples keep the first non-empty values of each column, cut short.
+func TestColumnSamples(t *testing.T) {
+	s := NewSamples(2)
+	long := strings.Repeat("ç", SampleLength+10)
+	more := true
+	for i := 0; more; i++ {
+		v := ""
+		if i%2 == 1 {
+			v = "e" + itoa(i)
+		}
+		more = s.Add([]string{"  a\n b  ", v, "right of the header"})
+		if i == 0 {
+			s.Add([]string{long})
+		}
+	}
+	got := s.Values()
+	if len(got[0]) != SampleValues || got[0][0] != "a b" || got[0][1] != strings.Repeat("ç", SampleLength-1)+"…" {
+		t.Errorf("column A: %q", got[0])
+	}
+	if !slices.Equal(got[1], []string{"e1", "e3", "e5", "e7", "e9"}) {
+		t.Errorf("column B: %q", got[1])
+	}
+	if s.Add([]string{"x"}) {
+		t.Error("more rows wanted after SampleRows")
+	}
+}
