@@ -184,11 +184,14 @@ func importJSON(im *store.Import) fiber.Map {
 }
 
 func (s *Server) apiImport(c *fiber.Ctx) error {
-	im, _, err := s.importFor(c, importRead)
+	im, brands, err := s.importFor(c, importRead)
 	if err != nil {
 		return err
 	}
 	out := importJSON(im)
+	if err := s.addMappingJSON(c, im, brands, out); err != nil { // import_mapping.go
+		return err
+	}
 	if im.Status == store.ImportApproved || im.Status == "sending" || im.Status == "done" {
 		d, err := s.deps.Store.ImportDelivery(c.UserContext(), im.ID)
 		if err != nil {
