@@ -9,6 +9,8 @@ import (
 	"testing"
 
 	"github.com/xuri/excelize/v2"
+
+	"iysgate/app/consent"
 )
 
 // The same headers, in another order, case, spacing or with Turkish
@@ -305,5 +307,39 @@ func TestColumnSamples(t *testing.T) {
 	}
 	if s.Add([]string{"x"}) {
 		t.Error("more rows wanted after SampleRows")
+	}
+}
+
+// With a header mapped by a user, the error workbook names the file's own
+// headers and shades their cells.
+func TestWriteErrorWorkbookMapped(t *testing.T) {
+	header := []string{"Numara", "Müşteri Tipi", "Nereden"}
+	rows := func(yield func(ErrorRow, error) bool) {
+		yield(ErrorRow{Number: 2, Cells: []string{"0532", "BIREYSEL", "HS_YOK"}, Problems: []consent.Problem{
+			consent.NewProblem(consent.CodePhoneInvalid, consent.FieldPhone)}}, nil)
+	}
+	var plain, mapped bytes.Buffer
+	if err := WriteErrorWorkbook(&plain, header, rows); err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteErrorWorkbookMapped(&mapped, header, []Column{ColPhone, ColRecipientType, ColSource}, rows); err != nil {
+		t.Fatal(err)
+	}
+	read := func(b []byte) (msg string, shaded bool) {
+		f, err := excelize.OpenReader(bytes.NewReader(b))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		msg, _ = f.GetCellValue(ErrorSheet, "F2")
+		a, _ := f.GetCellStyle(ErrorSheet, "A2")
+		c, _ := f.GetCellStyle(ErrorSheet, "C2")
+		return msg, a != c
+	}
+	if msg, shaded := read(plain.Bytes()); !strings.HasPrefix(msg, "telefon: ") || shaded {
+		t.Errorf("by names: %q shaded %v", msg, shaded)
+	}
+	if msg, shaded := read(mapped.Bytes()); !strings.HasPrefix(msg, "Numara: ") || !shaded {
+		t.Errorf("mapped: %q shaded %v", msg, shaded)
 	}
 }

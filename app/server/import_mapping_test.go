@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/chromedp"
 	"github.com/xuri/excelize/v2"
 )
 
@@ -342,7 +343,7 @@ func TestImportErrorWorkbookRoundTrip(t *testing.T) {
 		{"953001", "BIREYSEL", "Ece", "Ak", "05321130004", "", "", "", "", "HS_WEB", at},
 	})
 	fix := map[string]string{"12345": "05321130002", "HS_YOK": "HS_WEB"}
-	roundTrip(t, e, api, data, nil, fix, 2)
+	roundTrip(t, api, data, nil, fix, 2, "Telefon: ")
 
 	// A file whose columns the user mapped: the same with its profile.
 	rows := [][]any{{"Numara", "Müşteri Tipi", "Nereden", "Ne Zaman"},
@@ -355,23 +356,24 @@ func TestImportErrorWorkbookRoundTrip(t *testing.T) {
 	if r.status != http.StatusAccepted {
 		t.Fatalf("mapping: %d %s", r.status, r.body)
 	}
-	roundTripOf(t, e, api, id, map[string]string{"brand_code": "953001"}, map[string]string{"0532": "05321130012"}, 1)
+	roundTripOf(t, api, id, map[string]string{"brand_code": "953001"}, map[string]string{"0532": "05321130012"}, 1, "Numara: ")
 }
 
 // roundTrip uploads data, expects a preview with refused rows, and goes
 // round with its error workbook (roundTripOf).
-func roundTrip(t *testing.T, e *env, api *client, data []byte, fields, fix map[string]string, refused int) {
+func roundTrip(t *testing.T, api *client, data []byte, fields, fix map[string]string, refused int, message string) {
 	t.Helper()
 	id := uploadWith(t, api, "izinler.xlsx", data, fields)
-	roundTripOf(t, e, api, id, fields, fix, refused)
+	roundTripOf(t, api, id, fields, fix, refused, message)
 }
 
 // roundTripOf downloads the error workbook of import id, checks that it
 // holds the refused rows with the four added columns, replaces the cells
 // named in fix with excelize, uploads it with fields and expects a preview
 // of just those rows, all valid and new, reached without a mapping
-// question.
-func roundTripOf(t *testing.T, e *env, api *client, id int64, fields, fix map[string]string, refused int) {
+// question. The first refused row's Hata starts with message: the file's
+// own header of the column at fault.
+func roundTripOf(t *testing.T, api *client, id int64, fields, fix map[string]string, refused int, message string) {
 	t.Helper()
 	v := waitStage(t, api, id)
 	if v.Status != "preview" {
@@ -393,6 +395,9 @@ func roundTripOf(t *testing.T, e *env, api *client, id int64, fields, fix map[st
 	}
 	if len(all) != refused+1 || !strings.HasSuffix(strings.Join(all[0], ","), "Satır,Hata Kodu,Hata,Öneri") {
 		t.Fatalf("error workbook rows: %q", all)
+	}
+	if msg := all[1][len(all[0])-2]; !strings.HasPrefix(msg, message) {
+		t.Errorf("Hata of the first row: %q, want it to start with %q", msg, message)
 	}
 	fixed := 0
 	for ri, row := range all[1:] {
@@ -512,5 +517,90 @@ wb.save(sys.argv[1])
 	v := waitStage(t, api, uploadWith(t, api, "openpyxl.xlsx", data, map[string]string{"brand_code": "955001"}))
 	if v.Status != "preview" || v.Mapping.Source != "profile" || v.Summary["MESAJ"].New != 1 {
 		t.Errorf("openpyxl workbook: %s %+v %+v", v.Status, v.Mapping, v.Error)
+	}
+}
+
+// In the browser: a file with unknown headers stops at the mapping form; a
+// mapping without a required field is refused in place; the columns
+// mapped in the page read the file to the preview; a second file with the
+// same headers (reordered, other case) reaches the preview without the
+// question, saying which saved mapping it used.
+func TestBrowserColumnMapping(t *testing.T) {
+	e := newEnv(t)
+	b := e.brand("Örnek Gıda A.Ş.", "Örnek Market", "956001")
+	u := e.user("personel@ornek.com.tr", "personel", b.ID)
+	at := time.Now().Add(-time.Hour).In(time.FixedZone("TRT", 3*3600)).Format("02.01.2006 15:04")
+	dir := t.TempDir()
+	first := filepath.Join(dir, "musteriler.xlsx")
+	second := filepath.Join(dir, "musteriler-2.xlsx")
+	os.WriteFile(first, sheet(t, [][]any{{"Numara", "Tür", "Nereden", "Ne Zaman"},
+		{"05321160001", "BIREYSEL", "HS_WEB", at}, {"05321160002", "BIREYSEL", "HS_WEB", at}}), 0o644)
+	os.WriteFile(second, sheet(t, [][]any{{"NE ZAMAN", "numara", "tür", "NEREDEN"}, {at, "05321160003", "BIREYSEL", "HS_WEB"}}), 0o644)
+
+	ctx := browser(t)
+	do, text := steps(t, ctx)
+	do(
+		chromedp.Navigate(e.base+"/login"),
+		chromedp.WaitVisible("#login-submit"),
+		chromedp.SendKeys("#email", u.Email),
+		chromedp.SendKeys("#password", u.Email+"-parola"),
+		chromedp.Click("#login-submit"),
+		chromedp.WaitVisible("#current-user"),
+		chromedp.Navigate(e.base+"/imports"),
+		chromedp.WaitVisible("#upload-brand"),
+		chromedp.SetUploadFiles("#upload-file", []string{first}),
+		chromedp.Click("#upload-submit"),
+		chromedp.WaitVisible("#mapping-form"), // the page polls, then reloads for the form
+	)
+	if s := text("#import-stage"); s != "Sütun eşleştirme bekliyor" {
+		t.Errorf("stage %q", s)
+	}
+	if s := text(`#mapping-columns tr[data-column="0"] .mapping-samples`); !strings.Contains(s, "05321160001") || !strings.Contains(s, "05321160002") {
+		t.Errorf("first values of Numara: %q", s)
+	}
+	// Without İzin Kaynağı: refused in place.
+	do(
+		chromedp.SetValue("#map-0", "telefon"),
+		chromedp.SetValue("#map-1", "alici_tipi"),
+		chromedp.Click("#mapping-submit"),
+		chromedp.WaitVisible("#mapping-errors"),
+	)
+	if s := text("#mapping-errors"); !strings.Contains(s, "İzin Kaynağı zorunlu bir alan") {
+		t.Errorf("refusal: %q", s)
+	}
+	if v, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector("#map-0").value`)); err != nil || v != "telefon" {
+		t.Errorf("the refused form lost a choice: %q %v", v, err)
+	}
+	do(
+		chromedp.SetValue("#map-2", "izin_kaynagi"),
+		chromedp.SetValue("#map-3", "izin_tarihi"),
+		chromedp.Click("#mapping-submit"),
+		chromedp.WaitVisible("#import-summary"),
+	)
+	if n := text(`#import-summary tr[data-channel="MESAJ"] td:nth-child(4)`); n != "2" {
+		t.Errorf("MESAJ Yeni İleti %q, want 2", n)
+	}
+	if s := text("#mapping-user"); !strings.Contains(s, "«Numara» → Telefon") || !strings.Contains(s, "Örnek Market markası için kaydedildi") {
+		t.Errorf("mapping note: %q", s)
+	}
+	if s := text("#upload-brand"); s != "Yüklenecek Marka: Örnek Market (Örnek Gıda A.Ş.)" {
+		t.Errorf("upload brand: %q", s)
+	}
+
+	do(
+		chromedp.Navigate(e.base+"/imports"),
+		chromedp.WaitVisible("#upload-form"),
+		chromedp.SetUploadFiles("#upload-file", []string{second}),
+		chromedp.Click("#upload-submit"),
+		chromedp.WaitVisible("#import-summary"),
+	)
+	if s := text("#profile-used"); !strings.Contains(s, "Kayıtlı eşleştirme kullanıldı") || !strings.Contains(s, "«numara» → Telefon") {
+		t.Errorf("profile note: %q", s)
+	}
+	if asked, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.querySelector("#mapping") !== null`)); err != nil || asked {
+		t.Errorf("the second file was asked about (%v)", err)
+	}
+	if n := text(`#import-summary tr[data-channel="MESAJ"] td:nth-child(4)`); n != "1" {
+		t.Errorf("second file MESAJ Yeni İleti %q, want 1", n)
 	}
 }

@@ -345,3 +345,21 @@ func (s *Server) uploadBrands(c *fiber.Ctx) ([]store.Brand, error) {
 	brands, err := s.deps.Store.ListBrands(c.UserContext(), ids)
 	return slices.DeleteFunc(brands, func(b store.Brand) bool { return b.BrandCode == "" }), err
 }
+
+// headerColumns is the column of each header cell of an import as its
+// mapping applied them, for the error workbook; nil when the import has
+// none recorded (the header maps by its names).
+func (s *Server) headerColumns(c *fiber.Ctx, importID int64) ([]importer.Column, error) {
+	m, err := s.deps.Store.ImportHeaderMapping(c.UserContext(), importID)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && m.Columns == nil) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	cols := make([]importer.Column, len(m.Columns))
+	for i, name := range m.Columns {
+		cols[i], _ = importer.ColumnByName(name) // Ignore for ""
+	}
+	return cols, nil
+}

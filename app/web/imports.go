@@ -325,6 +325,10 @@ func (s *Server) errorWorkbook(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	cols, err := s.headerColumns(c, im.ID) // import_mapping.go
+	if err != nil {
+		return err
+	}
 	c.Set(fiber.HeaderContentType, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 	c.Set(fiber.HeaderContentDisposition, `attachment; filename="hatalar-`+itoa(im.ID)+`.xlsx"`)
 	// Rows are read from the database as the workbook is written, so that
@@ -344,7 +348,7 @@ func (s *Server) errorWorkbook(c *fiber.Ctx) error {
 				yield(importer.ErrorRow{}, err)
 			}
 		}
-		if err := importer.WriteErrorWorkbook(w, header, rows); err != nil {
+		if err := importer.WriteErrorWorkbookMapped(w, header, cols, rows); err != nil {
 			s.deps.Log.Error("error workbook failed", "import_id", im.ID, "err", err)
 		}
 	})
