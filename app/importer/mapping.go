@@ -239,7 +239,7 @@ func CheckAssignment(header []string, cols []Column, rules HeaderRules) []Assign
 		}
 		names := make([]string, len(cells[c]))
 		for k, i := range cells[c] {
-			names[k] = "«" + strings.TrimSpace(header[i]) + "» (" + Letter(i) + ")"
+			names[k] = "«" + ShortText(header[i], HeaderLength) + "» (" + Letter(i) + ")"
 		}
 		ps = append(ps, AssignmentProblem{Code: CodeMappingTwice, Column: c, Cells: cells[c],
 			Message: c.Label() + " alanı birden çok sütuna atandı: " + strings.Join(names, ", ") + ". Her alan yalnızca bir sütuna atanabilir; birini seçip ötekilere «Yok say» deyin."})
@@ -405,14 +405,23 @@ func (s *Samples) Add(cells []string) bool {
 		if i >= len(s.values) || len(s.values[i]) >= SampleValues || blank(c) {
 			continue
 		}
-		v := strings.Join(strings.Fields(c), " ")
-		if r := []rune(v); len(r) > SampleLength {
-			v = string(r[:SampleLength-1]) + "…"
-		}
-		s.values[i] = append(s.values[i], v)
+		s.values[i] = append(s.values[i], ShortText(c, SampleLength))
 	}
 	return s.rows < SampleRows
 }
+
+// ShortText is s for a line of a page: white space runs made one space,
+// cut to n characters, the last of them "…" when cut.
+func ShortText(s string, n int) string {
+	v := strings.Join(strings.Fields(s), " ")
+	if r := []rune(v); len(r) > n {
+		v = string(r[:n-1]) + "…"
+	}
+	return v
+}
+
+// HeaderLength is how much of a header cell messages and pages show.
+const HeaderLength = 80
 
 // Values returns the values collected, per column.
 func (s *Samples) Values() [][]string { return s.values }

@@ -116,6 +116,12 @@ func TestCheckAssignment(t *testing.T) {
 	if len(ps) != 1 || !slices.Equal(ps[0].Cells, []int{2, 3}) || !strings.Contains(ps[0].Message, "«Numara» (C), «Cep» (D)") {
 		t.Errorf("duplicate: %+v", ps)
 	}
+	// A long header is cut short in the message.
+	header[3] = strings.Repeat("Cep telefonu ", 100)
+	ps = CheckAssignment(header, []Column{ColBrandCode, ColRecipientType, ColPhone, ColPhone, ColSource}, HeaderRules{})
+	if len(ps) != 1 || len([]rune(ps[0].Message)) > 300 || !strings.Contains(ps[0].Message, "…» (D)") {
+		t.Errorf("long header: %d characters: %s", len([]rune(ps[0].Message)), ps[0].Message)
+	}
 }
 
 func TestAssign(t *testing.T) {

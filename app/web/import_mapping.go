@@ -104,7 +104,7 @@ func (s *Server) mappingView(c *fiber.Ctx, im *store.Import, brands []store.Bran
 	rules := importer.HeaderRules{BrandGiven: im.BrandID != nil}
 	v.Needed = im.Status == store.ImportMapping
 	v.Editable = im.Status.Mappable() && s.may(c, im, brands, mapNeed)
-	v.Source, v.Problem, v.Profile = m.Source, m.Problem, m.Profile
+	v.Source, v.Problem, v.Profile = m.Source, importer.ShortText(m.Problem, 1000), m.Profile
 	if m.BrandID != nil && s.deps.Policy.Can(currentUser(c).ID, *m.BrandID, policy.ImportsUpload) {
 		b, err := s.deps.Store.Brand(ctx, *m.BrandID)
 		if err != nil {
@@ -121,7 +121,7 @@ func (s *Server) mappingView(c *fiber.Ctx, im *store.Import, brands []store.Bran
 		if skip[i] {
 			continue
 		}
-		col := mappingColumn{Index: i, Letter: importer.Letter(i), Header: strings.TrimSpace(h), Guess: guess[i].Name(), Samples: []string{}}
+		col := mappingColumn{Index: i, Letter: importer.Letter(i), Header: importer.ShortText(h, importer.HeaderLength), Guess: guess[i].Name(), Samples: []string{}}
 		if i < len(m.Samples) {
 			col.Samples = m.Samples[i]
 		}
