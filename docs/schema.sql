@@ -339,6 +339,41 @@ CREATE VIEW public.import_item_results AS
      LEFT JOIN public.import_verdicts v ON (((v.import_id = i.import_id) AND (v.row_no = i.row_no))))
      LEFT JOIN public.import_verdicts done ON (((done.import_id = i.import_id) AND (done.row_no = 0))));
 
+CREATE TABLE public.import_mappings (
+    import_id bigint NOT NULL,
+    brand_id bigint,
+    header jsonb NOT NULL,
+    samples jsonb NOT NULL,
+    columns jsonb,
+    source text,
+    profile_id bigint,
+    problem text DEFAULT ''::text NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT import_mappings_source_check CHECK ((source = ANY (ARRAY['auto'::text, 'profile'::text, 'user'::text])))
+);
+
+CREATE TABLE public.import_profiles (
+    id bigint NOT NULL,
+    brand_id bigint NOT NULL,
+    header_hash bytea NOT NULL,
+    header_key text NOT NULL,
+    header jsonb NOT NULL,
+    columns jsonb NOT NULL,
+    created_by text NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_by text NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL
+);
+
+ALTER TABLE public.import_profiles ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.import_profiles_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
 CREATE TABLE public.import_repeats (
     import_id bigint NOT NULL,
     row_no integer NOT NULL
@@ -366,7 +401,7 @@ CREATE TABLE public.imports (
     company_id bigint,
     file_deleted_at timestamp with time zone,
     CONSTRAINT imports_mode_check CHECK ((mode = ANY (ARRAY['all'::text, 'new_only'::text]))),
-    CONSTRAINT imports_status_check CHECK ((status = ANY (ARRAY['uploaded'::text, 'parsing'::text, 'validating'::text, 'preview'::text, 'approved'::text, 'sending'::text, 'done'::text, 'failed'::text, 'discarded'::text])))
+    CONSTRAINT imports_status_check CHECK ((status = ANY (ARRAY['uploaded'::text, 'mapping'::text, 'parsing'::text, 'validating'::text, 'preview'::text, 'approved'::text, 'sending'::text, 'done'::text, 'failed'::text, 'discarded'::text])))
 );
 
 ALTER TABLE public.imports ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
@@ -795,6 +830,15 @@ ALTER TABLE ONLY public.import_brands
 ALTER TABLE ONLY public.import_chunks
     ADD CONSTRAINT import_chunks_pkey PRIMARY KEY (import_id, seq);
 
+ALTER TABLE ONLY public.import_mappings
+    ADD CONSTRAINT import_mappings_pkey PRIMARY KEY (import_id);
+
+ALTER TABLE ONLY public.import_profiles
+    ADD CONSTRAINT import_profiles_brand_id_header_hash_key UNIQUE (brand_id, header_hash);
+
+ALTER TABLE ONLY public.import_profiles
+    ADD CONSTRAINT import_profiles_pkey PRIMARY KEY (id);
+
 ALTER TABLE ONLY public.import_repeats
     ADD CONSTRAINT import_repeats_pkey PRIMARY KEY (import_id, row_no);
 
@@ -996,6 +1040,18 @@ ALTER TABLE ONLY public.import_brands
 
 ALTER TABLE ONLY public.import_chunks
     ADD CONSTRAINT import_chunks_import_id_fkey FOREIGN KEY (import_id) REFERENCES public.imports(id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY public.import_mappings
+    ADD CONSTRAINT import_mappings_brand_id_fkey FOREIGN KEY (brand_id) REFERENCES public.brands(id);
+
+ALTER TABLE ONLY public.import_mappings
+    ADD CONSTRAINT import_mappings_import_id_fkey FOREIGN KEY (import_id) REFERENCES public.imports(id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY public.import_mappings
+    ADD CONSTRAINT import_mappings_profile_id_fkey FOREIGN KEY (profile_id) REFERENCES public.import_profiles(id) ON DELETE SET NULL;
+
+ALTER TABLE ONLY public.import_profiles
+    ADD CONSTRAINT import_profiles_brand_id_fkey FOREIGN KEY (brand_id) REFERENCES public.brands(id);
 
 ALTER TABLE ONLY public.imports
     ADD CONSTRAINT imports_brand_id_fkey FOREIGN KEY (brand_id) REFERENCES public.brands(id);

@@ -114,13 +114,25 @@ func (w *ParseImportWorker) parse(ctx context.Context, job *river.Job[ParseImpor
 	if err := st.WriteImportFile(ctx, id, f); err != nil {
 		return err
 	}
-	r, err := importer.Open(f, im.SizeBytes, im.Filename, importer.Limits{})
+	plan, err := newMappingPlan(ctx, w.deps, im)
+	if err != nil {
+		return err
+	}
+	r, err := plan.open(f, im)
 	if err != nil {
 		return w.fail(ctx, id, err)
 	}
 	defer r.Close()
 	if err := st.SetImportHeader(ctx, id, r.Header().Cells); err != nil {
 		return err
+	}
+	if r.Header().Problem != nil {
+		// The header does not map: the user maps the columns, then the
+		// file is read again (import_mapping.go).
+		if err := plan.await(ctx, w.deps, id, r); err != nil {
+			return w.fail(ctx, id, err)
+		}
+		return nil
 	}
 	now := time.Now()
 	done, brands, stats, err := w.stage(ctx, id, r, now)
@@ -135,7 +147,10 @@ func (w *ParseImportWorker) parse(ctx context.Context, job *river.Job[ParseImpor
 		return err
 	}
 	if done == 0 {
-		return st.FailImport(ctx, id, "EMPTY", "Dosyada başlık satırından sonra veri satırı yok.")
+		return st.FailImport(ctx, id, codeEmpty, msgEmpty)
+	}
+	if err := plan.record(ctx, st, id, r); err != nil {
+		return err
 	}
 	w.deps.Log.Info("import parsed", "import_id", id, "rows", done, "duration", time.Since(now))
 	codes, err := w.deps.BrandCodes(ctx, im.UserID)
@@ -155,6 +170,12 @@ func (w *ParseImportWorker) parse(ctx context.Context, job *river.Job[ParseImpor
 	}
 	return validateImport(ctx, w.deps, id, codes, &stats)
 }
+
+// The failure of a file without data rows.
+const (
+	codeEmpty = "EMPTY"
+	msgEmpty  = "Dosyada başlık satırından sonra veri satırı yok."
+)
 
 // maxBrandCodes bounds the distinct brand codes a parse collects for the
 // validation; a file with more names all of the uploader's brands.

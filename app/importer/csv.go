@@ -42,6 +42,7 @@ type csvReader struct {
 	extraLines int // newlines inside quoted fields so far
 	rows       int
 	done       bool
+	pending    []csvRecord // rows read ahead of a kept header (Options.KeepUnmapped)
 }
 
 func openCSV(r io.ReaderAt, size int64, limits Limits) (Reader, error) {
@@ -76,7 +77,7 @@ func openCSV(r io.ReaderAt, size int64, limits Limits) (Reader, error) {
 			return nil, asCSVError(err, 0)
 		}
 	} else {
-		delim = detectDelimiter(prefix, len(prefix) == 64<<10)
+		delim = detectDelimiter(prefix, len(prefix) == 64<<10, limits)
 	}
 	c.header.Delimiter = delim
 
@@ -115,11 +116,15 @@ func sepLine(prefix []byte) (rune, int) {
 // detectDelimiter picks the delimiter with which one of the first rows of
 // prefix maps as a header; failing that, the candidate that occurs most
 // often (outside quotes) in the first non-empty line, ';' on a tie.
-func detectDelimiter(prefix []byte, truncated bool) rune {
+func detectDelimiter(prefix []byte, truncated bool, limits Limits) rune {
 	if truncated {
 		if i := bytes.LastIndexByte(prefix, '\n'); i >= 0 {
 			prefix = prefix[:i+1]
 		}
+	}
+	mapFn := limits.mapFn // the import's mapper (OpenWith); lists detect as imports do
+	if mapFn == nil {
+		mapFn = MapHeader
 	}
 	for _, d := range csvDelimiters {
 		cr := csv.NewReader(bytes.NewReader(prefix))
@@ -129,7 +134,7 @@ func detectDelimiter(prefix []byte, truncated bool) rune {
 			if err != nil {
 				break
 			}
-			if _, err := MapHeader(rec); err == nil {
+			if _, err := mapFn(rec); err == nil {
 				return d
 			}
 		}
@@ -162,14 +167,22 @@ func detectDelimiter(prefix []byte, truncated bool) rune {
 // findHeader reads up to the header row.
 func (c *csvReader) findHeader() error {
 	var best *Error
+	var plausible *candidate
+	var scanned []csvRecord // for KeepUnmapped: the rows read, to be read again after the kept header
 	bestScore := -1
 	for {
 		num, rec, err := c.read()
 		if err == io.EOF || err == nil && num > headerScanRows {
+			if err == nil && c.limits.keepUnmapped {
+				scanned = append(scanned, csvRecord{num, rec})
+			}
 			break
 		}
 		if err != nil {
 			return err
+		}
+		if c.limits.keepUnmapped {
+			scanned = append(scanned, csvRecord{num, rec})
 		}
 		last := -1
 		for i, f := range rec {
@@ -192,8 +205,26 @@ func (c *csvReader) findHeader() error {
 			return nil
 		}
 		if s := m.recognised(); s > bestScore {
-			bestScore, best = s, herr.(*Error)
+			bestScore, best = s, asError(herr, num)
 		}
+		if c.limits.keepUnmapped {
+			if cand := newCandidate(0, num, rec, herr); cand.better(plausible) {
+				cand.overflow = last >= c.limits.MaxColumns
+				plausible = cand
+			}
+		}
+	}
+	if plausible != nil {
+		if plausible.overflow {
+			return columnsError(plausible.row, c.limits.MaxColumns)
+		}
+		c.header.Row, c.header.Cells, c.header.Mapping, c.header.Problem = plausible.row, plausible.cells, plausible.mapping, plausible.err
+		for _, r := range scanned {
+			if r.num > plausible.row {
+				c.pending = append(c.pending, r)
+			}
+		}
+		return nil
 	}
 	if best != nil {
 		return best
@@ -201,8 +232,19 @@ func (c *csvReader) findHeader() error {
 	return &Error{Code: CodeHeaderNotFound, Message: "Dosyada başlık satırı bulunamadı: ilk 10 satır boş. İlk satıra sütun başlıklarını (" + strings.Join(TemplateHeader(), ", ") + ") yazın ya da boş şablonu indirip kullanın."}
 }
 
-// read reads the next record and its row number.
+// csvRecord is a record read ahead while looking for the header.
+type csvRecord struct {
+	num int
+	rec []string
+}
+
+// read reads the next record and its row number: those read ahead first.
 func (c *csvReader) read() (int, []string, error) {
+	if len(c.pending) > 0 {
+		r := c.pending[0]
+		c.pending = c.pending[1:]
+		return r.num, r.rec, nil
+	}
 	if c.done {
 		return 0, nil, io.EOF
 	}
@@ -239,7 +281,7 @@ func (c *csvReader) Progress() (done, total int64) { return c.counter.n, c.size 
 
 // Close implements Reader.
 func (c *csvReader) Close() error {
-	c.done = true
+	c.done, c.pending = true, nil
 	return nil
 }
 

@@ -19,6 +19,12 @@
 // ends in a typed [*Error] with a Turkish message, never in a panic or an
 // out-of-memory kill.
 //
+// [OpenWith] opens an import with a header mapper of the caller's (a
+// brand's saved column mapping, see mapping.go) and can keep a header that
+// does not map (Header.Problem) so that a user maps its columns; the
+// mapping's pure part ([HeaderKey], [Guess], [CheckAssignment], [Assign],
+// [Realign], [Samples]) lives here too.
+//
 // Writing uses excelize: [WriteTemplate] writes the downloadable template
 // and [WriteErrorWorkbook] the workbook of rejected rows with their
 // problems.

@@ -56,11 +56,28 @@ const ErrorSheet = "Hatalar"
 // rows yields the rows in order; an error it yields stops the writing and
 // is returned.
 func WriteErrorWorkbook(w io.Writer, header []string, rows iter.Seq2[ErrorRow, error]) error {
+	return WriteErrorWorkbookMapped(w, header, nil, rows)
+}
+
+// WriteErrorWorkbookMapped is WriteErrorWorkbook for an upload whose
+// columns were assigned (a user's mapping, or a profile): cols is the
+// column of each header cell (Ignore for none), so that each problem names
+// the file's own header and its cell is shaded. nil cols map the header
+// by its names, as WriteErrorWorkbook does.
+func WriteErrorWorkbookMapped(w io.Writer, header []string, cols []Column, rows iter.Seq2[ErrorRow, error]) error {
 	wb := NewWorkbook()
 	defer wb.Close()
 	ew, err := newErrorWriter(wb, header)
 	if err != nil {
 		return err
+	}
+	if cols != nil {
+		ew.mapping = Mapping{Width: len(header)}
+		for i, c := range cols {
+			if c >= 0 && c < numColumns && i < len(header) && ew.mapping.index[c] == 0 {
+				ew.mapping.index[c] = i + 1
+			}
+		}
 	}
 	for row, rerr := range rows {
 		if rerr != nil {

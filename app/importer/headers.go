@@ -275,21 +275,33 @@ func RequiredColumns() []Column { return append([]Column(nil), requiredColumns..
 // expected headers) or when two cells map to the same column
 // (CodeHeaderDuplicate); the Mapping is returned as far as it goes even
 // then.
-func MapHeader(cells []string) (Mapping, error) {
+func MapHeader(cells []string) (Mapping, error) { return MapHeaderWith(cells, HeaderRules{}) }
+
+// MapHeaderWith is MapHeader under rules: with HeaderRules.BrandGiven the
+// header need not have marka_kodu.
+func MapHeaderWith(cells []string, rules HeaderRules) (Mapping, error) {
 	m, dups := mapHeader(cells)
-	var missing []Column
-	for _, c := range requiredColumns {
-		if !m.Has(c) {
-			missing = append(missing, c)
-		}
-	}
-	if !m.Has(ColPhone) && !m.Has(ColEmail) {
-		missing = append(missing, ColPhone, ColEmail)
-	}
+	missing := rules.missing(m.Has)
 	if len(missing) == 0 && len(dups) == 0 {
 		return m, nil
 	}
-	return m, headerError(missing, dups)
+	return m, headerError(missing, dups, rules)
+}
+
+// missing lists the required columns that has reports absent: those of
+// requiredColumns (but marka_kodu when a brand is given) and, when neither
+// is there, telefon and eposta.
+func (r HeaderRules) missing(has func(Column) bool) []Column {
+	var missing []Column
+	for _, c := range requiredColumns {
+		if !has(c) && !(c == ColBrandCode && r.BrandGiven) {
+			missing = append(missing, c)
+		}
+	}
+	if !has(ColPhone) && !has(ColEmail) {
+		missing = append(missing, ColPhone, ColEmail)
+	}
+	return missing
 }
 
 // mapHeader maps what it can; dups holds, per column found more than once,
@@ -336,7 +348,7 @@ func (m Mapping) recognised() int {
 	return n
 }
 
-func headerError(missing []Column, dups [][]string) *Error {
+func headerError(missing []Column, dups [][]string, rules HeaderRules) *Error {
 	var b strings.Builder
 	code := CodeHeaderDuplicate
 	if len(missing) > 0 {
@@ -380,7 +392,12 @@ func headerError(missing []Column, dups [][]string) *Error {
 	}
 	b.WriteString(" Beklenen başlıklar: ")
 	b.WriteString(strings.Join(TemplateHeader(), ", "))
-	b.WriteString(" (zorunlu: marka_kodu, alici_tipi, izin_kaynagi ve telefon ya da eposta). Boş şablonu indirip kullanabilirsiniz.")
+	if rules.BrandGiven {
+		b.WriteString(" (zorunlu: alici_tipi, izin_kaynagi ve telefon ya da eposta; marka_kodu boşsa yüklerken seçilen marka kullanılır).")
+	} else {
+		b.WriteString(" (zorunlu: marka_kodu, alici_tipi, izin_kaynagi ve telefon ya da eposta).")
+	}
+	b.WriteString(" Boş şablonu indirip kullanabilirsiniz.")
 	return &Error{Code: code, Message: b.String(), Missing: missing, Duplicates: dups}
 }
 

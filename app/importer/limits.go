@@ -37,6 +37,11 @@ type Limits struct {
 	MaxCellLength int
 	// list: a header needs only telefon or eposta (see OpenList).
 	list bool
+	// mapFn maps candidate header rows instead of MapHeader, and
+	// keepUnmapped keeps the most plausible row when none maps (see
+	// OpenWith).
+	mapFn        func(cells []string) (Mapping, error)
+	keepUnmapped bool
 }
 
 // The defaults of [Limits].

@@ -26,9 +26,13 @@ func OpenList(r io.ReaderAt, size int64, filename string, limits Limits) (Reader
 	return rd, err
 }
 
-// mapHeader maps a header row: as MapHeader does for imports, and for a
-// list only the phone or e-mail column is needed.
+// mapHeader maps a header row: with the mapper given to OpenWith, else as
+// MapHeader does for imports, and for a list only the phone or e-mail
+// column is needed.
 func (l Limits) mapHeader(cells []string) (Mapping, error) {
+	if l.mapFn != nil {
+		return l.mapFn(cells)
+	}
 	if !l.list {
 		return MapHeader(cells)
 	}

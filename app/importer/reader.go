@@ -70,6 +70,10 @@ type Header struct {
 	// Mapping says which cell holds which column; Mapping.Ignored lists
 	// the header cells that map to no column.
 	Mapping Mapping
+	// Problem is the header error of a header row kept although it does
+	// not map (Options.KeepUnmapped); nil when the header maps. Mapping is
+	// then only what the synonyms recognise.
+	Problem *Error
 	// Delimiter is the CSV field separator (';', ',', '\t' or '|').
 	Delimiter rune
 	// Encoding is the CSV text encoding: "UTF-8", "UTF-16LE", "UTF-16BE"

@@ -644,34 +644,24 @@ func readRichText(sc *xmlScanner, dst []byte, limit int) ([]byte, error) {
 // findHeader looks for the header row in the visible sheets, in order.
 func (x *xlsxReader) findHeader() error {
 	var best *Error
+	var plausible *candidate
 	bestScore := -1
-	for _, sh := range x.sheets {
+	for i, sh := range x.sheets {
 		if sh.hidden {
 			x.header.SkippedSheets = append(x.header.SkippedSheets, sh.name)
 			continue
 		}
-		f := x.pkg.part(sh.part)
-		if f == nil {
-			return corruptError(0, fmt.Errorf("xlsx: missing part %s", sh.part))
-		}
-		sr, err := x.openSheet(f, sh.name)
+		sr, err := x.openSheetAt(i)
 		if err != nil {
 			return err
 		}
-		found, score, herr, err := x.scanHeader(sr)
+		found, score, herr, cand, err := x.scanHeader(sr, i)
 		if err != nil {
 			sr.close()
 			return err
 		}
 		if found {
-			x.sheet = sr
-			x.header.Format = FormatXLSX
-			x.header.Sheet = sh.name
-			if i, ok := x.header.Mapping.Index(ColConsentDate); ok {
-				x.dateCol = i
-			}
-			sr.dateCol = x.dateCol
-			sr.width = x.header.Mapping.Width
+			x.useSheet(sr, i)
 			return nil
 		}
 		sr.close()
@@ -679,6 +669,12 @@ func (x *xlsxReader) findHeader() error {
 		if herr != nil && score > bestScore {
 			best, bestScore = herr, score
 		}
+		if cand != nil && cand.better(plausible) {
+			plausible = cand
+		}
+	}
+	if plausible != nil {
+		return x.keepHeader(plausible)
 	}
 	if best != nil {
 		return best
@@ -686,21 +682,77 @@ func (x *xlsxReader) findHeader() error {
 	return &Error{Code: CodeHeaderNotFound, Message: "Dosyada başlık satırı bulunamadı: görünür sayfaların ilk 10 satırı boş. İlk satıra sütun başlıklarını (" + strings.Join(TemplateHeader(), ", ") + ") yazın ya da boş şablonu indirip kullanın."}
 }
 
+// openSheetAt opens the i-th sheet of the workbook.
+func (x *xlsxReader) openSheetAt(i int) (*sheetReader, error) {
+	sh := x.sheets[i]
+	f := x.pkg.part(sh.part)
+	if f == nil {
+		return nil, corruptError(0, fmt.Errorf("xlsx: missing part %s", sh.part))
+	}
+	return x.openSheet(f, sh.name)
+}
+
+// useSheet makes sr, positioned after the header row, the sheet read.
+func (x *xlsxReader) useSheet(sr *sheetReader, i int) {
+	x.sheet = sr
+	x.header.Format = FormatXLSX
+	x.header.Sheet = x.sheets[i].name
+	if i, ok := x.header.Mapping.Index(ColConsentDate); ok {
+		x.dateCol = i
+	}
+	sr.dateCol = x.dateCol
+	sr.width = x.header.Mapping.Width
+}
+
+// keepHeader takes the candidate row as the header although it does not
+// map (Options.KeepUnmapped): its sheet is opened again and read up to it.
+func (x *xlsxReader) keepHeader(c *candidate) error {
+	if c.overflow {
+		return columnsError(c.row, x.limits.MaxColumns)
+	}
+	sr, err := x.openSheetAt(c.sheet)
+	if err != nil {
+		return err
+	}
+	sr.width = x.limits.MaxColumns
+	for {
+		num, err := sr.readRow()
+		if err == io.EOF {
+			err = corruptError(c.row, errors.New("xlsx: header row gone on second reading"))
+		}
+		if err != nil {
+			sr.close()
+			return err
+		}
+		if num == c.row {
+			break
+		}
+	}
+	x.header.SkippedSheets = nil
+	for _, sh := range x.sheets[:c.sheet] {
+		x.header.SkippedSheets = append(x.header.SkippedSheets, sh.name)
+	}
+	x.header.Row, x.header.Cells, x.header.Mapping, x.header.Problem = c.row, c.cells, c.mapping, c.err
+	x.useSheet(sr, c.sheet)
+	return nil
+}
+
 // scanHeader reads the first rows of a sheet until one maps. It returns the
-// best header error when none does, with its score (recognised columns).
-func (x *xlsxReader) scanHeader(sr *sheetReader) (found bool, score int, best *Error, err error) {
+// best header error when none does, with its score (recognised columns),
+// and, for Options.KeepUnmapped, the most plausible of its rows.
+func (x *xlsxReader) scanHeader(sr *sheetReader, sheet int) (found bool, score int, best *Error, plausible *candidate, err error) {
 	score = -1
 	sr.width = x.limits.MaxColumns
 	for {
 		num, err := sr.readRow()
 		if err == io.EOF {
-			return false, score, best, nil
+			return false, score, best, plausible, nil
 		}
 		if err != nil {
-			return false, 0, nil, err
+			return false, 0, nil, nil, err
 		}
 		if num > headerScanRows {
-			return false, score, best, nil
+			return false, score, best, plausible, nil
 		}
 		cells := sr.denseCells(-1)
 		if cells == nil {
@@ -708,14 +760,20 @@ func (x *xlsxReader) scanHeader(sr *sheetReader) (found bool, score int, best *E
 		}
 		m, herr := x.limits.mapHeader(cells)
 		if sr.overflow && (herr == nil || m.recognised() > 0) {
-			return false, 0, nil, columnsError(num, x.limits.MaxColumns)
+			return false, 0, nil, nil, columnsError(num, x.limits.MaxColumns)
 		}
 		if herr == nil {
 			x.header.Row, x.header.Cells, x.header.Mapping = num, cells[:m.Width], m
-			return true, 0, nil, nil
+			return true, 0, nil, nil, nil
 		}
 		if s := m.recognised(); s > score {
-			score, best = s, herr.(*Error)
+			score, best = s, asError(herr, num)
+		}
+		if x.limits.keepUnmapped {
+			if c := newCandidate(sheet, num, cells, herr); c.better(plausible) {
+				c.overflow = sr.overflow
+				plausible = c
+			}
 		}
 	}
 }

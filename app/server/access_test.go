@@ -26,6 +26,7 @@ var (
 		{"GET", "/api/v1/imports/:id", true}, {"GET", "/api/v1/imports/:id/rows", true},
 		{"GET", "/api/v1/imports/:id/errors.xlsx", true}, {"POST", "/api/v1/imports/:id/approve", true},
 		{"DELETE", "/api/v1/imports/:id", true},
+		{"POST", "/imports/:id/mapping", false}, {"POST", "/api/v1/imports/:id/mapping", true},
 	}
 	scrubRoutes = []objectRoute{
 		{"GET", "/scrubs/:id", false}, {"GET", "/scrubs/:id/download", false},

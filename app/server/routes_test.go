@@ -84,6 +84,8 @@ var routeAccess = map[string]string{
 	"GET /imports/:id/errors.xlsx":         "admin yonetici personel musteri",
 	"POST /api/v1/imports/:id/approve":     "admin yonetici personel",
 	"DELETE /api/v1/imports/:id":           "admin yonetici personel",
+	"POST /imports/:id/mapping":            "admin yonetici personel",
+	"POST /api/v1/imports/:id/mapping":     "admin yonetici personel",
 
 	"GET /subscriptions":                     "admin yonetici personel musteri",
 	"POST /subscriptions":                    "admin yonetici",

@@ -14,6 +14,7 @@ type ImportStatus string
 // The import statuses.
 const (
 	ImportUploaded   ImportStatus = "uploaded"   // stored, its parse job queued
+	ImportMapping    ImportStatus = "mapping"    // its header did not map: waits for a user to map the columns
 	ImportParsing    ImportStatus = "parsing"    // the file is being read
 	ImportValidating ImportStatus = "validating" // the stateful rules run
 	ImportPreview    ImportStatus = "preview"    // waits for a user to send or discard it
@@ -25,7 +26,7 @@ const (
 )
 
 var importLabels = map[ImportStatus]string{
-	ImportUploaded: "Yüklendi", ImportParsing: "Okunuyor", ImportValidating: "Doğrulanıyor",
+	ImportUploaded: "Yüklendi", ImportMapping: "Sütun eşleştirme bekliyor", ImportParsing: "Okunuyor", ImportValidating: "Doğrulanıyor",
 	ImportPreview: "Ön İzleme", ImportApproved: "Onaylandı", ImportSending: "Gönderiliyor",
 	ImportDone: "Tamamlandı", ImportFailed: "Hata", ImportDiscarded: "Silindi",
 }
@@ -49,8 +50,27 @@ func (s ImportStatus) HasRows() bool { return s == ImportPreview || s.Sent() }
 
 // Discardable reports whether "Listeyi Sil" may throw the import away.
 func (s ImportStatus) Discardable() bool {
-	return s.Working() || s == ImportPreview || s == ImportFailed
+	return s.Working() || s == ImportMapping || s == ImportPreview || s == ImportFailed
 }
+
+// Mappable reports whether the import's columns may be (re)mapped: while
+// it waits for a mapping, and in preview (the file is read again).
+func (s ImportStatus) Mappable() bool { return s == ImportMapping || s == ImportPreview }
+
+// MappingSource is where the column mapping of an import came from.
+type MappingSource string
+
+// The mapping sources.
+const (
+	MappingAuto    MappingSource = "auto"    // the headers named the columns
+	MappingProfile MappingSource = "profile" // a saved mapping (profile) of the brand
+	MappingUser    MappingSource = "user"    // a user mapped the columns of this import
+)
+
+var mappingLabels = map[MappingSource]string{MappingAuto: "Başlıklardan", MappingProfile: "Kayıtlı eşleştirme", MappingUser: "Kullanıcı eşleştirmesi"}
+
+// Label is the source as the import page names it.
+func (m MappingSource) Label() string { return labelOf(mappingLabels, m) }
 
 // importStatuses lists the statuses for which keep reports true, for SQL
 // (status = ANY($n)).

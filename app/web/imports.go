@@ -184,11 +184,14 @@ func importJSON(im *store.Import) fiber.Map {
 }
 
 func (s *Server) apiImport(c *fiber.Ctx) error {
-	im, _, err := s.importFor(c, importRead)
+	im, brands, err := s.importFor(c, importRead)
 	if err != nil {
 		return err
 	}
 	out := importJSON(im)
+	if err := s.addMappingJSON(c, im, brands, out); err != nil { // import_mapping.go
+		return err
+	}
 	if im.Status == store.ImportApproved || im.Status == "sending" || im.Status == "done" {
 		d, err := s.deps.Store.ImportDelivery(c.UserContext(), im.ID)
 		if err != nil {
@@ -322,6 +325,10 @@ func (s *Server) errorWorkbook(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	cols, err := s.headerColumns(c, im.ID) // import_mapping.go
+	if err != nil {
+		return err
+	}
 	c.Set(fiber.HeaderContentType, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 	c.Set(fiber.HeaderContentDisposition, `attachment; filename="hatalar-`+itoa(im.ID)+`.xlsx"`)
 	// Rows are read from the database as the workbook is written, so that
@@ -341,7 +348,7 @@ func (s *Server) errorWorkbook(c *fiber.Ctx) error {
 				yield(importer.ErrorRow{}, err)
 			}
 		}
-		if err := importer.WriteErrorWorkbook(w, header, rows); err != nil {
+		if err := importer.WriteErrorWorkbookMapped(w, header, cols, rows); err != nil {
 			s.deps.Log.Error("error workbook failed", "import_id", im.ID, "err", err)
 		}
 	})

@@ -20,8 +20,13 @@ func (s *Server) renderImports(c *fiber.Ctx, status int, uploadError string) err
 	if err != nil {
 		return err
 	}
+	brands, err := s.uploadBrands(c) // import_mapping.go
+	if err != nil {
+		return err
+	}
 	return s.render(c, status, "imports", "İçe Aktarımlar", map[string]any{
 		"Imports": list, "CanUpload": s.deps.Policy.CanAny(u.ID, policy.ImportsUpload), "Error": uploadError,
+		"UploadBrands": brands,
 	})
 }
 
@@ -67,6 +72,7 @@ type importPageData struct {
 	Next      int             // the cursor of the next page of rows (0: none)
 	Corrected int             // consents with a warning: a value corrected or a default applied
 	Delivery  *store.Delivery // once sent
+	Mapping   *mappingView    // the column mapping (import_mapping.go)
 }
 
 // renderImport writes an import's page with an action's refusal, if any.
@@ -82,6 +88,10 @@ func (s *Server) renderImport(c *fiber.Ctx, status int, im *store.Import, brands
 			data.Corrected += cs.Warnings
 		}
 	}
+	var err error
+	if data.Mapping, err = s.mappingView(c, im, brands); err != nil {
+		return err
+	}
 	if im.Status.Sent() {
 		d, err := s.deps.Store.ImportDelivery(c.UserContext(), im.ID)
 		if err != nil {
@@ -90,7 +100,7 @@ func (s *Server) renderImport(c *fiber.Ctx, status int, im *store.Import, brands
 		data.Delivery = &d
 	}
 	if c.Get("HX-Request") == "true" && c.Get("HX-Target") == "import-status" {
-		if im.Status == store.ImportPreview || im.Status == store.ImportFailed {
+		if im.Status == store.ImportPreview || im.Status == store.ImportFailed || im.Status == store.ImportMapping {
 			// The work is over: reload the whole page for the preview.
 			c.Set("HX-Refresh", "true")
 		}

@@ -50,6 +50,8 @@ var actionLabels = map[string]string{
 	store.ActionSubscription: "Paket talebi",
 	store.ActionDelivery:     "İYS gönderimi",
 	store.ActionScrub:        "Tarama",
+
+	store.ActionImportProfile: "Sütun eşleştirmesi kaydı",
 }
 
 var funcs = template.FuncMap{
@@ -143,13 +145,20 @@ func parseTemplates() (templates, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Files named _*.html are partials: templates that pages include
+	// ({{template "name" .}}), parsed with every page.
+	partials, err := fs.Glob(templateFS, "templates/_*.html")
+	if err != nil {
+		return nil, err
+	}
 	t := templates{}
 	for _, p := range pages {
 		name := p[len("templates/") : len(p)-len(".html")]
-		if name == "layout" {
+		if name == "layout" || strings.HasPrefix(name, "_") {
 			continue
 		}
-		tpl, err := template.New(name).Funcs(funcs).Option("missingkey=error").ParseFS(templateFS, "templates/layout.html", p)
+		files := append([]string{"templates/layout.html", p}, partials...)
+		tpl, err := template.New(name).Funcs(funcs).Option("missingkey=error").ParseFS(templateFS, files...)
 		if err != nil {
 			return nil, err
 		}

@@ -82,6 +82,9 @@ func (s *Server) routes() {
 	s.handle(get, "/imports/:id/errors.xlsx", policy.ImportsView, s.errorWorkbook)
 	s.handle(post, "/api/v1/imports/:id/approve", policy.ImportsSend, s.apiApproveImport)
 	s.handle(del, "/api/v1/imports/:id", policy.ImportsUpload, s.discard)
+	// Column mapping of an import whose header did not map (import_mapping.go).
+	s.handle(post, "/imports/:id/mapping", policy.ImportsUpload, s.mappingPage)
+	s.handle(post, "/api/v1/imports/:id/mapping", policy.ImportsUpload, s.apiSetMapping)
 
 	// Quota: Abonelikler, the Admin's price list and approvals.
 	s.handle(get, "/subscriptions", policy.QuotaView, s.subscriptionsPage)
