@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"html/template"
 	"io/fs"
+	"path"
 	"slices"
 	"strconv"
 	"strings"
@@ -136,18 +137,29 @@ func labelOr(m map[string]string, k string) string {
 // templates maps a page name to the page parsed with the layout.
 type templates map[string]*template.Template
 
+// parseTemplates parses each page with the layout and the partials: files
+// whose name starts with "_" hold templates that several pages include
+// (the charts) and are no page themselves.
 func parseTemplates() (templates, error) {
-	pages, err := fs.Glob(templateFS, "templates/*.html")
+	files, err := fs.Glob(templateFS, "templates/*.html")
 	if err != nil {
 		return nil, err
 	}
+	shared := []string{"templates/layout.html"}
+	var pages []string
+	for _, f := range files {
+		switch name := path.Base(f); {
+		case name == "layout.html":
+		case strings.HasPrefix(name, "_"):
+			shared = append(shared, f)
+		default:
+			pages = append(pages, f)
+		}
+	}
 	t := templates{}
 	for _, p := range pages {
-		name := p[len("templates/") : len(p)-len(".html")]
-		if name == "layout" {
-			continue
-		}
-		tpl, err := template.New(name).Funcs(funcs).Option("missingkey=error").ParseFS(templateFS, "templates/layout.html", p)
+		name := strings.TrimSuffix(path.Base(p), ".html")
+		tpl, err := template.New(name).Funcs(funcs).Option("missingkey=error").ParseFS(templateFS, append(shared, p)...)
 		if err != nil {
 			return nil, err
 		}
@@ -205,6 +217,7 @@ func (s *Server) nav(c *fiber.Ctx, u *store.User) []navItem {
 	entries := []struct{ href, label, perm string }{
 		{"/", "Gösterge", policy.DashboardView},
 		{"/consents", "Onaylar", policy.ConsentsView},
+		{"/reports", "Raporlar", policy.ConsentsView},
 		{"/consents/new", "İzin Ekle", policy.ConsentsEdit},
 		{"/imports", "İçe Aktar", policy.ImportsView},
 		{"/scrubs", "Tarama", policy.ConsentsView},
