@@ -115,6 +115,7 @@ var routeAccess = map[string]string{
 	"GET /reports":         "admin yonetici personel musteri",
 	"GET /reports/export":  "admin yonetici personel musteri",
 	"GET /api/v1/reports":  "admin yonetici personel musteri",
+	"GET /help":            "admin yonetici personel musteri",
 }
 
 // Every route registered in Fiber goes through the guard, has an expected
