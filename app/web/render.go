@@ -168,10 +168,12 @@ func parseTemplates() (templates, error) {
 	return t, nil
 }
 
-// navItem is a link of the top menu.
+// navItem is a link of the top menu, or, with Children, the drop-down
+// that holds a group of links.
 type navItem struct {
 	Href, Label string
 	Active      bool
+	Children    []navItem
 }
 
 // page is what every template receives.
@@ -212,40 +214,67 @@ func (s *Server) render(c *fiber.Ctx, status int, name, title string, data any, 
 	return c.Send(buf.Bytes())
 }
 
-// nav lists the menu entries the user may open.
+// navEntries are the menu's links in order; those marked settings are
+// grouped under one drop-down ("Ayarlar", as the reference panel calls
+// them), so that the bar fits a 1280 px screen whatever the role.
+var navEntries = []struct {
+	href, label, perm string
+	settings          bool
+}{
+	{"/", "Gösterge", policy.DashboardView, false},
+	{"/consents", "Onaylar", policy.ConsentsView, false},
+	{"/reports", "Raporlar", policy.ConsentsView, false},
+	{"/consents/new", "İzin Ekle", policy.ConsentsEdit, false},
+	{"/imports", "İçe Aktar", policy.ImportsView, false},
+	{"/scrubs", "Tarama", policy.ConsentsView, false},
+	{"/deliveries", "Gönderimler", policy.DeliveryView, false},
+	{"/subscriptions", "Abonelikler", policy.QuotaView, false},
+	{"/brands", "Markalar", policy.BrandsView, false},
+	{"/companies", "Firmalar", policy.CompaniesManage, true},
+	{"/packages", "Paketler", policy.QuotaManage, true},
+	{"/settings", "İYS Ayarları", policy.SettingsView, true},
+	{"/users", "Kullanıcılar", policy.UsersView, true},
+	{"/tokens", "API Anahtarları", policy.TokensOwn, true},
+	{"/audit", "Denetim Kaydı", policy.AuditView, true},
+}
+
+// nav lists the menu entries the user may open, the settings last as one
+// drop-down.
 func (s *Server) nav(c *fiber.Ctx, u *store.User) []navItem {
-	entries := []struct{ href, label, perm string }{
-		{"/", "Gösterge", policy.DashboardView},
-		{"/consents", "Onaylar", policy.ConsentsView},
-		{"/reports", "Raporlar", policy.ConsentsView},
-		{"/consents/new", "İzin Ekle", policy.ConsentsEdit},
-		{"/imports", "İçe Aktar", policy.ImportsView},
-		{"/scrubs", "Tarama", policy.ConsentsView},
-		{"/deliveries", "Gönderimler", policy.DeliveryView},
-		{"/subscriptions", "Abonelikler", policy.QuotaView},
-		{"/brands", "Markalar", policy.BrandsView},
-		{"/companies", "Firmalar", policy.CompaniesManage},
-		{"/packages", "Paketler", policy.QuotaManage},
-		{"/settings", "İYS Ayarları", policy.SettingsView},
-		{"/users", "Kullanıcılar", policy.UsersView},
-		{"/tokens", "API Anahtarları", policy.TokensOwn},
-		{"/audit", "Denetim Kaydı", policy.AuditView},
-	}
-	var items []navItem
-	best, bestLen := -1, 0
-	for _, e := range entries {
+	var items, settings []navItem
+	for _, e := range navEntries {
 		if !s.deps.Policy.CanAny(u.ID, e.perm) {
 			continue
 		}
-		// The longest entry that is the path or a parent of it is active.
-		p := c.Path()
-		if (p == e.href || (e.href != "/" && strings.HasPrefix(p, e.href+"/"))) && len(e.href) > bestLen {
-			best, bestLen = len(items), len(e.href)
+		item := navItem{Href: e.href, Label: e.label}
+		if e.settings {
+			settings = append(settings, item)
+		} else {
+			items = append(items, item)
 		}
-		items = append(items, navItem{Href: e.href, Label: e.label})
 	}
-	if best >= 0 {
-		items[best].Active = true
+	markActive(c.Path(), items, settings)
+	if len(settings) > 0 {
+		group := navItem{Label: "Ayarlar", Children: settings}
+		group.Active = slices.ContainsFunc(settings, func(i navItem) bool { return i.Active })
+		items = append(items, group)
 	}
 	return items
+}
+
+// markActive marks the one entry of lists for the current path: the
+// longest one that is the path or a parent of it.
+func markActive(current string, lists ...[]navItem) {
+	var best *navItem
+	for _, list := range lists {
+		for i := range list {
+			e := &list[i]
+			if (current == e.Href || (e.Href != "/" && strings.HasPrefix(current, e.Href+"/"))) && (best == nil || len(e.Href) > len(best.Href)) {
+				best = e
+			}
+		}
+	}
+	if best != nil {
+		best.Active = true
+	}
 }
