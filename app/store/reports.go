@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -30,44 +31,42 @@ const (
 	eventCitizen    = "e.origin = '" + OriginIYS + "'"
 )
 
-// The queries take the brands ($1, NULL: all) and the period [$2, $3).
-// Each brand's events are read on its own index range (LATERAL over the
-// brands), which the planner does not do for "$1 IS NULL OR brand_id =
-// ANY($1)".
+// The queries take the period [$1, $2) and, in {scope}, the condition on
+// brands of ReportFilter.scope. Each brand's events are read on its own
+// index range (LATERAL over the brands).
 const (
-	reportBrands = ` FROM brands b CROSS JOIN LATERAL (`
-	reportScope  = `) t WHERE $1::bigint[] IS NULL OR b.id = ANY($1)`
-
 	// reportEventsQuery counts the events per brand, channel, status,
 	// class (registered, refused or pending), who made them and İYS's
 	// refusal code.
-	reportEventsQuery = `SELECT b.id, t.type, t.status, t.class, t.citizen, t.code, t.n` + reportBrands + `
+	reportEventsQuery = `SELECT b.id, t.type, t.status, t.class, t.citizen, t.code, t.n
+		FROM (SELECT id FROM brands WHERE {scope}) b CROSS JOIN LATERAL (
 			SELECT e.type, e.status,
 				CASE WHEN ` + eventRegistered + ` THEN 'registered' WHEN ` + eventRefused + ` THEN 'refused' ELSE 'pending' END AS class,
 				` + eventCitizen + ` AS citizen,
 				CASE WHEN ` + eventRefused + ` THEN COALESCE(e.iys_code, '') ELSE '' END AS code, count(*) AS n
 			FROM consent_events e
-			WHERE e.brand_id = b.id AND e.created_at >= $2 AND e.created_at < $3
-			GROUP BY 1, 2, 3, 4, 5` + reportScope + `
+			WHERE e.brand_id = b.id AND e.created_at >= $1 AND e.created_at < $2
+			GROUP BY 1, 2, 3, 4, 5) t
 		ORDER BY 1, 2, 6`
 
 	// reportSpentQuery sums the quota debits per brand: a debit names the
 	// batch whose accepted items it pays for, and a batch is one brand's.
 	reportSpentQuery = `SELECT x.brand_id, sum(l.units)
 		FROM quota_ledger l JOIN sync_batches x ON x.id = l.batch_id
-		WHERE l.kind = 'debit' AND l.created_at >= $2 AND l.created_at < $3
-		  AND l.company_id IN (SELECT company_id FROM brands WHERE $1::bigint[] IS NULL OR id = ANY($1))
-		  AND ($1::bigint[] IS NULL OR x.brand_id = ANY($1))
+		WHERE l.kind = 'debit' AND l.created_at >= $1 AND l.created_at < $2
+		  AND l.company_id IN (SELECT company_id FROM brands WHERE {scope})
+		  AND x.brand_id IN (SELECT id FROM brands WHERE {scope})
 		GROUP BY 1 ORDER BY 1`
 
 	// dailyConsentsQuery counts the registered ONAYs and RETs per day in
 	// Istanbul.
-	dailyConsentsQuery = `SELECT t.day, sum(t.onay)::bigint, sum(t.ret)::bigint` + reportBrands + `
+	dailyConsentsQuery = `SELECT t.day, sum(t.onay)::bigint, sum(t.ret)::bigint
+		FROM (SELECT id FROM brands WHERE {scope}) b CROSS JOIN LATERAL (
 			SELECT (e.created_at AT TIME ZONE 'Europe/Istanbul')::date AS day,
 				count(*) FILTER (WHERE e.status = 'ONAY') AS onay, count(*) FILTER (WHERE e.status = 'RET') AS ret
 			FROM consent_events e
-			WHERE e.brand_id = b.id AND e.created_at >= $2 AND e.created_at < $3 AND ` + eventRegistered + `
-			GROUP BY 1` + reportScope + `
+			WHERE e.brand_id = b.id AND e.created_at >= $1 AND e.created_at < $2 AND ` + eventRegistered + `
+			GROUP BY 1) t
 		GROUP BY 1 ORDER BY 1`
 )
 
@@ -75,6 +74,17 @@ const (
 type ReportFilter struct {
 	BrandIDs []int64 // nil: every brand
 	From, To time.Time
+}
+
+// scope puts f's brands into a report query, and gives its arguments. All
+// brands is a query of its own: one that tested "$3 IS NULL" would, once
+// PostgreSQL plans it for any value, read every company's quota ledger.
+func (f ReportFilter) scope(query string) (string, []any) {
+	cond, args := "true", []any{f.From, f.To}
+	if f.BrandIDs != nil {
+		cond, args = "id = ANY($3)", append(args, f.BrandIDs)
+	}
+	return strings.ReplaceAll(query, "{scope}", cond), args
 }
 
 // ChannelFigures counts the changes of a brand's consents on one channel
@@ -118,7 +128,8 @@ type Report struct {
 // changes on their way, İYS's refusals by code and the quota spent for the
 // brands and period of f.
 func (s *Store) Report(ctx context.Context, f ReportFilter) (*Report, error) {
-	rows, err := s.pool.Query(ctx, reportEventsQuery, f.BrandIDs, f.From, f.To)
+	q, args := f.scope(reportEventsQuery)
+	rows, err := s.pool.Query(ctx, q, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -162,7 +173,8 @@ func (s *Store) Report(ctx context.Context, f ReportFilter) (*Report, error) {
 
 // spent sums the period's quota debits per brand.
 func (s *Store) spent(ctx context.Context, f ReportFilter) ([]SpentFigures, error) {
-	rows, err := s.pool.Query(ctx, reportSpentQuery, f.BrandIDs, f.From, f.To)
+	q, args := f.scope(reportSpentQuery)
+	rows, err := s.pool.Query(ctx, q, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -183,7 +195,8 @@ type DayFigures struct {
 // DailyConsents counts the consents added per day of f's period, for the
 // days that have any, in order.
 func (s *Store) DailyConsents(ctx context.Context, f ReportFilter) ([]DayFigures, error) {
-	rows, err := s.pool.Query(ctx, dailyConsentsQuery, f.BrandIDs, f.From, f.To)
+	q, args := f.scope(dailyConsentsQuery)
+	rows, err := s.pool.Query(ctx, q, args...)
 	if err != nil {
 		return nil, err
 	}

@@ -7,7 +7,8 @@ import "context"
 func (s *Store) ExplainReports(ctx context.Context, f ReportFilter) (map[string]string, error) {
 	plans := map[string]string{}
 	for name, q := range map[string]string{"events": reportEventsQuery, "spent": reportSpentQuery, "daily": dailyConsentsQuery} {
-		plan, err := s.explain(ctx, q, f.BrandIDs, f.From, f.To)
+		q, args := f.scope(q)
+		plan, err := s.explain(ctx, q, args...)
 		if err != nil {
 			return nil, err
 		}
