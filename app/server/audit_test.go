@@ -35,6 +35,10 @@ func TestAuditInTurkish(t *testing.T) {
 	if _, err := e.st.UpdateUser(ctx, admin, u.ID, store.UserInput{Email: u.Email, Name: "Ayşe Yılmaz", Role: "yonetici", BrandIDs: []int64{b.ID}}, nil); err != nil {
 		t.Fatal(err)
 	}
+	// Kullanıcılar records a role per brand; entries written before it, one
+	// role for the brands: both read alike.
+	perBrand := func(role string) map[string]any { return map[string]any{"roles": map[string]string{itoa(b.ID): role}} }
+	must(t, e.st.Audit(ctx, admin, store.ActionUserUpdate, "user", itoa(u.ID), perBrand("personel"), perBrand("yonetici")))
 	if _, err := e.st.SetPassword(ctx, admin, u.ID, u.PasswordHash); err != nil {
 		t.Fatal(err)
 	}
@@ -138,6 +142,7 @@ func TestAuditInTurkish(t *testing.T) {
 		`Kullanıcı: Ayşe Yılmaz (ayse@ornek.com.tr)`,
 		`<span class="field">Rol</span>: <del>Personel</del> → <ins>Yönetici</ins>`,
 		`<span class="field">Markalar</span>: <ins>Örnek Süpermarket</ins>`,
+		`<span class="field">Roller</span>: <del>Örnek Süpermarket: Personel</del> → <ins>Örnek Süpermarket: Yönetici</ins>`,
 		`<span class="field">Parola</span>: <ins>değiştirildi</ins>`,
 		`Kullanıcı: #` + itoa(u.ID) + ` (silinmiş)`,
 		`<span class="field">Kullanıcı</span>: <ins>`,

@@ -151,6 +151,7 @@ var auditFields = []auditField{
 	{key: "is_admin", label: "Admin"},
 	{key: "role", label: "Rol", format: func(_ *auditNames, v any) string { return textOr(v, policy.RoleLabel) }},
 	{key: "brand_ids", label: "Markalar", format: (*auditNames).brandList},
+	{key: "roles", label: "Roller", format: (*auditNames).brandRoles},
 	{key: "password", label: "Parola", format: mapValue(map[string]string{"changed": "değiştirildi"})},
 	{key: "user_id", label: "Kullanıcı", format: (*auditNames).user},
 	{key: "prefix", label: "Anahtarın başı"},
@@ -379,6 +380,12 @@ func (s *Server) auditNames(ctx context.Context, entries []auditEntry) (*auditNa
 		}
 		for _, m := range []map[string]any{e.before, e.after} {
 			brandIDs = append(brandIDs, ids(m["brand_ids"])...)
+			if roles, ok := m["roles"].(map[string]any); ok {
+				for k := range roles {
+					id, _ := strconv.ParseInt(k, 10, 64)
+					brandIDs = append(brandIDs, id)
+				}
+			}
 			brandIDs = append(brandIDs, ids(m["brand_id"])...)
 			companyIDs = append(companyIDs, ids(m["company_id"])...)
 			for _, u := range ids(m["user_id"]) {
@@ -532,6 +539,22 @@ func (n *auditNames) brandList(v any) string {
 		names[i] = n.brand(float64(id))
 	}
 	return strings.Join(names, ", ")
+}
+
+// brandRoles writes a user's role per brand ({"brand id": "role"}) as
+// "Örnek Market: Yönetici, …", sorted.
+func (n *auditNames) brandRoles(v any) string {
+	roles, ok := v.(map[string]any)
+	if !ok {
+		return auditValue(v)
+	}
+	parts := make([]string, 0, len(roles))
+	for k, role := range roles {
+		id, _ := strconv.ParseInt(k, 10, 64)
+		parts = append(parts, n.brand(float64(id))+": "+textOr(role, policy.RoleLabel))
+	}
+	slices.Sort(parts)
+	return strings.Join(parts, ", ")
 }
 
 func (n *auditNames) company(v any) string {
