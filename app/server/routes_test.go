@@ -112,6 +112,12 @@ var routeAccess = map[string]string{
 	"POST /api/v1/scrubs":                "admin yonetici personel musteri",
 	"GET /api/v1/scrubs/:id":             "admin yonetici personel musteri",
 	"GET /api/v1/scrubs/:id/result.xlsx": "admin yonetici personel musteri",
+
+	"GET /dashboard/trend": "admin yonetici personel musteri",
+	"GET /reports":         "admin yonetici personel musteri",
+	"GET /reports/export":  "admin yonetici personel musteri",
+	"GET /api/v1/reports":  "admin yonetici personel musteri",
+	"GET /help":            "admin yonetici personel musteri",
 }
 
 // Every route registered in Fiber goes through the guard, has an expected

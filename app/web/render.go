@@ -7,6 +7,7 @@ import (
 	"html/template"
 	"io/fs"
 	"net/url"
+	"path"
 	"slices"
 	"strconv"
 	"strings"
@@ -140,25 +141,29 @@ func labelOr(m map[string]string, k string) string {
 // templates maps a page name to the page parsed with the layout.
 type templates map[string]*template.Template
 
+// parseTemplates parses each page with the layout and the partials: files
+// whose name starts with "_" hold templates that several pages include
+// (the charts) and are no page themselves.
 func parseTemplates() (templates, error) {
-	pages, err := fs.Glob(templateFS, "templates/*.html")
+	files, err := fs.Glob(templateFS, "templates/*.html")
 	if err != nil {
 		return nil, err
 	}
-	// Files named _*.html are partials: templates that pages include
-	// ({{template "name" .}}), parsed with every page.
-	partials, err := fs.Glob(templateFS, "templates/_*.html")
-	if err != nil {
-		return nil, err
+	shared := []string{"templates/layout.html"}
+	var pages []string
+	for _, f := range files {
+		switch name := path.Base(f); {
+		case name == "layout.html":
+		case strings.HasPrefix(name, "_"):
+			shared = append(shared, f)
+		default:
+			pages = append(pages, f)
+		}
 	}
 	t := templates{}
 	for _, p := range pages {
-		name := p[len("templates/") : len(p)-len(".html")]
-		if name == "layout" || strings.HasPrefix(name, "_") {
-			continue
-		}
-		files := append([]string{"templates/layout.html", p}, partials...)
-		tpl, err := template.New(name).Funcs(funcs).Option("missingkey=error").ParseFS(templateFS, files...)
+		name := strings.TrimSuffix(path.Base(p), ".html")
+		tpl, err := template.New(name).Funcs(funcs).Option("missingkey=error").ParseFS(templateFS, append(shared, p)...)
 		if err != nil {
 			return nil, err
 		}
@@ -167,10 +172,12 @@ func parseTemplates() (templates, error) {
 	return t, nil
 }
 
-// navItem is a link of the top menu.
+// navItem is a link of the top menu, or, with Children, the drop-down
+// that holds a group of links.
 type navItem struct {
 	Href, Label string
 	Active      bool
+	Children    []navItem
 }
 
 // page is what every template receives.
@@ -244,39 +251,67 @@ func formPage(c *fiber.Ctx) string {
 	return ref.RequestURI()
 }
 
-// nav lists the menu entries the user may open.
+// navEntries are the menu's links in order; those marked settings are
+// grouped under one drop-down ("Ayarlar", as the reference panel calls
+// them), so that the bar fits a 1280 px screen whatever the role.
+var navEntries = []struct {
+	href, label, perm string
+	settings          bool
+}{
+	{"/", "Gösterge", policy.DashboardView, false},
+	{"/consents", "Onaylar", policy.ConsentsView, false},
+	{"/reports", "Raporlar", policy.ConsentsView, false},
+	{"/consents/new", "İzin Ekle", policy.ConsentsEdit, false},
+	{"/imports", "İçe Aktar", policy.ImportsView, false},
+	{"/scrubs", "Tarama", policy.ConsentsView, false},
+	{"/deliveries", "Gönderimler", policy.DeliveryView, false},
+	{"/subscriptions", "Abonelikler", policy.QuotaView, false},
+	{"/brands", "Markalar", policy.BrandsView, false},
+	{"/companies", "Firmalar", policy.CompaniesManage, true},
+	{"/packages", "Paketler", policy.QuotaManage, true},
+	{"/settings", "İYS Ayarları", policy.SettingsView, true},
+	{"/users", "Kullanıcılar", policy.UsersView, true},
+	{"/tokens", "API Anahtarları", policy.TokensOwn, true},
+	{"/audit", "Denetim Kaydı", policy.AuditView, true},
+}
+
+// nav lists the menu entries the user may open, the settings last as one
+// drop-down.
 func (s *Server) nav(c *fiber.Ctx, u *store.User) []navItem {
-	entries := []struct{ href, label, perm string }{
-		{"/", "Gösterge", policy.DashboardView},
-		{"/consents", "Onaylar", policy.ConsentsView},
-		{"/consents/new", "İzin Ekle", policy.ConsentsEdit},
-		{"/imports", "İçe Aktar", policy.ImportsView},
-		{"/scrubs", "Tarama", policy.ConsentsView},
-		{"/deliveries", "Gönderimler", policy.DeliveryView},
-		{"/subscriptions", "Abonelikler", policy.QuotaView},
-		{"/brands", "Markalar", policy.BrandsView},
-		{"/companies", "Firmalar", policy.CompaniesManage},
-		{"/packages", "Paketler", policy.QuotaManage},
-		{"/settings", "İYS Ayarları", policy.SettingsView},
-		{"/users", "Kullanıcılar", policy.UsersView},
-		{"/tokens", "API Anahtarları", policy.TokensOwn},
-		{"/audit", "Denetim Kaydı", policy.AuditView},
-	}
-	var items []navItem
-	best, bestLen := -1, 0
-	for _, e := range entries {
+	var items, settings []navItem
+	for _, e := range navEntries {
 		if !s.deps.Policy.CanAny(u.ID, e.perm) {
 			continue
 		}
-		// The longest entry that is the path or a parent of it is active.
-		p := c.Path()
-		if (p == e.href || (e.href != "/" && strings.HasPrefix(p, e.href+"/"))) && len(e.href) > bestLen {
-			best, bestLen = len(items), len(e.href)
+		item := navItem{Href: e.href, Label: e.label}
+		if e.settings {
+			settings = append(settings, item)
+		} else {
+			items = append(items, item)
 		}
-		items = append(items, navItem{Href: e.href, Label: e.label})
 	}
-	if best >= 0 {
-		items[best].Active = true
+	markActive(c.Path(), items, settings)
+	if len(settings) > 0 {
+		group := navItem{Label: "Ayarlar", Children: settings}
+		group.Active = slices.ContainsFunc(settings, func(i navItem) bool { return i.Active })
+		items = append(items, group)
 	}
 	return items
+}
+
+// markActive marks the one entry of lists for the current path: the
+// longest one that is the path or a parent of it.
+func markActive(current string, lists ...[]navItem) {
+	var best *navItem
+	for _, list := range lists {
+		for i := range list {
+			e := &list[i]
+			if (current == e.Href || (e.Href != "/" && strings.HasPrefix(current, e.Href+"/"))) && (best == nil || len(e.Href) > len(best.Href)) {
+				best = e
+			}
+		}
+	}
+	if best != nil {
+		best.Active = true
+	}
 }

@@ -115,4 +115,12 @@ func (s *Server) routes() {
 	s.upload(post, "/api/v1/scrubs", policy.ConsentsView, s.apiUploadScrub)
 	s.handle(get, "/api/v1/scrubs/:id", policy.ConsentsView, s.apiScrub)
 	s.handle(get, "/api/v1/scrubs/:id/result.xlsx", policy.ConsentsView, s.downloadScrub)
+
+	// Gösterge's trend, Raporlar (within the brands whose consents the
+	// user sees) and Yardım.
+	s.handle(get, "/dashboard/trend", policy.DashboardView, s.trendPanel)
+	s.handle(get, "/reports", policy.ConsentsView, s.reportsPage)
+	s.handle(get, "/reports/export", policy.ConsentsView, s.exportReport)
+	s.handle(get, "/api/v1/reports", policy.ConsentsView, s.apiReport)
+	s.handle(get, "/help", policy.Authenticated, s.helpPage)
 }
