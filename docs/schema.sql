@@ -925,6 +925,8 @@ CREATE INDEX brands_company_idx ON public.brands USING btree (company_id);
 
 CREATE INDEX consent_events_batch_idx ON public.consent_events USING btree (batch_id, batch_index) WHERE (batch_id IS NOT NULL);
 
+CREATE INDEX consent_events_brand_created_idx ON public.consent_events USING btree (brand_id, created_at);
+
 CREATE INDEX consent_events_brand_idx ON public.consent_events USING btree (brand_id, id);
 
 CREATE INDEX consent_events_import_idx ON public.consent_events USING btree (import_id) WHERE (import_id IS NOT NULL);
@@ -954,6 +956,8 @@ CREATE INDEX quota_holds_event_idx ON public.quota_holds USING btree (event_id) 
 CREATE INDEX quota_holds_import_idx ON public.quota_holds USING btree (import_id) WHERE (import_id IS NOT NULL);
 
 CREATE INDEX quota_ledger_company_idx ON public.quota_ledger USING btree (company_id, id DESC);
+
+CREATE INDEX quota_ledger_debit_idx ON public.quota_ledger USING btree (company_id, created_at) WHERE (kind = 'debit'::text);
 
 CREATE INDEX recipients_list_idx ON public.recipients USING btree (brand_id, kind, sort_key DESC);
 

@@ -45,7 +45,7 @@ func giveUp(ctx context.Context, d Deps, id int64, attempt, max int, err error) 
 	if err != nil && attempt >= max {
 		d.Log.Error("import job failed for good", "import_id", id, "err", err)
 		if ferr := d.Store.FailImport(context.WithoutCancel(ctx), id, "INTERNAL",
-			"Liste işlenirken beklenmeyen bir hata oluştu; yeniden yüklemeyi deneyin. Sorun sürerse yöneticinize bildirin."); ferr != nil {
+			"Liste işlenirken beklenmeyen bir hata oluştu; yeniden yüklemeyi deneyin. Sorun sürerse sistem yöneticinize (Admin) bildirin."); ferr != nil {
 			return errors.Join(err, ferr)
 		}
 	}

@@ -67,7 +67,7 @@ func (w *ScrubWorker) Work(ctx context.Context, job *river.Job[ScrubArgs]) error
 	if err != nil && job.Attempt >= job.MaxAttempts {
 		w.deps.Log.Error("scrub failed for good", "scrub_id", job.Args.ScrubID, "err", err)
 		if ferr := w.deps.Store.FailScrub(context.WithoutCancel(ctx), job.Args.ScrubID, "INTERNAL",
-			"Liste taranırken beklenmeyen bir hata oluştu; yeniden yüklemeyi deneyin. Sorun sürerse yöneticinize bildirin."); ferr != nil {
+			"Liste taranırken beklenmeyen bir hata oluştu; yeniden yüklemeyi deneyin. Sorun sürerse sistem yöneticinize (Admin) bildirin."); ferr != nil {
 			return errors.Join(err, ferr)
 		}
 	}

@@ -689,7 +689,7 @@ func (s *Store) FailStuckImports(ctx context.Context, idle time.Duration) (int64
 	var n int64
 	err := s.tx(ctx, func(tx pgx.Tx) error {
 		rows, err := tx.Query(ctx, `UPDATE imports im SET status = $2, error_code = 'INTERNAL',
-			error_message = 'Liste işlenirken iş yarıda kaldı; yeniden yüklemeyi deneyin. Sorun sürerse yöneticinize bildirin.',
+			error_message = 'Liste işlenirken iş yarıda kaldı; yeniden yüklemeyi deneyin. Sorun sürerse sistem yöneticinize (Admin) bildirin.',
 			updated_at = now()
 		WHERE im.status = ANY($3) AND im.updated_at < now() - $1::interval
 		  AND NOT EXISTS (SELECT 1 FROM river_job j

@@ -337,7 +337,7 @@ func (s *Server) setFourEyes(c *fiber.Ctx) error {
 	}
 	msg := "Dört göz kuralı kapatıldı."
 	if on {
-		msg = "Dört göz kuralı açıldı: bu markanın listelerini yalnızca yönetici gönderebilir."
+		msg = "Dört göz kuralı açıldı: bu markanın listelerini yalnızca Yönetici gönderebilir."
 	}
 	return s.saved(c, "/brands", msg)
 }

@@ -123,7 +123,7 @@ func (s *Server) fourEyesRefusal(c *fiber.Ctx, brands []store.Brand) string {
 	if len(names) == 0 {
 		return ""
 	}
-	return "Bu listedeki " + strings.Join(names, ", ") + " markası için gönderim yönetici onayı gerektiriyor (dört göz kuralı). Listeyi yöneticinize onaylatın."
+	return "Bu listedeki " + strings.Join(names, ", ") + " markası için gönderim Yönetici onayı gerektiriyor (dört göz kuralı). Listeyi markanın Yöneticisine onaylatın."
 }
 
 // noFile is the refusal of an upload without its file.

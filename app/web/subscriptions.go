@@ -123,7 +123,7 @@ func (s *Server) requestSubscription(c *fiber.Ctx) error {
 		return err
 	}
 	return s.saved(c, "/subscriptions?company_id="+itoa(companyID),
-		fmt.Sprintf("İleti %s paketi talebiniz alındı; yönetici onayı bekliyor.", store.Thousands(sub.Units)))
+		fmt.Sprintf("İleti %s paketi talebiniz alındı; Admin onayı bekliyor.", store.Thousands(sub.Units)))
 }
 
 // doRequest is the purchase request of the page and the API.

@@ -366,7 +366,7 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 		return s.failWith(c, we)
 	}
 	s.deps.Log.Error("request failed", "err", err, "path", c.Path(), "request_id", c.Locals(requestid.ConfigDefault.ContextKey))
-	return s.fail(c, fiber.StatusInternalServerError, "INTERNAL", "Beklenmeyen bir hata oluştu. Sorun sürerse yöneticinize şu kodu iletin: "+
+	return s.fail(c, fiber.StatusInternalServerError, "INTERNAL", "Beklenmeyen bir hata oluştu. Sorun sürerse sistem yöneticinize (Admin) şu kodu iletin: "+
 		toString(c.Locals(requestid.ConfigDefault.ContextKey)))
 }
 
