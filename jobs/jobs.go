@@ -40,6 +40,7 @@ func Workers(d Deps) *river.Workers {
 	river.AddWorker(w, &PruneLoginAttemptsWorker{deps: d})
 	river.AddWorker(w, &ParseImportWorker{deps: d})
 	river.AddWorker(w, &ValidateImportWorker{deps: d})
+	river.AddWorker(w, &ApproveImportWorker{deps: d})
 	river.AddWorker(w, &SweepImportsWorker{deps: d})
 	river.AddWorker(w, &SendBatchWorker{deps: d})
 	river.AddWorker(w, &SweepDeliveryWorker{deps: d})

@@ -19,6 +19,7 @@ import (
 
 // Batch statuses.
 const (
+	BatchPreparing = "hazirlaniyor" // of an approval being written: never sent (see PublishApproval)
 	BatchWaiting   = "bekliyor"
 	BatchSending   = "gonderiliyor" // sent, answer unknown
 	BatchSent      = "gonderildi"   // İYS has the request id
@@ -201,7 +202,9 @@ func (s *Store) SweepUnbatched(ctx context.Context) (int, error) {
 		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext('iysgate.sweep_unbatched'))`); err != nil {
 			return err
 		}
-		ids, err := s.makeBatches(ctx, tx, BatchKindAsync, "e.id > $1", int64(0))
+		// The events of an approval still being written wait for it.
+		ids, err := s.makeBatches(ctx, tx, BatchKindAsync, `e.id > $1 AND NOT EXISTS (SELECT 1 FROM imports im
+			WHERE im.id = e.import_id AND im.status = '`+string(ImportApproving)+`')`, int64(0))
 		n = len(ids)
 		if err != nil {
 			return err
@@ -281,10 +284,11 @@ func (s *Store) kickCompanies(ctx context.Context, tx pgx.Tx, companies []int64)
 	if s.onBatch == nil {
 		return nil
 	}
-	rows, err := tx.Query(ctx, `SELECT DISTINCT ON (company_id) id FROM sync_batches
+	// A head still being prepared waits for its approval to publish it.
+	rows, err := tx.Query(ctx, `SELECT id FROM (SELECT DISTINCT ON (company_id) id, status FROM sync_batches
 		WHERE status NOT IN ('tamam', 'hata') AND ($1::bigint[] IS NULL OR company_id = ANY($1))
 		  AND NOT EXISTS (SELECT 1 FROM sync_batches f WHERE f.company_id = sync_batches.company_id AND f.status = 'hata' AND f.id < sync_batches.id)
-		ORDER BY company_id, id`, companies)
+		ORDER BY company_id, id) h WHERE status <> '`+BatchPreparing+`'`, companies)
 	if err != nil {
 		return err
 	}

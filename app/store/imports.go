@@ -41,6 +41,8 @@ type Import struct {
 	Mode         string                     `json:"mode,omitempty"`
 	ApprovedBy   string                     `json:"approved_by,omitempty"`
 	ApprovedAt   *time.Time                 `json:"approved_at,omitempty"`
+	ApproveDone  int                        `json:"approve_done"`  // items the approval wrote, of ApproveTotal
+	ApproveTotal int                        `json:"approve_total"` // 0 until the approval job decided them
 	CreatedAt    time.Time                  `json:"created_at"`
 	UpdatedAt    time.Time                  `json:"updated_at"`
 }
@@ -104,12 +106,13 @@ func (s *Store) WriteImportFile(ctx context.Context, id int64, w io.Writer) erro
 
 const importColumns = `id, user_id, actor, brand_id, filename, size_bytes, status, rows_done, rows_total,
 	COALESCE(summary, '{}'), COALESCE(error_code, ''), COALESCE(error_message, ''), COALESCE(mode, ''),
-	COALESCE(approved_by, ''), approved_at, created_at, updated_at`
+	COALESCE(approved_by, ''), approved_at, created_at, updated_at, approve_done, approve_total`
 
 func scanImport(r pgx.Row) (*Import, error) {
 	var im Import
 	err := r.Scan(&im.ID, &im.UserID, &im.Actor, &im.BrandID, &im.Filename, &im.SizeBytes, &im.Status, &im.RowsDone, &im.RowsTotal,
-		&im.Summary, &im.ErrorCode, &im.ErrorMessage, &im.Mode, &im.ApprovedBy, &im.ApprovedAt, &im.CreatedAt, &im.UpdatedAt)
+		&im.Summary, &im.ErrorCode, &im.ErrorMessage, &im.Mode, &im.ApprovedBy, &im.ApprovedAt, &im.CreatedAt, &im.UpdatedAt,
+		&im.ApproveDone, &im.ApproveTotal)
 	if err != nil {
 		return nil, mapErr(err)
 	}

@@ -111,7 +111,7 @@ func (s *Server) approveImport(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return s.saved(c, "/imports/"+itoa(im.ID), "Liste onaylandı; izinler kaydedildi ve İYS'ye gönderilmeyi bekliyor.")
+	return s.saved(c, "/imports/"+itoa(im.ID), "Liste onaylandı; izinler kaydediliyor, bitince İYS'ye gönderilecek.")
 }
 
 // errorReportsPage is Hata Bildirimleri: the rows iysgate refused across
