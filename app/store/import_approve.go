@@ -30,7 +30,9 @@ var ErrImportChanged = errors.New("önizlemeden sonra bu listedeki alıcıların
 const MessageImportChanged = "Önizlemeden sonra bu listedeki alıcıların izinleri değişti; listeyi yeniden yükleyin."
 
 // MessageQuota is what the user reads of a QuotaError.
-func MessageQuota(e *QuotaError) string { return e.Error() + ". Abonelikler sayfasından paket talep edin." }
+func MessageQuota(e *QuotaError) string {
+	return e.Error() + ". Abonelikler sayfasından paket talep edin."
+}
 
 // ErrNotInPreview is returned when an import that is not (or no longer) in
 // preview is approved.
