@@ -21,16 +21,16 @@ type ApproveImportArgs struct {
 	ImportID int64  `json:"import_id"`
 	UserID   int64  `json:"user_id"` // who pressed send (0: the system)
 	Actor    string `json:"actor"`
-	// Chunk overrides approveChunk (tests).
-	Chunk int `json:"chunk,omitempty"`
 }
 
 // Kind is the job's name in River.
 func (ApproveImportArgs) Kind() string { return "import_approve" }
 
-// InsertOpts: as the parse; one job per import.
+// InsertOpts: as the parse. StartApproval enqueues one job per press of
+// send that moved the import from preview (a refused approval may be sent
+// again: no uniqueness across completed jobs).
 func (ApproveImportArgs) InsertOpts() river.InsertOpts {
-	return river.InsertOpts{MaxAttempts: importAttempts, UniqueOpts: river.UniqueOpts{ByArgs: true}}
+	return river.InsertOpts{MaxAttempts: importAttempts}
 }
 
 // ApproveImportWorker works ApproveImportArgs.
@@ -78,8 +78,8 @@ func (w *ApproveImportWorker) approve(ctx context.Context, args ApproveImportArg
 	}
 	w.deps.Log.Info("import approval prepared", "import_id", id, "items", total, "duration", time.Since(start))
 	chunk := approveChunk
-	if args.Chunk > 0 {
-		chunk = args.Chunk
+	if w.deps.ApproveChunk > 0 {
+		chunk = w.deps.ApproveChunk
 	}
 	for {
 		p, err := st.WriteApprovalChunk(ctx, a, id, chunk)

@@ -32,6 +32,9 @@ type Deps struct {
 	Checked func(channel, result string, n int)
 	// FileRetention is how long the file of an ended import is kept.
 	FileRetention time.Duration
+	// ApproveChunk is how many consents an approval writes per
+	// transaction (0: approveChunk).
+	ApproveChunk int
 }
 
 // Workers registers every worker.
