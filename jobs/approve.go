@@ -82,10 +82,12 @@ func (w *ApproveImportWorker) approve(ctx context.Context, args ApproveImportArg
 		chunk = w.deps.ApproveChunk
 	}
 	for {
+		t0 := time.Now()
 		p, err := st.WriteApprovalChunk(ctx, a, id, chunk)
 		if err != nil {
 			return err
 		}
+		w.deps.Log.Debug("import approval chunk written", "import_id", id, "done", p.Done, "total", p.Total, "duration", time.Since(t0))
 		if p.Finished() {
 			break
 		}
