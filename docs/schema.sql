@@ -185,6 +185,7 @@ CREATE TABLE public.consent_events (
     batch_id bigint,
     batch_index integer,
     request_index integer,
+    import_row integer,
     CONSTRAINT consent_events_iys_state_check CHECK ((iys_state = ANY (ARRAY['bekliyor'::text, 'kota'::text, 'gonderildi'::text, 'kayitli'::text, 'hata'::text]))),
     CONSTRAINT consent_events_origin_check CHECK ((origin = ANY (ARRAY['manual'::text, 'import'::text, 'iys'::text])))
 );
@@ -274,7 +275,9 @@ CREATE TABLE public.import_rows (
     first_name text DEFAULT ''::text NOT NULL,
     last_name text DEFAULT ''::text NOT NULL,
     phone text DEFAULT ''::text NOT NULL,
-    email text DEFAULT ''::text NOT NULL
+    email text DEFAULT ''::text NOT NULL,
+    phone_as_written text DEFAULT ''::text NOT NULL,
+    email_as_written text DEFAULT ''::text NOT NULL
 );
 
 CREATE VIEW public.import_items AS
@@ -386,6 +389,7 @@ CREATE TABLE public.imports (
     approve_prepared boolean DEFAULT false NOT NULL,
     approve_done integer DEFAULT 0 NOT NULL,
     approve_total integer DEFAULT 0 NOT NULL,
+    rows_without_consent integer DEFAULT 0 NOT NULL,
     CONSTRAINT imports_mode_check CHECK ((mode = ANY (ARRAY['all'::text, 'new_only'::text]))),
     CONSTRAINT imports_status_check CHECK ((status = ANY (ARRAY['uploaded'::text, 'parsing'::text, 'validating'::text, 'preview'::text, 'approving'::text, 'approved'::text, 'sending'::text, 'done'::text, 'failed'::text, 'discarded'::text])))
 );
@@ -907,7 +911,7 @@ CREATE INDEX consent_events_batch_idx ON public.consent_events USING btree (batc
 
 CREATE INDEX consent_events_brand_idx ON public.consent_events USING btree (brand_id, id);
 
-CREATE INDEX consent_events_import_idx ON public.consent_events USING btree (import_id) WHERE (import_id IS NOT NULL);
+CREATE INDEX consent_events_import_idx ON public.consent_events USING btree (import_id, import_row) WHERE (import_id IS NOT NULL);
 
 CREATE INDEX consent_events_recipient_idx ON public.consent_events USING btree (recipient_id, id);
 

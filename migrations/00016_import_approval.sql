@@ -44,7 +44,28 @@ CREATE TABLE import_approval_items (
     PRIMARY KEY (import_id, seq)
 );
 
+-- The preview shows a phone or e-mail address that is not valid as the
+-- file wrote it (phone and email hold only normalised recipients); empty
+-- when valid or absent.
+ALTER TABLE import_rows ADD COLUMN phone_as_written text NOT NULL DEFAULT '',
+    ADD COLUMN email_as_written text NOT NULL DEFAULT '';
+
+-- Rows that yield no consent at all (no recipient, an unknown recipient
+-- type, no permission): error rows the channel counts cannot show.
+ALTER TABLE imports ADD COLUMN rows_without_consent integer NOT NULL DEFAULT 0;
+
+-- The file row an import's event came from, for the outcome per consent
+-- on a sent import's preview; the import index serves both.
+ALTER TABLE consent_events ADD COLUMN import_row integer;
+DROP INDEX consent_events_import_idx;
+CREATE INDEX consent_events_import_idx ON consent_events (import_id, import_row) WHERE import_id IS NOT NULL;
+
 -- +goose Down
+DROP INDEX consent_events_import_idx;
+CREATE INDEX consent_events_import_idx ON consent_events (import_id) WHERE import_id IS NOT NULL;
+ALTER TABLE consent_events DROP COLUMN import_row;
+ALTER TABLE imports DROP COLUMN rows_without_consent;
+ALTER TABLE import_rows DROP COLUMN phone_as_written, DROP COLUMN email_as_written;
 DROP TABLE import_approval_items;
 UPDATE sync_batches SET status = 'bekliyor' WHERE status = 'hazirlaniyor';
 ALTER TABLE sync_batches DROP CONSTRAINT sync_batches_status_check;

@@ -106,15 +106,15 @@ func TestApprovalJobProgressAndKilledNode(t *testing.T) {
 		t.Fatalf("after the restart: %+v", v)
 	}
 	for q, want := range map[string]int{
-		"SELECT count(*) FROM consent_events WHERE import_id = " + itoa(id):                                  2 * rows,
-		"SELECT count(DISTINCT (recipient_id, type)) FROM consent_events WHERE import_id = " + itoa(id):      2 * rows,
-		"SELECT count(*) FROM consents":                                                                      2 * rows,
-		"SELECT count(*) FROM recipients":                                                                    rows,
-		"SELECT count(*) FROM consent_events WHERE import_id = " + itoa(id) + " AND batch_id IS NULL":        0,
-		"SELECT count(DISTINCT (batch_id, batch_index)) FROM consent_events WHERE import_id = " + itoa(id):   2 * rows,
-		"SELECT COALESCE(sum(items), 0) FROM sync_batches WHERE import_id = " + itoa(id):                     2 * rows,
-		"SELECT count(*) FROM sync_batches WHERE import_id = " + itoa(id) + " AND status = 'hazirlaniyor'":   0,
-		"SELECT count(*) FROM import_approval_items":                                                         0,
+		"SELECT count(*) FROM consent_events WHERE import_id = " + itoa(id):                             2 * rows,
+		"SELECT count(DISTINCT (recipient_id, type)) FROM consent_events WHERE import_id = " + itoa(id): 2 * rows,
+		"SELECT count(*) FROM consents":   2 * rows,
+		"SELECT count(*) FROM recipients": rows,
+		"SELECT count(*) FROM consent_events WHERE import_id = " + itoa(id) + " AND batch_id IS NULL":         0,
+		"SELECT count(DISTINCT (batch_id, batch_index)) FROM consent_events WHERE import_id = " + itoa(id):    2 * rows,
+		"SELECT COALESCE(sum(items), 0) FROM sync_batches WHERE import_id = " + itoa(id):                      2 * rows,
+		"SELECT count(*) FROM sync_batches WHERE import_id = " + itoa(id) + " AND status = 'hazirlaniyor'":    0,
+		"SELECT count(*) FROM import_approval_items":                                                          0,
 		"SELECT COALESCE(sum(units), 0) FROM quota_ledger WHERE kind = 'reserve' AND import_id = " + itoa(id): 2 * rows,
 	} {
 		if n := count(t, e, q); n != want {

@@ -237,8 +237,8 @@ func (s *Store) WriteApprovalChunk(ctx context.Context, a Actor, importID int64,
 		}
 		if _, err := tx.Exec(ctx, `WITH ev AS (
 				INSERT INTO consent_events (recipient_id, type, brand_id, status, source, consent_date, origin, actor_id, actor,
-					import_id, batch_id, batch_index)
-				SELECT recipient_id, type, brand_id, status, source, consent_date, 'import', $2, $3, $1, batch_id, batch_index
+					import_id, import_row, batch_id, batch_index)
+				SELECT recipient_id, type, brand_id, status, source, consent_date, 'import', $2, $3, $1, row_no, batch_id, batch_index
 				FROM approve_chunk ORDER BY seq
 				RETURNING id, recipient_id, type),
 			last AS (SELECT recipient_id, type, max(id) AS id FROM ev GROUP BY 1, 2)
@@ -345,4 +345,20 @@ func (s *Store) UndoApproval(ctx context.Context, importID int64, code, message 
 		return err
 	})
 	return err
+}
+
+// PendingApprovals lists the imports in preview that wait for the
+// approval of a user who may send for brandIDs (all: every brand): those
+// with a four-eyes brand, all of whose brands are among brandIDs, oldest
+// first (Onayınızı bekleyen listeler).
+func (s *Store) PendingApprovals(ctx context.Context, all bool, brandIDs []int64, limit int) ([]*Import, error) {
+	rows, err := s.pool.Query(ctx, "SELECT "+importColumns+` FROM imports im
+		WHERE status = $1
+		  AND EXISTS (SELECT 1 FROM import_brands ib JOIN brands b ON b.id = ib.brand_id WHERE ib.import_id = im.id AND b.four_eyes)
+		  AND ($2 OR NOT EXISTS (SELECT 1 FROM import_brands ib WHERE ib.import_id = im.id AND ib.brand_id <> ALL($3)))
+		ORDER BY id LIMIT $4`, ImportPreview, all, brandIDs, limit)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (*Import, error) { return scanImport(r) })
 }

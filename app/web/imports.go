@@ -277,23 +277,19 @@ func (s *Server) approve(c *fiber.Ctx, im *store.Import, brands []store.Brand, m
 // quotaPrecheck refuses an import of one company that needs more units
 // than the company has left, from the preview's counts, without a lock.
 func (s *Server) quotaPrecheck(c *fiber.Ctx, im *store.Import, brands []store.Brand, mode string) error {
-	if im.Status != store.ImportPreview || len(brands) == 0 ||
-		slices.ContainsFunc(brands, func(b store.Brand) bool { return b.CompanyID != brands[0].CompanyID }) {
+	if im.Status != store.ImportPreview {
 		return nil
 	}
-	var need int64
-	for _, cs := range im.Summary {
-		need += int64(cs.New)
-		if mode == "all" {
-			need += int64(cs.Changed)
-		}
-	}
-	q, err := s.deps.Store.Quota(c.UserContext(), brands[0].CompanyID)
-	if err != nil {
+	cost, err := s.importCost(c, im, brands)
+	if err != nil || cost.Remaining == nil {
 		return err
 	}
-	if need > q.Remaining {
-		return &store.QuotaError{Needed: need, Remaining: q.Remaining}
+	need := cost.All
+	if mode == "new_only" {
+		need = cost.New
+	}
+	if cost.Short(need) {
+		return &store.QuotaError{Needed: need, Remaining: *cost.Remaining}
 	}
 	return nil
 }

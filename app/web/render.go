@@ -138,6 +138,10 @@ func labelOr(m map[string]string, k string) string {
 // templates maps a page name to the page parsed with the layout.
 type templates map[string]*template.Template
 
+// partials are templates that pages include, parsed with each page
+// rather than as pages of their own.
+var partials = []string{"templates/pending_approvals.html"}
+
 func parseTemplates() (templates, error) {
 	pages, err := fs.Glob(templateFS, "templates/*.html")
 	if err != nil {
@@ -146,10 +150,10 @@ func parseTemplates() (templates, error) {
 	t := templates{}
 	for _, p := range pages {
 		name := p[len("templates/") : len(p)-len(".html")]
-		if name == "layout" {
+		if name == "layout" || slices.Contains(partials, p) {
 			continue
 		}
-		tpl, err := template.New(name).Funcs(funcs).Option("missingkey=error").ParseFS(templateFS, "templates/layout.html", p)
+		tpl, err := template.New(name).Funcs(funcs).Option("missingkey=error").ParseFS(templateFS, append([]string{"templates/layout.html", p}, partials...)...)
 		if err != nil {
 			return nil, err
 		}
