@@ -215,7 +215,7 @@ func TestApprovalJobRefusedByQuotaChangesNothing(t *testing.T) {
 	pc := e.client()
 	pc.login(y.Email, y.Email+"-parola")
 	if body := pc.get("/imports/" + itoa(refused)).body; !strings.Contains(between(body, `id="approve-failed"`, "</div>"), "kalan 1") ||
-		!strings.Contains(body, `id="approve-form"`) {
+		!strings.Contains(body, `id="approve-form"`) || !strings.Contains(between(body, `id="cost-short"`, "</div>"), "Kalan kota bu gönderime yetmiyor: 2 izin gerekli, kalan 1") {
 		t.Errorf("the refused import's page: %s", between(body, `id="import-status"`, "</div>"))
 	}
 	e.grant(b.CompanyID, 5000)

@@ -281,7 +281,7 @@ func (s *Server) quotaPrecheck(c *fiber.Ctx, im *store.Import, brands []store.Br
 		return nil
 	}
 	cost, err := s.importCost(c, im, brands)
-	if err != nil || cost.Remaining == nil {
+	if err != nil || !cost.Known {
 		return err
 	}
 	need := cost.All
@@ -289,7 +289,7 @@ func (s *Server) quotaPrecheck(c *fiber.Ctx, im *store.Import, brands []store.Br
 		need = cost.New
 	}
 	if cost.Short(need) {
-		return &store.QuotaError{Needed: need, Remaining: *cost.Remaining}
+		return &store.QuotaError{Needed: need, Remaining: cost.Remaining}
 	}
 	return nil
 }

@@ -94,11 +94,12 @@ type importPageData struct {
 // the import's brands are of one company).
 type importCost struct {
 	All, New  int64
-	Remaining *int64
+	Remaining int64
+	Known     bool // Remaining is known: the import's brands are of one company
 }
 
 // Short reports whether the quota left does not cover n units.
-func (c *importCost) Short(n int64) bool { return c.Remaining != nil && n > *c.Remaining }
+func (c *importCost) Short(n int64) bool { return c.Known && n > c.Remaining }
 
 // renderImport writes an import's page with an action's refusal, if any.
 func (s *Server) renderImport(c *fiber.Ctx, status int, im *store.Import, brands []store.Brand, actionError string) error {
@@ -146,7 +147,7 @@ func (s *Server) renderImport(c *fiber.Ctx, status int, im *store.Import, brands
 }
 
 // importCost is what sending im costs, from the preview's counts, against
-// the quota of its one company (Remaining nil when its brands are of
+// the quota of its one company (not Known when its brands are of
 // several).
 func (s *Server) importCost(c *fiber.Ctx, im *store.Import, brands []store.Brand) (*importCost, error) {
 	var cost importCost
@@ -161,7 +162,7 @@ func (s *Server) importCost(c *fiber.Ctx, im *store.Import, brands []store.Brand
 	if err != nil {
 		return nil, err
 	}
-	cost.Remaining = &q.Remaining
+	cost.Remaining, cost.Known = q.Remaining, true
 	return &cost, nil
 }
 
