@@ -59,7 +59,7 @@ func approveAPI(t testing.TB, c *client, id int64, mode string) importView {
 	if r.status != http.StatusAccepted || !strings.Contains(r.body, `"status":"approving"`) {
 		t.Fatalf("approve: %d %s", r.status, r.body)
 	}
-	return waitImport(t, c, id)
+	return waitImportFor(t, c, id, 3*time.Minute) // 100,000 consents on a busy machine
 }
 
 // waitImport polls until the import leaves the working stages.
