@@ -113,8 +113,8 @@ func (w *SendBatchWorker) deliver(ctx context.Context, batchID int64) error {
 		if err != nil {
 			return err
 		}
-		if b.Status == store.BatchDone || b.Status == store.BatchFailed {
-			return nil
+		if b.Status == store.BatchDone || b.Status == store.BatchFailed || b.Status == store.BatchPreparing {
+			return nil // a prepared batch is enqueued again when its approval is published
 		}
 		// A company's batches go one at a time, in order; the chain
 		// enqueues this one again when its turn comes.

@@ -207,7 +207,7 @@ func (w *ParseImportWorker) stage(ctx context.Context, id int64, r importer.Read
 		s.batch.Grow(len(c.rows))
 		for _, row := range c.rows {
 			res := consent.ValidateRow(row.Input, now, nil)
-			s.batch.Stage(id, store.ParsedRow{RowNo: row.Number, Cells: row.Cells, Result: res}, &s.stats)
+			s.batch.Stage(id, store.ParsedRow{RowNo: row.Number, Cells: row.Cells, Result: res, Phone: row.Input.Phone, Email: row.Input.Email}, &s.stats)
 			s.keys = appendKeys(s.keys, seed, int32(row.Number), res)
 			if len(res.Items) > 0 {
 				s.brands[res.Items[0].Consent.BrandCode] = true

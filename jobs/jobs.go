@@ -32,6 +32,9 @@ type Deps struct {
 	Checked func(channel, result string, n int)
 	// FileRetention is how long the file of an ended import is kept.
 	FileRetention time.Duration
+	// ApproveChunk is how many consents an approval writes per
+	// transaction (0: approveChunk).
+	ApproveChunk int
 }
 
 // Workers registers every worker.
@@ -40,6 +43,7 @@ func Workers(d Deps) *river.Workers {
 	river.AddWorker(w, &PruneLoginAttemptsWorker{deps: d})
 	river.AddWorker(w, &ParseImportWorker{deps: d})
 	river.AddWorker(w, &ValidateImportWorker{deps: d})
+	river.AddWorker(w, &ApproveImportWorker{deps: d})
 	river.AddWorker(w, &SweepImportsWorker{deps: d})
 	river.AddWorker(w, &SendBatchWorker{deps: d})
 	river.AddWorker(w, &SweepDeliveryWorker{deps: d})

@@ -86,6 +86,9 @@ type Config struct {
 	JobRescueAfter time.Duration
 	// JobTimeout bounds one run of an İYS delivery job (IYSGATE_JOB_TIMEOUT).
 	JobTimeout time.Duration
+	// ApproveChunk is how many consents an approval writes per
+	// transaction (IYSGATE_APPROVE_CHUNK; 0: the job's default).
+	ApproveChunk int
 }
 
 // Simulation reports whether no İYS account is configured.
@@ -153,6 +156,7 @@ func fromEnv() Config {
 		SimAsyncDelay:   envDuration("IYSGATE_SIM_ASYNC_DELAY", 2*time.Second),
 		JobRescueAfter:  envDuration("IYSGATE_JOB_RESCUE_AFTER", 6*time.Minute),
 		JobTimeout:      envDuration("IYSGATE_JOB_TIMEOUT", 5*time.Minute),
+		ApproveChunk:    envInt("IYSGATE_APPROVE_CHUNK", 0),
 	}
 }
 

@@ -165,8 +165,8 @@ func TestObjectsFollowTheirBrands(t *testing.T) {
 		t.Fatalf("A's Müşteri approving: %d", r.status)
 	}
 	yon := e.apiClient(aYonetici)
-	if r := yon.postJSON("/api/v1/imports/"+itoa(id)+"/approve", map[string]any{"mode": "all", "confirmed": true}); r.status != 200 {
-		t.Fatalf("A's Yönetici approving: %d %s", r.status, r.body)
+	if v := approveAPI(t, yon, id, "all"); v.Status != "approved" && v.Status != "sending" && v.Status != "done" {
+		t.Fatalf("A's Yönetici approving: %+v", v)
 	}
 	// Only A's row was written, under A's brand.
 	var n int
@@ -236,7 +236,7 @@ func TestSendNeedsEveryBrand(t *testing.T) {
 	if n := count(t, e, "SELECT count(*) FROM consent_events"); n != 0 {
 		t.Fatalf("refused approval wrote %d events", n)
 	}
-	if r := e.apiClient(both).postJSON("/api/v1/imports/"+itoa(id)+"/approve", map[string]any{"mode": "all", "confirmed": true}); r.status != 200 {
-		t.Fatalf("approval by the holder of both brands: %d %s", r.status, r.body)
+	if v := approveAPI(t, e.apiClient(both), id, "all"); v.Error != nil {
+		t.Fatalf("approval by the holder of both brands: %+v", v)
 	}
 }

@@ -39,7 +39,9 @@ func TestAuditInTurkish(t *testing.T) {
 	// role for the brands: both read alike.
 	perBrand := func(role string) map[string]any { return map[string]any{"roles": map[string]string{itoa(b.ID): role}} }
 	must(t, e.st.Audit(ctx, admin, store.ActionUserUpdate, "user", itoa(u.ID), perBrand("personel"), perBrand("yonetici")))
-	oneRole := func(role string, brands ...int64) map[string]any { return map[string]any{"role": role, "brand_ids": brands} }
+	oneRole := func(role string, brands ...int64) map[string]any {
+		return map[string]any{"role": role, "brand_ids": brands}
+	}
 	must(t, e.st.Audit(ctx, admin, store.ActionUserUpdate, "user", itoa(u.ID), oneRole("personel"), oneRole("yonetici", b.ID)))
 	if _, err := e.st.SetPassword(ctx, admin, u.ID, u.PasswordHash); err != nil {
 		t.Fatal(err)
@@ -72,9 +74,7 @@ func TestAuditInTurkish(t *testing.T) {
 		at.In(time.FixedZone("TRT", 3*3600)).Format("02.01.2006 15:04:05") + "\n"
 	sent := upload(t, api, "liste.csv", []byte(csv))
 	waitImport(t, api, sent)
-	if r := api.postJSON("/api/v1/imports/"+itoa(sent)+"/approve", map[string]any{"mode": "new_only", "confirmed": true}); r.status != 200 {
-		t.Fatalf("approve: %d %s", r.status, r.body)
-	}
+	approveAPI(t, api, sent, "new_only")
 	thrown := upload(t, api, "atilan.csv", []byte(csv))
 	waitImport(t, api, thrown)
 	if r := api.do("DELETE", "/api/v1/imports/"+itoa(thrown), nil, ""); r.status >= 300 {

@@ -283,8 +283,10 @@ func TestBrowserImport(t *testing.T) {
 		chromedp.Click("#send-all"),
 		chromedp.WaitVisible(".alert.success"),
 	)
-	if stage := text("#import-stage"); stage != "Onaylandı" {
-		t.Fatalf("stage after approval: %q", stage)
+	// The page follows the approval job until the import is approved.
+	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](`document.querySelector("#import-stage").textContent === "Onaylandı"`,
+		chromedp.WithPollingTimeout(30*time.Second))); err != nil {
+		t.Fatalf("stage after approval: %q (%v)", text("#import-stage"), err)
 	}
 	// Row 1: ARAMA, MESAJ, EPOSTA; row 2: ARAMA (its MESAJ RET is a first record, refused).
 	if n := count(t, e, "SELECT count(*) FROM consents"); n != 4 {

@@ -49,8 +49,8 @@ func TestDeliveryUnderFaultsAndCrash(t *testing.T) {
 	}
 	t.Logf("preview after %s", time.Since(start).Round(time.Millisecond))
 	sim.SetFaults(0.2, 0.05, 0)
-	if r := api.postJSON("/api/v1/imports/"+itoa(id)+"/approve", map[string]any{"mode": "all", "confirmed": true}); r.status != 200 {
-		t.Fatalf("approve: %d %s", r.status, r.body)
+	if v := approveAPI(t, api, id, "all"); v.Error != nil {
+		t.Fatalf("approve: %+v", v)
 	}
 	total := int64(2 * rows)
 	t.Logf("approved after %s", time.Since(start).Round(time.Millisecond))

@@ -79,8 +79,8 @@ func TestDeliveryOfAnImport(t *testing.T) {
 	if v := waitImport(t, api, id); v.Summary["MESAJ"].Total != 30 || v.Summary["MESAJ"].New != 30 {
 		t.Fatalf("preview of 30 new MESAJ consents: %+v", v.Summary)
 	}
-	if r := api.postJSON("/api/v1/imports/"+itoa(id)+"/approve", map[string]any{"mode": "all", "confirmed": true}); r.status != 200 {
-		t.Fatalf("approve: %d %s", r.status, r.body)
+	if v := approveAPI(t, api, id, "all"); v.Error != nil {
+		t.Fatalf("approve: %+v", v)
 	}
 	v := waitDelivered(t, api, id)
 	if v.Delivery.Accepted != 29 || v.Delivery.Refused != 1 || v.Delivery.Pending != 0 {
@@ -253,8 +253,8 @@ func TestDeliveryAcrossCompanies(t *testing.T) {
 	}
 	id := upload(t, api, "iki-firma.xlsx", workbook(t, rows))
 	waitImport(t, api, id)
-	if r := api.postJSON("/api/v1/imports/"+itoa(id)+"/approve", map[string]any{"mode": "all", "confirmed": true}); r.status != 200 {
-		t.Fatalf("approve: %d %s", r.status, r.body)
+	if v := approveAPI(t, api, id, "all"); v.Error != nil {
+		t.Fatalf("approve: %+v", v)
 	}
 	wait := func(what string, ok func() bool) {
 		t.Helper()

@@ -260,9 +260,7 @@ func TestImportColumnMapping(t *testing.T) {
 		t.Errorf("profiles: %d, want the one updated", n)
 	}
 	// Mapping an approved import is refused.
-	if r := api.postJSON("/api/v1/imports/"+itoa(id)+"/approve", map[string]any{"mode": "all", "confirmed": true}); r.status != 200 {
-		t.Fatalf("approve: %d %s", r.status, r.body)
-	}
+	approveAPI(t, api, id, "all")
 	r = api.postJSON("/api/v1/imports/"+itoa(id)+"/mapping", map[string]any{"columns": good})
 	if code, _ := apiProblems(t, r); r.status != http.StatusConflict || code != "NOT_MAPPABLE" {
 		t.Errorf("mapping a sent import: %d %s", r.status, r.body)

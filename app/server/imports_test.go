@@ -41,8 +41,25 @@ type importView struct {
 		RowsDone  int `json:"rows_done"`
 		RowsTotal int `json:"rows_total"`
 	} `json:"progress"`
+	Approval struct {
+		ItemsDone  int `json:"items_done"`
+		ItemsTotal int `json:"items_total"`
+	} `json:"approval"`
 	Summary map[string]store.ChannelSummary
 	Error   *struct{ Code, Message string }
+}
+
+// approveAPI sends an import through the API: the request is accepted
+// (202, the import approving) and the approval job's end is waited for.
+// It returns the import as the job left it: approved, or back in preview
+// with the reason.
+func approveAPI(t testing.TB, c *client, id int64, mode string) importView {
+	t.Helper()
+	r := c.postJSON("/api/v1/imports/"+itoa(id)+"/approve", map[string]any{"mode": mode, "confirmed": true})
+	if r.status != http.StatusAccepted || !strings.Contains(r.body, `"status":"approving"`) {
+		t.Fatalf("approve: %d %s", r.status, r.body)
+	}
+	return waitImportFor(t, c, id, 3*time.Minute) // 100,000 consents on a busy machine
 }
 
 // waitImport polls until the import leaves the working stages.
@@ -59,7 +76,7 @@ func waitImportFor(t testing.TB, c *client, id int64, max time.Duration) importV
 		var v importView
 		json.Unmarshal([]byte(r.body), &v)
 		switch v.Status {
-		case "preview", "failed", "approved", "discarded":
+		case "preview", "failed", "approved", "sending", "done", "discarded":
 			return v
 		}
 		time.Sleep(50 * time.Millisecond)
@@ -179,9 +196,8 @@ func TestImportPipeline(t *testing.T) {
 	if r := api.postJSON("/api/v1/imports/"+itoa(id)+"/approve", map[string]any{"mode": "all"}); r.status != 422 {
 		t.Fatalf("approval without confirmation: %d", r.status)
 	}
-	r = api.postJSON("/api/v1/imports/"+itoa(id)+"/approve", map[string]any{"mode": "all", "confirmed": true})
-	if r.status != 200 || !strings.Contains(r.body, `"status":"approved"`) {
-		t.Fatalf("approve: %d %s", r.status, r.body)
+	if v := approveAPI(t, api, id, "all"); v.Status != "approved" {
+		t.Fatalf("approve: %+v", v)
 	}
 	// 3 (row 1) + 2 (row 2) + 1 (row 7's final state) new consents besides the seed.
 	if n := count(t, e, "SELECT count(*) FROM consents"); n != 7 {
@@ -197,7 +213,11 @@ func TestImportPipeline(t *testing.T) {
 		t.Errorf("ONAY then RET in one file ends as %q", status)
 	}
 	// Approving twice does nothing the second time; discarding is refused.
-	api.postJSON("/api/v1/imports/"+itoa(id)+"/approve", map[string]any{"mode": "all", "confirmed": true})
+	if r := api.postJSON("/api/v1/imports/"+itoa(id)+"/approve", map[string]any{"mode": "all", "confirmed": true}); r.status != 202 ||
+		!strings.Contains(r.body, `"status":"approved"`) {
+		t.Errorf("second approval: %d %s", r.status, r.body)
+	}
+	waitImport(t, api, id)
 	if n := count(t, e, "SELECT count(*) FROM consent_events WHERE origin = 'import'"); n != 7 {
 		t.Errorf("second approval wrote events: %d", n)
 	}
@@ -371,9 +391,10 @@ func TestImportStaleAndNewOnly(t *testing.T) {
 	}
 	// Someone records the new recipient by hand after the preview.
 	seed("05320000002", 30*time.Minute)
-	r := api.postJSON("/api/v1/imports/"+itoa(id)+"/approve", map[string]any{"mode": "all", "confirmed": true})
-	if r.status != 409 || !strings.Contains(r.body, "IMPORT_STALE") {
-		t.Fatalf("stale approval: %d %s", r.status, r.body)
+	// The job refuses it: the import is back in preview with the reason.
+	if v := approveAPI(t, api, id, "all"); v.Status != "preview" || v.Error == nil || v.Error.Code != "IMPORT_STALE" ||
+		v.Error.Message != store.MessageImportChanged {
+		t.Fatalf("stale approval: %+v", v)
 	}
 	if n := count(t, e, "SELECT count(*) FROM consent_events WHERE origin = 'import'"); n != 0 {
 		t.Fatalf("a stale approval wrote %d events", n)
@@ -385,8 +406,8 @@ func TestImportStaleAndNewOnly(t *testing.T) {
 	})
 	id = upload(t, api, "b.xlsx", data)
 	waitImport(t, api, id)
-	if r := api.postJSON("/api/v1/imports/"+itoa(id)+"/approve", map[string]any{"mode": "new_only", "confirmed": true}); r.status != 200 {
-		t.Fatalf("new_only approval: %d %s", r.status, r.body)
+	if v := approveAPI(t, api, id, "new_only"); v.Status != "approved" {
+		t.Fatalf("new_only approval: %+v", v)
 	}
 	var status string
 	e.st.Pool().QueryRow(context.Background(), `SELECT c.status FROM consents c JOIN recipients r ON r.id = c.recipient_id
@@ -503,8 +524,8 @@ func TestImportFourEyes(t *testing.T) {
 	if page := yc.get("/imports"); !strings.Contains(page.body, "a.xlsx") {
 		t.Fatal("the Yönetici does not see its Personel's import")
 	}
-	if r := e.apiClient(y).postJSON("/api/v1/imports/"+itoa(id)+"/approve", map[string]any{"mode": "all", "confirmed": true}); r.status != 200 {
-		t.Fatalf("Yönetici approving: %d %s", r.status, r.body)
+	if v := approveAPI(t, e.apiClient(y), id, "all"); v.Error != nil {
+		t.Fatalf("Yönetici approving: %+v", v)
 	}
 	if n := count(t, e, "SELECT count(*) FROM consents"); n != 1 {
 		t.Fatalf("consents after the Yönetici's approval: %d", n)

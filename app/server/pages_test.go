@@ -29,8 +29,8 @@ func TestEveryPageRenders(t *testing.T) {
 		"990001,BIREYSEL,,,12345,,ONAY,,,HS_WEB," + at + "\n"
 	sent := upload(t, api, "gonderilen.csv", []byte(csv))
 	waitImport(t, api, sent)
-	if r := api.postJSON("/api/v1/imports/"+itoa(sent)+"/approve", map[string]any{"mode": "all", "confirmed": true}); r.status != 200 {
-		t.Fatalf("approve: %d %s", r.status, r.body)
+	if v := approveAPI(t, api, sent, "all"); v.Error != nil {
+		t.Fatalf("approve: %+v", v)
 	}
 	preview := upload(t, api, "onizleme.csv", []byte(strings.ReplaceAll(csv, "0532111", "0532999")))
 	waitImport(t, api, preview)

@@ -97,8 +97,8 @@ func TestQuotaPurchaseAndImport(t *testing.T) {
 		t.Fatalf("after approval: %+v", q)
 	}
 
-	if r := yapi.postJSON("/api/v1/imports/"+itoa(id)+"/approve", approve); r.status != 200 {
-		t.Fatalf("approval with quota: %d %s", r.status, r.body)
+	if v := approveAPI(t, yapi, id, "all"); v.Error != nil {
+		t.Fatalf("approval with quota: %+v", v)
 	}
 	if q := getQuota(t, yapi, b.CompanyID); q.Reserved+q.Spent != 2 || q.Remaining != 4998 {
 		t.Fatalf("an import of 2 consents must hold 2 units: %+v", q)

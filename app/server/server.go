@@ -168,6 +168,7 @@ func Start(ctx context.Context, cfg config.Config, pool *pgxpool.Pool, log *slog
 			Pulled:        m.IYSPulled,
 			Checked:       m.Checked,
 			FileRetention: cfg.FileRetention,
+			ApproveChunk:  cfg.ApproveChunk,
 		}),
 		PeriodicJobs:         jobs.Periodic(cfg.IYSPullInterval),
 		RescueStuckJobsAfter: cfg.JobRescueAfter,

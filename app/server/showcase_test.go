@@ -71,9 +71,7 @@ func seedShowcase(t *testing.T, e *env) showcase {
 	send := func(b *store.Brand, rows [][]any) {
 		id := upload(t, admin, "liste-"+b.BrandCode+".xlsx", workbook(t, rows))
 		waitImport(t, admin, id)
-		if r := admin.postJSON("/api/v1/imports/"+itoa(id)+"/approve", map[string]any{"mode": "all", "confirmed": true}); r.status != 200 {
-			t.Fatalf("approve: %d %s", r.status, r.body)
-		}
+		approveAPI(t, admin, id, "all")
 		waitDelivered(t, admin, id)
 	}
 	for _, b := range sc.brands {

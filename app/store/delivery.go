@@ -19,6 +19,7 @@ import (
 
 // Batch statuses.
 const (
+	BatchPreparing = "hazirlaniyor" // of an approval being written: never sent (see PublishApproval)
 	BatchWaiting   = "bekliyor"
 	BatchSending   = "gonderiliyor" // sent, answer unknown
 	BatchSent      = "gonderildi"   // İYS has the request id
@@ -51,61 +52,6 @@ func (s *Store) size() int {
 
 // readyForIYS is the condition on companies c and brands b for sending.
 const readyForIYS = `COALESCE(c.iys_code, '') <> '' AND c.integrator_assigned AND COALESCE(b.brand_code, '') <> ''`
-
-// deliverImport reserves quota for an approved import's items (the
-// approval's temporary table approve_items) and assigns them to sync
-// batches, so that the events are written once, already in their batch. A
-// company that cannot afford its part refuses the whole approval. Items of
-// companies not yet ready for İYS stay unbatched for the sweep.
-func (s *Store) deliverImport(ctx context.Context, tx pgx.Tx, a Actor, importID int64) error {
-	rows, err := tx.Query(ctx, `SELECT company_id, count(*) FROM approve_items GROUP BY 1 ORDER BY 1`)
-	if err != nil {
-		return err
-	}
-	type need struct{ company, n int64 }
-	needs, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (need, error) {
-		var x need
-		return x, r.Scan(&x.company, &x.n)
-	})
-	if err != nil {
-		return err
-	}
-	for _, n := range needs {
-		if err := reserve(ctx, tx, a, n.company, n.n, holder{importID: &importID}, "İçe aktarım #"+strconv.FormatInt(importID, 10)); err != nil {
-			return err
-		}
-	}
-	// Items numbered per brand in the order the events are written.
-	numbered := `SELECT a.brand_id, a.company_id, a.row_no, a.type,
-			row_number() OVER (PARTITION BY a.brand_id ORDER BY a.consent_date NULLS FIRST, a.row_no, a.type) - 1 AS n
-		FROM approve_items a JOIN brands b ON b.id = a.brand_id JOIN companies c ON c.id = b.company_id WHERE ` + readyForIYS
-	size := int64(s.size())
-	rows, err = tx.Query(ctx, `SELECT brand_id, company_id, n / $1 AS g, count(*) FROM (`+numbered+`) x GROUP BY 1, 2, 3 ORDER BY 1, 3`, size)
-	if err != nil {
-		return err
-	}
-	type group struct{ brand, company, g, items int64 }
-	groups, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (group, error) {
-		var x group
-		return x, r.Scan(&x.brand, &x.company, &x.g, &x.items)
-	})
-	if err != nil || len(groups) == 0 {
-		return err
-	}
-	ids, brands, gs := make([]int64, len(groups)), make([]int64, len(groups)), make([]int64, len(groups))
-	for i, g := range groups {
-		if err := tx.QueryRow(ctx, `INSERT INTO sync_batches (company_id, brand_id, import_id, kind, items) VALUES ($1, $2, $3, 'async', $4) RETURNING id`,
-			g.company, g.brand, importID, g.items).Scan(&ids[i]); err != nil {
-			return err
-		}
-		brands[i], gs[i] = g.brand, g.g
-	}
-	_, err = tx.Exec(ctx, `UPDATE approve_items a SET batch_id = m.batch_id, batch_index = (x.n % $1)::int
-		FROM (`+numbered+`) x JOIN unnest($2::bigint[], $3::bigint[], $4::bigint[]) AS m(brand_id, g, batch_id)
-		  ON m.brand_id = x.brand_id AND m.g = x.n / $1
-		WHERE a.brand_id = x.brand_id AND a.row_no = x.row_no AND a.type = x.type`, size, brands, gs, ids)
-	return err
-}
 
 // kickImport enqueues the head batch of each company an approved import
 // made batches for, once its events are written.
@@ -201,7 +147,9 @@ func (s *Store) SweepUnbatched(ctx context.Context) (int, error) {
 		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext('iysgate.sweep_unbatched'))`); err != nil {
 			return err
 		}
-		ids, err := s.makeBatches(ctx, tx, BatchKindAsync, "e.id > $1", int64(0))
+		// The events of an approval still being written wait for it.
+		ids, err := s.makeBatches(ctx, tx, BatchKindAsync, `e.id > $1 AND NOT EXISTS (SELECT 1 FROM imports im
+			WHERE im.id = e.import_id AND im.status = '`+string(ImportApproving)+`')`, int64(0))
 		n = len(ids)
 		if err != nil {
 			return err
@@ -281,10 +229,11 @@ func (s *Store) kickCompanies(ctx context.Context, tx pgx.Tx, companies []int64)
 	if s.onBatch == nil {
 		return nil
 	}
-	rows, err := tx.Query(ctx, `SELECT DISTINCT ON (company_id) id FROM sync_batches
+	// A head still being prepared waits for its approval to publish it.
+	rows, err := tx.Query(ctx, `SELECT id FROM (SELECT DISTINCT ON (company_id) id, status FROM sync_batches
 		WHERE status NOT IN ('tamam', 'hata') AND ($1::bigint[] IS NULL OR company_id = ANY($1))
 		  AND NOT EXISTS (SELECT 1 FROM sync_batches f WHERE f.company_id = sync_batches.company_id AND f.status = 'hata' AND f.id < sync_batches.id)
-		ORDER BY company_id, id`, companies)
+		ORDER BY company_id, id) h WHERE status <> '`+BatchPreparing+`'`, companies)
 	if err != nil {
 		return err
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"time"
 
@@ -77,8 +78,8 @@ func (s *Store) ValidateImport(ctx context.Context, importID int64, allowedBrand
 			summary[string(t)] = cs
 		}
 		sj, _ := json.Marshal(summary)
-		tag, err := tx.Exec(ctx, `UPDATE imports SET summary = $2, status = $3, updated_at = now()
-			WHERE id = $1 AND status = $4`, importID, sj, ImportPreview, ImportValidating)
+		tag, err := tx.Exec(ctx, `UPDATE imports SET summary = $2, status = $3, rows_without_consent = $5, updated_at = now()
+			WHERE id = $1 AND status = $4`, importID, sj, ImportPreview, ImportValidating, stats.NoConsent)
 		if err != nil {
 			return err
 		}
@@ -112,7 +113,7 @@ func countParsed(ctx context.Context, tx pgx.Tx, importID int64) (*ParseStats, e
 	for n := range channels {
 		dest = append(dest, &p.Items[n], &p.Errors[n], &p.Warnings[n], &p.Ret[n])
 	}
-	err := tx.QueryRow(ctx, countParsedSQL, importID).Scan(dest...)
+	err := tx.QueryRow(ctx, countParsedSQL, importID).Scan(append(dest, &p.NoConsent)...)
 	return &p, err
 }
 
@@ -287,12 +288,51 @@ var validateSQL = `INSERT INTO import_verdicts (import_id, row_no, arama, mesaj,
 		OR COALESCE(v3 NOT IN (` + plainVerdicts + `), false)
 	UNION ALL SELECT $1, 0, NULL, NULL, NULL, NULL, NULL, NULL`
 
-// ImportRow is one row of the preview.
+// ImportRow is one row of the preview: one file row, one recipient, with
+// its consents (at most one per channel).
 type ImportRow struct {
 	RowNo    int               `json:"row"`
 	Cells    []string          `json:"cells"`
 	Problems []consent.Problem `json:"problems"`
 	Items    []ImportItem      `json:"items"`
+	// The row's fields as its consents share them (empty for a row that
+	// yields none: its cells say what it held).
+	BrandCode     string     `json:"brand_code"`
+	RecipientType string     `json:"recipient_type"`
+	FirstName     string     `json:"first_name"`
+	LastName      string     `json:"last_name"`
+	Phone         string     `json:"phone"`
+	Email         string     `json:"email"`
+	Source        string     `json:"source"`
+	ConsentDate   *time.Time `json:"consent_date"`
+	// PhoneAsWritten and EmailAsWritten are the file's text of a phone
+	// or address that is not valid (Phone, Email are then empty).
+	PhoneAsWritten string `json:"phone_as_written,omitempty"`
+	EmailAsWritten string `json:"email_as_written,omitempty"`
+}
+
+// Item returns the row's consent of type t, or nil.
+func (r ImportRow) Item(t string) *ImportItem {
+	for i := range r.Items {
+		if r.Items[i].Type == t {
+			return &r.Items[i]
+		}
+	}
+	return nil
+}
+
+// AllProblems are the row's problems and those the validation found for
+// its consents, once each.
+func (r ImportRow) AllProblems() []consent.Problem {
+	ps := slices.Clone(r.Problems)
+	for _, it := range r.Items {
+		for _, p := range it.Problems {
+			if !containsProblem(ps, p) {
+				ps = append(ps, p)
+			}
+		}
+	}
+	return ps
 }
 
 // ImportItem is one consent of a preview row with its outcome.
@@ -308,19 +348,97 @@ type ImportItem struct {
 	LastName      string            `json:"last_name"`
 	Outcome       ItemOutcome       `json:"outcome"`
 	Problems      []consent.Problem `json:"problems"`
+	// IYS is where the consent stands at İYS once the import was sent
+	// (nil before, and for a consent that was not sent).
+	IYS *ItemDelivery `json:"iys,omitempty"`
 }
 
-// ImportRows returns a page of preview rows after the row number `after`.
-// filter is all, errors, warnings, new or unchanged.
+// ItemDelivery is the delivery state of a sent consent (SyncQuota,
+// SyncPending, SyncSent, SyncRegistered, SyncFailed) with İYS's refusal.
+type ItemDelivery struct {
+	State   string `json:"state"`
+	Code    string `json:"code,omitempty"`
+	Message string `json:"message,omitempty"`
+}
+
+// RowPage is a page of preview rows of a filter, with where it stands in
+// them.
+type RowPage struct {
+	Rows        []ImportRow
+	First, Last int // 1-based positions of the page's rows among the filter's (0: none)
+	Total       int // the filter's rows
+	Prev, Next  int // cursors: ?before=Prev and ?after=Next (0: no such page)
+}
+
+// ImportRowPage returns the page of the filter's rows after row number
+// after (before = 0), or the one before row number before, with the
+// positions and the total.
+func (s *Store) ImportRowPage(ctx context.Context, importID int64, filter string, after, before, limit int) (RowPage, error) {
+	var p RowPage
+	var err error
+	if before > 0 {
+		if p.Rows, err = s.importRows(ctx, importID, filter, "r.row_no < $2", "DESC", before, limit); err != nil {
+			return p, err
+		}
+		slices.Reverse(p.Rows)
+	} else if p.Rows, _, err = s.ImportRows(ctx, importID, filter, after, limit); err != nil {
+		return p, err
+	}
+	cond, err := s.rowFilter(ctx, importID, filter)
+	if err != nil {
+		return p, err
+	}
+	first := 0
+	if len(p.Rows) > 0 {
+		first = p.Rows[0].RowNo
+	}
+	// The filter's rows, and those before the page.
+	if err := s.pool.QueryRow(ctx, `SELECT count(*), count(*) FILTER (WHERE r.row_no < $2)
+		FROM import_rows r LEFT JOIN import_verdicts v ON v.import_id = r.import_id AND v.row_no = r.row_no
+		WHERE r.import_id = $1 AND `+cond, importID, first).Scan(&p.Total, &p.First); err != nil {
+		return p, err
+	}
+	if len(p.Rows) == 0 {
+		p.First = 0
+		return p, nil
+	}
+	p.First++
+	p.Last = p.First + len(p.Rows) - 1
+	if p.First > 1 {
+		p.Prev = p.Rows[0].RowNo
+	}
+	if p.Last < p.Total {
+		p.Next = p.Rows[len(p.Rows)-1].RowNo
+	}
+	return p, nil
+}
+
+// ImportRows returns a page of preview rows after the row number `after`,
+// and the cursor of the next page (0: none). filter is all, errors,
+// warnings, new or unchanged.
 func (s *Store) ImportRows(ctx context.Context, importID int64, filter string, after, limit int) ([]ImportRow, int, error) {
 	if limit <= 0 || limit > 1000 {
 		limit = 50
 	}
+	out, err := s.importRows(ctx, importID, filter, "r.row_no > $2", "ASC", after, limit+1)
+	if err != nil {
+		return nil, 0, err
+	}
+	next := 0
+	if len(out) > limit {
+		out = out[:limit]
+		next = out[len(out)-1].RowNo
+	}
+	return out, next, nil
+}
+
+// rowFilter is the SQL condition of a filter on rows r with verdicts v.
+func (s *Store) rowFilter(ctx context.Context, importID int64, filter string) (string, error) {
 	// A validated import's row without a verdict row has only new items
 	// and items refused by the stateless rules.
-	var validated bool
-	if err := s.pool.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM import_verdicts WHERE import_id = $1 AND row_no = 0)", importID).Scan(&validated); err != nil {
-		return nil, 0, err
+	validated, err := s.validated(ctx, importID)
+	if err != nil {
+		return "", err
 	}
 	newRow := "false"
 	if validated {
@@ -335,22 +453,52 @@ func (s *Store) ImportRows(ctx context.Context, importID int64, filter string, a
 	if cond == "" {
 		cond = "true"
 	}
-	rows, err := s.pool.Query(ctx, `SELECT r.row_no, r.cells, r.problems, r.flags, r.channels, r.brand_code, r.recipient_type,
-			r.source, r.consent_date, r.first_name, r.last_name, r.phone, r.email, v.arama, v.mesaj, v.eposta
-		FROM import_rows r LEFT JOIN import_verdicts v ON v.import_id = r.import_id AND v.row_no = r.row_no
-		WHERE r.import_id = $1 AND r.row_no > $2 AND `+cond+`
-		ORDER BY r.row_no LIMIT $3`, importID, after, limit+1)
+	return cond, nil
+}
+
+func (s *Store) validated(ctx context.Context, importID int64) (bool, error) {
+	var validated bool
+	err := s.pool.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM import_verdicts WHERE import_id = $1 AND row_no = 0)", importID).Scan(&validated)
+	return validated, err
+}
+
+// importRows reads up to limit rows of a filter past a row number ($2,
+// in where) in the order dir, with their verdicts and, once sent, their
+// events' delivery.
+func (s *Store) importRows(ctx context.Context, importID int64, filter, where, dir string, cursor, limit int) ([]ImportRow, error) {
+	validated, err := s.validated(ctx, importID)
 	if err != nil {
-		return nil, 0, err
+		return nil, err
 	}
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (ImportRow, error) {
+	cond, err := s.rowFilter(ctx, importID, filter)
+	if err != nil {
+		return nil, err
+	}
+	var events string
+	for n, t := range channels {
+		e := "e" + sqlChannel(n)
+		events += ` LEFT JOIN consent_events ` + e + ` ON ` + e + `.import_id = r.import_id AND ` + e + `.import_row = r.row_no AND ` + e + `.type = '` + string(t) + `'`
+	}
+	rows, err := s.pool.Query(ctx, `SELECT r.row_no, r.cells, r.problems, r.flags, r.channels, r.brand_code, r.recipient_type,
+			r.source, r.consent_date, r.first_name, r.last_name, r.phone, r.email, r.phone_as_written, r.email_as_written,
+			v.arama, v.mesaj, v.eposta, e1.iys_state, e1.iys_code, e1.iys_message, e2.iys_state, e2.iys_code, e2.iys_message,
+			e3.iys_state, e3.iys_code, e3.iys_message
+		FROM import_rows r LEFT JOIN import_verdicts v ON v.import_id = r.import_id AND v.row_no = r.row_no`+events+`
+		WHERE r.import_id = $1 AND `+where+` AND `+cond+`
+		ORDER BY r.row_no `+dir+` LIMIT $3`, importID, cursor, limit)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (ImportRow, error) {
 		var ir ImportRow
-		var cells, probs, chans, brand, rtype, source, first, last, phone, email string
+		var cells, probs, chans string
 		var flags int16
-		var date *time.Time
 		var verdicts [3]*string
-		if err := r.Scan(&ir.RowNo, &cells, &probs, &flags, &chans, &brand, &rtype, &source, &date, &first, &last,
-			&phone, &email, &verdicts[0], &verdicts[1], &verdicts[2]); err != nil {
+		var iys [3][3]*string // state, code, message per channel
+		if err := r.Scan(&ir.RowNo, &cells, &probs, &flags, &chans, &ir.BrandCode, &ir.RecipientType, &ir.Source, &ir.ConsentDate,
+			&ir.FirstName, &ir.LastName, &ir.Phone, &ir.Email, &ir.PhoneAsWritten, &ir.EmailAsWritten,
+			&verdicts[0], &verdicts[1], &verdicts[2], &iys[0][0], &iys[0][1], &iys[0][2], &iys[1][0], &iys[1][1], &iys[1][2],
+			&iys[2][0], &iys[2][1], &iys[2][2]); err != nil {
 			return ir, err
 		}
 		var err error
@@ -361,9 +509,9 @@ func (s *Store) ImportRows(ctx context.Context, importID int64, filter string, a
 		if ir.Problems, items, err = decodeProblems(probs); err != nil {
 			return ir, err
 		}
-		if date != nil {
-			d := date.In(consent.Location())
-			date = &d
+		if ir.ConsentDate != nil {
+			d := ir.ConsentDate.In(consent.Location())
+			ir.ConsentDate = &d
 		}
 		ir.Items = []ImportItem{}
 		// Items in the order of their type's name, as the preview always
@@ -372,11 +520,11 @@ func (s *Store) ImportRows(ctx context.Context, importID int64, filter string, a
 			if len(chans) != 3 || chans[n] == chanNone {
 				continue
 			}
-			it := ImportItem{Type: string(channels[n]), BrandCode: brand, Recipient: phone, RecipientType: rtype,
-				Source: source, ConsentDate: date, FirstName: first, LastName: last,
+			it := ImportItem{Type: string(channels[n]), BrandCode: ir.BrandCode, Recipient: ir.Phone, RecipientType: ir.RecipientType,
+				Source: ir.Source, ConsentDate: ir.ConsentDate, FirstName: ir.FirstName, LastName: ir.LastName,
 				Problems: append([]consent.Problem{}, items[n]...)}
 			if n == 2 {
-				it.Recipient = email
+				it.Recipient = ir.Email
 			}
 			switch chans[n] {
 			case chanOnay:
@@ -395,133 +543,20 @@ func (s *Store) ImportRows(ctx context.Context, importID int64, filter string, a
 			case validated:
 				it.Outcome = OutcomeNew
 			}
+			if st := iys[n][0]; st != nil {
+				it.IYS = &ItemDelivery{State: *st}
+				if iys[n][1] != nil {
+					it.IYS.Code = *iys[n][1]
+				}
+				if iys[n][2] != nil {
+					it.IYS.Message = *iys[n][2]
+				}
+			}
 			ir.Items = append(ir.Items, it)
 		}
 		return ir, nil
 	})
-	if err != nil {
-		return nil, 0, err
-	}
-	next := 0
-	if len(out) > limit {
-		out = out[:limit]
-		next = out[len(out)-1].RowNo
-	}
-	return out, next, nil
 }
-
-// ErrImportChanged is returned when consents of an import's keys changed
-// after its validation: the preview no longer tells the truth.
-var ErrImportChanged = errors.New("önizlemeden sonra bu listedeki alıcıların izinleri değişti; liste yeniden doğrulanmalı")
-
-// ApproveImport hands an import in preview to sending, in one transaction:
-// the recipients, an event per item to send (in consent-date order, origin
-// import), the current consents, and the audit entry. mode "all" sends new
-// and changed items; "new_only" only those of keys İYS has no record of.
-// Approving an import that is no longer in preview changes nothing and
-// returns it as it is.
-func (s *Store) ApproveImport(ctx context.Context, a Actor, importID int64, mode string) (*Import, error) {
-	outcomes := []string{string(OutcomeNew), string(OutcomeChanged)}
-	if mode == "new_only" {
-		outcomes = []string{string(OutcomeNew)}
-	}
-	var actorID *int64
-	if a.UserID != 0 {
-		actorID = &a.UserID
-	}
-	err := s.tx(ctx, func(tx pgx.Tx) error {
-		var status ImportStatus
-		if err := tx.QueryRow(ctx, "SELECT status FROM imports WHERE id = $1 FOR UPDATE", importID).Scan(&status); err != nil {
-			return mapErr(err)
-		}
-		if status == ImportApproved {
-			return errAlready
-		}
-		if status != ImportPreview {
-			return ErrNotInPreview
-		}
-		// The items to write, once, in a temporary table: the staging views
-		// are cheap to read once but poor to join repeatedly.
-		if _, err := tx.Exec(ctx, `CREATE TEMP TABLE approve_items ON COMMIT DROP AS
-			SELECT b.id AS brand_id, b.company_id, i.row_no, i.type, i.recipient, i.recipient_type, i.status, i.source,
-			       i.consent_date, i.first_name, i.last_name, i.seen_event_id,
-			       NULL::bigint AS recipient_id, NULL::bigint AS batch_id, NULL::integer AS batch_index
-			FROM import_item_results i JOIN brands b ON b.brand_code = i.brand_code
-			JOIN import_brands ib ON ib.import_id = i.import_id AND ib.brand_id = b.id
-			WHERE i.import_id = $1 AND i.outcome = ANY($2)`, importID, outcomes); err != nil {
-			return err
-		}
-		if _, err := tx.Exec(ctx, `ANALYZE approve_items`); err != nil {
-			return err
-		}
-		if _, err := tx.Exec(ctx, `INSERT INTO recipients (brand_id, kind, recipient, recipient_type, first_name, last_name)
-			SELECT DISTINCT ON (brand_id, recipient, recipient_type) brand_id,
-			       CASE WHEN type = 'EPOSTA' THEN 'email' ELSE 'phone' END, recipient, recipient_type, first_name, last_name
-			FROM approve_items
-			ORDER BY brand_id, recipient, recipient_type, (first_name <> '' OR last_name <> '') DESC,
-			         consent_date DESC NULLS LAST, row_no DESC
-			ON CONFLICT (brand_id, recipient, recipient_type) DO UPDATE SET
-			  first_name = COALESCE(NULLIF(EXCLUDED.first_name, ''), recipients.first_name),
-			  last_name = COALESCE(NULLIF(EXCLUDED.last_name, ''), recipients.last_name), updated_at = now()`); err != nil {
-			return err
-		}
-		if _, err := tx.Exec(ctx, `UPDATE approve_items a SET recipient_id = r.id FROM recipients r
-			WHERE r.brand_id = a.brand_id AND r.recipient = a.recipient AND r.recipient_type = a.recipient_type`); err != nil {
-			return err
-		}
-		// The recipients upsert locked the rows that manual changes lock
-		// too; now each key must still be as validated.
-		var changed bool
-		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM approve_items a
-				LEFT JOIN consents c ON c.recipient_id = a.recipient_id AND c.type = a.type
-				WHERE c.last_event_id IS DISTINCT FROM a.seen_event_id)`).Scan(&changed); err != nil {
-			return err
-		}
-		if changed {
-			return ErrImportChanged
-		}
-		// Quota and delivery: reserve what the events need (or refuse the
-		// approval) and place them in sync batches, in this transaction.
-		if err := s.deliverImport(ctx, tx, a, importID); err != nil {
-			return err
-		}
-		if _, err := tx.Exec(ctx, `INSERT INTO consent_events (recipient_id, type, brand_id, status, source, consent_date, origin, actor_id, actor,
-				import_id, batch_id, batch_index)
-			SELECT recipient_id, type, brand_id, status, source, consent_date, 'import', $2, $3, $1, batch_id, batch_index
-			FROM approve_items ORDER BY consent_date NULLS FIRST, row_no`, importID, actorID, a.Label); err != nil {
-			return err
-		}
-		if _, err := tx.Exec(ctx, `INSERT INTO consents (recipient_id, type, brand_id, recipient_type, status, source, consent_date, sync_state, last_event_id, sort_key)
-			SELECT DISTINCT ON (a.recipient_id, a.type) a.recipient_id, a.type, a.brand_id, a.recipient_type, a.status, a.source, a.consent_date, 'bekliyor',
-			       e.id, r.sort_key
-			FROM approve_items a JOIN recipients r ON r.id = a.recipient_id
-			JOIN LATERAL (SELECT max(e.id) AS id FROM consent_events e WHERE e.recipient_id = a.recipient_id AND e.type = a.type) e ON true
-			ORDER BY a.recipient_id, a.type, a.consent_date DESC NULLS LAST, a.row_no DESC
-			ON CONFLICT (recipient_id, type) DO UPDATE SET status = EXCLUDED.status, source = EXCLUDED.source,
-			  consent_date = EXCLUDED.consent_date, sync_state = 'bekliyor', last_event_id = EXCLUDED.last_event_id, updated_at = now()`); err != nil {
-			return err
-		}
-		if err := s.kickImport(ctx, tx, importID); err != nil {
-			return err
-		}
-		if _, err := tx.Exec(ctx, `UPDATE imports SET status = $4, mode = $2, approved_by = $3, approved_at = now(), updated_at = now()
-			WHERE id = $1`, importID, mode, a.Label, ImportApproved); err != nil {
-			return err
-		}
-		return audit(ctx, tx, a, ActionImport, "import", strconv.FormatInt(importID, 10), map[string]string{"status": string(status)},
-			map[string]string{"event": "approve", "mode": mode})
-	})
-	if err != nil && !errors.Is(err, errAlready) {
-		return nil, err
-	}
-	return s.Import(ctx, importID)
-}
-
-var errAlready = errors.New("already approved")
-
-// ErrNotInPreview is returned when an import that is not (or no longer) in
-// preview is approved.
-var ErrNotInPreview = errors.New("liste önizlemede değil")
 
 // DiscardImport throws away an import that has not been approved
 // ("Listeyi Sil"): its rows and file are deleted, the import stays listed.

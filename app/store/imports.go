@@ -41,8 +41,12 @@ type Import struct {
 	Mode         string                     `json:"mode,omitempty"`
 	ApprovedBy   string                     `json:"approved_by,omitempty"`
 	ApprovedAt   *time.Time                 `json:"approved_at,omitempty"`
-	CreatedAt    time.Time                  `json:"created_at"`
-	UpdatedAt    time.Time                  `json:"updated_at"`
+	ApproveDone  int                        `json:"approve_done"`  // items the approval wrote, of ApproveTotal
+	ApproveTotal int                        `json:"approve_total"` // 0 until the approval job decided them
+	// RowsWithoutConsent counts the rows that yield no consent (errors).
+	RowsWithoutConsent int       `json:"rows_without_consent"`
+	CreatedAt          time.Time `json:"created_at"`
+	UpdatedAt          time.Time `json:"updated_at"`
 }
 
 // ChannelSummary is the preview's count for one channel.
@@ -104,12 +108,13 @@ func (s *Store) WriteImportFile(ctx context.Context, id int64, w io.Writer) erro
 
 const importColumns = `id, user_id, actor, brand_id, filename, size_bytes, status, rows_done, rows_total,
 	COALESCE(summary, '{}'), COALESCE(error_code, ''), COALESCE(error_message, ''), COALESCE(mode, ''),
-	COALESCE(approved_by, ''), approved_at, created_at, updated_at`
+	COALESCE(approved_by, ''), approved_at, created_at, updated_at, approve_done, approve_total, rows_without_consent`
 
 func scanImport(r pgx.Row) (*Import, error) {
 	var im Import
 	err := r.Scan(&im.ID, &im.UserID, &im.Actor, &im.BrandID, &im.Filename, &im.SizeBytes, &im.Status, &im.RowsDone, &im.RowsTotal,
-		&im.Summary, &im.ErrorCode, &im.ErrorMessage, &im.Mode, &im.ApprovedBy, &im.ApprovedAt, &im.CreatedAt, &im.UpdatedAt)
+		&im.Summary, &im.ErrorCode, &im.ErrorMessage, &im.Mode, &im.ApprovedBy, &im.ApprovedAt, &im.CreatedAt, &im.UpdatedAt,
+		&im.ApproveDone, &im.ApproveTotal, &im.RowsWithoutConsent)
 	if err != nil {
 		return nil, mapErr(err)
 	}
@@ -219,6 +224,9 @@ type ParsedRow struct {
 	RowNo  int
 	Cells  []string
 	Result consent.RowResult
+	// Phone and Email are the row's recipients as written, kept when
+	// they are not valid, for the preview.
+	Phone, Email string
 }
 
 // StagedBatch is a batch of parsed rows encoded for import_rows (see
@@ -243,6 +251,8 @@ type ParseStats struct {
 	Errors   [3]int `json:"errors"`   // items with a stateless error
 	Warnings [3]int `json:"warnings"` // items with a warning
 	Ret      [3]int `json:"ret"`      // RET items without a stateless error
+	// NoConsent counts the rows that yield no consent (no recipient, …).
+	NoConsent int `json:"no_consent"`
 }
 
 // Add adds the counts of o.
@@ -253,6 +263,7 @@ func (p *ParseStats) Add(o ParseStats) {
 		p.Warnings[n] += o.Warnings[n]
 		p.Ret[n] += o.Ret[n]
 	}
+	p.NoConsent += o.NoConsent
 }
 
 // pgEpoch is the zero of PostgreSQL's binary timestamps.
@@ -302,6 +313,16 @@ func (b *StagedBatch) Stage(importID int64, r ParsedRow, stats *ParseStats) {
 			stats.Warnings[n]++
 		}
 	}
+	if len(res.Items) == 0 {
+		stats.NoConsent++
+	}
+	var phoneRaw, emailRaw string
+	if phone == "" && (channels[0] != chanNone || channels[1] != chanNone) {
+		phoneRaw = r.Phone
+	}
+	if email == "" && channels[2] != chanNone {
+		emailRaw = r.Email
+	}
 	if len(b.buf) == 0 {
 		// The binary COPY header: signature, flags, extension length.
 		b.buf = append(b.buf, "PGCOPY\n\xff\r\n\x00\x00\x00\x00\x00\x00\x00\x00\x00"...)
@@ -330,6 +351,8 @@ func (b *StagedBatch) Stage(importID int64, r ParsedRow, stats *ParseStats) {
 	buf = appendText(buf, c.LastName)
 	buf = appendText(buf, phone)
 	buf = appendText(buf, email)
+	buf = appendText(buf, phoneRaw)
+	buf = appendText(buf, emailRaw)
 	b.buf = buf
 	b.rows++
 }
@@ -635,30 +658,38 @@ type ErrorReport struct {
 // newest import first, at most limit rows: each row with a refused
 // consent, and the errors of its refused consents.
 func (s *Store) ErrorReports(ctx context.Context, sc ImportScope, limit int) ([]ErrorReport, error) {
-	rows, err := s.pool.Query(ctx, `SELECT im.id, im.filename, im.created_at, r.row_no, r.problems, r.flags,
+	rows, err := s.pool.Query(ctx, `SELECT im.id, im.filename, im.created_at, r.row_no, r.problems, r.flags, r.channels,
 			v.arama, v.mesaj, v.eposta
 		FROM (SELECT * FROM imports im WHERE `+scopeCond+` AND status = ANY($5)
 		      ORDER BY id DESC LIMIT 20) im
 		JOIN import_rows r ON r.import_id = im.id
 		LEFT JOIN import_verdicts v ON v.import_id = r.import_id AND v.row_no = r.row_no
-		WHERE `+itemRefusedSQL+`
+		WHERE `+itemRefusedSQL+` OR `+noConsentErrorSQL+`
 		ORDER BY im.id DESC, r.row_no LIMIT $4`, sc.All, sc.UserID, sc.BrandIDs, limit, importStatuses(ImportStatus.HasRows))
 	if err != nil {
 		return nil, err
 	}
 	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (ErrorReport, error) {
 		var e ErrorReport
-		var probs string
+		var probs, chans string
 		var flags int16
 		var verdicts [3]*string
-		if err := r.Scan(&e.ImportID, &e.Filename, &e.CreatedAt, &e.RowNo, &probs, &flags, &verdicts[0], &verdicts[1], &verdicts[2]); err != nil {
+		if err := r.Scan(&e.ImportID, &e.Filename, &e.CreatedAt, &e.RowNo, &probs, &flags, &chans, &verdicts[0], &verdicts[1], &verdicts[2]); err != nil {
 			return e, err
 		}
-		_, items, err := decodeProblems(probs)
+		row, items, err := decodeProblems(probs)
 		if err != nil {
 			return e, err
 		}
 		e.Problems = []consent.Problem{}
+		if chans == noChannels {
+			// A row that yields no consent: its own errors.
+			for _, p := range row {
+				if p.IsError() {
+					e.Problems = append(e.Problems, p)
+				}
+			}
+		}
 		for n := range 3 {
 			var vp *consent.Problem
 			if verdicts[n] != nil {

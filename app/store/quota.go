@@ -440,7 +440,7 @@ func settle(ctx context.Context, tx pgx.Tx, h holder, accepted, refused int64, b
 				return err
 			}
 			if _, err := tx.Exec(ctx, `INSERT INTO quota_ledger (company_id, subscription_id, kind, units, reason, import_id, event_id, batch_id, actor)
-				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'İYS')`, holds[i].company, holds[i].sub, step.kind, take, reason, imp, ev, batchID); err != nil {
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'İYS')`, holds[i].company, holds[i].sub, step.kind, take, reason, imp, ev, nullID(batchID)); err != nil {
 				return err
 			}
 		}

@@ -110,7 +110,7 @@ func verdictOutcome(v verdict) ItemOutcome {
 // importRowFields is their number, the field count of each binary COPY
 // tuple.
 const importRowColumns = "import_id, row_no, cells, problems, flags, channels, brand_code, recipient_type, source, " +
-	"consent_date, first_name, last_name, phone, email"
+	"consent_date, first_name, last_name, phone, email, phone_as_written, email_as_written"
 
 var importRowFields = uint16(strings.Count(importRowColumns, ",") + 1)
 
@@ -136,6 +136,14 @@ var rowHasErrorSQL = func() string {
 	}
 	return "(" + strings.Join(conds, " OR ") + ")"
 }()
+
+// noChannels is import_rows.channels of a row that yields no consent.
+var noChannels = strings.Repeat(string(rune(chanNone)), len(channels))
+
+// noConsentErrorSQL selects the error rows that yield no consent (no
+// recipient, an unknown recipient type, …): (r.channels = '---' AND
+// r.flags & 1 <> 0).
+var noConsentErrorSQL = "(r.channels = '" + noChannels + "' AND r.flags & " + itoa16(flagRowError) + " <> 0)"
 
 // itemRefusedSQL selects the rows with a refused item:
 // r.flags & 28 <> 0 OR v.arama IN ('f', 'r', 'd') OR ….
@@ -179,6 +187,7 @@ var countParsedSQL = func() string {
 			"count(*) FILTER (WHERE "+ch+" <> '-' AND flags & "+itoa16(flagItemWarning(n))+" <> 0)",
 			"count(*) FILTER (WHERE "+ch+" = 'R' AND NOT "+e+")")
 	}
+	q = append(q, "count(*) FILTER (WHERE channels = '"+noChannels+"')")
 	return "SELECT " + strings.Join(q, ", ") + " FROM import_rows WHERE import_id = $1"
 }()
 

@@ -33,7 +33,7 @@ func TestStagingVocabulary(t *testing.T) {
 			t.Errorf("verdict %q: problem and refused list disagree", v)
 		}
 	}
-	if int(importRowFields) != len(strings.Split(importRowColumns, ",")) || importRowFields != 14 {
+	if int(importRowFields) != len(strings.Split(importRowColumns, ",")) || importRowFields != 16 {
 		t.Fatalf("COPY fields %d for %q", importRowFields, importRowColumns)
 	}
 	if got := verdictCountSQL(1); !strings.Contains(got, "v.mesaj IN ('f', 'r', 'd') AND substr(r.channels, 2, 1) = 'R'") {

@@ -18,6 +18,7 @@ const (
 	ImportParsing    ImportStatus = "parsing"    // the file is being read
 	ImportValidating ImportStatus = "validating" // the stateful rules run
 	ImportPreview    ImportStatus = "preview"    // waits for a user to send or discard it
+	ImportApproving  ImportStatus = "approving"  // sent by a user: its job writes the consents
 	ImportApproved   ImportStatus = "approved"   // its consents are written and queued for İYS
 	ImportSending    ImportStatus = "sending"    // delivery to İYS has begun
 	ImportDone       ImportStatus = "done"       // every item is final at İYS
@@ -27,7 +28,7 @@ const (
 
 var importLabels = map[ImportStatus]string{
 	ImportUploaded: "Yüklendi", ImportMapping: "Sütun eşleştirme bekliyor", ImportParsing: "Okunuyor", ImportValidating: "Doğrulanıyor",
-	ImportPreview: "Ön İzleme", ImportApproved: "Onaylandı", ImportSending: "Gönderiliyor",
+	ImportPreview: "Ön İzleme", ImportApproving: "Onaylanıyor", ImportApproved: "Onaylandı", ImportSending: "Gönderiliyor",
 	ImportDone: "Tamamlandı", ImportFailed: "Hata", ImportDiscarded: "Silindi",
 }
 
@@ -46,7 +47,7 @@ func (s ImportStatus) Sent() bool {
 
 // HasRows reports whether the import's rows can be shown (preview and
 // after).
-func (s ImportStatus) HasRows() bool { return s == ImportPreview || s.Sent() }
+func (s ImportStatus) HasRows() bool { return s == ImportPreview || s == ImportApproving || s.Sent() }
 
 // Discardable reports whether "Listeyi Sil" may throw the import away.
 func (s ImportStatus) Discardable() bool {

@@ -59,10 +59,9 @@ func asError(err error) *Error {
 	case errors.Is(err, store.ErrNotInPreview):
 		return &Error{Status: fiber.StatusConflict, Code: "NOT_IN_PREVIEW", Message: "Liste önizlemede değil ya da artık onaylanamaz."}
 	case errors.Is(err, store.ErrImportChanged):
-		return &Error{Status: fiber.StatusConflict, Code: "IMPORT_STALE",
-			Message: "Önizlemeden sonra bu listedeki alıcıların izinleri değişti; listeyi yeniden yükleyin."}
+		return &Error{Status: fiber.StatusConflict, Code: "IMPORT_STALE", Message: store.MessageImportChanged}
 	case errors.As(err, &quota):
-		return &Error{Status: fiber.StatusConflict, Code: "QUOTA", Message: quota.Error() + ". Abonelikler sayfasından paket talep edin."}
+		return &Error{Status: fiber.StatusConflict, Code: "QUOTA", Message: store.MessageQuota(quota)}
 	case errors.As(err, &full):
 		return &Error{Status: fiber.StatusInsufficientStorage, Code: "STORAGE_FULL", Message: fmt.Sprintf(
 			"Firmanızın sakladığı dosyalar %s sınırına ulaştı (şu an %s, bu dosya %s). Önizlemedeki listeleri gönderin ya da silin; "+

@@ -128,6 +128,7 @@ func helpStates() []helpStateGroup {
 			state(store.ImportParsing, "Satırlar okunuyor ve kurallara göre denetleniyor; ilerleme sayfada görünür."),
 			state(store.ImportValidating, "Satırlar kayıtlı izinlerle karşılaştırılıyor: yeni mi, değişiklik mi, tarih kayıtlı olandan sonra mı."),
 			state(store.ImportPreview, "Ön izleme hazır: hataları ve düzeltmeleri inceleyin, «Kontrol ettim onaylıyorum»u işaretleyip gönderin ya da «Listeyi Sil»e basın. Bu aşamada İYS'ye hiçbir şey gitmez."),
+			state(store.ImportApproving, "Gönderim onaylandı ve izinler parça parça kaydediliyor; ilerleme sayfada görünür. Bu sürede liste gönderilmez; kota yetmezse liste ön izlemeye gerekçesiyle geri döner ve hiçbir şey kaydedilmez."),
 			state(store.ImportApproved, "Gönderim onaylandı: izinler kaydedildi, kota ayrıldı, İYS'ye gönderilmek üzere sıraya alındı."),
 			state(store.ImportSending, "İzinler İYS'ye gönderiliyor; İYS yanıt verdikçe sayılar güncellenir."),
 			state(store.ImportDone, "Her iznin İYS'den kesin yanıtı geldi: kabul edilenler kayıtlı, reddedilenler Hata Bildirimleri'nde."),
@@ -153,6 +154,7 @@ func helpStates() []helpStateGroup {
 			mapped(originLabels, store.OriginIYS, "Vatandaşın İYS'de (e-Devlet, İYS uygulaması, SMS) yaptığı değişiklik; iysgate bunları düzenli olarak İYS'den alır."),
 		}},
 		{ID: "batch", Title: "Gönderimler", Where: "Gönderimler", States: []helpState{
+			mapped(batchLabels, store.BatchPreparing, "Onaylanan bir listenin izinleri yazılıyor; liste yazılıp bitince sıraya girer, o zamana dek gönderilmez."),
 			mapped(batchLabels, store.BatchWaiting, "Sırada: firmanın önceki gönderimi bitince gider."),
 			mapped(batchLabels, store.BatchSending, "İstek İYS'ye gitti, yanıtı sorgulanıyor; yanıt kaybolduysa İYS'ye ne aldığı sorulur, hiçbir şey iki kez gönderilmez."),
 			mapped(batchLabels, store.BatchSent, "İYS isteği aldı ve işliyor; sonuçlar sorgulanıyor."),

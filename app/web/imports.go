@@ -179,6 +179,7 @@ func importJSON(im *store.Import) fiber.Map {
 	}
 	return fiber.Map{"id": im.ID, "filename": im.Filename, "status": im.Status,
 		"progress": fiber.Map{"rows_done": im.RowsDone, "rows_total": im.RowsTotal},
+		"approval": fiber.Map{"items_done": im.ApproveDone, "items_total": im.ApproveTotal},
 		"summary":  im.Summary, "error": e, "mode": im.Mode, "approved_by": im.ApprovedBy,
 		"created_at": im.CreatedAt, "actor": im.Actor}
 }
@@ -241,14 +242,16 @@ func (s *Server) apiApproveImport(c *fiber.Ctx) error {
 	if im, err = s.approve(c, im, brands, body.Mode, body.Confirmed); err != nil {
 		return err
 	}
-	return c.JSON(importJSON(im))
+	// The job writes the consents; GET /api/v1/imports/:id shows its progress.
+	return c.Status(fiber.StatusAccepted).JSON(importJSON(im))
 }
 
-// approve sends an import in preview for the user, after the checks the
-// page and the API share: the confirmation, the mode, four eyes, and a
-// quick look at the quota (the approval's own check, under its lock, has
-// the last word), so that a list the company cannot afford is refused at
-// once instead of after minutes of work.
+// approve hands an import in preview to its approval job for the user,
+// after the checks the page and the API share: the confirmation, the mode,
+// four eyes, and a quick look at the quota (the job's own check, under its
+// lock, has the last word), so that a list the company cannot afford is
+// refused at once. The import moves to approving and the job is enqueued
+// in one transaction; nothing is written in the request.
 func (s *Server) approve(c *fiber.Ctx, im *store.Import, brands []store.Brand, mode string, confirmed bool) (*store.Import, error) {
 	var p validate.Problems
 	if !confirmed {
@@ -266,29 +269,30 @@ func (s *Server) approve(c *fiber.Ctx, im *store.Import, brands []store.Brand, m
 	if err := s.quotaPrecheck(c, im, brands, mode); err != nil {
 		return nil, err
 	}
-	return s.deps.Store.ApproveImport(c.UserContext(), actor(c), im.ID, mode)
+	a := actor(c)
+	ctx := c.UserContext()
+	return s.deps.Store.StartApproval(ctx, a, im.ID, mode, func(tx pgx.Tx) error {
+		_, err := s.deps.River.InsertTx(ctx, tx, jobs.ApproveImportArgs{ImportID: im.ID, UserID: a.UserID, Actor: a.Label}, nil)
+		return err
+	})
 }
 
 // quotaPrecheck refuses an import of one company that needs more units
 // than the company has left, from the preview's counts, without a lock.
 func (s *Server) quotaPrecheck(c *fiber.Ctx, im *store.Import, brands []store.Brand, mode string) error {
-	if im.Status != store.ImportPreview || len(brands) == 0 ||
-		slices.ContainsFunc(brands, func(b store.Brand) bool { return b.CompanyID != brands[0].CompanyID }) {
+	if im.Status != store.ImportPreview {
 		return nil
 	}
-	var need int64
-	for _, cs := range im.Summary {
-		need += int64(cs.New)
-		if mode == "all" {
-			need += int64(cs.Changed)
-		}
-	}
-	q, err := s.deps.Store.Quota(c.UserContext(), brands[0].CompanyID)
-	if err != nil {
+	cost, err := s.importCost(c, im, brands)
+	if err != nil || !cost.Known {
 		return err
 	}
-	if need > q.Remaining {
-		return &store.QuotaError{Needed: need, Remaining: q.Remaining}
+	need := cost.All
+	if mode == "new_only" {
+		need = cost.New
+	}
+	if cost.Short(need) {
+		return &store.QuotaError{Needed: need, Remaining: cost.Remaining}
 	}
 	return nil
 }

@@ -94,7 +94,7 @@ var funcs = template.FuncMap{
 	},
 }
 
-var batchLabels = map[string]string{store.BatchWaiting: "Sırada", store.BatchSending: "Gönderildi, yanıt sorgulanıyor",
+var batchLabels = map[string]string{store.BatchPreparing: "Hazırlanıyor", store.BatchWaiting: "Sırada", store.BatchSending: "Gönderildi, yanıt sorgulanıyor",
 	store.BatchSent: "İYS işliyor", store.BatchDone: "Tamamlandı", store.BatchFailed: "Vazgeçildi (hata)"}
 
 var importFilterLabels = map[string]string{"all": "Tümü", "errors": "Hatalı", "warnings": "Düzeltilen", "new": "Yeni", "unchanged": "Değişiklik Yok"}
