@@ -32,8 +32,9 @@ deps:
 	@command -v pg_ctl >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || \
 		{ echo "PostgreSQL sunucu programları kuruluyor..."; $(APT) update -qq && $(APT) install -y -qq postgresql; }
 
-# Tests also drive Debian's chromium, check /metrics with promtool, and
-# read workbooks written by LibreOffice Calc and openpyxl.
+# Tests also drive Debian's chromium, check /metrics and the alert rules
+# (deploy/prometheus) with promtool, and read workbooks written by
+# LibreOffice Calc and openpyxl.
 deps-test: deps
 	@command -v chromium >/dev/null 2>&1 || { echo "chromium kuruluyor..."; $(APT) update -qq && $(APT) install -y -qq chromium; }
 	@command -v promtool >/dev/null 2>&1 || { echo "promtool (prometheus) kuruluyor..."; $(APT) update -qq && $(APT) install -y -qq prometheus; }

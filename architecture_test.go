@@ -35,6 +35,7 @@ var allowedImports = map[string][]string{
 	"app/web":                {"app/auth", "app/config", "app/consent", "app/importer", "app/iys", "app/iys/iysapi", "app/metrics", "app/store", "app/validate", "jobs", "policy", "static"},
 	"app/server":             {"app/auth", "app/config", "app/iys", "app/iys/iysapi", "app/iys/iystest", "app/metrics", "app/pg", "app/store", "app/web", "jobs", "policy"},
 	"app/cli":                {"app/auth", "app/config", "app/iys", "app/iys/iystest", "app/pg", "app/server", "app/store", "app/validate", "policy"},
+	"deploy":                 {},
 	"migrations":             {},
 	"static":                 {},
 }

@@ -1,6 +1,6 @@
 // Package metrics holds iysgate's Prometheus metrics: Go and process
 // collectors, HTTP requests by route and status, River jobs by kind and
-// outcome, and the depth of the job queue.
+// outcome, and the depth and age of the job queue.
 package metrics
 
 import (
@@ -183,8 +183,9 @@ func (m *Metrics) WatchRiver(ctx context.Context, client *river.Client[pgx.Tx]) 
 	}()
 }
 
-// RegisterQueueDepth adds a gauge that reports, at each scrape, how many
-// jobs wait or run, by kind and state.
+// RegisterQueueDepth adds the gauges that report, at each scrape, how many
+// jobs wait or run, by kind and state, and how long the oldest due job of
+// each kind has waited.
 func (m *Metrics) RegisterQueueDepth(pool *pgxpool.Pool, log *slog.Logger) {
 	m.RegisterGauges("iysgate_river_queue_jobs", "River jobs not yet finished, by kind and state.", []string{"kind", "state"},
 		func(ctx context.Context) ([]Sample, error) {
@@ -195,6 +196,20 @@ func (m *Metrics) RegisterQueueDepth(pool *pgxpool.Pool, log *slog.Logger) {
 				var n int64
 				err := r.Scan(&kind, &state, &n)
 				return Sample{Labels: []string{kind, state}, Value: float64(n)}, err
+			})
+		}, log)
+	// A count alone does not tell a busy queue from a stuck one: the age of
+	// the oldest job that is due and not taken does. (River's fetch index
+	// leads with state, so this reads only the available jobs.)
+	m.RegisterGauges("iysgate_river_oldest_available_seconds", "Time the oldest due job of each kind has waited for a worker.", []string{"kind"},
+		func(ctx context.Context) ([]Sample, error) {
+			rows, _ := pool.Query(ctx, `SELECT kind, greatest(0, extract(epoch FROM now() - min(scheduled_at)))::float8
+				FROM river_job WHERE state = 'available' GROUP BY 1`)
+			return pgx.CollectRows(rows, func(r pgx.CollectableRow) (Sample, error) {
+				var kind string
+				var age float64
+				err := r.Scan(&kind, &age)
+				return Sample{Labels: []string{kind}, Value: age}, err
 			})
 		}, log)
 }

@@ -84,7 +84,9 @@ type App struct {
 	Policy *policy.Enforcer
 	IYS    *iys.Client
 	// Sim is the in-process İYS simulator when no İYS account is set.
-	Sim     *iystest.Sim
+	Sim *iystest.Sim
+	// Metrics is the registry /metrics serves.
+	Metrics *metrics.Metrics
 	stopSim func()
 	cancel  context.CancelFunc
 	log     *slog.Logger
@@ -193,7 +195,7 @@ func Start(ctx context.Context, cfg config.Config, pool *pgxpool.Pool, log *slog
 		stopSim()
 		return nil, err
 	}
-	return &App{Web: w, River: rc, Store: st, Policy: enf, IYS: client, Sim: sim, stopSim: stopSim, cancel: cancel, log: log, cfg: cfg}, nil
+	return &App{Web: w, River: rc, Store: st, Policy: enf, IYS: client, Sim: sim, Metrics: m, stopSim: stopSim, cancel: cancel, log: log, cfg: cfg}, nil
 }
 
 // registerGauges adds the gauges read from the database at each scrape.
@@ -207,10 +209,28 @@ func registerGauges(m *metrics.Metrics, st *store.Store, log *slog.Logger) {
 			}
 			return out, err
 		}, log)
+	m.RegisterGauges("iysgate_quota_units", "Units of the valid packages per company (spent, reserved and remaining together).", []string{"company_id"},
+		func(ctx context.Context) ([]metrics.Sample, error) {
+			qs, err := st.QuotaOf(ctx, nil)
+			out := make([]metrics.Sample, len(qs))
+			for i, q := range qs {
+				out[i] = metrics.Sample{Labels: []string{strconv.FormatInt(q.CompanyID, 10)}, Value: float64(q.Total)}
+			}
+			return out, err
+		}, log)
 	m.RegisterGauges("iysgate_iys_open_batches", "Sync batches not yet final at İYS.", nil,
 		func(ctx context.Context) ([]metrics.Sample, error) {
 			d, err := st.DeliveryMetrics(ctx)
 			return []metrics.Sample{{Value: float64(d.OpenBatches)}}, err
+		}, log)
+	m.RegisterGauges("iysgate_iys_failed_batches", "Sync batches delivery gave up on, per company: they wait for a retry, and the company's later batches wait behind them.", []string{"company_id"},
+		func(ctx context.Context) ([]metrics.Sample, error) {
+			failed, err := st.FailedBatches(ctx)
+			out := make([]metrics.Sample, 0, len(failed))
+			for company, n := range failed {
+				out = append(out, metrics.Sample{Labels: []string{strconv.FormatInt(company, 10)}, Value: float64(n)})
+			}
+			return out, err
 		}, log)
 	m.RegisterGauges("iysgate_iys_oldest_unsent_seconds", "Age of the oldest consent change without a final İYS answer.", nil,
 		func(ctx context.Context) ([]metrics.Sample, error) {

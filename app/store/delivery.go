@@ -628,6 +628,19 @@ func (s *Store) DeliveryMetrics(ctx context.Context) (DeliveryStats, error) {
 	return st, err
 }
 
+// FailedBatches counts, per company, the batches delivery gave up on
+// (BatchFailed): they wait for "Yeniden dene" on Gönderimler, and the
+// company's later batches wait behind them. (status = 'hata' implies the
+// open-batch index's predicate: PostgreSQL reads that small index, not
+// every batch ever sent.)
+func (s *Store) FailedBatches(ctx context.Context) (map[int64]int64, error) {
+	rows, _ := s.pool.Query(ctx, `SELECT company_id, count(*) FROM sync_batches WHERE status = 'hata' GROUP BY 1`)
+	out := map[int64]int64{}
+	var company, n int64
+	_, err := pgx.ForEachRow(rows, []any{&company, &n}, func() error { out[company] = n; return nil })
+	return out, err
+}
+
 func nilIfEmpty(s string) *string {
 	if s == "" {
 		return nil
