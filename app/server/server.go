@@ -96,7 +96,7 @@ func iysClient(cfg config.Config, m *metrics.Metrics, log *slog.Logger) (*iys.Cl
 	var sim *iystest.Sim
 	stop := func() {}
 	if cfg.Simulation() {
-		sim = iystest.New(iystest.Config{RateLimits: true, RateWindow: cfg.IYSRateWindow, AsyncDelay: cfg.SimAsyncDelay})
+		sim = iystest.New(iystest.Config{RateLimits: true, Hour: 60 * cfg.IYSRateWindow, AsyncDelay: cfg.SimAsyncDelay})
 		ln, err := net.Listen("tcp", "127.0.0.1:0")
 		if err != nil {
 			return nil, nil, nil, err

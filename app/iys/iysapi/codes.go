@@ -51,6 +51,8 @@ var Codes = map[string]Code{
 		"İYS toplu izin listesini geçersiz buldu.", "Hata ayrıntısını sistem yöneticinize iletin.", ClassInvalid},
 	"H097": {400, "İzin sorgulama isteği geçerli olmalıdır.",
 		"İYS izin sorgusunu geçersiz buldu.", "Hata ayrıntısını sistem yöneticinize iletin.", ClassInvalid},
+	"H098": {400, "Günlük izin değişim sorgulama isteği geçerli olmalıdır.",
+		"İYS değişiklik sorgusunu geçersiz buldu.", "Bu iysgate'te bir hatadır; hata ayrıntısını sistem yöneticinize iletin.", ClassInvalid},
 	"H118": {422, "Alan değeri kabul edilemedi. İstek gövdesinde bulunabilecek değerler: recipientType, retailerAccess, recipient, retailerCode, source, type, consentDate, status olmalıdır.",
 		"İznin içinde İYS'nin tanımadığı bir alan var.", "Bu iysgate'te bir hatadır; hata ayrıntısını sistem yöneticinize iletin.", ClassInvalid},
 	"H266": {400, "iysCode değeri istek üzerinde bulunamadı.",
