@@ -124,6 +124,9 @@ func New(cfg Config) *Client {
 	return c
 }
 
+// V2 reports whether adds go by İYS's V2 methods, which recognise a resend.
+func (c *Client) V2() bool { return !c.v1 }
+
 // partyKey carries the party of calls in a context.
 type partyKey struct{}
 

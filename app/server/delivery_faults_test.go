@@ -23,7 +23,7 @@ func TestDeliveryUnderFaultsAndCrash(t *testing.T) {
 	if v, err := strconv.Atoi(os.Getenv("IYSGATE_FAULT_ROWS")); err == nil && v > 0 {
 		rows = v
 	}
-	sim, srv := iystest.NewServer(t, iystest.Config{RateLimits: true, RateWindow: time.Second,
+	sim, srv := iystest.NewServer(t, iystest.Config{RateLimits: true, Hour: time.Minute,
 		AsyncDelay: 300 * time.Millisecond})
 	e := newEnvWith(t, func(c *config.Config) {
 		c.IYSBaseURL, c.IYSUsername, c.IYSPassword = srv.URL, "entegrator", "parola"
@@ -48,7 +48,7 @@ func TestDeliveryUnderFaultsAndCrash(t *testing.T) {
 		t.Fatalf("import: %+v", v)
 	}
 	t.Logf("preview after %s", time.Since(start).Round(time.Millisecond))
-	sim.SetFaults(0.2, 0.05, 0)
+	sim.SetFaults(iystest.Faults{FailRate: 0.2, LoseAnswers: 0.05})
 	if r := api.postJSON("/api/v1/imports/"+itoa(id)+"/approve", map[string]any{"mode": "all", "confirmed": true}); r.status != 200 {
 		t.Fatalf("approve: %d %s", r.status, r.body)
 	}
@@ -86,8 +86,8 @@ func TestDeliveryUnderFaultsAndCrash(t *testing.T) {
 	if d.Accepted != total || d.Refused != 0 {
 		t.Fatalf("items %+v, want all %d accepted", d, total)
 	}
-	if st.ConsentsStored != int(total) || st.DuplicateDeliveries != 0 {
-		t.Fatalf("the simulator stored %d, with %d duplicate deliveries; want %d and 0", st.ConsentsStored, st.DuplicateDeliveries, total)
+	if st.ConsentsStored != int(total) || st.StoredTwice != 0 {
+		t.Fatalf("the simulator stored %d, with %d twice; want %d and 0", st.ConsentsStored, st.StoredTwice, total)
 	}
 	q := getQuota(t, api, b.CompanyID)
 	if q.Spent != total || q.Reserved != 0 {
