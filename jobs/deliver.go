@@ -40,9 +40,13 @@ type Delivery struct {
 }
 
 // DeliverArgs works a company's batches: sends those due, queries the
-// results of those sent, asks İYS about those whose answer was lost.
+// results of those sent, asks İYS about those whose answer was lost. Wake
+// is the run enqueued beside a running one when new work comes (a job
+// about to finish may miss it); the two share the work by the batches'
+// leases.
 type DeliverArgs struct {
 	CompanyID int64 `json:"company_id"`
+	Wake      bool  `json:"wake,omitempty"`
 }
 
 // Kind implements river.JobArgs.
@@ -101,10 +105,12 @@ const (
 // falls due), nothing is open (done), İYS stopped the company (done until
 // a person resumes it) or the run's time is up (it hands over).
 func (w *DeliverWorker) Work(ctx context.Context, job *river.Job[DeliverArgs]) error {
-	r := &run{w: w, company: job.Args.CompanyID, busy: map[int64]bool{}, done: make(chan struct{}, 1),
+	r := &run{w: w, company: job.Args.CompanyID, done: make(chan struct{}, 1),
 		sem: make(chan struct{}, max(w.deps.Delivery.Concurrency, 1))}
 	ctx = iys.WithParty(ctx, "firma:"+strconv.FormatInt(r.company, 10))
-	ends := time.Now().Add(w.deps.Delivery.JobTimeout * 4 / 5)
+	// No new step after half the run's time, so that the steps on their way
+	// end before River's timeout cuts them short.
+	ends := time.Now().Add(w.deps.Delivery.JobTimeout / 2)
 	defer r.wg.Wait()
 	for {
 		if err := r.failure(); err != nil {
@@ -117,7 +123,7 @@ func (w *DeliverWorker) Work(ctx context.Context, job *river.Job[DeliverArgs]) e
 		if hold, err := w.deps.Store.DeliveryHold(ctx, r.company); err != nil || hold != nil {
 			return err
 		}
-		b, err := w.deps.Store.NextDue(ctx, r.company, r.working())
+		b, err := w.deps.Store.NextDue(ctx, r.company, w.deps.Delivery.JobTimeout)
 		if err != nil {
 			return err
 		}
@@ -150,25 +156,15 @@ type run struct {
 	done    chan struct{} // an action ended
 	wg      sync.WaitGroup
 
-	mu   sync.Mutex
-	busy map[int64]bool // batches being worked
-	err  error          // the first failure of the database
-}
-
-func (r *run) working() []int64 {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	ids := make([]int64, 0, len(r.busy))
-	for id := range r.busy {
-		ids = append(ids, id)
-	}
-	return ids
+	mu    sync.Mutex
+	steps int   // steps on their way
+	err   error // the first failure of the database
 }
 
 func (r *run) active() bool {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return len(r.busy) > 0
+	return r.steps > 0
 }
 
 func (r *run) failure() error {
@@ -188,7 +184,8 @@ func (r *run) waitOne(ctx context.Context) {
 	}
 }
 
-// start works b in its own goroutine once a slot is free.
+// start works b, leased, in its own goroutine once a slot is free (a
+// step not started leaves its lease to lapse).
 func (r *run) start(ctx context.Context, b *store.Batch) {
 	select {
 	case r.sem <- struct{}{}:
@@ -196,12 +193,12 @@ func (r *run) start(ctx context.Context, b *store.Batch) {
 		return
 	}
 	r.mu.Lock()
-	r.busy[b.ID] = true
+	r.steps++
 	r.mu.Unlock()
 	r.wg.Go(func() {
 		err := r.act(ctx, b)
 		r.mu.Lock()
-		delete(r.busy, b.ID)
+		r.steps--
 		if err != nil && r.err == nil && ctx.Err() == nil {
 			r.err = err
 		}
@@ -215,17 +212,27 @@ func (r *run) start(ctx context.Context, b *store.Batch) {
 }
 
 // act moves b one step on. Every answer of İYS, failures included, ends
-// in the batch's state; only a failure of the database is returned.
+// in the batch's state; only a failure of the database is returned. The
+// run's context ends with the job's time: what İYS answered by then is
+// still recorded, and a call cut short is not taken for İYS's answer.
 func (r *run) act(ctx context.Context, b *store.Batch) error {
+	db, cancel := keep(ctx)
+	defer cancel()
 	switch b.Status {
 	case store.BatchWaiting:
-		return r.send(ctx, b)
+		return r.send(ctx, db, b)
 	case store.BatchSending:
-		return r.resolve(ctx, b)
+		return r.resolve(ctx, db, b)
 	case store.BatchSent:
-		return r.poll(ctx, b)
+		return r.poll(ctx, db, b)
 	}
 	return nil
+}
+
+// keep is ctx for recording what İYS answered: not cancelled with the run,
+// but bounded.
+func keep(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 }
 
 func (r *run) st() *store.Store    { return r.w.deps.Store }
@@ -236,17 +243,17 @@ func sp(b *store.Batch) iys.SP { return iys.SP{IYSCode: b.IYSCode, BrandCode: b.
 
 // send sends the batch's items that may go: by a single add for a consent
 // given by hand, as one list otherwise.
-func (r *run) send(ctx context.Context, b *store.Batch) error {
+func (r *run) send(ctx, db context.Context, b *store.Batch) error {
 	claim := store.Claim{Max: r.cfg().ListSize, Write: r.cfg().IntegratorCode != "", V2: r.client().V2(), Wait: r.cfg().ResultWait}
 	if b.Kind == store.BatchKindOne {
 		claim.Max, claim.Wait = 1, 0 // a single add left unknown by a crash is resolved at once
 	}
-	items, err := r.st().ClaimSend(ctx, b.ID, claim)
+	items, err := r.st().ClaimSend(db, b.ID, claim)
 	if err != nil || len(items) == 0 {
 		return err
 	}
 	if b.Kind == store.BatchKindOne {
-		return r.sendOne(ctx, b, items[0])
+		return r.sendOne(ctx, db, b, items[0])
 	}
 	consents := make([]iys.Consent, len(items))
 	for i, it := range items {
@@ -254,7 +261,7 @@ func (r *run) send(ctx context.Context, b *store.Batch) error {
 	}
 	req, err := r.client().AddList(ctx, sp(b), consents)
 	if err != nil {
-		return r.listFailed(ctx, b, items, err)
+		return r.listFailed(ctx, db, b, items, err)
 	}
 	var subs []string
 	if len(req.SubRequests) == len(items) {
@@ -263,40 +270,43 @@ func (r *run) send(ctx context.Context, b *store.Batch) error {
 			subs[i] = s.SubRequestID
 		}
 	}
-	return r.st().MarkSent(ctx, b.ID, req.RequestID, subs, time.Now().Add(r.cfg().ResultWait))
+	return r.st().MarkSent(db, b.ID, req.RequestID, subs, time.Now().Add(r.cfg().ResultWait))
 }
 
 // listFailed turns a list's failure into the batch's next state.
-func (r *run) listFailed(ctx context.Context, b *store.Batch, items []store.BatchItem, err error) error {
+func (r *run) listFailed(ctx, db context.Context, b *store.Batch, items []store.BatchItem, err error) error {
+	if ctx.Err() != nil && !iys.Ambiguous(err) { // the run ended before the list left
+		return r.st().Unsend(db, b.ID, time.Now(), false, false, "")
+	}
 	if iys.Ambiguous(err) {
 		// İYS may have queued it: ask what it holds once it has had time.
-		return r.st().Defer(ctx, b.ID, time.Now().Add(r.cfg().ResultWait), true,
+		return r.st().Defer(db, b.ID, time.Now().Add(r.cfg().ResultWait), true,
 			"İYS'nin cevabı alınamadı; İYS'de ne kayıtlı olduğu sorulmadan yeniden gönderilmeyecek")
 	}
 	switch iys.ClassOf(err) {
 	case iysapi.ClassRefused, iysapi.ClassResend:
-		return r.listRefused(ctx, b, items, err)
+		return r.listRefused(db, b, items, err)
 	case iysapi.ClassCompany:
-		if err := r.hold(ctx, err); err != nil {
+		if err := r.hold(db, err); err != nil {
 			return err
 		}
-		return r.st().Unsend(ctx, b.ID, time.Now(), false, false, turkish(err))
+		return r.st().Unsend(db, b.ID, time.Now(), false, false, turkish(err))
 	case iysapi.ClassRateLimit, iysapi.ClassTransient, iysapi.ClassAuth:
-		return r.st().Unsend(ctx, b.ID, r.retryAt(b, err), true, false, turkish(err))
+		return r.st().Unsend(db, b.ID, r.retryAt(b, err), true, false, turkish(err))
 	}
-	return r.st().FailBatch(ctx, b.ID, turkish(err), true)
+	return r.st().FailBatch(db, b.ID, turkish(err), true)
 }
 
 // listRefused handles a list İYS refused whole for some of its items: those
 // are refused for good with their codes (an item whose key was twice in
 // the list goes again), the others are sent again at once.
-func (r *run) listRefused(ctx context.Context, b *store.Batch, items []store.BatchItem, err error) error {
+func (r *run) listRefused(db context.Context, b *store.Batch, items []store.BatchItem, err error) error {
 	byIndex := map[int][]iys.Fault{}
 	for _, f := range iys.Faults(err) {
 		if f.Index < 0 || f.Index >= len(items) || !sameItem(items[f.Index], f) {
 			// The refusal cannot be pinned on its items (İYS's indexes
 			// counted otherwise, say): a person must look.
-			return r.st().FailBatch(ctx, b.ID, "İYS listeyi reddetti ama hatalı kayıtlar eşleştirilemedi: "+turkish(err), true)
+			return r.st().FailBatch(db, b.ID, "İYS listeyi reddetti ama hatalı kayıtlar eşleştirilemedi: "+turkish(err), true)
 		}
 		byIndex[f.Index] = append(byIndex[f.Index], f)
 	}
@@ -307,10 +317,10 @@ func (r *run) listRefused(ctx context.Context, b *store.Batch, items []store.Bat
 		}
 		outs = append(outs, refused(items[i], codes(faults)...))
 	}
-	if err := r.record(ctx, b, outs); err != nil {
+	if err := r.record(db, b, outs); err != nil {
 		return err
 	}
-	return r.st().Unsend(ctx, b.ID, time.Now(), false, false,
+	return r.st().Unsend(db, b.ID, time.Now(), false, false,
 		strconv.Itoa(len(outs))+" kayıt İYS'ce reddedildi; listenin kalanı yeniden gönderiliyor")
 }
 
@@ -342,51 +352,57 @@ func sameItem(it store.BatchItem, f iys.Fault) bool {
 }
 
 // sendOne sends a consent given by hand by a single add.
-func (r *run) sendOne(ctx context.Context, b *store.Batch, it store.BatchItem) error {
+func (r *run) sendOne(ctx, db context.Context, b *store.Batch, it store.BatchItem) error {
 	res, err := r.client().Add(ctx, sp(b), wire(it))
 	if err == nil {
-		return r.record(ctx, b, []store.Outcome{accepted(it, res.TransactionID)})
+		return r.record(db, b, []store.Outcome{accepted(it, res.TransactionID)})
+	}
+	if ctx.Err() != nil && !iys.Ambiguous(err) { // the run ended before it left
+		return r.st().Unsend(db, b.ID, time.Now(), false, false, "")
 	}
 	if iys.Ambiguous(err) {
 		if r.client().V2() {
 			// V2 answers the identical resend with the stored movement.
-			return r.st().Unsend(ctx, b.ID, r.retryAt(b, err), true, true, "İYS'nin cevabı alınamadı; aynı izin yeniden gönderilecek (İYS aynı hareketi tanır)")
+			return r.st().Unsend(db, b.ID, r.retryAt(b, err), true, true, "İYS'nin cevabı alınamadı; aynı izin yeniden gönderilecek (İYS aynı hareketi tanır)")
 		}
-		return r.st().Defer(ctx, b.ID, r.retryAt(b, err), true, "İYS'nin cevabı alınamadı; İYS'ye sorulacak")
+		return r.st().Defer(db, b.ID, r.retryAt(b, err), true, "İYS'nin cevabı alınamadı; İYS'ye sorulacak")
 	}
 	switch iys.ClassOf(err) {
 	case iysapi.ClassRefused:
 		out, err := r.judge(ctx, b, it, codes(iys.Faults(err))...)
 		if err != nil {
-			return r.st().Unsend(ctx, b.ID, r.retryAt(b, err), true, false, turkish(err))
+			return r.st().Unsend(db, b.ID, r.retryAt(b, err), true, false, turkish(err))
 		}
-		return r.record(ctx, b, []store.Outcome{out})
+		return r.record(db, b, []store.Outcome{out})
 	case iysapi.ClassCompany:
-		if err := r.hold(ctx, err); err != nil {
+		if err := r.hold(db, err); err != nil {
 			return err
 		}
-		return r.st().Unsend(ctx, b.ID, time.Now(), false, false, turkish(err))
+		return r.st().Unsend(db, b.ID, time.Now(), false, false, turkish(err))
 	case iysapi.ClassRateLimit, iysapi.ClassTransient, iysapi.ClassAuth:
-		return r.st().Unsend(ctx, b.ID, r.retryAt(b, err), true, false, turkish(err))
+		return r.st().Unsend(db, b.ID, r.retryAt(b, err), true, false, turkish(err))
 	}
-	return r.st().FailBatch(ctx, b.ID, turkish(err), true)
+	return r.st().FailBatch(db, b.ID, turkish(err), true)
 }
 
 // poll queries a list's result and records the items İYS has finished.
-func (r *run) poll(ctx context.Context, b *store.Batch) error {
+func (r *run) poll(ctx, db context.Context, b *store.Batch) error {
 	results, err := r.client().ListResult(ctx, sp(b), b.RequestID, b.V2)
 	if err != nil {
+		if ctx.Err() != nil { // the run ended: the next one queries
+			return r.st().Defer(db, b.ID, time.Now(), false, "")
+		}
 		switch iys.ClassOf(err) {
 		case iysapi.ClassInvalid: // İYS refuses the request id
-			return r.st().ToResolve(ctx, b.ID, "İYS istek numarasını kabul etmedi; İYS'de ne kayıtlı olduğu sorulacak")
+			return r.st().ToResolve(db, b.ID, "İYS istek numarasını kabul etmedi; İYS'de ne kayıtlı olduğu sorulacak")
 		case iysapi.ClassCompany:
-			if err := r.hold(ctx, err); err != nil {
+			if err := r.hold(db, err); err != nil {
 				return err
 			}
 		}
-		return r.st().Defer(ctx, b.ID, r.retryAt(b, err), true, turkish(err))
+		return r.st().Defer(db, b.ID, r.retryAt(b, err), true, turkish(err))
 	}
-	items, err := r.st().InFlight(ctx, b.ID)
+	items, err := r.st().InFlight(db, b.ID)
 	if err != nil {
 		return err
 	}
@@ -411,20 +427,20 @@ func (r *run) poll(ctx context.Context, b *store.Batch) error {
 		}
 		out, err := r.judge(ctx, b, it, code)
 		if err != nil {
-			break // asked again at the next poll
+			break // asked again at the next query
 		}
 		outs = append(outs, out)
 	}
-	if err := r.record(ctx, b, outs); err != nil {
+	if err := r.record(db, b, outs); err != nil {
 		return err
 	}
 	if len(outs) == len(items) {
 		return nil
 	}
 	if len(results) == 0 && b.SentAt != nil && time.Since(*b.SentAt) > emptyResultLimit {
-		return r.st().ToResolve(ctx, b.ID, "İYS bu isteğin sonucunu göstermiyor; İYS'de ne kayıtlı olduğu sorulacak")
+		return r.st().ToResolve(db, b.ID, "İYS bu isteğin sonucunu göstermiyor; İYS'de ne kayıtlı olduğu sorulacak")
 	}
-	return r.st().Defer(ctx, b.ID, time.Now().Add(r.cfg().PollInterval), false, "")
+	return r.st().Defer(db, b.ID, time.Now().Add(r.cfg().PollInterval), false, "")
 }
 
 // resultKey finds an item in the result: by its subRequestId when the 202
@@ -447,11 +463,11 @@ func succeeded(it store.BatchItem, res iys.ItemResult) store.Outcome {
 }
 
 // hold stops the company's delivery for İYS's refusal.
-func (r *run) hold(ctx context.Context, err error) error {
+func (r *run) hold(db context.Context, err error) error {
 	var e *iys.Error
 	errors.As(err, &e)
 	msg, hint := iys.Describe(e.Code)
-	return r.st().HoldCompany(ctx, r.company, e.Code, msg+" "+hint)
+	return r.st().HoldCompany(db, r.company, e.Code, msg+" "+hint)
 }
 
 // retryAt is when to try again after a failure: as İYS asked, else after a
@@ -463,11 +479,11 @@ func (r *run) retryAt(b *store.Batch, err error) time.Time {
 }
 
 // record stores outcomes and counts them for the metrics.
-func (r *run) record(ctx context.Context, b *store.Batch, outs []store.Outcome) error {
+func (r *run) record(db context.Context, b *store.Batch, outs []store.Outcome) error {
 	if len(outs) == 0 {
 		return nil
 	}
-	if _, err := r.st().RecordOutcomes(ctx, b.ID, outs); err != nil {
+	if _, err := r.st().RecordOutcomes(db, b.ID, outs); err != nil {
 		return err
 	}
 	if count := r.w.deps.Items; count != nil {

@@ -74,7 +74,10 @@ func (w *CheckIntegratorWorker) Work(ctx context.Context, job *river.Job[CheckIn
 // company is not ours, and "unknown" for any other failure.
 func integratorAnswer(brands []iys.IntegratorBrand, err error) store.IntegratorAnswer {
 	if err != nil {
-		ans := store.IntegratorAnswer{Unknown: iys.ClassOf(err) != iysapi.ClassCompany, Error: turkish(err)}
+		ans := store.IntegratorAnswer{Unknown: iys.ClassOf(err) != iysapi.ClassCompany}
+		if ans.Unknown {
+			ans.Error = turkish(err)
+		}
 		var e *iys.Error
 		if errors.As(err, &e) {
 			ans.Code = e.Code

@@ -113,20 +113,23 @@ func (r *run) verify(ctx context.Context, b *store.Batch, it store.BatchItem, co
 // that İYS recognises it if it stored it after all (V2), or its "already
 // there" is checked. A single add sent by V2 goes again at once: V2
 // answers its identical resend with the stored movement.
-func (r *run) resolve(ctx context.Context, b *store.Batch) error {
+func (r *run) resolve(ctx, db context.Context, b *store.Batch) error {
 	if b.Kind == store.BatchKindOne && r.client().V2() {
-		return r.st().Unsend(ctx, b.ID, time.Now(), false, true, "")
+		return r.st().Unsend(db, b.ID, time.Now(), false, true, "")
 	}
 	if b.SentAt != nil && time.Since(*b.SentAt) < r.cfg().ResultWait {
-		return r.st().Defer(ctx, b.ID, b.SentAt.Add(r.cfg().ResultWait), false, "")
+		return r.st().Defer(db, b.ID, b.SentAt.Add(r.cfg().ResultWait), false, "")
 	}
-	items, err := r.st().InFlight(ctx, b.ID)
+	items, err := r.st().InFlight(db, b.ID)
 	if err != nil {
 		return err
 	}
 	onay, err := r.onayOf(ctx, b, items)
 	if err != nil {
-		return r.st().Defer(ctx, b.ID, r.retryAt(b, err), true, turkish(err))
+		if ctx.Err() != nil { // the run ended: the next one asks
+			return r.st().Defer(db, b.ID, time.Now(), false, "")
+		}
+		return r.st().Defer(db, b.ID, r.retryAt(b, err), true, turkish(err))
 	}
 	var outs []store.Outcome
 	for _, it := range items {
@@ -140,16 +143,16 @@ func (r *run) resolve(ctx context.Context, b *store.Batch) error {
 		// A renewal: İYS held ONAY before; only the date tells.
 		st, err := r.client().Status(ctx, sp(b), key(it))
 		if err != nil {
-			return r.st().Defer(ctx, b.ID, r.retryAt(b, err), true, turkish(err))
+			return r.st().Defer(db, b.ID, r.retryAt(b, err), true, turkish(err))
 		}
 		if st != nil && st.ConsentDate == wire(it).ConsentDate {
 			outs = append(outs, accepted(it, st.TransactionID))
 		}
 	}
-	if err := r.record(ctx, b, outs); err != nil {
+	if err := r.record(db, b, outs); err != nil {
 		return err
 	}
-	return r.st().Unsend(ctx, b.ID, time.Now(), false, true,
+	return r.st().Unsend(db, b.ID, time.Now(), false, true,
 		fmt.Sprintf("İYS'ye soruldu: %d kayıt İYS'de bulundu, kalan %d yeniden gönderiliyor", len(outs), len(items)-len(outs)))
 }
 

@@ -18,7 +18,10 @@ ALTER TABLE sync_batches
     -- of its items could go: the batch is looked at again once it is final.
     ADD COLUMN blocked_by bigint,
     -- Failures in a row, for the backoff.
-    ADD COLUMN failures integer NOT NULL DEFAULT 0;
+    ADD COLUMN failures integer NOT NULL DEFAULT 0,
+    -- Until when one run works the batch's current step (a run that died
+    -- leaves it to lapse): runs of one company may work side by side.
+    ADD COLUMN leased_until timestamptz;
 CREATE INDEX sync_batches_due_idx ON sync_batches (company_id, next_at)
     WHERE status IN ('bekliyor', 'gonderiliyor', 'gonderildi');
 
@@ -115,4 +118,5 @@ FROM sync_batches b WHERE b.id = e.batch_id AND b.status IN ('gonderildi', 'hata
 DROP TABLE iys_integrator_access, iys_integrator_checks, iys_delivery_holds;
 DROP INDEX sync_batches_due_idx;
 ALTER TABLE consent_events DROP COLUMN iys_uncertain;
-ALTER TABLE sync_batches DROP COLUMN api, DROP COLUMN sub_request_ids, DROP COLUMN next_at, DROP COLUMN blocked_by, DROP COLUMN failures;
+ALTER TABLE sync_batches DROP COLUMN api, DROP COLUMN sub_request_ids, DROP COLUMN next_at, DROP COLUMN blocked_by, DROP COLUMN failures,
+    DROP COLUMN leased_until;

@@ -100,7 +100,8 @@ func (e *Error) Class() iysapi.Class {
 	}
 	switch s := e.HTTPStatus; {
 	case s == 0, s == 200, s == 202:
-		if transient(e.Err) {
+		// A call cut short by its caller may be made again later.
+		if transient(e.Err) || errors.Is(e.Err, context.Canceled) {
 			return iysapi.ClassTransient
 		}
 		return iysapi.ClassInvalid

@@ -81,14 +81,15 @@ func (l Limits) hourly(kind iysapi.Kind) int {
 
 const (
 	// margin widens the per-second window: İYS counts a call when it
-	// arrives, a little after its turn here, and two calls' delays differ.
-	margin = 50 * time.Millisecond
+	// arrives, a little after its turn here, and two calls' delays differ
+	// (a new connection, a busy machine).
+	margin = 150 * time.Millisecond
 	// maxTurnWait is the longest Wait blocks for a hold or an hourly
 	// budget; longer waits are handed back to the caller.
 	maxTurnWait = 30 * time.Second
 	// recoverEvery is how long the rate must go without a 429 to rise by
 	// one call a second again.
-	recoverEvery = 5 * time.Second
+	recoverEvery = 2 * time.Second
 )
 
 // FairLimiter is the in-process [Limiter]. A sliding log of start times
@@ -167,7 +168,11 @@ func (l *FairLimiter) Refused(kind iysapi.Kind, code string, retryAfter time.Dur
 	l.mu.Lock()
 	switch {
 	case slices.Contains(iysapi.PerSecondCodes, code) || code == "" && retryAfter == 0:
-		l.rate = max(1, l.rate/2)
+		// Calls on their way together meet the same full second: halve
+		// once for them.
+		if now.Sub(l.slowedAt) >= time.Second {
+			l.rate = max(1, l.rate/2)
+		}
 		l.slowedAt = now
 		l.holdLocked("", now.Add(max(retryAfter, time.Second)))
 	case isHourly(code):

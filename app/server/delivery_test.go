@@ -116,6 +116,9 @@ func TestDeliveryOfAnImport(t *testing.T) {
 		`iysgate_iys_calls_total{endpoint="consent_request_v2",result="202"} 1`,
 		`iysgate_iys_call_duration_seconds_count{endpoint="consent_request_result_v2"}`,
 		`iysgate_iys_open_batches 0`,
+		`iysgate_iys_lists_in_flight 0`,
+		`iysgate_iys_held_companies 0`,
+		`iysgate_iys_rate_per_second 10`,
 		`iysgate_quota_remaining_units{company_id="` + itoa(b.CompanyID) + `"} 4971`,
 	} {
 		if !strings.Contains(body, want) {

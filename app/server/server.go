@@ -117,24 +117,38 @@ func iysClient(cfg config.Config, m *metrics.Metrics, log *slog.Logger) (*iys.Cl
 }
 
 // deliveryHook enqueues each company's delivery job in the transaction that
-// gives it work; a job already waiting for its next due batch is woken, so
-// new work does not wait for it.
+// gives it work. New work must not wait for a job that sleeps until its
+// next batch falls due: a sleeping job is woken; beside a running one (it
+// may be about to finish without seeing the work) a second run is
+// enqueued, and the two share the batches by their leases.
 func deliveryHook(rc **river.Client[pgx.Tx]) store.BatchHook {
 	return func(ctx context.Context, tx pgx.Tx, companies []int64) error {
-		params := make([]river.InsertManyParams, len(companies))
+		args := make([]jobs.DeliverArgs, len(companies))
 		for i, id := range companies {
-			params[i] = river.InsertManyParams{Args: jobs.DeliverArgs{CompanyID: id}}
+			args[i] = jobs.DeliverArgs{CompanyID: id}
 		}
-		res, err := (*rc).InsertManyTx(ctx, tx, params)
-		if err != nil {
-			return err
-		}
-		for _, r := range res {
-			if r.UniqueSkippedAsDuplicate && r.Job.State == rivertype.JobStateScheduled {
-				if _, err := (*rc).JobRetryTx(ctx, tx, r.Job.ID); err != nil {
-					return err
+		for len(args) > 0 {
+			params := make([]river.InsertManyParams, len(args))
+			for i, a := range args {
+				params[i] = river.InsertManyParams{Args: a}
+			}
+			res, err := (*rc).InsertManyTx(ctx, tx, params)
+			if err != nil {
+				return err
+			}
+			var wake []jobs.DeliverArgs
+			for i, r := range res {
+				switch {
+				case !r.UniqueSkippedAsDuplicate:
+				case r.Job.State == rivertype.JobStateScheduled || r.Job.State == rivertype.JobStateRetryable:
+					if _, err := (*rc).JobRetryTx(ctx, tx, r.Job.ID); err != nil {
+						return err
+					}
+				case r.Job.State == rivertype.JobStateRunning && !args[i].Wake:
+					wake = append(wake, jobs.DeliverArgs{CompanyID: args[i].CompanyID, Wake: true})
 				}
 			}
+			args = wake
 		}
 		return nil
 	}

@@ -8,11 +8,13 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-// The work on batches: a company's delivery job asks for the next batch
-// due, claims a batch's sendable items before sending them, and records
-// each answer of İYS in the transaction that moves the batch on. Every step
-// is a compare-and-set on the batch's status, so two runs never send one
-// batch twice.
+// The work on batches: a company's delivery job takes the next batch due
+// with a lease on its current step, claims a batch's sendable items before
+// sending them, and records each answer of İYS in the transaction that
+// moves the batch on and ends the lease. Leases let several runs of one
+// company (a run and the one woken beside it, or runs on several nodes)
+// work side by side without touching one batch twice; every step is also a
+// compare-and-set on the batch's status.
 
 // open is the condition of a change that is not final.
 const open = `IN ('bekliyor', 'kota', 'gonderildi')`
@@ -23,14 +25,16 @@ const workable = `x.status IN ('bekliyor', 'gonderiliyor', 'gonderildi')
 	AND (x.status <> 'bekliyor' OR x.blocked_by IS NULL
 	     OR NOT EXISTS (SELECT 1 FROM consent_events e WHERE e.id = x.blocked_by AND e.iys_state ` + open + `))`
 
-// NextDue returns the company's batch to work next (nil when none is due):
-// batches to query or ask about first, then batches to send, the longest
-// due first. skip lists batches already being worked.
-func (s *Store) NextDue(ctx context.Context, companyID int64, skip []int64) (*Batch, error) {
+// NextDue leases the company's batch to work next for lease (nil when none
+// is due): batches to query or ask about first, then batches to send, the
+// longest due first. The step that follows ends the lease.
+func (s *Store) NextDue(ctx context.Context, companyID int64, lease time.Duration) (*Batch, error) {
 	var id int64
-	err := s.pool.QueryRow(ctx, `SELECT id FROM sync_batches x
-		WHERE company_id = $1 AND next_at <= now() AND NOT id = ANY($2::bigint[]) AND `+workable+`
-		ORDER BY status = 'bekliyor', next_at, id LIMIT 1`, companyID, skip).Scan(&id)
+	err := s.pool.QueryRow(ctx, `UPDATE sync_batches SET leased_until = now() + $2::interval WHERE id = (
+			SELECT id FROM sync_batches x
+			WHERE company_id = $1 AND next_at <= now() AND (leased_until IS NULL OR leased_until < now()) AND `+workable+`
+			ORDER BY status = 'bekliyor', next_at, id LIMIT 1 FOR UPDATE SKIP LOCKED)
+		RETURNING id`, companyID, lease).Scan(&id)
 	if err == pgx.ErrNoRows {
 		return nil, nil
 	}
@@ -40,13 +44,14 @@ func (s *Store) NextDue(ctx context.Context, companyID int64, skip []int64) (*Ba
 	return s.Batch(ctx, id)
 }
 
-// NextWake is when the company's next batch falls due; open is false when
-// the company has no batch left to work (blocked ones count as open: they
-// fall due when what blocks them is final).
+// NextWake is when the company's next batch falls due (a batch another run
+// works, when its lease lapses); open is false when the company has no
+// batch left to work (blocked ones count as open: they fall due when what
+// blocks them is final).
 func (s *Store) NextWake(ctx context.Context, companyID int64) (at time.Time, open bool, err error) {
 	var next *time.Time
 	var n int64
-	err = s.pool.QueryRow(ctx, `SELECT min(next_at) FILTER (WHERE `+workable+`), count(*)
+	err = s.pool.QueryRow(ctx, `SELECT min(CASE WHEN leased_until > now() THEN leased_until ELSE next_at END) FILTER (WHERE `+workable+`), count(*)
 		FROM sync_batches x WHERE company_id = $1 AND x.status IN ('bekliyor', 'gonderiliyor', 'gonderildi')`, companyID).Scan(&next, &n)
 	if next != nil {
 		at = *next
@@ -114,7 +119,8 @@ func (s *Store) ClaimSend(ctx context.Context, batchID int64, c Claim) ([]BatchI
 			return mapErr(err)
 		}
 		if status != BatchWaiting {
-			return nil
+			_, err := tx.Exec(ctx, `UPDATE sync_batches SET leased_until = NULL WHERE id = $1`, batchID)
+			return err
 		}
 		rows, err := tx.Query(ctx, `SELECT e.id FROM consent_events e
 			WHERE e.batch_id = $1 AND e.iys_state = 'bekliyor'
@@ -141,6 +147,7 @@ func (s *Store) ClaimSend(ctx context.Context, batchID int64, c Claim) ([]BatchI
 		if c.V2 {
 			api = "v2"
 		}
+		// The lease goes on: the send that follows ends it.
 		if _, err := tx.Exec(ctx, `UPDATE sync_batches SET status = 'gonderiliyor', attempts = attempts + 1, sent_at = now(), api = $2,
 				request_id = NULL, sub_request_ids = NULL, blocked_by = NULL, next_at = now() + $3::interval, updated_at = now()
 			WHERE id = $1`, batchID, api, c.Wait); err != nil {
@@ -171,10 +178,10 @@ func notSendable(ctx context.Context, tx pgx.Tx, batchID int64) error {
 		return err
 	}
 	if blocker != nil {
-		_, err := tx.Exec(ctx, `UPDATE sync_batches SET blocked_by = $2, updated_at = now() WHERE id = $1`, batchID, *blocker)
+		_, err := tx.Exec(ctx, `UPDATE sync_batches SET blocked_by = $2, leased_until = NULL, updated_at = now() WHERE id = $1`, batchID, *blocker)
 		return err
 	}
-	_, err := tx.Exec(ctx, `UPDATE sync_batches SET next_at = now() + interval '10 minutes', updated_at = now(),
+	_, err := tx.Exec(ctx, `UPDATE sync_batches SET next_at = now() + interval '10 minutes', leased_until = NULL, updated_at = now(),
 		last_error = 'İYS bu marka ve kanal için ajansa yazma yetkisi vermiyor; iş ortağı ataması düzelince gönderilir' WHERE id = $1`, batchID)
 	return err
 }
@@ -190,7 +197,7 @@ func (s *Store) InFlight(ctx context.Context, batchID int64) ([]BatchItem, error
 // request index): the batch's result is queried from resultAt on.
 func (s *Store) MarkSent(ctx context.Context, batchID int64, requestID string, subRequestIDs []string, resultAt time.Time) error {
 	_, err := s.pool.Exec(ctx, `UPDATE sync_batches SET status = 'gonderildi', request_id = $2, sub_request_ids = $3, next_at = $4,
-			failures = 0, last_error = NULL, updated_at = now()
+			failures = 0, last_error = NULL, leased_until = NULL, updated_at = now()
 		WHERE id = $1 AND status = 'gonderiliyor'`, batchID, requestID, subRequestIDs, resultAt)
 	return err
 }
@@ -208,7 +215,7 @@ func (s *Store) Unsend(ctx context.Context, batchID int64, at time.Time, failed,
 			return err
 		}
 		_, err := tx.Exec(ctx, `UPDATE sync_batches SET status = 'bekliyor', request_id = NULL, sub_request_ids = NULL, next_at = $2,
-				failures = CASE WHEN $3 THEN failures + 1 ELSE 0 END, last_error = NULLIF($4, ''), updated_at = now()
+				failures = CASE WHEN $3 THEN failures + 1 ELSE 0 END, last_error = NULLIF($4, ''), leased_until = NULL, updated_at = now()
 			WHERE id = $1 AND status IN ('bekliyor', 'gonderiliyor', 'gonderildi')`, batchID, at, failed, note)
 		return err
 	})
@@ -218,7 +225,7 @@ func (s *Store) Unsend(ctx context.Context, batchID int64, at time.Time, failed,
 // the backoff; note is shown on Gönderimler.
 func (s *Store) Defer(ctx context.Context, batchID int64, at time.Time, failed bool, note string) error {
 	_, err := s.pool.Exec(ctx, `UPDATE sync_batches SET next_at = $2, failures = CASE WHEN $3 THEN failures + 1 ELSE 0 END,
-			last_error = COALESCE(NULLIF($4, ''), last_error), updated_at = now()
+			last_error = COALESCE(NULLIF($4, ''), last_error), leased_until = NULL, updated_at = now()
 		WHERE id = $1 AND status IN ('bekliyor', 'gonderiliyor', 'gonderildi')`, batchID, at, failed, note)
 	return err
 }
@@ -227,7 +234,7 @@ func (s *Store) Defer(ctx context.Context, batchID int64, at time.Time, failed b
 // its result empty for too long) to be asked about, now.
 func (s *Store) ToResolve(ctx context.Context, batchID int64, note string) error {
 	_, err := s.pool.Exec(ctx, `UPDATE sync_batches SET status = 'gonderiliyor', request_id = NULL, next_at = now(), last_error = $2,
-			updated_at = now() WHERE id = $1 AND status = 'gonderildi'`, batchID, note)
+			leased_until = NULL, updated_at = now() WHERE id = $1 AND status = 'gonderildi'`, batchID, note)
 	return err
 }
 
@@ -243,7 +250,7 @@ func (s *Store) FailBatch(ctx context.Context, batchID int64, msg string, unsent
 				return err
 			}
 		}
-		_, err := tx.Exec(ctx, `UPDATE sync_batches SET status = 'hata', last_error = $2, updated_at = now()
+		_, err := tx.Exec(ctx, `UPDATE sync_batches SET status = 'hata', last_error = $2, leased_until = NULL, updated_at = now()
 			WHERE id = $1 AND status <> 'tamam'`, batchID, msg)
 		return err
 	})
@@ -299,7 +306,9 @@ func (s *Store) RecordOutcomes(ctx context.Context, batchID int64, outs []Outcom
 						WHERE e.batch_id = x.id AND e.iys_state = 'gonderildi') THEN 'bekliyor' ELSE status END,
 				next_at = CASE WHEN status IN ('gonderiliyor', 'gonderildi') AND NOT EXISTS (SELECT 1 FROM consent_events e
 						WHERE e.batch_id = x.id AND e.iys_state = 'gonderildi') THEN now() ELSE next_at END,
-				finished_at = CASE WHEN items - accepted - refused - $2 - $3 <= 0 THEN now() END
+				finished_at = CASE WHEN items - accepted - refused - $2 - $3 <= 0 THEN now() END,
+				leased_until = CASE WHEN items - accepted - refused - $2 - $3 <= 0 OR NOT EXISTS (SELECT 1 FROM consent_events e
+						WHERE e.batch_id = x.id AND e.iys_state = 'gonderildi') THEN NULL ELSE leased_until END
 			WHERE id = $1 RETURNING items - accepted - refused`, batchID, accepted, refused).Scan(&left); err != nil {
 			return err
 		}
