@@ -59,7 +59,7 @@ func Periodic(pull, integrator time.Duration) []*river.PeriodicJob {
 		river.NewPeriodicJob(river.PeriodicInterval(5*time.Minute),
 			func() (river.JobArgs, *river.InsertOpts) { return SweepImportsArgs{}, nil }, nil),
 		river.NewPeriodicJob(river.PeriodicInterval(time.Minute),
-			func() (river.JobArgs, *river.InsertOpts) { return SweepDeliveryArgs{}, nil }, nil),
+			func() (river.JobArgs, *river.InsertOpts) { return SweepDeliveryArgs{}, nil }, &river.PeriodicJobOpts{RunOnStart: true}),
 		river.NewPeriodicJob(river.PeriodicInterval(pull),
 			func() (river.JobArgs, *river.InsertOpts) { return PullChangesArgs{}, nil }, &river.PeriodicJobOpts{RunOnStart: true}),
 		river.NewPeriodicJob(river.PeriodicInterval(time.Hour), func() (river.JobArgs, *river.InsertOpts) { return ScrubArgs{Sweep: true}, nil }, nil),
