@@ -3,6 +3,7 @@ package jobs
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math/rand/v2"
 	"strconv"
 	"sync"
@@ -218,21 +219,25 @@ func (r *run) start(ctx context.Context, b *store.Batch) {
 func (r *run) act(ctx context.Context, b *store.Batch) error {
 	db, cancel := keep(ctx)
 	defer cancel()
+	var err error
 	switch b.Status {
 	case store.BatchWaiting:
-		return r.send(ctx, db, b)
+		err = r.send(ctx, db, b)
 	case store.BatchSending:
-		return r.resolve(ctx, db, b)
+		err = r.resolve(ctx, db, b)
 	case store.BatchSent:
-		return r.poll(ctx, db, b)
+		err = r.poll(ctx, db, b)
+	}
+	if err != nil {
+		return fmt.Errorf("batch %d (%s): %w", b.ID, b.Status, err)
 	}
 	return nil
 }
 
 // keep is ctx for recording what İYS answered: not cancelled with the run,
-// but bounded.
+// but bounded well past a step's İYS call (a turn, then the HTTP timeout).
 func keep(ctx context.Context) (context.Context, context.CancelFunc) {
-	return context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	return context.WithTimeout(context.WithoutCancel(ctx), 3*time.Minute)
 }
 
 func (r *run) st() *store.Store    { return r.w.deps.Store }
@@ -283,7 +288,7 @@ func (r *run) listFailed(ctx, db context.Context, b *store.Batch, items []store.
 		return r.st().Defer(db, b.ID, time.Now().Add(r.cfg().ResultWait), true,
 			"İYS'nin cevabı alınamadı; İYS'de ne kayıtlı olduğu sorulmadan yeniden gönderilmeyecek")
 	}
-	switch iys.ClassOf(err) {
+	switch classOf(err) {
 	case iysapi.ClassRefused, iysapi.ClassResend:
 		return r.listRefused(db, b, items, err)
 	case iysapi.ClassCompany:
@@ -367,7 +372,7 @@ func (r *run) sendOne(ctx, db context.Context, b *store.Batch, it store.BatchIte
 		}
 		return r.st().Defer(db, b.ID, r.retryAt(b, err), true, "İYS'nin cevabı alınamadı; İYS'ye sorulacak")
 	}
-	switch iys.ClassOf(err) {
+	switch classOf(err) {
 	case iysapi.ClassRefused:
 		out, err := r.judge(ctx, b, it, codes(iys.Faults(err))...)
 		if err != nil {
@@ -392,7 +397,7 @@ func (r *run) poll(ctx, db context.Context, b *store.Batch) error {
 		if ctx.Err() != nil { // the run ended: the next one queries
 			return r.st().Defer(db, b.ID, time.Now(), false, "")
 		}
-		switch iys.ClassOf(err) {
+		switch classOf(err) {
 		case iysapi.ClassInvalid: // İYS refuses the request id
 			return r.st().ToResolve(db, b.ID, "İYS istek numarasını kabul etmedi; İYS'de ne kayıtlı olduğu sorulacak")
 		case iysapi.ClassCompany:
@@ -402,7 +407,7 @@ func (r *run) poll(ctx, db context.Context, b *store.Batch) error {
 		}
 		return r.st().Defer(db, b.ID, r.retryAt(b, err), true, turkish(err))
 	}
-	items, err := r.st().InFlight(db, b.ID)
+	items, err := r.st().InFlight(db, b.ID, false)
 	if err != nil {
 		return err
 	}
@@ -460,6 +465,18 @@ func succeeded(it store.BatchItem, res iys.ItemResult) store.Outcome {
 		return alreadyThere(it, res.TransactionID)
 	}
 	return accepted(it, res.TransactionID)
+}
+
+// classOf is the class of a call's failure for delivery. A refused token
+// (bad credentials) concerns every company, not the batch: it is waited
+// out, with the token's own hourly budget keeping the tries few, until the
+// account is put right.
+func classOf(err error) iysapi.Class {
+	var e *iys.Error
+	if errors.As(err, &e) && e.Kind == iysapi.KindToken && e.Class() == iysapi.ClassInvalid {
+		return iysapi.ClassAuth
+	}
+	return iys.ClassOf(err)
 }
 
 // hold stops the company's delivery for İYS's refusal.

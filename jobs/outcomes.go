@@ -120,7 +120,7 @@ func (r *run) resolve(ctx, db context.Context, b *store.Batch) error {
 	if b.SentAt != nil && time.Since(*b.SentAt) < r.cfg().ResultWait {
 		return r.st().Defer(db, b.ID, b.SentAt.Add(r.cfg().ResultWait), false, "")
 	}
-	items, err := r.st().InFlight(db, b.ID)
+	items, err := r.st().InFlight(db, b.ID, true)
 	if err != nil {
 		return err
 	}

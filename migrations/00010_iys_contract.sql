@@ -110,9 +110,12 @@ UPDATE sync_batches SET status = 'gonderiliyor', request_id = NULL
 WHERE status = 'bekliyor' AND (attempts > 0 OR sent_at IS NOT NULL);
 UPDATE consent_events e SET iys_state = 'gonderildi', iys_uncertain = true
 FROM sync_batches b WHERE b.id = e.batch_id AND b.status = 'gonderiliyor' AND e.iys_state = 'bekliyor';
+-- A batch the old client gave up on after sending is asked about too when
+-- it is retried: its items count as in flight.
+UPDATE consent_events e SET iys_state = 'gonderildi', iys_uncertain = true
+FROM sync_batches b WHERE b.id = e.batch_id AND b.status = 'hata' AND b.sent_at IS NOT NULL AND e.iys_state = 'bekliyor';
 UPDATE consent_events e SET iys_uncertain = true
-FROM sync_batches b WHERE b.id = e.batch_id AND b.status IN ('gonderildi', 'hata') AND b.sent_at IS NOT NULL
-  AND e.iys_state IN ('bekliyor', 'gonderildi');
+FROM sync_batches b WHERE b.id = e.batch_id AND b.status = 'gonderildi' AND e.iys_state IN ('bekliyor', 'gonderildi');
 
 -- +goose Down
 DROP TABLE iys_integrator_access, iys_integrator_checks, iys_delivery_holds;

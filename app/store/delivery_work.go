@@ -76,16 +76,26 @@ type BatchItem struct {
 	// answer was lost), so a movement İYS holds the same as it is its own.
 	Uncertain bool
 	// PriorStatus is what İYS held of the key before this change by
-	// iysgate's record: the status of its last accepted change ("" none).
+	// iysgate's record: the status of its last accepted change ("" none;
+	// read only by [Store.InFlight] with prior).
 	PriorStatus string
 }
 
 const itemCols = `e.id, e.batch_index, COALESCE(e.request_index, -1), r.recipient, r.recipient_type, e.type, e.status, e.source,
-	e.consent_date, e.iys_uncertain,
-	COALESCE((SELECT p.status FROM consent_events p WHERE p.recipient_id = e.recipient_id AND p.type = e.type AND p.id < e.id
+	e.consent_date, e.iys_uncertain`
+
+// priorCol is the status of the key's last accepted change before e, read
+// only where it is needed: it costs a lookup per item.
+const priorCol = `COALESCE((SELECT p.status FROM consent_events p WHERE p.recipient_id = e.recipient_id AND p.type = e.type AND p.id < e.id
 		AND p.iys_state = 'kayitli' ORDER BY p.id DESC LIMIT 1), '')`
 
 func scanItem(r pgx.CollectableRow) (BatchItem, error) {
+	var x BatchItem
+	return x, r.Scan(&x.EventID, &x.Index, &x.RequestIndex, &x.Recipient, &x.RecipientType, &x.Type, &x.Status, &x.Source,
+		&x.ConsentDate, &x.Uncertain)
+}
+
+func scanItemPrior(r pgx.CollectableRow) (BatchItem, error) {
 	var x BatchItem
 	return x, r.Scan(&x.EventID, &x.Index, &x.RequestIndex, &x.Recipient, &x.RecipientType, &x.Type, &x.Status, &x.Source,
 		&x.ConsentDate, &x.Uncertain, &x.PriorStatus)
@@ -158,8 +168,8 @@ func (s *Store) ClaimSend(ctx context.Context, batchID int64, c Claim) ([]BatchI
 				return err
 			}
 		}
-		rows, _ = tx.Query(ctx, `SELECT `+itemCols+` FROM consent_events e JOIN recipients r ON r.id = e.recipient_id
-			WHERE e.id = ANY($1) ORDER BY e.request_index`, ids)
+		rows, _ = tx.Query(ctx, `SELECT `+itemCols+` FROM unnest($1::bigint[]) AS o(id) JOIN consent_events e ON e.id = o.id
+			JOIN recipients r ON r.id = e.recipient_id ORDER BY e.request_index`, ids)
 		items, err = pgx.CollectRows(rows, scanItem)
 		return err
 	})
@@ -186,11 +196,16 @@ func notSendable(ctx context.Context, tx pgx.Tx, batchID int64) error {
 	return err
 }
 
-// InFlight lists the items of a batch's current request, by request index.
-func (s *Store) InFlight(ctx context.Context, batchID int64) ([]BatchItem, error) {
-	rows, _ := s.pool.Query(ctx, `SELECT `+itemCols+` FROM consent_events e JOIN recipients r ON r.id = e.recipient_id
+// InFlight lists the items of a batch's current request, by request index;
+// prior adds each item's PriorStatus (for asking İYS what it holds).
+func (s *Store) InFlight(ctx context.Context, batchID int64, prior bool) ([]BatchItem, error) {
+	cols, scan := itemCols, scanItem
+	if prior {
+		cols, scan = itemCols+", "+priorCol, scanItemPrior
+	}
+	rows, _ := s.pool.Query(ctx, `SELECT `+cols+` FROM consent_events e JOIN recipients r ON r.id = e.recipient_id
 		WHERE e.batch_id = $1 AND e.iys_state = 'gonderildi' ORDER BY e.request_index`, batchID)
-	return pgx.CollectRows(rows, scanItem)
+	return pgx.CollectRows(rows, scan)
 }
 
 // MarkSent stores İYS's request id and its items' sub-request ids (by
