@@ -132,7 +132,7 @@ func Default() Config {
 		IYSIntegratorCheckInterval: envDuration("IYSGATE_IYS_INTEGRATOR_CHECK_INTERVAL", time.Hour),
 		IYSV1:                      os.Getenv("IYSGATE_IYS_V1") == "1",
 		IYSListSize:                envInt("IYSGATE_IYS_LIST_SIZE", 1000),
-		IYSConcurrency:             envInt("IYSGATE_IYS_CONCURRENCY", 4),
+		IYSConcurrency:             envInt("IYSGATE_IYS_CONCURRENCY", 8),
 		IYSPerSecond:               envInt("IYSGATE_IYS_PER_SECOND", 10),
 		IYSTokensPerHour:           envInt("IYSGATE_IYS_TOKENS_PER_HOUR", 10),
 		IYSMultiStatusMax:          envInt("IYSGATE_IYS_MULTI_STATUS_MAX", 100),

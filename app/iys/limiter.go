@@ -304,13 +304,11 @@ func (l *FairLimiter) serve() {
 		if !next.After(now) {
 			continue
 		}
-		t.Reset(next.Sub(now))
+		t.Reset(next.Sub(now)) // Go ≥ 1.23: no stale tick to drain
 		select {
 		case <-t.C:
 		case <-l.wake:
-			if !t.Stop() {
-				<-t.C
-			}
+			t.Stop()
 		}
 	}
 }

@@ -72,7 +72,7 @@ func deliverOnce(b *testing.B, n int) {
 	client := iys.New(iys.Config{BaseURL: srv.URL, Username: "bench", Password: "bench"})
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	deps := jobs.Deps{Store: st, Log: log, IYS: client, Delivery: jobs.Delivery{ResultWait: iysapi.ResultWait,
-		PollInterval: 30 * time.Second, JobTimeout: time.Hour, ListSize: iysapi.MaxListItems, Concurrency: 4}}
+		PollInterval: 30 * time.Second, JobTimeout: time.Hour, ListSize: iysapi.MaxListItems, Concurrency: 8}}
 	w := jobs.NewDeliverWorker(deps)
 	pull := jobs.NewPullChangesWorker(deps)
 	b.StartTimer()
