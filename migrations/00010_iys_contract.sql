@@ -25,6 +25,13 @@ ALTER TABLE sync_batches
 CREATE INDEX sync_batches_due_idx ON sync_batches (company_id, next_at)
     WHERE status IN ('bekliyor', 'gonderiliyor', 'gonderildi');
 
+-- The open changes of a key, found by one probe: an item may go only when
+-- none of its key's earlier changes is open, and that is asked of every
+-- item of every list sent (an index over every change lets the planner
+-- pick a scan of them all once the table's statistics change).
+CREATE INDEX consent_events_open_key_idx ON consent_events (recipient_id, type, id)
+    WHERE iys_state IN ('bekliyor', 'kota', 'gonderildi');
+
 -- A change an earlier request may have delivered: İYS's answer was lost.
 -- When İYS later says it holds the same movement, it is this delivery's.
 ALTER TABLE consent_events ADD COLUMN iys_uncertain boolean NOT NULL DEFAULT false;
@@ -119,7 +126,7 @@ FROM sync_batches b WHERE b.id = e.batch_id AND b.status = 'gonderildi' AND e.iy
 
 -- +goose Down
 DROP TABLE iys_integrator_access, iys_integrator_checks, iys_delivery_holds;
-DROP INDEX sync_batches_due_idx;
+DROP INDEX sync_batches_due_idx, consent_events_open_key_idx;
 ALTER TABLE consent_events DROP COLUMN iys_uncertain;
 ALTER TABLE sync_batches DROP COLUMN api, DROP COLUMN sub_request_ids, DROP COLUMN next_at, DROP COLUMN blocked_by, DROP COLUMN failures,
     DROP COLUMN leased_until;
