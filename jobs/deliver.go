@@ -488,9 +488,14 @@ func (r *run) hold(db context.Context, err error) error {
 }
 
 // retryAt is when to try again after a failure: as İYS asked, else after a
-// backoff growing with the batch's failures in a row, with jitter.
+// backoff growing with the batch's failures in a row, with jitter. A limit
+// met says nothing of the batch: it goes again as soon as the limiter (or
+// İYS's hold) gives a turn, not after a backoff the hold's refusals grew.
 func (r *run) retryAt(b *store.Batch, err error) time.Time {
 	d := min(time.Second<<min(b.Failures, 8), 5*time.Minute)
+	if classOf(err) == iysapi.ClassRateLimit {
+		d = time.Second
+	}
 	d = d/2 + rand.N(d/2+1)
 	return time.Now().Add(max(d, iys.RetryAfter(err)))
 }

@@ -64,6 +64,14 @@ CREATE TABLE iys_integrator_access (
     PRIMARY KEY (company_id, brand_code, type)
 );
 
+-- İYS's hourly lockouts (H084 token, H086 single status, H089 history)
+-- beyond the process that met them: a token request during H084's hour
+-- restarts the hour, so a restarted process must not ask before it ends.
+CREATE TABLE iys_limit_holds (
+    kind  text PRIMARY KEY,
+    until timestamptz NOT NULL
+);
+
 -- Batches of up to 10,000 items made before İYS's limit of 1000 was known,
 -- and batches holding two changes of one key (İYS refuses such a list whole,
 -- H194), are split: the n-th change of a key in a batch goes to the n-th
@@ -125,7 +133,7 @@ UPDATE consent_events e SET iys_uncertain = true
 FROM sync_batches b WHERE b.id = e.batch_id AND b.status = 'gonderildi' AND e.iys_state IN ('bekliyor', 'gonderildi');
 
 -- +goose Down
-DROP TABLE iys_integrator_access, iys_integrator_checks, iys_delivery_holds;
+DROP TABLE iys_limit_holds, iys_integrator_access, iys_integrator_checks, iys_delivery_holds;
 DROP INDEX sync_batches_due_idx, consent_events_open_key_idx;
 ALTER TABLE consent_events DROP COLUMN iys_uncertain;
 ALTER TABLE sync_batches DROP COLUMN api, DROP COLUMN sub_request_ids, DROP COLUMN next_at, DROP COLUMN blocked_by, DROP COLUMN failures,

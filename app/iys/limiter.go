@@ -89,7 +89,7 @@ const (
 	maxTurnWait = 30 * time.Second
 	// recoverEvery is how long the rate must go without a 429 to rise by
 	// one call a second again.
-	recoverEvery = 2 * time.Second
+	recoverEvery = time.Second
 )
 
 // FairLimiter is the in-process [Limiter]. A sliding log of start times
@@ -108,7 +108,8 @@ type FairLimiter struct {
 	parties   []*party                  // with waiting calls, in rotation order
 	next      int                       // the party served next
 	wake      chan struct{}
-	inService bool // the dispatcher runs
+	inService bool                         // the dispatcher runs
+	save      func(iysapi.Kind, time.Time) // keeps hourly holds beyond the process
 }
 
 type party struct {
@@ -162,10 +163,25 @@ func (l *FairLimiter) Wait(ctx context.Context, call Call) error {
 	}
 }
 
+// KeepHolds takes over the hourly holds an earlier process met (held, by
+// kind) and has save called with each hourly hold İYS imposes from now on:
+// İYS restarts its token hour on a request during it, so a process started
+// within the hour must not ask. Call it before the first Wait.
+func (l *FairLimiter) KeepHolds(held map[iysapi.Kind]time.Time, save func(iysapi.Kind, time.Time)) {
+	l.mu.Lock()
+	for kind, until := range held {
+		l.holdLocked(kind, until)
+	}
+	l.save = save
+	l.mu.Unlock()
+}
+
 // Refused implements [Limiter].
 func (l *FairLimiter) Refused(kind iysapi.Kind, code string, retryAfter time.Duration) {
 	now := time.Now()
+	var hourly time.Time
 	l.mu.Lock()
+	save := l.save
 	switch {
 	case slices.Contains(iysapi.PerSecondCodes, code) || code == "" && retryAfter == 0:
 		// Calls on their way together meet the same full second: halve
@@ -176,12 +192,16 @@ func (l *FairLimiter) Refused(kind iysapi.Kind, code string, retryAfter time.Dur
 		l.slowedAt = now
 		l.holdLocked("", now.Add(max(retryAfter, time.Second)))
 	case isHourly(code):
-		l.holdLocked(kind, now.Add(max(retryAfter, l.lim.Hour)))
+		hourly = now.Add(max(retryAfter, l.lim.Hour))
+		l.holdLocked(kind, hourly)
 	default:
 		l.holdLocked("", now.Add(retryAfter))
 	}
 	l.mu.Unlock()
 	l.poke()
+	if save != nil && !hourly.IsZero() {
+		save(kind, hourly)
+	}
 }
 
 func isHourly(code string) bool {

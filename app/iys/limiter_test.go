@@ -111,13 +111,18 @@ func TestLimiterAdapts(t *testing.T) {
 	if d := time.Since(start); d < 900*time.Millisecond {
 		t.Errorf("the call after a 429 went after %v", d)
 	}
+	// The hold was a quiet second: one step up, and one more per quiet
+	// second after it.
+	if l.Rate() != 6 {
+		t.Errorf("rate after the hold: %d", l.Rate())
+	}
 	l.mu.Lock()
 	l.slowedAt = l.slowedAt.Add(-recoverEvery)
 	l.mu.Unlock()
 	if err := l.Wait(context.Background(), Call{Kind: iysapi.KindBrands}); err != nil {
 		t.Fatal(err)
 	}
-	if l.Rate() != 6 {
+	if l.Rate() != 7 {
 		t.Errorf("rate after a quiet while: %d", l.Rate())
 	}
 }
@@ -137,5 +142,30 @@ func TestLimiterCancel(t *testing.T) {
 	l.mu.Unlock()
 	if n != 0 {
 		t.Errorf("a cancelled call still waits")
+	}
+}
+
+// An hourly hold outlives the process: the next one takes it over, and
+// each hold met is handed on to be kept.
+func TestLimiterKeepsHolds(t *testing.T) {
+	var saved []time.Time
+	l := NewLimiter(Limits{Hour: time.Minute})
+	l.KeepHolds(map[iysapi.Kind]time.Time{iysapi.KindToken: time.Now().Add(time.Hour)}, func(kind iysapi.Kind, until time.Time) {
+		if kind != iysapi.KindConsentHistory {
+			t.Errorf("kept a hold of %s", kind)
+		}
+		saved = append(saved, until)
+	})
+	err := l.Wait(context.Background(), Call{Kind: iysapi.KindToken})
+	if !errors.Is(err, ErrRateLimited) || RetryAfter(err) < 59*time.Minute {
+		t.Fatalf("a token during the earlier process's hold: %v (retry after %v)", err, RetryAfter(err))
+	}
+	if err := l.Wait(context.Background(), Call{Kind: iysapi.KindBrands}); err != nil {
+		t.Fatalf("other calls are not held: %v", err)
+	}
+	l.Refused(iysapi.KindConsentHistory, "H089", 0)
+	l.Refused(iysapi.KindConsentRequest, "H124", 0) // not hourly: not kept
+	if len(saved) != 1 || time.Until(saved[0]) < 59*time.Second {
+		t.Fatalf("kept %v, want H089's minute", saved)
 	}
 }

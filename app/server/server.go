@@ -23,6 +23,7 @@ import (
 	"iysgate/app/auth"
 	"iysgate/app/config"
 	"iysgate/app/iys"
+	"iysgate/app/iys/iysapi"
 	"iysgate/app/iys/iystest"
 	"iysgate/app/metrics"
 	"iysgate/app/pg"
@@ -116,6 +117,28 @@ func iysClient(cfg config.Config, m *metrics.Metrics, log *slog.Logger) (*iys.Cl
 	return c, lim, sim, stop, nil
 }
 
+// keepLimitHolds hands the limiter İYS's hourly holds an earlier process
+// met and has it record those it meets.
+func keepLimitHolds(ctx context.Context, st *store.Store, lim *iys.FairLimiter, log *slog.Logger) error {
+	saved, err := st.LimitHolds(ctx)
+	if err != nil {
+		return err
+	}
+	held := make(map[iysapi.Kind]time.Time, len(saved))
+	for kind, until := range saved {
+		held[iysapi.Kind(kind)] = until
+		log.Warn("İYS saatlik sınırı nedeniyle bekleniyor", "kind", kind, "until", until)
+	}
+	lim.KeepHolds(held, func(kind iysapi.Kind, until time.Time) {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := st.SaveLimitHold(ctx, string(kind), until); err != nil {
+			log.Error("İYS sınır beklemesi kaydedilemedi", "kind", kind, "err", err)
+		}
+	})
+	return nil
+}
+
 // deliveryHook enqueues each company's delivery job in the transaction that
 // gives it work. New work must not wait for a job that sleeps until its
 // next batch falls due: a sleeping job is woken; beside a running one (it
@@ -173,6 +196,12 @@ func Start(ctx context.Context, cfg config.Config, pool *pgxpool.Pool, log *slog
 	client, limiter, sim, stopSim, err := iysClient(cfg, m, log)
 	if err != nil {
 		return nil, err
+	}
+	if !cfg.Simulation() { // the in-process simulator starts afresh with the process
+		if err := keepLimitHolds(ctx, st, limiter, log); err != nil {
+			stopSim()
+			return nil, err
+		}
 	}
 	var rc *river.Client[pgx.Tx]
 	st.SetDelivery(deliveryHook(&rc), cfg.IYSListSize)
