@@ -186,6 +186,7 @@ CREATE TABLE public.consent_events (
     batch_index integer,
     request_index integer,
     import_row integer,
+    iys_uncertain boolean DEFAULT false NOT NULL,
     CONSTRAINT consent_events_iys_state_check CHECK ((iys_state = ANY (ARRAY['bekliyor'::text, 'kota'::text, 'gonderildi'::text, 'kayitli'::text, 'hata'::text]))),
     CONSTRAINT consent_events_origin_check CHECK ((origin = ANY (ARRAY['manual'::text, 'import'::text, 'iys'::text])))
 );
@@ -436,6 +437,35 @@ ALTER TABLE public.imports ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
     NO MINVALUE
     NO MAXVALUE
     CACHE 1
+);
+
+CREATE TABLE public.iys_delivery_holds (
+    company_id bigint NOT NULL,
+    code text NOT NULL,
+    reason text NOT NULL,
+    since timestamp with time zone DEFAULT now() NOT NULL
+);
+
+CREATE TABLE public.iys_integrator_access (
+    company_id bigint NOT NULL,
+    brand_code text NOT NULL,
+    type text NOT NULL,
+    access text NOT NULL,
+    brand_name text DEFAULT ''::text NOT NULL,
+    CONSTRAINT iys_integrator_access_type_check CHECK ((type = ANY (ARRAY['ARAMA'::text, 'MESAJ'::text, 'EPOSTA'::text])))
+);
+
+CREATE TABLE public.iys_integrator_checks (
+    company_id bigint NOT NULL,
+    checked_at timestamp with time zone NOT NULL,
+    listed boolean NOT NULL,
+    error_code text,
+    error text
+);
+
+CREATE TABLE public.iys_limit_holds (
+    kind text NOT NULL,
+    until timestamp with time zone NOT NULL
 );
 
 CREATE TABLE public.login_attempts (
@@ -766,6 +796,13 @@ CREATE TABLE public.sync_batches (
     sent_at timestamp with time zone,
     finished_at timestamp with time zone,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    api text DEFAULT 'v1'::text NOT NULL,
+    sub_request_ids text[],
+    next_at timestamp with time zone DEFAULT now() NOT NULL,
+    blocked_by bigint,
+    failures integer DEFAULT 0 NOT NULL,
+    leased_until timestamp with time zone,
+    CONSTRAINT sync_batches_api_check CHECK ((api = ANY (ARRAY['v1'::text, 'v2'::text]))),
     CONSTRAINT sync_batches_kind_check CHECK ((kind = ANY (ARRAY['async'::text, 'single'::text]))),
     CONSTRAINT sync_batches_status_check CHECK ((status = ANY (ARRAY['hazirlaniyor'::text, 'bekliyor'::text, 'gonderiliyor'::text, 'gonderildi'::text, 'tamam'::text, 'hata'::text])))
 );
@@ -879,6 +916,18 @@ ALTER TABLE ONLY public.import_verdicts
 ALTER TABLE ONLY public.imports
     ADD CONSTRAINT imports_pkey PRIMARY KEY (id);
 
+ALTER TABLE ONLY public.iys_delivery_holds
+    ADD CONSTRAINT iys_delivery_holds_pkey PRIMARY KEY (company_id);
+
+ALTER TABLE ONLY public.iys_integrator_access
+    ADD CONSTRAINT iys_integrator_access_pkey PRIMARY KEY (company_id, brand_code, type);
+
+ALTER TABLE ONLY public.iys_integrator_checks
+    ADD CONSTRAINT iys_integrator_checks_pkey PRIMARY KEY (company_id);
+
+ALTER TABLE ONLY public.iys_limit_holds
+    ADD CONSTRAINT iys_limit_holds_pkey PRIMARY KEY (kind);
+
 ALTER TABLE ONLY public.login_attempts
     ADD CONSTRAINT login_attempts_pkey PRIMARY KEY (id);
 
@@ -959,6 +1008,8 @@ CREATE INDEX consent_events_brand_idx ON public.consent_events USING btree (bran
 
 CREATE INDEX consent_events_import_idx ON public.consent_events USING btree (import_id, import_row) WHERE (import_id IS NOT NULL);
 
+CREATE INDEX consent_events_open_key_idx ON public.consent_events USING btree (recipient_id, type, id) WHERE (iys_state = ANY (ARRAY['bekliyor'::text, 'kota'::text, 'gonderildi'::text]));
+
 CREATE INDEX consent_events_recipient_idx ON public.consent_events USING btree (recipient_id, id);
 
 CREATE INDEX consent_events_unbatched_idx ON public.consent_events USING btree (brand_id, id) WHERE ((batch_id IS NULL) AND (iys_state = ANY (ARRAY['bekliyor'::text, 'kota'::text])));
@@ -1014,6 +1065,8 @@ CREATE INDEX scrubs_brand_idx ON public.scrubs USING btree (brand_id, id DESC);
 CREATE INDEX scrubs_expires_idx ON public.scrubs USING btree (expires_at);
 
 CREATE INDEX subscriptions_company_idx ON public.subscriptions USING btree (company_id, status, ends_at);
+
+CREATE INDEX sync_batches_due_idx ON public.sync_batches USING btree (company_id, next_at) WHERE (status = ANY (ARRAY['bekliyor'::text, 'gonderiliyor'::text, 'gonderildi'::text]));
 
 CREATE INDEX sync_batches_import_idx ON public.sync_batches USING btree (import_id) WHERE (import_id IS NOT NULL);
 
@@ -1093,6 +1146,15 @@ ALTER TABLE ONLY public.imports
 
 ALTER TABLE ONLY public.imports
     ADD CONSTRAINT imports_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.users(id);
+
+ALTER TABLE ONLY public.iys_delivery_holds
+    ADD CONSTRAINT iys_delivery_holds_company_id_fkey FOREIGN KEY (company_id) REFERENCES public.companies(id);
+
+ALTER TABLE ONLY public.iys_integrator_access
+    ADD CONSTRAINT iys_integrator_access_company_id_fkey FOREIGN KEY (company_id) REFERENCES public.companies(id);
+
+ALTER TABLE ONLY public.iys_integrator_checks
+    ADD CONSTRAINT iys_integrator_checks_company_id_fkey FOREIGN KEY (company_id) REFERENCES public.companies(id);
 
 ALTER TABLE ONLY public.memberships
     ADD CONSTRAINT memberships_brand_id_fkey FOREIGN KEY (brand_id) REFERENCES public.brands(id);

@@ -45,8 +45,9 @@ func Workers(d Deps) *river.Workers {
 	river.AddWorker(w, &ValidateImportWorker{deps: d})
 	river.AddWorker(w, &ApproveImportWorker{deps: d})
 	river.AddWorker(w, &SweepImportsWorker{deps: d})
-	river.AddWorker(w, &SendBatchWorker{deps: d})
+	river.AddWorker(w, &DeliverWorker{deps: d})
 	river.AddWorker(w, &SweepDeliveryWorker{deps: d})
+	river.AddWorker(w, &CheckIntegratorWorker{deps: d})
 	river.AddWorker(w, &PullChangesWorker{deps: d})
 	river.AddWorker(w, &ScrubWorker{deps: d})
 	return w
@@ -54,18 +55,24 @@ func Workers(d Deps) *river.Workers {
 
 // Periodic lists the periodic jobs; River runs them on the elected leader
 // only, so several nodes do not repeat them. pull is how often İYS's change
-// feed is read.
-func Periodic(pull time.Duration) []*river.PeriodicJob {
-	return []*river.PeriodicJob{
+// feed is read, integrator how often İYS's integrator query is asked (0:
+// never, without an integrator code).
+func Periodic(pull, integrator time.Duration) []*river.PeriodicJob {
+	jobs := []*river.PeriodicJob{
 		river.NewPeriodicJob(river.PeriodicInterval(time.Hour),
 			func() (river.JobArgs, *river.InsertOpts) { return PruneLoginAttemptsArgs{}, nil },
 			&river.PeriodicJobOpts{RunOnStart: true}),
 		river.NewPeriodicJob(river.PeriodicInterval(5*time.Minute),
 			func() (river.JobArgs, *river.InsertOpts) { return SweepImportsArgs{}, nil }, nil),
 		river.NewPeriodicJob(river.PeriodicInterval(time.Minute),
-			func() (river.JobArgs, *river.InsertOpts) { return SweepDeliveryArgs{}, nil }, nil),
+			func() (river.JobArgs, *river.InsertOpts) { return SweepDeliveryArgs{}, nil }, &river.PeriodicJobOpts{RunOnStart: true}),
 		river.NewPeriodicJob(river.PeriodicInterval(pull),
 			func() (river.JobArgs, *river.InsertOpts) { return PullChangesArgs{}, nil }, &river.PeriodicJobOpts{RunOnStart: true}),
 		river.NewPeriodicJob(river.PeriodicInterval(time.Hour), func() (river.JobArgs, *river.InsertOpts) { return ScrubArgs{Sweep: true}, nil }, nil),
 	}
+	if integrator > 0 {
+		jobs = append(jobs, river.NewPeriodicJob(river.PeriodicInterval(integrator),
+			func() (river.JobArgs, *river.InsertOpts) { return CheckIntegratorArgs{}, nil }, &river.PeriodicJobOpts{RunOnStart: true}))
+	}
+	return jobs
 }

@@ -8,11 +8,14 @@ import (
 	"github.com/riverqueue/river"
 
 	"iysgate/app/iys"
+	"iysgate/app/iys/iysapi"
 	"iysgate/app/store"
 )
 
-// PullChangesArgs pulls İYS's change feed of every ready brand, both
-// sources. It is periodic and runs on the leader only.
+// PullChangesArgs pulls İYS's changes of every ready brand, both sources:
+// the provider's own (HS) and the recipients' own made in İYS (IYS: their
+// RETs, first additions, operators' line closures). It is periodic and runs
+// on the leader only.
 type PullChangesArgs struct{}
 
 // Kind implements river.JobArgs.
@@ -20,7 +23,7 @@ func (PullChangesArgs) Kind() string { return "iys_pull_changes" }
 
 // InsertOpts implements river.JobArgsWithInsertOpts: one pull at a time.
 func (PullChangesArgs) InsertOpts() river.InsertOpts {
-	return river.InsertOpts{MaxAttempts: 3, UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: batchUnique.ByState}}
+	return river.InsertOpts{MaxAttempts: 3, UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: liveStates}}
 }
 
 // PullChangesWorker runs PullChangesArgs.
@@ -28,6 +31,10 @@ type PullChangesWorker struct {
 	river.WorkerDefaults[PullChangesArgs]
 	deps Deps
 }
+
+// NewPullChangesWorker is the worker on its own, for benchmarks that drive
+// it without a River client.
+func NewPullChangesWorker(d Deps) *PullChangesWorker { return &PullChangesWorker{deps: d} }
 
 // Timeout implements river.Worker.
 func (w *PullChangesWorker) Timeout(*river.Job[PullChangesArgs]) time.Duration {
@@ -42,7 +49,7 @@ func (w *PullChangesWorker) Work(ctx context.Context, _ *river.Job[PullChangesAr
 		return err
 	}
 	for _, t := range targets {
-		for _, source := range []string{iys.SourceHS, iys.SourceIYS} {
+		for _, source := range []string{iysapi.ChangesHS, iysapi.ChangesIYS} {
 			if err := w.pull(ctx, t, source); err != nil {
 				if ctx.Err() != nil {
 					return err
@@ -57,6 +64,9 @@ func (w *PullChangesWorker) Work(ctx context.Context, _ *river.Job[PullChangesAr
 	return nil
 }
 
+// pull reads a brand's changes of one source page by page, from its stored
+// cursor, applying each page with the cursor İYS gave for it; İYS's 204
+// (nothing new) is a successful pull that leaves the cursor.
 func (w *PullChangesWorker) pull(ctx context.Context, t store.PullTarget, source string) error {
 	cursor := t.Cursors[source]
 	sp := iys.SP{IYSCode: t.IYSCode, BrandCode: t.BrandCode}
@@ -69,11 +79,12 @@ func (w *PullChangesWorker) pull(ctx context.Context, t store.PullTarget, source
 		for _, c := range page.List {
 			at, err := iys.ParseTime(c.ConsentDate)
 			if err != nil {
-				// TACIR changes may come without a date; their creation
-				// date is when İYS recorded them.
+				// TACIR changes (and line closures of a TACIR record) may
+				// come without a date; their creation date is when İYS
+				// recorded them.
 				if at, err = iys.ParseTime(c.CreationDate); err != nil {
-					// Never move the cursor past a change we could not
-					// read: it may be a citizen's RET.
+					// Never move the cursor past a change that could not be
+					// read: it may be a recipient's RET.
 					return fmt.Errorf("İYS değişikliği okunamadı (%s, %s): %w", c.Recipient, c.TransactionID, err)
 				}
 			}

@@ -9,29 +9,39 @@ import (
 	"strings"
 	"time"
 
+	"iysgate/app/iys/iysapi"
 	"iysgate/app/iys/iystest"
 )
 
-// iysSim runs the İYS simulator standalone: the same paths and JSON as İYS,
-// its rules and limits, and fault injection for tests and rehearsals.
+// iysSim runs the İYS simulator standalone: İYS's paths, JSON, rules,
+// limits and codes as İYS's document describes them, a setting for each
+// thing the document leaves open, and fault injection for tests and
+// rehearsals.
 func iysSim(ctx context.Context, args []string, stderr io.Writer) error {
 	fs := flag.NewFlagSet("iys-sim", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	addr := fs.String("addr", "127.0.0.1:8090", "dinleme adresi")
-	failRate := fs.Float64("fail-rate", 0, "hata oranı (0-1): 429, 500, 503 ve kopan bağlantı")
-	latency := fs.Duration("latency", 0, "her çağrıya eklenen gecikme")
-	lose := fs.Float64("lose-answers", 0, "işlenip yanıtı kaybolan ekleme çağrılarının oranı (0-1)")
-	limits := fs.String("rate-limits", "on", "İYS'nin istek sınırları: on ya da off")
-	window := fs.Duration("rate-window", time.Minute, "sınırların penceresi (İYS: 1 dakika)")
-	asyncDelay := fs.Duration("async-delay", 2*time.Second, "toplu isteklerin sonuçlanma süresi")
-	changeDelay := fs.Duration("change-delay", time.Hour, "değişiklik akışının gizlediği son süre (İYS: 1 saat)")
+	var cfg iystest.Config
+	fs.Float64Var(&cfg.Faults.FailRate, "fail-rate", 0, "işlenmeden hata alan çağrıların oranı (0-1): 429, 500, 503 ve kopan bağlantı")
+	fs.DurationVar(&cfg.Faults.Latency, "latency", 0, "her çağrıya eklenen gecikme")
+	fs.Float64Var(&cfg.Faults.LoseAnswers, "lose-answers", 0, "işlenip yanıtı kaybolan ekleme çağrılarının oranı (0-1)")
+	limits := fs.String("rate-limits", "on", "İYS'nin yayımlanmış sınırları (saniyede 10 istek; saatlik jeton, tekil durum, geçmiş): on ya da off")
+	fs.DurationVar(&cfg.Hour, "hour", iysapi.Hour, "saatlik sınırların penceresi (denemeler için kısaltılabilir)")
+	fs.IntVar(&cfg.TokensPerHour, "tokens-per-hour", iysapi.TokensPerHourMethod, "saatte jeton isteği (İYS belgesi 10 ve 100 der)")
+	fs.IntVar(&cfg.MaxRecipients, "max-recipients", iysapi.MaxRecipientsH127, "çoklu durum sorgusunda en çok alıcı (İYS belgesi 100 ve 1000 der)")
+	fs.BoolVar(&cfg.RefuseOnayOverOnay, "refuse-onay-over-onay", false, "ONAY üzerine ONAY'ı H174 ile reddet (İYS 1.1.0'dan beri kabul eder)")
+	fs.BoolVar(&cfg.SameDateStored, "same-date-stored", false, "aynı tarihli tekrarı yeniden kaydet (varsayılan: H178)")
+	fs.BoolVar(&cfg.V2RecognisesQueued, "v2-recognises-queued", false, "V2, ilk kopyası kuyrukta bekleyen tekrarı tanısın")
+	fs.BoolVar(&cfg.FirstRetTacir, "first-ret-tacir", false, "TACIR için ilk kaydın RET olmasına izin ver")
+	fs.BoolVar(&cfg.SkipThreeDayCheck, "skip-three-day-check", false, "3 iş günü kuralını (H467) uygulama")
+	fs.BoolVar(&cfg.RetryAfter, "retry-after", false, "429 yanıtlarına Retry-After başlığı ekle")
+	fs.DurationVar(&cfg.AsyncDelay, "async-delay", 2*time.Second, "toplu listelerin sonuçlanma süresi")
+	fs.DurationVar(&cfg.ChangeDelay, "change-delay", iysapi.ChangeDelay, "değişiklik sorgusunun gizlediği son süre (İYS: 1 saat)")
 	creds := fs.String("credentials", "", "KULLANICI:PAROLA (boş: her kullanıcı kabul edilir)")
 	brands := fs.String("brands", "", "IYSKOD:MARKAKOD,... (boş: her kod kabul edilir)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	cfg := iystest.Config{FailRate: *failRate, Latency: *latency, LoseAnswers: *lose, RateWindow: *window,
-		AsyncDelay: *asyncDelay, ChangeDelay: *changeDelay}
 	switch *limits {
 	case "on":
 		cfg.RateLimits = true
@@ -57,6 +67,6 @@ func iysSim(ctx context.Context, args []string, stderr io.Writer) error {
 		}
 	}
 	log := newLogger(stderr, "text")
-	log.Info("İYS simülatörü", "addr", *addr, "fail_rate", *failRate, "lose_answers", *lose, "rate_limits", *limits)
+	log.Info("İYS simülatörü", "addr", *addr, "faults", cfg.Faults, "rate_limits", *limits)
 	return iystest.ListenAndServe(ctx, *addr, cfg, log)
 }

@@ -60,26 +60,62 @@ type Config struct {
 	// LogFormat is "text" or "json" (IYSGATE_LOG_FORMAT).
 	LogFormat string
 
+	// İYS: the account, delivery and the simulator. Where İYS's document is
+	// silent or contradicts itself the default is the safer reading; the
+	// comment says which.
+	//
 	// IYSBaseURL, IYSUsername and IYSPassword are the integrator account
 	// (IYS_BASE_URL, IYS_USERNAME, IYS_PASSWORD). With none set, serve runs
 	// the İYS simulator in-process ("SİMÜLASYON MODU").
 	IYSBaseURL  string
 	IYSUsername string
 	IYSPassword string
-	// IYSRateWindow is the window of İYS's per-minute limits
-	// (IYSGATE_IYS_RATE_WINDOW); only tests and benchmarks change it.
-	IYSRateWindow time.Duration
-	// IYSResolveAfter is how long to wait before asking İYS what it stored of
-	// a request whose answer was lost (IYSGATE_IYS_RESOLVE_AFTER).
+	// IYSIntegratorCode is the agency's integrator (iş ortağı) code at İYS
+	// (IYS_INTEGRATOR_CODE). Set, İYS's integrator query decides which
+	// brands and channels each company lets the agency write, and delivery
+	// waits where it grants none; empty, the manual "integrator assigned"
+	// tick decides (İYS's sandbox has no integrator accounts).
+	IYSIntegratorCode string
+	// IYSIntegratorCheckInterval is how often İYS's integrator query is asked
+	// (IYSGATE_IYS_INTEGRATOR_CHECK_INTERVAL).
+	IYSIntegratorCheckInterval time.Duration
+	// IYSV1 sends adds by İYS's V1 methods (IYSGATE_IYS_V1=1) instead of V2,
+	// whose recognition of a resend makes a lost answer safe to settle.
+	IYSV1 bool
+	// IYSListSize is the most consents per list (IYSGATE_IYS_LIST_SIZE); İYS
+	// takes at most 1000 (H091).
+	IYSListSize int
+	// IYSConcurrency is how many requests of one company may be on their way
+	// at once (IYSGATE_IYS_CONCURRENCY): several lists in flight, so the
+	// result wait does not idle the budget.
+	IYSConcurrency int
+	// IYSPerSecond is the requests per second from this installation
+	// (IYSGATE_IYS_PER_SECOND): İYS allows 10 per IP; lower it when other
+	// systems share the address.
+	IYSPerSecond int
+	// IYSTokensPerHour is the token requests per hour (IYSGATE_IYS_TOKENS_PER_HOUR):
+	// İYS's document says 10 on its token method and 100 elsewhere; 10.
+	IYSTokensPerHour int
+	// IYSMultiStatusMax is the most recipients of one multiple status query
+	// (IYSGATE_IYS_MULTI_STATUS_MAX): 1000 by the method's description, 100
+	// by H127's text; 100.
+	IYSMultiStatusMax int
+	// IYSResolveAfter is how long after sending a list İYS is first asked
+	// about it, its result or, after a lost answer, what it holds
+	// (IYSGATE_IYS_RESOLVE_AFTER): İYS asks for at least 300 s.
 	IYSResolveAfter time.Duration
-	// IYSPollInterval is the pause between result queries of a sent request
-	// (IYSGATE_IYS_POLL_INTERVAL).
+	// IYSPollInterval is the pause between result queries of a list İYS has
+	// not finished (IYSGATE_IYS_POLL_INTERVAL).
 	IYSPollInterval time.Duration
 	// IYSPullInterval is how often changes are pulled from İYS per brand
 	// (IYSGATE_IYS_PULL_INTERVAL); İYS keeps them for 7 days.
 	IYSPullInterval time.Duration
-	// SimAsyncDelay is how long the in-process simulator takes to decide
-	// an asynchronous request (IYSGATE_SIM_ASYNC_DELAY).
+	// IYSRateWindow is a sixtieth of the window of İYS's hourly limits
+	// (IYSGATE_IYS_RATE_WINDOW, 1m: an hour); only tests and benchmarks
+	// shorten it.
+	IYSRateWindow time.Duration
+	// SimAsyncDelay is how long the in-process simulator takes to decide a
+	// list (IYSGATE_SIM_ASYNC_DELAY).
 	SimAsyncDelay time.Duration
 	// JobRescueAfter is when a job of a vanished process is run again
 	// (IYSGATE_JOB_RESCUE_AFTER); it must exceed JobTimeout.
@@ -118,6 +154,10 @@ func Load() (Config, error) {
 	return c, err
 }
 
+// IYSHour is the window of İYS's hourly limits: an hour, shortened with
+// IYSRateWindow by tests.
+func (c Config) IYSHour() time.Duration { return 60 * c.IYSRateWindow }
+
 // Default is the configuration of Load, for tests, which set what they
 // need and have no environment to get wrong.
 func Default() Config {
@@ -146,17 +186,28 @@ func fromEnv() Config {
 		SessionTTL:      envDuration("IYSGATE_SESSION_TTL", 12*time.Hour),
 		ShutdownTimeout: envDuration("IYSGATE_SHUTDOWN_TIMEOUT", 30*time.Second),
 		LogFormat:       env("IYSGATE_LOG_FORMAT", "text"),
-		IYSBaseURL:      os.Getenv("IYS_BASE_URL"),
-		IYSUsername:     os.Getenv("IYS_USERNAME"),
-		IYSPassword:     os.Getenv("IYS_PASSWORD"),
-		IYSRateWindow:   envDuration("IYSGATE_IYS_RATE_WINDOW", time.Minute),
-		IYSResolveAfter: envDuration("IYSGATE_IYS_RESOLVE_AFTER", 2*time.Minute),
-		IYSPollInterval: envDuration("IYSGATE_IYS_POLL_INTERVAL", 5*time.Second),
-		IYSPullInterval: envDuration("IYSGATE_IYS_PULL_INTERVAL", 15*time.Minute),
-		SimAsyncDelay:   envDuration("IYSGATE_SIM_ASYNC_DELAY", 2*time.Second),
-		JobRescueAfter:  envDuration("IYSGATE_JOB_RESCUE_AFTER", 6*time.Minute),
-		JobTimeout:      envDuration("IYSGATE_JOB_TIMEOUT", 5*time.Minute),
-		ApproveChunk:    envInt("IYSGATE_APPROVE_CHUNK", 0),
+
+		// İYS
+		IYSBaseURL:                 os.Getenv("IYS_BASE_URL"),
+		IYSUsername:                os.Getenv("IYS_USERNAME"),
+		IYSPassword:                os.Getenv("IYS_PASSWORD"),
+		IYSIntegratorCode:          os.Getenv("IYS_INTEGRATOR_CODE"),
+		IYSIntegratorCheckInterval: envDuration("IYSGATE_IYS_INTEGRATOR_CHECK_INTERVAL", time.Hour),
+		IYSV1:                      os.Getenv("IYSGATE_IYS_V1") == "1",
+		IYSListSize:                envInt("IYSGATE_IYS_LIST_SIZE", 1000),
+		IYSConcurrency:             envInt("IYSGATE_IYS_CONCURRENCY", 8),
+		IYSPerSecond:               envInt("IYSGATE_IYS_PER_SECOND", 10),
+		IYSTokensPerHour:           envInt("IYSGATE_IYS_TOKENS_PER_HOUR", 10),
+		IYSMultiStatusMax:          envInt("IYSGATE_IYS_MULTI_STATUS_MAX", 100),
+		IYSResolveAfter:            envDuration("IYSGATE_IYS_RESOLVE_AFTER", 300*time.Second),
+		IYSPollInterval:            envDuration("IYSGATE_IYS_POLL_INTERVAL", 30*time.Second),
+		IYSPullInterval:            envDuration("IYSGATE_IYS_PULL_INTERVAL", 15*time.Minute),
+		IYSRateWindow:              envDuration("IYSGATE_IYS_RATE_WINDOW", time.Minute),
+		SimAsyncDelay:              envDuration("IYSGATE_SIM_ASYNC_DELAY", 2*time.Second),
+
+		JobRescueAfter: envDuration("IYSGATE_JOB_RESCUE_AFTER", 6*time.Minute),
+		JobTimeout:     envDuration("IYSGATE_JOB_TIMEOUT", 5*time.Minute),
+		ApproveChunk:   envInt("IYSGATE_APPROVE_CHUNK", 0),
 	}
 }
 

@@ -150,15 +150,23 @@ const (
 	SourceKarar         Source = "HS_KARAR"
 )
 
-// The citizen-side sources seen in İYS's documentation. The list is not
-// known to be complete: [ParseSource] accepts any IYS_ value as citizen-side.
+// The İYS-side sources of İYS's document (TANIMLAR, "Sadece İYS
+// tarafından belirtilebilir"): movements made in İYS by the recipient or,
+// for a line closure, by the operator. The list may grow: [ParseSource]
+// accepts any IYS_ value as İYS-side.
 const (
-	SourceIYSCagriMerkezi Source = "IYS_CM"
-	SourceIYSWeb          Source = "IYS_WEB"
-	SourceIYSMobil        Source = "IYS_MOBIL"
-	SourceIYSMesaj        Source = "IYS_MESAJ"
-	SourceIYSKisaLink     Source = "IYS_KISA_LINK"
-	SourceIYS3338         Source = "IYS_3338"
+	SourceIYSKisaMesaj    Source = "IYS_KISAMESAJ"       // İYS's short number 3338
+	SourceIYSCagriMerkezi Source = "IYS_CM"              // İYS's voice response system
+	SourceIYSWeb          Source = "IYS_WEB"             // İYS's web site, the address verified
+	SourceIYSWebYeni      Source = "IYS_WEB_YENI"        // a recipient added the brand for the first time
+	SourceIYSMobil        Source = "IYS_MOBIL"           // İYS's mobile app
+	SourceIYSEposta       Source = "IYS_EPOSTA"          // an e-mail sent by İYS
+	SourceIYSHatKapatma   Source = "IYS_AHS_HAT_KAPATMA" // the operator closed the line
+	SourceIYSFrameEposta  Source = "IYS_FRAME_EPOSTA"    // İYS's web form, by e-mail
+	SourceIYSFrameSMS     Source = "IYS_FRAME_SMS"       // İYS's web form, by SMS
+	SourceIYSMesaj        Source = "IYS_MESAJ"           // not in the document; seen in older integrations
+	SourceIYSKisaLink     Source = "IYS_KISA_LINK"       // not in the document; seen in a wrapper's release notes
+	SourceIYS3338         Source = "IYS_3338"            // not in the document; seen in a wrapper's release notes
 )
 
 // AllSources lists the provider-side sources, the ones a provider may send,
@@ -169,9 +177,10 @@ var AllSources = []Source{
 	SourceATM, SourceKarar,
 }
 
-// CitizenSources lists the known citizen-side (IYS_) sources.
+// CitizenSources lists the known İYS-side (IYS_) sources.
 var CitizenSources = []Source{
-	SourceIYSCagriMerkezi, SourceIYSWeb, SourceIYSMobil, SourceIYSMesaj, SourceIYSKisaLink, SourceIYS3338,
+	SourceIYSKisaMesaj, SourceIYSCagriMerkezi, SourceIYSWeb, SourceIYSWebYeni, SourceIYSMobil, SourceIYSEposta,
+	SourceIYSHatKapatma, SourceIYSFrameEposta, SourceIYSFrameSMS, SourceIYSMesaj, SourceIYSKisaLink, SourceIYS3338,
 }
 
 var sourceLabels = map[Source]string{
@@ -188,9 +197,15 @@ var sourceLabels = map[Source]string{
 	Source2015:            "2015 Öncesi",
 	SourceATM:             "ATM",
 	SourceKarar:           "Karar",
+	SourceIYSKisaMesaj:    "İYS Kısa Mesaj (3338)",
 	SourceIYSCagriMerkezi: "İYS Çağrı Merkezi",
 	SourceIYSWeb:          "İYS Web",
+	SourceIYSWebYeni:      "İYS Web (markayı ilk kez ekledi)",
 	SourceIYSMobil:        "İYS Mobil",
+	SourceIYSEposta:       "İYS E-Posta",
+	SourceIYSHatKapatma:   "İYS Hat Kapatma (operatör)",
+	SourceIYSFrameEposta:  "İYS Web Formu (E-Posta)",
+	SourceIYSFrameSMS:     "İYS Web Formu (SMS)",
 	SourceIYSMesaj:        "İYS Mesaj",
 	SourceIYSKisaLink:     "İYS Kısa Link",
 	SourceIYS3338:         "İYS 3338",

@@ -17,106 +17,93 @@ import (
 	"sync/atomic"
 	"time"
 	"unicode/utf8"
+
+	"iysgate/app/iys/iysapi"
 )
 
 // Config is how a [Client] reaches İYS. Only BaseURL, Username and
 // Password are required.
 type Config struct {
-	BaseURL  string // e.g. https://api.iys.org.tr, or a simulator's URL
-	Username string // İYS integration account; rate limits count per account
+	BaseURL  string // https://api.iys.org.tr, the sandbox, or a simulator
+	Username string // the integrator's API account
 	Password string
 	// HTTPClient sends the requests; nil = a client of its own that does
 	// not follow redirects (a redirected POST would silently become a GET).
 	HTTPClient *http.Client
-	// Timeout bounds each HTTP attempt, on top of the caller's context; 0 =
-	// 30 s. Waiting for a rate-limit turn is bounded by the caller's context
-	// only, except for the token (see [Client]).
+	// Timeout bounds each HTTP attempt on top of the caller's context; 0 =
+	// 30 s.
 	Timeout time.Duration
-	// Limits overrides entries of [DefaultLimits] (calls per window, by
-	// kind); entries ≤ 0 are ignored.
-	Limits map[string]int
-	// RateWindow is the window of the limits (0 = one minute); the token's
-	// is [TokenWindowFactor] times longer. Tests shrink it.
-	RateWindow time.Duration
-	// Limiter paces the calls; nil = an in-process [SlidingLimiter] built
-	// from Limits and RateWindow. Give several Clients of one account the
-	// same Limiter, or a database-backed one across processes.
+	// Limiter paces the calls; nil = a [FairLimiter] of Limits. Share one
+	// between the Clients of one installation.
 	Limiter Limiter
+	Limits  Limits
+	// V1 sends adds by İYS's V1 methods, which do not recognise a resend;
+	// the default is V2.
+	V1 bool
+	// MaxRecipients is the most recipients of one multiple status query:
+	// unknowable, 100 (H127's text, the default) or 1000 (the method's
+	// description).
+	MaxRecipients int
 	// Observe, if set, is told of every HTTP attempt (token calls and
-	// retries included): its kind, the status code as text ("200", "429")
-	// or "error"/"timeout" when no answer came, and how long it took.
-	Observe func(kind, status string, d time.Duration)
-	// Now is the clock for the token's lifetime; nil = time.Now.
+	// retries included): its kind, the status as text ("200", "429") or
+	// "error"/"timeout" when no answer came, and how long it took.
+	Observe func(kind, result string, d time.Duration)
+	// Now is the clock of the token's lifetime; nil = time.Now.
 	Now func() time.Time
-	// MaxBatch is the most consents one [Client.AddAsync] may carry; 0 =
-	// [DefaultMaxBatch].
-	MaxBatch int
 }
 
-// Sizes fixed by the contract.
+// Sizes the client keeps to.
 const (
-	DefaultMaxBatch = 10000 // consents per async request (İYS's, unverified)
-	MaxRecipients   = 1000  // recipients per multiple-status query
-	MaxChanges      = 1000  // changes per page of the change feed
-	maxAnswer       = 64 << 20
-	maxErrorAnswer  = 1 << 20
+	maxAnswer      = 64 << 20
+	maxErrorAnswer = 1 << 20
 )
 
 // Client calls İYS for one account. It is safe for concurrent use; share
-// one per account so that the token and the rate limits are shared.
-//
-// Token calls are paced like the others (10 per hour by default), but a
-// token request never waits for a turn longer than Timeout: when the budget
-// is spent (a storm of 401s, say) the call fails with a [Temporary] error
-// wrapping [ErrRateLimited] instead of burning İYS's token budget.
+// one per account so that the token and the limits are shared.
 type Client struct {
-	base     string
-	username string
-	password string
-	hc       *http.Client
-	timeout  time.Duration
-	limiter  Limiter
-	observe  func(kind, status string, d time.Duration)
-	now      func() time.Time
-	maxBatch int
+	base          string
+	username      string
+	password      string
+	hc            *http.Client
+	timeout       time.Duration
+	limiter       Limiter
+	v1            bool
+	maxRecipients int
+	observe       func(kind, result string, d time.Duration)
+	now           func() time.Time
 
-	// Retry policy of idempotent calls; variables so tests can shrink them.
-	attempts     int           // tries of a read, the first included
-	backoff      time.Duration // base of the exponential backoff
-	maxRetryWait time.Duration // longer waits are left to the caller
+	// Retry policy of reads; variables so tests can shrink them.
+	attempts int           // tries of a read, the first included
+	backoff  time.Duration // base of the exponential backoff
 
 	tokMu  sync.Mutex
 	tok    token
 	flight *tokenFlight
-
-	holdMu sync.Mutex
-	hold   map[string]time.Time // kind → no call before (after a 429)
 }
 
 // New makes a Client. It does not contact İYS: the token is obtained on the
 // first call.
 func New(cfg Config) *Client {
 	c := &Client{
-		base:         strings.TrimRight(cfg.BaseURL, "/"),
-		username:     cfg.Username,
-		password:     cfg.Password,
-		hc:           cfg.HTTPClient,
-		timeout:      cfg.Timeout,
-		limiter:      cfg.Limiter,
-		observe:      cfg.Observe,
-		now:          cfg.Now,
-		maxBatch:     cfg.MaxBatch,
-		attempts:     3,
-		backoff:      500 * time.Millisecond,
-		maxRetryWait: time.Minute,
-		hold:         map[string]time.Time{},
+		base:          strings.TrimRight(cfg.BaseURL, "/"),
+		username:      cfg.Username,
+		password:      cfg.Password,
+		hc:            cfg.HTTPClient,
+		timeout:       cfg.Timeout,
+		limiter:       cfg.Limiter,
+		v1:            cfg.V1,
+		maxRecipients: cfg.MaxRecipients,
+		observe:       cfg.Observe,
+		now:           cfg.Now,
+		attempts:      3,
+		backoff:       500 * time.Millisecond,
 	}
 	if c.hc == nil {
-		// More idle connections than the default 2: workers call
-		// concurrently, and every new connection is a TLS handshake whose
-		// delay the limiter's margin has to absorb. Idle ones are dropped
-		// well before a server or load balancer would close them, because
-		// a POST sent on a connection closed under it is ambiguous.
+		// More idle connections than the default 2: calls run concurrently,
+		// and each new connection is a TLS handshake whose delay the
+		// limiter's margin must absorb. Idle ones are dropped well before a
+		// server would close them: a POST sent on a connection closed under
+		// it is ambiguous.
 		tr := http.DefaultTransport.(*http.Transport).Clone()
 		tr.MaxIdleConnsPerHost = 32
 		tr.IdleConnTimeout = 30 * time.Second
@@ -126,54 +113,59 @@ func New(cfg Config) *Client {
 		c.timeout = 30 * time.Second
 	}
 	if c.limiter == nil {
-		limits := make(map[string]int, len(DefaultLimits))
-		for k, n := range DefaultLimits {
-			limits[k] = n
-		}
-		for k, n := range cfg.Limits {
-			if n > 0 {
-				limits[k] = n
-			}
-		}
-		c.limiter = NewLimiter(limits, cfg.RateWindow)
+		c.limiter = NewLimiter(cfg.Limits)
+	}
+	if c.maxRecipients <= 0 {
+		c.maxRecipients = iysapi.MaxRecipientsH127
 	}
 	if c.now == nil {
 		c.now = time.Now
 	}
-	if c.maxBatch <= 0 {
-		c.maxBatch = DefaultMaxBatch
-	}
 	return c
 }
 
-// MaxBatch is the most consents one [Client.AddAsync] may carry.
-func (c *Client) MaxBatch() int { return c.maxBatch }
+// V2 reports whether adds go by İYS's V2 methods, which recognise a resend.
+func (c *Client) V2() bool { return !c.v1 }
 
-// request is one logical call: an endpoint, its body and where its answer
-// goes.
+// partyKey carries the party of calls in a context.
+type partyKey struct{}
+
+// WithParty makes the calls made with ctx count as party's (a company) in
+// the limiter's rotation.
+func WithParty(ctx context.Context, party string) context.Context {
+	return context.WithValue(ctx, partyKey{}, party)
+}
+
+func partyOf(ctx context.Context) string {
+	p, _ := ctx.Value(partyKey{}).(string)
+	return p
+}
+
+// request is one logical call: an endpoint, its path values, body and
+// where its answer goes.
 type request struct {
-	kind   string
-	method string
-	path   string // escaped
+	kind   iysapi.Kind
+	path   []string // the pattern's values
 	query  url.Values
-	body   any // nil = no body
+	body   any // nil = no body; url.Values = a form
 	out    any // nil = answer discarded
 	noAuth bool
 }
 
-// mutating reports whether the kind changes state in İYS: such calls are
-// sent once and their failures may be ambiguous.
-func mutating(kind string) bool { return kind == KindConsentAdd || kind == KindConsentRequest }
-
-// do runs a call: token, rate-limit turn, HTTP attempt; one retry with a
-// fresh token after a 401, and for idempotent kinds a few retries of
-// temporary failures with jittered exponential backoff.
-func (c *Client) do(ctx context.Context, r request) error {
+// do runs a call: token, turn, HTTP attempt; once more with a fresh token
+// after a 401, and for reads a few retries of transient failures with
+// jittered exponential backoff. Mutating calls are sent once: whether to
+// resend is the caller's decision, after asking İYS. It returns the
+// answer's status.
+func (c *Client) do(ctx context.Context, r request) (int, error) {
+	ep := iysapi.Lookup(r.kind)
 	attempts := c.attempts
-	if mutating(r.kind) {
-		attempts = 1
-	} else if r.kind == KindToken {
-		attempts = min(attempts, 2) // each try spends İYS's small token budget
+	if ep.Mutating || r.kind == iysapi.KindToken {
+		attempts = 1 // a token call spends İYS's small hourly budget
+	}
+	call := Call{Kind: r.kind, Party: partyOf(ctx)}
+	if r.kind == iysapi.KindToken {
+		call.Party = ""
 	}
 	reauthorized := false
 	for attempt := 1; ; {
@@ -181,95 +173,47 @@ func (c *Client) do(ctx context.Context, r request) error {
 		if !r.noAuth {
 			var err error
 			if bearer, err = c.token(ctx); err != nil {
-				return err
+				return 0, err
 			}
 		}
-		if err := c.turn(ctx, r.kind); err != nil {
-			return err
+		if err := c.limiter.Wait(ctx, call); err != nil {
+			return 0, err
 		}
-		e := c.send(ctx, r, bearer)
+		status, e := c.send(ctx, ep, r, bearer)
 		if e == nil {
-			return nil
+			return status, nil
 		}
 		if e.HTTPStatus == http.StatusUnauthorized && !r.noAuth && !reauthorized {
 			// The token was refused: not done, so even a mutating call may
-			// be repeated once with a new token.
+			// go once more with a new token.
 			reauthorized = true
 			c.invalidate(bearer)
 			continue
 		}
-		if e.HTTPStatus == http.StatusTooManyRequests && e.RetryAfter > 0 {
-			c.holdKind(r.kind, e.RetryAfter)
+		if e.HTTPStatus == http.StatusTooManyRequests {
+			c.limiter.Refused(r.kind, e.Code, e.RetryAfter)
 		}
-		if attempt >= attempts || !e.temporary() || ctx.Err() != nil {
-			return e
+		if attempt >= attempts || e.Class() != iysapi.ClassTransient || ctx.Err() != nil {
+			return e.HTTPStatus, e
 		}
-		wait := c.backoffFor(attempt, e.RetryAfter)
-		if wait > c.maxRetryWait || !fits(ctx, wait) || sleep(ctx, wait) != nil {
-			return e
+		if err := sleep(ctx, c.backoffFor(attempt)); err != nil {
+			return e.HTTPStatus, e
 		}
 		attempt++
 	}
 }
 
 // backoffFor is the wait before retry number attempt: full jitter over an
-// exponential base, but never less than what İYS asked for.
-func (c *Client) backoffFor(attempt int, retryAfter time.Duration) time.Duration {
+// exponential base.
+func (c *Client) backoffFor(attempt int) time.Duration {
 	d := c.backoff << (attempt - 1)
-	d = d/2 + rand.N(d/2+1)
-	return max(d, retryAfter)
+	return d/2 + rand.N(d/2+1)
 }
 
-// turn waits until a call of kind may start: after any hold İYS imposed
-// with a 429, then for the limiter.
-func (c *Client) turn(ctx context.Context, kind string) error {
-	c.holdMu.Lock()
-	until := c.hold[kind]
-	c.holdMu.Unlock()
-	if wait := time.Until(until); wait > 0 {
-		if !fits(ctx, wait) {
-			return &Error{Kind: kind, Message: "İYS asked to wait past the deadline", RetryAfter: wait, Err: ErrRateLimited}
-		}
-		if err := sleep(ctx, wait); err != nil {
-			return &Error{Kind: kind, Message: "cancelled while waiting for its turn", Err: err}
-		}
-	}
-	if err := c.limiter.Wait(ctx, kind); err != nil {
-		var e *Error
-		if errors.As(err, &e) {
-			return err
-		}
-		return &Error{Kind: kind, Message: "waiting for its turn", Err: err}
-	}
-	return nil
-}
-
-// holdKind keeps every caller from starting calls of kind for d: a 429
-// means İYS counts more calls than this process did (another node, a clock
-// difference), and hammering it would only prolong the refusal.
-func (c *Client) holdKind(kind string, d time.Duration) {
-	until := time.Now().Add(d)
-	c.holdMu.Lock()
-	if until.After(c.hold[kind]) {
-		c.hold[kind] = until
-	}
-	c.holdMu.Unlock()
-}
-
-// apiError is İYS's error answer.
-type apiError struct {
-	Errors []struct {
-		Code     string   `json:"code"`
-		Location []string `json:"location"`
-		Message  string   `json:"message"`
-	} `json:"errors"`
-}
-
-// send makes one HTTP attempt and reads its answer into r.out.
-func (c *Client) send(ctx context.Context, r request, bearer string) *Error {
+// send makes one HTTP attempt and reads a successful answer into r.out.
+func (c *Client) send(ctx context.Context, ep iysapi.Endpoint, r request, bearer string) (int, *Error) {
 	ctx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
-
 	// Whether the whole request reached the wire decides whether a lost
 	// answer to a mutating call is ambiguous.
 	var written atomic.Bool
@@ -280,76 +224,85 @@ func (c *Client) send(ctx context.Context, r request, bearer string) *Error {
 			}
 		},
 	})
-
-	u := c.base + r.path
-	if len(r.query) > 0 {
-		u += "?" + r.query.Encode()
-	}
-	// Encoded ahead rather than piped so the request has a Content-Length:
-	// some gateways refuse chunked POSTs, and 10,000 consents are ~2.5 MB.
-	var body io.Reader
-	if r.body != nil {
-		var buf bytes.Buffer
-		enc := json.NewEncoder(&buf)
-		enc.SetEscapeHTML(false)
-		if err := enc.Encode(r.body); err != nil {
-			return &Error{Kind: r.kind, Message: "encoding the request", Err: errors.Join(ErrInvalidCall, err)}
-		}
-		body = bytes.NewReader(buf.Bytes())
-	}
-	req, err := http.NewRequestWithContext(ctx, r.method, u, body)
-	if err != nil {
-		return &Error{Kind: r.kind, Message: "building the request", Err: errors.Join(ErrInvalidCall, err)}
-	}
-	req.Header.Set("Accept", "application/json")
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
+	req, e := c.newRequest(ctx, ep, r)
+	if e != nil {
+		return 0, e
 	}
 	if bearer != "" {
 		req.Header.Set("Authorization", "Bearer "+bearer)
 	}
-
 	start := time.Now()
 	resp, err := c.hc.Do(req)
 	if err != nil {
-		status := "error"
+		result := "error"
 		if isTimeout(err) {
-			status = "timeout"
+			result = "timeout"
 		}
-		c.report(r.kind, status, start)
-		return &Error{Kind: r.kind, Message: "no answer", Err: err, Ambiguous: mutating(r.kind) && written.Load()}
+		c.report(r.kind, result, start)
+		return 0, &Error{Kind: r.kind, Message: "no answer", Err: err, Ambiguous: ep.Mutating && written.Load()}
 	}
 	defer resp.Body.Close()
-
-	if resp.StatusCode == http.StatusOK {
-		err := decodeAnswer(resp.Body, r.out)
-		c.report(r.kind, "200", start)
-		if err != nil {
-			// İYS said 200, so a mutating call did take effect, but what it
-			// stored (transaction id, request id) is unknown: ambiguous.
-			return &Error{Kind: r.kind, HTTPStatus: http.StatusOK, Message: "answer unreadable", Err: err, Ambiguous: mutating(r.kind)}
-		}
-		return nil
-	}
-
-	e := &Error{Kind: r.kind, HTTPStatus: resp.StatusCode, Ambiguous: mutating(r.kind) && ambiguousStatus(resp.StatusCode)}
-	e.RetryAfter = parseRetryAfter(resp.Header.Get("Retry-After"), time.Now())
-	raw, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorAnswer))
 	c.report(r.kind, strconv.Itoa(resp.StatusCode), start)
-	var ae apiError
-	if json.Unmarshal(raw, &ae) == nil && len(ae.Errors) > 0 {
-		first := ae.Errors[0]
-		e.Code, e.Field, e.Message = first.Code, strings.Join(first.Location, "."), first.Message
-	} else if text := strings.TrimSpace(string(raw)); text != "" {
-		e.Message = truncate(text, 200)
-	} else {
-		e.Message = http.StatusText(resp.StatusCode)
+	if ep.Succeeded(resp.StatusCode) {
+		if resp.StatusCode == http.StatusNoContent {
+			return resp.StatusCode, nil
+		}
+		if err := decodeAnswer(resp.Body, r.out); err != nil {
+			// İYS took the call, but what it stored (the transaction or
+			// request id) is unknown: ambiguous.
+			return resp.StatusCode, &Error{Kind: r.kind, HTTPStatus: resp.StatusCode, Message: "answer unreadable", Err: err, Ambiguous: ep.Mutating}
+		}
+		return resp.StatusCode, nil
 	}
-	return e
+	e = &Error{Kind: r.kind, HTTPStatus: resp.StatusCode, Ambiguous: ep.Mutating && ambiguousStatus(resp.StatusCode),
+		RetryAfter: parseRetryAfter(resp.Header.Get("Retry-After"), time.Now())}
+	raw, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorAnswer))
+	if !e.decodeAnswer(raw) {
+		if text := strings.TrimSpace(string(raw)); text != "" {
+			e.Message = truncate(text, 200)
+		} else {
+			e.Message = http.StatusText(resp.StatusCode)
+		}
+	}
+	return resp.StatusCode, e
 }
 
-// decodeAnswer reads a 200 answer into out (or drains it), refusing more
-// than maxAnswer bytes and trailing garbage.
+// newRequest builds the HTTP request of r. The body is encoded ahead rather
+// than piped so that it has a Content-Length: some gateways refuse chunked
+// POSTs.
+func (c *Client) newRequest(ctx context.Context, ep iysapi.Endpoint, r request) (*http.Request, *Error) {
+	u := c.base + ep.Path(r.path...)
+	if len(r.query) > 0 {
+		u += "?" + r.query.Encode()
+	}
+	var body io.Reader
+	contentType := ""
+	switch b := r.body.(type) {
+	case nil:
+	case url.Values:
+		body, contentType = strings.NewReader(b.Encode()), "application/x-www-form-urlencoded"
+	default:
+		var buf bytes.Buffer
+		enc := json.NewEncoder(&buf)
+		enc.SetEscapeHTML(false)
+		if err := enc.Encode(b); err != nil {
+			return nil, &Error{Kind: r.kind, Message: "encoding the request", Err: errors.Join(ErrInvalidCall, err)}
+		}
+		body, contentType = bytes.NewReader(buf.Bytes()), "application/json"
+	}
+	req, err := http.NewRequestWithContext(ctx, ep.Method, u, body)
+	if err != nil {
+		return nil, &Error{Kind: r.kind, Message: "building the request", Err: errors.Join(ErrInvalidCall, err)}
+	}
+	req.Header.Set("Accept", "application/json")
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	return req, nil
+}
+
+// decodeAnswer reads a successful answer into out (or drains it), refusing
+// more than maxAnswer bytes and trailing garbage.
 func decodeAnswer(body io.Reader, out any) error {
 	lr := &limitReader{r: body, left: maxAnswer}
 	if out == nil {
@@ -364,10 +317,8 @@ func decodeAnswer(body io.Reader, out any) error {
 		return err
 	}
 	// Read to the end so that a connection cut after the JSON still shows.
-	if _, err := io.Copy(io.Discard, lr); err != nil {
-		return err
-	}
-	return nil
+	_, err := io.Copy(io.Discard, lr)
+	return err
 }
 
 // limitReader fails with errTooLarge, not a silent EOF, past its limit.
@@ -393,9 +344,9 @@ func (l *limitReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
-func (c *Client) report(kind, status string, start time.Time) {
+func (c *Client) report(kind iysapi.Kind, result string, start time.Time) {
 	if c.observe != nil {
-		c.observe(kind, status, time.Since(start))
+		c.observe(string(kind), result, time.Since(start))
 	}
 }
 

@@ -2,159 +2,418 @@ package iys
 
 import (
 	"context"
-	"errors"
+	"slices"
 	"sync"
 	"time"
+
+	"iysgate/app/iys/iysapi"
 )
 
-// The endpoint kinds: the names of İYS's endpoints in rate limits, errors
-// and metrics. The simulator (iystest) and the app use the same strings.
-const (
-	KindToken                 = "token"
-	KindConsentAdd            = "consent_add"
-	KindConsentRequest        = "consent_request"
-	KindConsentRequestResult  = "consent_request_result"
-	KindConsentStatus         = "consent_status"
-	KindConsentStatusMultiple = "consent_status_multiple"
-	KindConsentChanges        = "consent_changes"
-	KindBrands                = "brands"
-)
-
-// DefaultLimits is the one table of İYS's rate limits as reported by
-// integrators: at most N calls of a kind may start in any window, counted
-// per account. The window is [DefaultRateWindow] for every kind except
-// [KindToken], whose window is [TokenWindowFactor] times longer (10 per
-// hour). Read it; override entries with [Config.Limits] rather than writing
-// to it.
-var DefaultLimits = map[string]int{
-	KindToken:                 10,
-	KindConsentAdd:            50,
-	KindConsentRequest:        2,
-	KindConsentRequestResult:  20,
-	KindConsentStatus:         50,
-	KindConsentStatusMultiple: 10,
-	KindConsentChanges:        50,
-	KindBrands:                50,
+// Call is one call asking for its turn.
+type Call struct {
+	Kind iysapi.Kind
+	// Party is whom the call is for (a company); parties waiting at once
+	// get turns in rotation, so one company's big import does not starve
+	// the others. "" is the installation itself (tokens, pulls).
+	Party string
 }
 
-// DefaultRateWindow is İYS's rate window for every kind but the token.
-const DefaultRateWindow = time.Minute
-
-// TokenWindowFactor makes the token's window an hour when the others' is a
-// minute, and keeps that ratio when tests shrink the window.
-const TokenWindowFactor = 60
-
-// Window is the rate window of kind given the window of the other kinds.
-func Window(kind string, window time.Duration) time.Duration {
-	if window <= 0 {
-		window = DefaultRateWindow
-	}
-	if kind == KindToken {
-		return window * TokenWindowFactor
-	}
-	return window
-}
-
-// ErrRateLimited is wrapped by the error of a call that was not sent because
-// its kind's rate limit leaves no room before the context's deadline, or
-// because İYS answered 429 and asked to wait longer than the caller can.
-var ErrRateLimited = errors.New("iys: rate limit reached")
-
-// Limiter decides when a call of a kind may start. Wait blocks until the
-// call may be sent, or returns an error when ctx ends first; it should
-// return at once (wrapping [ErrRateLimited], ideally as an [*Error] with
-// RetryAfter) when it knows the turn comes after ctx's deadline.
-//
-// The default, [NewLimiter], counts in memory and is shared by every
-// goroutine of one [Client] (or of several, if they are given the same
-// Limiter). İYS counts per account across all of iysgate's processes: to
-// keep several nodes within one budget, implement Limiter over the
-// database (e.g. a table of start times per account and kind, read and
-// appended under a row lock or an advisory lock), with the same sliding
-// window rule.
+// Limiter decides when a call may be sent, within İYS's published limits:
+// 10 requests a second from one IP, and per hour the token, single status
+// and history queries. İYS counts per IP, so every node of an installation
+// shares one budget: the in-process [FairLimiter] serves one process; a
+// limiter over the database (the turns and holds in a table, taken under a
+// row lock) serves several nodes through the same two methods.
 type Limiter interface {
-	Wait(ctx context.Context, kind string) error
+	// Wait blocks until call may be sent, or until ctx ends. When its turn
+	// cannot come within a short wait (an hourly budget spent, İYS's
+	// lockout), it returns at once an [*Error] wrapping [ErrRateLimited]
+	// with RetryAfter, so the caller can put the work off.
+	Wait(ctx context.Context, call Call) error
+	// Refused tells the limiter İYS answered a call of kind 429 with code
+	// (H124/H083 per second, H084 token, H086 single status, H089 history)
+	// and, if it said, how long to wait. The hourly codes hold their kind
+	// for a whole hour (for the token İYS restarts the hour on any earlier
+	// request); a per-second refusal halves the rate, which then recovers
+	// step by step.
+	Refused(kind iysapi.Kind, code string, retryAfter time.Duration)
 }
 
-// SlidingLimiter is the in-process [Limiter]: for each kind it keeps the
-// start times of the last N calls and lets a new one start only when the
-// oldest of them is more than a window old, so that no window-length
-// interval ever holds more than N starts (a token bucket with burst N would
-// allow 2N across a refill boundary).
-//
-// İYS counts a call when it arrives, a little after it was let go here, so
-// the window is lengthened by a small margin (see margin: 2 s for a
-// one-minute window) to absorb the difference in delay between two calls.
-type SlidingLimiter struct {
-	mu     sync.Mutex
-	limits map[string]int
-	window time.Duration
-	starts map[string][]time.Time
+// Limits are the budgets a [FairLimiter] keeps; zero fields take İYS's
+// published figures (the token's lower one).
+type Limits struct {
+	PerSecond      int
+	TokensPerHour  int
+	StatusPerHour  int
+	HistoryPerHour int
+	// Hour is the window of the hourly limits; 0 = an hour. Tests shrink it.
+	Hour time.Duration
 }
 
-// NewLimiter builds a [SlidingLimiter] for limits (nil = [DefaultLimits]);
-// window is the window of every kind but the token (0 = one minute), see
-// [Window]. A kind missing from limits is not limited.
-func NewLimiter(limits map[string]int, window time.Duration) *SlidingLimiter {
-	if limits == nil {
-		limits = DefaultLimits
+func (l Limits) withDefaults() Limits {
+	def := func(v *int, d int) {
+		if *v <= 0 {
+			*v = d
+		}
 	}
-	l := &SlidingLimiter{limits: make(map[string]int, len(limits)), window: window, starts: map[string][]time.Time{}}
-	for k, n := range limits {
-		l.limits[k] = n
+	def(&l.PerSecond, iysapi.PerSecond)
+	def(&l.TokensPerHour, iysapi.TokensPerHourMethod)
+	def(&l.StatusPerHour, iysapi.StatusPerHour)
+	def(&l.HistoryPerHour, iysapi.HistoryPerHour)
+	if l.Hour <= 0 {
+		l.Hour = iysapi.Hour
 	}
 	return l
 }
 
-// span is the enforced window of kind: its rate window plus the margin.
-func (l *SlidingLimiter) span(kind string) time.Duration {
-	w := Window(kind, l.window)
-	return w + margin(w)
+// hourly is the per-hour budget of kind (0: none).
+func (l Limits) hourly(kind iysapi.Kind) int {
+	switch kind {
+	case iysapi.KindToken:
+		return l.TokensPerHour
+	case iysapi.KindConsentStatus:
+		return l.StatusPerHour
+	case iysapi.KindConsentHistory:
+		return l.HistoryPerHour
+	}
+	return 0
 }
 
-// margin absorbs the difference in delay between a call let go here and
-// its arrival at İYS (one reuses a connection, the next opens one with a
-// TLS handshake): a twentieth of the window but at least 50 ms, never more
-// than a quarter of a (shrunk, test) window nor more than 2 s.
-func margin(w time.Duration) time.Duration {
-	return min(max(w/20, 50*time.Millisecond), w/4, 2*time.Second)
+const (
+	// margin widens the per-second window: İYS counts a call when it
+	// arrives, a little after its turn here, and two calls' delays differ
+	// (a new connection, a busy machine).
+	margin = 150 * time.Millisecond
+	// maxTurnWait is the longest Wait blocks for a hold or an hourly
+	// budget; longer waits are handed back to the caller.
+	maxTurnWait = 30 * time.Second
+	// recoverEvery is how long the rate must go without a 429 to rise by
+	// one call a second again.
+	recoverEvery = time.Second
+)
+
+// FairLimiter is the in-process [Limiter]. A sliding log of start times
+// keeps every window of a second (plus a margin) within the rate and every
+// hour within the hourly budgets; waiting calls are served in rotation
+// between parties, first come first served within one.
+type FairLimiter struct {
+	lim Limits
+
+	mu        sync.Mutex
+	rate      int         // current calls per second, ≤ lim.PerSecond
+	slowedAt  time.Time   // when the rate last changed
+	starts    []time.Time // within the last second and margin, oldest first
+	hourLogs  map[iysapi.Kind][]time.Time
+	holds     map[iysapi.Kind]time.Time // kind → no call before ("" = any kind)
+	parties   []*party                  // with waiting calls, in rotation order
+	next      int                       // the party served next
+	wake      chan struct{}
+	inService bool                         // the dispatcher runs
+	save      func(iysapi.Kind, time.Time) // keeps hourly holds beyond the process
+}
+
+type party struct {
+	name    string
+	waiters []*waiter
+}
+
+type waiter struct {
+	call  Call
+	ready chan error // receives the outcome once
+}
+
+// NewLimiter builds a [FairLimiter] for lim.
+func NewLimiter(lim Limits) *FairLimiter {
+	lim = lim.withDefaults()
+	return &FairLimiter{lim: lim, rate: lim.PerSecond, hourLogs: map[iysapi.Kind][]time.Time{},
+		holds: map[iysapi.Kind]time.Time{}, wake: make(chan struct{}, 1)}
 }
 
 // Wait implements [Limiter].
-func (l *SlidingLimiter) Wait(ctx context.Context, kind string) error {
-	n, limited := l.limits[kind]
-	if !limited || n <= 0 {
-		return ctx.Err()
+func (l *FairLimiter) Wait(ctx context.Context, call Call) error {
+	if err := ctx.Err(); err != nil {
+		return &Error{Kind: call.Kind, Message: "cancelled while waiting for its turn", Err: err}
 	}
-	span := l.span(kind)
-	for {
-		if err := ctx.Err(); err != nil {
-			return &Error{Kind: kind, Message: "cancelled while waiting for its turn", Err: err}
-		}
+	l.mu.Lock()
+	if err := l.tooLateLocked(ctx, call.Kind, time.Now()); err != nil {
+		l.mu.Unlock()
+		return err
+	}
+	w := &waiter{call: call, ready: make(chan error, 1)}
+	l.enqueueLocked(w)
+	if !l.inService {
+		l.inService = true
+		go l.serve()
+	}
+	l.mu.Unlock()
+	l.poke()
+	select {
+	case err := <-w.ready:
+		return err
+	case <-ctx.Done():
 		l.mu.Lock()
-		now := time.Now()
-		log := l.starts[kind]
+		removed := l.removeLocked(w)
+		l.mu.Unlock()
+		if !removed { // granted meanwhile: the turn is spent either way
+			if err := <-w.ready; err != nil {
+				return err
+			}
+		}
+		return &Error{Kind: call.Kind, Message: "cancelled while waiting for its turn", Err: ctx.Err()}
+	}
+}
+
+// KeepHolds takes over the hourly holds an earlier process met (held, by
+// kind) and has save called with each hourly hold İYS imposes from now on:
+// İYS restarts its token hour on a request during it, so a process started
+// within the hour must not ask. Call it before the first Wait.
+func (l *FairLimiter) KeepHolds(held map[iysapi.Kind]time.Time, save func(iysapi.Kind, time.Time)) {
+	l.mu.Lock()
+	for kind, until := range held {
+		l.holdLocked(kind, until)
+	}
+	l.save = save
+	l.mu.Unlock()
+}
+
+// Refused implements [Limiter].
+func (l *FairLimiter) Refused(kind iysapi.Kind, code string, retryAfter time.Duration) {
+	now := time.Now()
+	var hourly time.Time
+	l.mu.Lock()
+	save := l.save
+	switch {
+	case slices.Contains(iysapi.PerSecondCodes, code) || code == "" && retryAfter == 0:
+		// Calls on their way together meet the same full second: halve
+		// once for them.
+		if now.Sub(l.slowedAt) >= time.Second {
+			l.rate = max(1, l.rate/2)
+		}
+		l.slowedAt = now
+		l.holdLocked("", now.Add(max(retryAfter, time.Second)))
+	case isHourly(code):
+		hourly = now.Add(max(retryAfter, l.lim.Hour))
+		l.holdLocked(kind, hourly)
+	default:
+		l.holdLocked("", now.Add(retryAfter))
+	}
+	l.mu.Unlock()
+	l.poke()
+	if save != nil && !hourly.IsZero() {
+		save(kind, hourly)
+	}
+}
+
+func isHourly(code string) bool {
+	for _, h := range iysapi.HourlyLimits {
+		if h.Code == code {
+			return true
+		}
+	}
+	return false
+}
+
+func (l *FairLimiter) holdLocked(kind iysapi.Kind, until time.Time) {
+	if until.After(l.holds[kind]) {
+		l.holds[kind] = until
+	}
+}
+
+// kindAtLocked is the earliest time a call of kind may start for its holds
+// and hourly budget (the per-second rate aside).
+func (l *FairLimiter) kindAtLocked(kind iysapi.Kind, now time.Time) time.Time {
+	at := maxTime(now, l.holds[""], l.holds[kind])
+	if n := l.lim.hourly(kind); n > 0 {
+		log := l.hourLogs[kind]
 		drop := 0
-		for drop < len(log) && now.Sub(log[drop]) >= span {
+		for drop < len(log) && !log[drop].After(now.Add(-l.lim.Hour)) {
 			drop++
 		}
-		log = append(log[:0], log[drop:]...)
-		if len(log) < n {
-			l.starts[kind] = append(log, now)
-			l.mu.Unlock()
-			return nil
-		}
-		l.starts[kind] = log
-		wait := log[len(log)-n].Add(span).Sub(now)
-		l.mu.Unlock()
-
-		if dl, ok := ctx.Deadline(); ok && now.Add(wait).After(dl) {
-			return &Error{Kind: kind, Message: "no turn before the deadline", RetryAfter: wait, Err: ErrRateLimited}
-		}
-		if err := sleep(ctx, wait); err != nil {
-			return &Error{Kind: kind, Message: "cancelled while waiting for its turn", Err: err}
+		log = log[drop:]
+		l.hourLogs[kind] = log
+		if len(log) >= n {
+			at = maxTime(at, log[len(log)-n].Add(l.lim.Hour+margin))
 		}
 	}
+	return at
+}
+
+// tooLateLocked fails a call whose kind cannot go within maxTurnWait or
+// before ctx's deadline.
+func (l *FairLimiter) tooLateLocked(ctx context.Context, kind iysapi.Kind, now time.Time) error {
+	at := l.kindAtLocked(kind, now)
+	wait := at.Sub(now)
+	dl, hasDeadline := ctx.Deadline()
+	if wait > maxTurnWait || hasDeadline && at.After(dl) {
+		return &Error{Kind: kind, Message: "no turn within İYS's limits soon enough", RetryAfter: wait, Err: ErrRateLimited}
+	}
+	return nil
+}
+
+// secondAtLocked is the earliest time any call may start for the rate.
+func (l *FairLimiter) secondAtLocked(now time.Time) time.Time {
+	window := time.Second + margin
+	drop := 0
+	for drop < len(l.starts) && !l.starts[drop].After(now.Add(-window)) {
+		drop++
+	}
+	l.starts = l.starts[drop:]
+	if len(l.starts) < l.rate {
+		return now
+	}
+	return l.starts[len(l.starts)-l.rate].Add(window)
+}
+
+func (l *FairLimiter) enqueueLocked(w *waiter) {
+	for _, p := range l.parties {
+		if p.name == w.call.Party {
+			p.waiters = append(p.waiters, w)
+			return
+		}
+	}
+	l.parties = append(l.parties, &party{name: w.call.Party, waiters: []*waiter{w}})
+}
+
+func (l *FairLimiter) removeLocked(w *waiter) bool {
+	for i, p := range l.parties {
+		if j := slices.Index(p.waiters, w); j >= 0 {
+			p.waiters = slices.Delete(p.waiters, j, j+1)
+			if len(p.waiters) == 0 {
+				l.dropPartyLocked(i)
+			}
+			return true
+		}
+	}
+	return false
+}
+
+func (l *FairLimiter) dropPartyLocked(i int) {
+	l.parties = slices.Delete(l.parties, i, i+1)
+	if l.next > i {
+		l.next--
+	}
+	if l.next >= len(l.parties) {
+		l.next = 0
+	}
+}
+
+func (l *FairLimiter) poke() {
+	select {
+	case l.wake <- struct{}{}:
+	default:
+	}
+}
+
+// serve hands out turns while calls wait: to the next party in rotation
+// whose oldest call of a kind that may go now exists, as soon as the rate
+// allows. Calls whose kind became held for long are handed back.
+func (l *FairLimiter) serve() {
+	t := time.NewTimer(time.Hour)
+	defer t.Stop()
+	for {
+		l.mu.Lock()
+		if len(l.parties) == 0 {
+			l.inService = false
+			l.mu.Unlock()
+			return
+		}
+		now := time.Now()
+		l.recoverLocked(now)
+		next := l.grantLocked(now)
+		l.mu.Unlock()
+		if !next.After(now) {
+			continue
+		}
+		t.Reset(next.Sub(now)) // Go ≥ 1.23: no stale tick to drain
+		select {
+		case <-t.C:
+		case <-l.wake:
+			t.Stop()
+		}
+	}
+}
+
+// grantLocked gives one turn if one may go now, or returns when to look
+// again.
+func (l *FairLimiter) grantLocked(now time.Time) time.Time {
+	l.handBackLocked(now)
+	second := l.secondAtLocked(now)
+	earliest := now.Add(maxTurnWait)
+	for n := range len(l.parties) {
+		i := (l.next + n) % len(l.parties)
+		p := l.parties[i]
+		for j, w := range p.waiters {
+			at := maxTime(l.kindAtLocked(w.call.Kind, now), second)
+			if at.After(now) {
+				earliest = minTime(earliest, at)
+				continue
+			}
+			p.waiters = slices.Delete(p.waiters, j, j+1)
+			l.starts = append(l.starts, now)
+			if l.lim.hourly(w.call.Kind) > 0 {
+				l.hourLogs[w.call.Kind] = append(l.hourLogs[w.call.Kind], now)
+			}
+			l.next = (i + 1) % len(l.parties)
+			if len(p.waiters) == 0 {
+				l.dropPartyLocked(i)
+			}
+			w.ready <- nil
+			return now
+		}
+	}
+	return earliest
+}
+
+// handBackLocked fails the waiting calls whose kind became held for longer
+// than maxTurnWait (a refusal while they waited).
+func (l *FairLimiter) handBackLocked(now time.Time) {
+	for i := 0; i < len(l.parties); i++ {
+		p := l.parties[i]
+		p.waiters = slices.DeleteFunc(p.waiters, func(w *waiter) bool {
+			at := l.kindAtLocked(w.call.Kind, now)
+			if at.Sub(now) <= maxTurnWait {
+				return false
+			}
+			w.ready <- &Error{Kind: w.call.Kind, Message: "İYS's limits hold this kind of call", RetryAfter: at.Sub(now), Err: ErrRateLimited}
+			return true
+		})
+		if len(p.waiters) == 0 {
+			l.dropPartyLocked(i)
+			i--
+		}
+	}
+}
+
+// recoverLocked raises a slowed rate by one a second after each quiet
+// recoverEvery.
+func (l *FairLimiter) recoverLocked(now time.Time) {
+	if l.rate < l.lim.PerSecond && now.Sub(l.slowedAt) >= recoverEvery {
+		l.rate++
+		l.slowedAt = now
+	}
+}
+
+// Rate is the current rate in calls per second (lowered after 429s).
+func (l *FairLimiter) Rate() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.rate
+}
+
+func maxTime(t time.Time, more ...time.Time) time.Time {
+	for _, u := range more {
+		if u.After(t) {
+			t = u
+		}
+	}
+	return t
+}
+
+func minTime(a, b time.Time) time.Time {
+	if b.Before(a) {
+		return b
+	}
+	return a
 }
 
 // sleep waits d or until ctx ends.
@@ -170,10 +429,4 @@ func sleep(ctx context.Context, d time.Duration) error {
 	case <-ctx.Done():
 		return ctx.Err()
 	}
-}
-
-// fits reports whether waiting d still leaves ctx alive.
-func fits(ctx context.Context, d time.Duration) bool {
-	dl, ok := ctx.Deadline()
-	return !ok || time.Now().Add(d).Before(dl)
 }

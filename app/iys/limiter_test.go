@@ -7,101 +7,165 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"iysgate/app/iys/iysapi"
 )
 
-func TestLimiterAtServer(t *testing.T) {
-	const n, window, callers = 10, 600 * time.Millisecond, 50
-	f := newFake(t)
-	c := f.client(func(cfg *Config) {
-		cfg.RateWindow = window
-		cfg.Limits = map[string]int{KindConsentStatus: n}
-	})
+// No window of a second (and the margin) ever holds more starts than the
+// rate.
+func TestLimiterPerSecond(t *testing.T) {
+	l := NewLimiter(Limits{PerSecond: 10})
+	var mu sync.Mutex
+	var starts []time.Time
 	var wg sync.WaitGroup
-	for i := range callers {
+	for range 25 {
 		wg.Go(func() {
-			if _, err := c.Status(context.Background(), sp, "+90532000"+string(rune('0'+i%10)), "BIREYSEL", "MESAJ"); err != nil {
+			if err := l.Wait(context.Background(), Call{Kind: iysapi.KindBrands}); err != nil {
 				t.Error(err)
 			}
+			mu.Lock()
+			starts = append(starts, time.Now())
+			mu.Unlock()
 		})
 	}
 	wg.Wait()
-	f.mu.Lock()
-	starts := slices.Clone(f.arrivals[KindConsentStatus])
-	f.mu.Unlock()
 	slices.SortFunc(starts, func(a, b time.Time) int { return a.Compare(b) })
-	if len(starts) != callers {
-		t.Fatalf("%d starts, want %d", len(starts), callers)
-	}
-	// No window-length interval holds more than n starts: the (i+n)th start
-	// is at least a window after the ith.
-	for i := 0; i+n < len(starts); i++ {
-		if gap := starts[i+n].Sub(starts[i]); gap < window {
-			t.Fatalf("starts %d and %d only %v apart: %d starts in less than %v", i, i+n, gap, n+1, window)
+	for i := 10; i < len(starts); i++ {
+		if d := starts[i].Sub(starts[i-10]); d < time.Second {
+			t.Fatalf("starts %d and %d only %v apart", i-10, i, d)
 		}
 	}
-	// And the limiter does not hold calls back much more than needed.
-	if total := starts[len(starts)-1].Sub(starts[0]); total > time.Duration(callers/n)*window+window {
-		t.Fatalf("50 calls took %v", total)
+	if total := starts[len(starts)-1].Sub(starts[0]); total > 2*(time.Second+margin)+200*time.Millisecond {
+		t.Errorf("25 calls at 10/s took %v", total)
+	}
+}
+
+// Parties waiting at once get turns in rotation, first come first served
+// within one.
+func TestLimiterFairBetweenParties(t *testing.T) {
+	l := NewLimiter(Limits{PerSecond: 10})
+	var waiters []*waiter
+	l.mu.Lock()
+	for _, party := range []string{"büyük", "büyük", "büyük", "büyük", "büyük", "büyük", "küçük", "küçük"} {
+		w := &waiter{call: Call{Kind: iysapi.KindConsentRequestV2, Party: party}, ready: make(chan error, 1)}
+		l.enqueueLocked(w)
+		waiters = append(waiters, w)
+	}
+	var order []int
+	for range len(waiters) {
+		now := time.Now()
+		l.starts = nil // the rate aside: only the order is under test
+		l.grantLocked(now)
+		for i, w := range waiters {
+			select {
+			case <-w.ready:
+				order = append(order, i)
+			default:
+			}
+		}
+	}
+	l.mu.Unlock()
+	if want := []int{0, 6, 1, 7, 2, 3, 4, 5}; !slices.Equal(order, want) {
+		t.Fatalf("turns %v, want %v", order, want)
+	}
+}
+
+// An hourly budget spent, or a kind held by İYS for an hour, fails at once
+// with how long to wait; a held token never waits.
+func TestLimiterHourly(t *testing.T) {
+	l := NewLimiter(Limits{StatusPerHour: 2})
+	ctx := context.Background()
+	for range 2 {
+		if err := l.Wait(ctx, Call{Kind: iysapi.KindConsentStatus}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	err := l.Wait(ctx, Call{Kind: iysapi.KindConsentStatus})
+	if !errors.Is(err, ErrRateLimited) || RetryAfter(err) < 59*time.Minute {
+		t.Fatalf("third status in the hour: %v", err)
+	}
+	if err := l.Wait(ctx, Call{Kind: iysapi.KindBrands}); err != nil {
+		t.Fatalf("another kind: %v", err)
+	}
+	l.Refused(iysapi.KindToken, "H084", 0)
+	start := time.Now()
+	err = l.Wait(ctx, Call{Kind: iysapi.KindToken})
+	if !errors.Is(err, ErrRateLimited) || RetryAfter(err) < 59*time.Minute || time.Since(start) > 50*time.Millisecond {
+		t.Fatalf("token after H084: %v after %v", err, time.Since(start))
+	}
+}
+
+// A per-second refusal halves the rate and holds every call a second; the
+// rate recovers step by step.
+func TestLimiterAdapts(t *testing.T) {
+	l := NewLimiter(Limits{PerSecond: 10})
+	l.Refused(iysapi.KindConsentRequestV2, "H124", 0)
+	l.Refused(iysapi.KindConsentStatusMulti, "H124", 0) // on its way with the first
+	if l.Rate() != 5 {
+		t.Fatalf("rate after two 429s of one second: %d", l.Rate())
+	}
+	start := time.Now()
+	if err := l.Wait(context.Background(), Call{Kind: iysapi.KindBrands}); err != nil {
+		t.Fatal(err)
+	}
+	if d := time.Since(start); d < 900*time.Millisecond {
+		t.Errorf("the call after a 429 went after %v", d)
+	}
+	// The hold was a quiet second: one step up, and one more per quiet
+	// second after it.
+	if l.Rate() != 6 {
+		t.Errorf("rate after the hold: %d", l.Rate())
+	}
+	l.mu.Lock()
+	l.slowedAt = l.slowedAt.Add(-recoverEvery)
+	l.mu.Unlock()
+	if err := l.Wait(context.Background(), Call{Kind: iysapi.KindBrands}); err != nil {
+		t.Fatal(err)
+	}
+	if l.Rate() != 7 {
+		t.Errorf("rate after a quiet while: %d", l.Rate())
 	}
 }
 
 func TestLimiterCancel(t *testing.T) {
-	l := NewLimiter(map[string]int{KindConsentRequest: 1}, time.Minute)
-	if err := l.Wait(context.Background(), KindConsentRequest); err != nil {
+	l := NewLimiter(Limits{PerSecond: 1})
+	if err := l.Wait(context.Background(), Call{Kind: iysapi.KindBrands}); err != nil {
 		t.Fatal(err)
 	}
-	// Cancelled while waiting.
-	ctx, cancel := context.WithCancel(context.Background())
-	time.AfterFunc(30*time.Millisecond, cancel)
-	start := time.Now()
-	err := l.Wait(ctx, KindConsentRequest)
-	if !errors.Is(err, context.Canceled) || time.Since(start) > time.Second {
-		t.Fatalf("cancelled Wait = %v after %v", err, time.Since(start))
-	}
-	if Temporary(err) {
-		t.Fatal("a cancellation is not temporary")
-	}
-	// A deadline before the turn: refused at once, with the wait to expect.
-	ctx, cancel = context.WithTimeout(context.Background(), 5*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel()
-	start = time.Now()
-	err = l.Wait(ctx, KindConsentRequest)
-	if !errors.Is(err, ErrRateLimited) || !Temporary(err) || RetryAfter(err) < 55*time.Second || time.Since(start) > 100*time.Millisecond {
-		t.Fatalf("Wait past deadline = %v (retry after %v) after %v", err, RetryAfter(err), time.Since(start))
+	if err := l.Wait(ctx, Call{Kind: iysapi.KindBrands}); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("cancelled wait: %v", err)
 	}
-	// Kinds without a limit pass.
-	if err := l.Wait(context.Background(), "other"); err != nil {
-		t.Fatal(err)
-	}
-}
-
-func TestLimiterSlidesNotBursts(t *testing.T) {
-	// A token bucket would let n more through right after a refill; the
-	// sliding log lets the (n+1)th start only a window after the first.
-	const window = 200 * time.Millisecond
-	l := NewLimiter(map[string]int{KindConsentAdd: 3}, window)
-	ctx := context.Background()
-	start := time.Now()
-	for range 3 {
-		l.Wait(ctx, KindConsentAdd)
-	}
-	if d := time.Since(start); d > 50*time.Millisecond {
-		t.Fatalf("the first n waited %v", d)
-	}
-	l.Wait(ctx, KindConsentAdd)
-	if d := time.Since(start); d < window {
-		t.Fatalf("the (n+1)th started after %v, within the window", d)
+	l.mu.Lock()
+	n := len(l.parties)
+	l.mu.Unlock()
+	if n != 0 {
+		t.Errorf("a cancelled call still waits")
 	}
 }
 
-func TestWindow(t *testing.T) {
-	if Window(KindToken, 0) != time.Hour || Window(KindConsentAdd, 0) != time.Minute || Window(KindToken, time.Second) != time.Minute {
-		t.Fatal("windows")
-	}
-	for _, k := range []string{KindToken, KindConsentAdd, KindConsentRequest, KindConsentRequestResult, KindConsentStatus,
-		KindConsentStatusMultiple, KindConsentChanges, KindBrands} {
-		if DefaultLimits[k] <= 0 {
-			t.Errorf("no default limit for %s", k)
+// An hourly hold outlives the process: the next one takes it over, and
+// each hold met is handed on to be kept.
+func TestLimiterKeepsHolds(t *testing.T) {
+	var saved []time.Time
+	l := NewLimiter(Limits{Hour: time.Minute})
+	l.KeepHolds(map[iysapi.Kind]time.Time{iysapi.KindToken: time.Now().Add(time.Hour)}, func(kind iysapi.Kind, until time.Time) {
+		if kind != iysapi.KindConsentHistory {
+			t.Errorf("kept a hold of %s", kind)
 		}
+		saved = append(saved, until)
+	})
+	err := l.Wait(context.Background(), Call{Kind: iysapi.KindToken})
+	if !errors.Is(err, ErrRateLimited) || RetryAfter(err) < 59*time.Minute {
+		t.Fatalf("a token during the earlier process's hold: %v (retry after %v)", err, RetryAfter(err))
+	}
+	if err := l.Wait(context.Background(), Call{Kind: iysapi.KindBrands}); err != nil {
+		t.Fatalf("other calls are not held: %v", err)
+	}
+	l.Refused(iysapi.KindConsentHistory, "H089", 0)
+	l.Refused(iysapi.KindConsentRequest, "H124", 0) // not hourly: not kept
+	if len(saved) != 1 || time.Until(saved[0]) < 59*time.Second {
+		t.Fatalf("kept %v, want H089's minute", saved)
 	}
 }

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"net/http"
 	"time"
+
+	"iysgate/app/iys/iysapi"
 )
 
 // token is the cached OAuth2 token of a Client.
@@ -31,12 +33,6 @@ type tokenAnswer struct {
 	TokenType        string `json:"token_type"`
 }
 
-// Lifetimes assumed when İYS's answer leaves them out (its documented ones).
-const (
-	defaultExpiresIn        = 7200
-	defaultRefreshExpiresIn = 14400
-)
-
 // token returns an access token to call with: the cached one while it is
 // fresh, otherwise the result of the one renewal in flight, which this call
 // starts if none is. A renewal that fails while the old token is still
@@ -55,7 +51,7 @@ func (c *Client) token(ctx context.Context) (string, error) {
 			c.flight = f
 			// Detached from the caller: one waiter giving up must not fail
 			// the renewal the others wait for. Bounded by Timeout, which
-			// also keeps the token from waiting long for a rate-limit turn.
+			// also keeps the token from waiting long for a turn.
 			fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), c.timeout)
 			go func() {
 				defer cancel()
@@ -67,7 +63,7 @@ func (c *Client) token(ctx context.Context) (string, error) {
 		select {
 		case <-f.done:
 		case <-ctx.Done():
-			return "", &Error{Kind: KindToken, Message: "cancelled while waiting for the token", Err: ctx.Err()}
+			return "", &Error{Kind: iysapi.KindToken, Message: "cancelled while waiting for the token", Err: ctx.Err()}
 		}
 		c.tokMu.Lock()
 		t = c.tok
@@ -80,12 +76,14 @@ func (c *Client) token(ctx context.Context) (string, error) {
 		}
 		// Renewed, but already invalidated by a 401: renew again.
 	}
-	return "", &Error{Kind: KindToken, Message: "every new token was refused at once"}
+	return "", &Error{Kind: iysapi.KindToken, Message: "every new token was refused at once"}
 }
 
 // renew obtains a new token, by the refresh grant while the refresh token
 // is valid, else (or when İYS refuses the refresh token) by the password
-// grant, and publishes it.
+// grant, and publishes it. Each try spends one of İYS's few token requests
+// an hour: none is retried, and after a 429 (H084) the limiter holds the
+// token for the whole hour.
 func (c *Client) renew(ctx context.Context, f *tokenFlight) {
 	c.tokMu.Lock()
 	old := c.tok
@@ -96,7 +94,7 @@ func (c *Client) renew(ctx context.Context, f *tokenFlight) {
 	now := c.now()
 	refreshed := false
 	if old.refresh != "" && now.Before(old.refreshExpires) {
-		err = c.do(ctx, request{kind: KindToken, method: http.MethodPost, path: "/oauth2/token", noAuth: true, out: &ans,
+		_, err = c.do(ctx, request{kind: iysapi.KindToken, noAuth: true, out: &ans,
 			body: map[string]string{"refresh_token": old.refresh, "grant_type": "refresh_token"}})
 		refreshed = err == nil
 		var e *Error
@@ -109,24 +107,23 @@ func (c *Client) renew(ctx context.Context, f *tokenFlight) {
 	}
 	if !refreshed {
 		ans = tokenAnswer{}
-		err = c.do(ctx, request{kind: KindToken, method: http.MethodPost, path: "/oauth2/token", noAuth: true, out: &ans,
+		_, err = c.do(ctx, request{kind: iysapi.KindToken, noAuth: true, out: &ans,
 			body: map[string]string{"username": c.username, "password": c.password, "grant_type": "password"}})
 	}
 	if err == nil && ans.AccessToken == "" {
-		err = &Error{Kind: KindToken, HTTPStatus: http.StatusOK, Message: "answer without access_token"}
+		err = &Error{Kind: iysapi.KindToken, HTTPStatus: http.StatusOK, Message: "answer without access_token"}
 	}
 	if err != nil {
 		c.finish(f, old, err, now)
 		return
 	}
-	if ans.ExpiresIn <= 0 {
-		ans.ExpiresIn = defaultExpiresIn
+	life, refreshLife := iysapi.AccessTokenLife, iysapi.RefreshTokenLife // when the answer leaves them out
+	if ans.ExpiresIn > 0 {
+		life = time.Duration(ans.ExpiresIn) * time.Second
 	}
-	if ans.RefreshExpiresIn <= 0 {
-		ans.RefreshExpiresIn = defaultRefreshExpiresIn
+	if ans.RefreshExpiresIn > 0 {
+		refreshLife = time.Duration(ans.RefreshExpiresIn) * time.Second
 	}
-	life := time.Duration(ans.ExpiresIn) * time.Second
-	refreshLife := time.Duration(ans.RefreshExpiresIn) * time.Second
 	t := token{
 		access:         ans.AccessToken,
 		refresh:        ans.RefreshToken,

@@ -48,7 +48,7 @@ func TestAlertMetrics(t *testing.T) {
 		failed = append(failed, id)
 	}
 	for _, id := range failed[:2] {
-		if err := e.st.FailBatch(ctx, id, "İYS yanıt vermedi"); err != nil {
+		if err := e.st.FailBatch(ctx, id, "İYS yanıt vermedi", true); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"iysgate/app/consent"
-	"iysgate/app/iys"
+	"iysgate/app/iys/iysapi"
 	"iysgate/app/store"
 )
 
@@ -62,7 +62,7 @@ func TestHelpExplainsEveryState(t *testing.T) {
 			t.Errorf("Yardım lacks the rule %s", code)
 		}
 	}
-	for code := range iys.Codes {
+	for code := range iysapi.Codes {
 		if !strings.Contains(r.body, `data-code="`+code+`"`) {
 			t.Errorf("Yardım lacks İYS's code %s", code)
 		}

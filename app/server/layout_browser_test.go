@@ -62,7 +62,7 @@ func TestBrowserShowcase(t *testing.T) {
 		if !strings.Contains(added, "Anadolu Market") || !strings.Contains(added, "Anadolu Kafe") || strings.Contains(added, "Ege Moda") {
 			t.Fatalf("Eklenen izinler of the Müşteri's brands: %q", added)
 		}
-		if codes := text("#report-reddedilen .barlist"); !strings.Contains(codes, "SIM_DATE_NOT_LATER") || !strings.Contains(codes, "İzin tarihi") {
+		if codes := text("#report-reddedilen .barlist"); !strings.Contains(codes, "H178") || !strings.Contains(codes, "daha yeni tarihli") {
 			t.Errorf("İYS's refusals: %q", codes)
 		}
 		kafe := itoa(sc.brands[1].ID)

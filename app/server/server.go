@@ -20,10 +20,12 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+	"github.com/riverqueue/river/rivertype"
 
 	"iysgate/app/auth"
 	"iysgate/app/config"
 	"iysgate/app/iys"
+	"iysgate/app/iys/iysapi"
 	"iysgate/app/iys/iystest"
 	"iysgate/app/metrics"
 	"iysgate/app/pg"
@@ -94,16 +96,18 @@ type App struct {
 }
 
 // iysClient connects to the configured İYS account, or starts the
-// simulator on a loopback port and connects to it.
-func iysClient(cfg config.Config, m *metrics.Metrics, log *slog.Logger) (*iys.Client, *iystest.Sim, func(), error) {
+// simulator on a loopback port and connects to it. It returns the limiter
+// too, whose rate the metrics show.
+func iysClient(cfg config.Config, m *metrics.Metrics, log *slog.Logger) (*iys.Client, *iys.FairLimiter, *iystest.Sim, func(), error) {
 	base, user, pass := cfg.IYSBaseURL, cfg.IYSUsername, cfg.IYSPassword
 	var sim *iystest.Sim
 	stop := func() {}
 	if cfg.Simulation() {
-		sim = iystest.New(iystest.Config{RateLimits: true, RateWindow: cfg.IYSRateWindow, AsyncDelay: cfg.SimAsyncDelay})
+		sim = iystest.New(iystest.Config{RateLimits: true, Hour: cfg.IYSHour(), AsyncDelay: cfg.SimAsyncDelay,
+			TokensPerHour: cfg.IYSTokensPerHour, MaxRecipients: cfg.IYSMultiStatusMax})
 		ln, err := net.Listen("tcp", "127.0.0.1:0")
 		if err != nil {
-			return nil, nil, nil, err
+			return nil, nil, nil, nil, err
 		}
 		srv := &http.Server{Handler: sim.Handler(), ReadHeaderTimeout: 10 * time.Second}
 		go srv.Serve(ln)
@@ -111,8 +115,70 @@ func iysClient(cfg config.Config, m *metrics.Metrics, log *slog.Logger) (*iys.Cl
 		base, user, pass = "http://"+ln.Addr().String(), "iysgate", "simulasyon"
 		log.Info("İYS hesabı tanımlı değil: SİMÜLASYON MODU", "simulator", base)
 	}
-	c := iys.New(iys.Config{BaseURL: base, Username: user, Password: pass, RateWindow: cfg.IYSRateWindow, Observe: m.ObserveIYS})
-	return c, sim, stop, nil
+	lim := iys.NewLimiter(iys.Limits{PerSecond: cfg.IYSPerSecond, TokensPerHour: cfg.IYSTokensPerHour, Hour: cfg.IYSHour()})
+	c := iys.New(iys.Config{BaseURL: base, Username: user, Password: pass, Limiter: lim, V1: cfg.IYSV1,
+		MaxRecipients: cfg.IYSMultiStatusMax, Observe: m.ObserveIYS})
+	return c, lim, sim, stop, nil
+}
+
+// keepLimitHolds hands the limiter İYS's hourly holds an earlier process
+// met and has it record those it meets.
+func keepLimitHolds(ctx context.Context, st *store.Store, lim *iys.FairLimiter, log *slog.Logger) error {
+	saved, err := st.LimitHolds(ctx)
+	if err != nil {
+		return err
+	}
+	held := make(map[iysapi.Kind]time.Time, len(saved))
+	for kind, until := range saved {
+		held[iysapi.Kind(kind)] = until
+		log.Warn("İYS saatlik sınırı nedeniyle bekleniyor", "kind", kind, "until", until)
+	}
+	lim.KeepHolds(held, func(kind iysapi.Kind, until time.Time) {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := st.SaveLimitHold(ctx, string(kind), until); err != nil {
+			log.Error("İYS sınır beklemesi kaydedilemedi", "kind", kind, "err", err)
+		}
+	})
+	return nil
+}
+
+// deliveryHook enqueues each company's delivery job in the transaction that
+// gives it work. New work must not wait for a job that sleeps until its
+// next batch falls due: a sleeping job is woken; beside a running one (it
+// may be about to finish without seeing the work) a second run is
+// enqueued, and the two share the batches by their leases.
+func deliveryHook(rc **river.Client[pgx.Tx]) store.BatchHook {
+	return func(ctx context.Context, tx pgx.Tx, companies []int64) error {
+		args := make([]jobs.DeliverArgs, len(companies))
+		for i, id := range companies {
+			args[i] = jobs.DeliverArgs{CompanyID: id}
+		}
+		for len(args) > 0 {
+			params := make([]river.InsertManyParams, len(args))
+			for i, a := range args {
+				params[i] = river.InsertManyParams{Args: a}
+			}
+			res, err := (*rc).InsertManyTx(ctx, tx, params)
+			if err != nil {
+				return err
+			}
+			var wake []jobs.DeliverArgs
+			for i, r := range res {
+				switch {
+				case !r.UniqueSkippedAsDuplicate:
+				case r.Job.State == rivertype.JobStateScheduled || r.Job.State == rivertype.JobStateRetryable:
+					if _, err := (*rc).JobRetryTx(ctx, tx, r.Job.ID); err != nil {
+						return err
+					}
+				case r.Job.State == rivertype.JobStateRunning && !args[i].Wake:
+					wake = append(wake, jobs.DeliverArgs{CompanyID: args[i].CompanyID, Wake: true})
+				}
+			}
+			args = wake
+		}
+		return nil
+	}
 }
 
 // Start builds and starts everything over an open pool. The returned App
@@ -131,22 +197,23 @@ func Start(ctx context.Context, cfg config.Config, pool *pgxpool.Pool, log *slog
 		return nil, err
 	}
 	m := metrics.New()
-	client, sim, stopSim, err := iysClient(cfg, m, log)
+	client, limiter, sim, stopSim, err := iysClient(cfg, m, log)
 	if err != nil {
 		return nil, err
 	}
-	var rc *river.Client[pgx.Tx]
-	// Sync batches are enqueued in the transaction that makes them.
-	st.SetDelivery(func(ctx context.Context, tx pgx.Tx, ids []int64) error {
-		for _, id := range ids {
-			if _, err := rc.InsertTx(ctx, tx, jobs.SendBatchArgs{BatchID: id}, nil); err != nil {
-				return err
-			}
+	if !cfg.Simulation() { // the in-process simulator starts afresh with the process
+		if err := keepLimitHolds(ctx, st, limiter, log); err != nil {
+			stopSim()
+			return nil, err
 		}
-		return nil
-	}, client.MaxBatch())
+	}
+	var rc *river.Client[pgx.Tx]
+	st.SetDelivery(deliveryHook(&rc), cfg.IYSListSize)
 	rc, err = river.NewClient(riverpgxv5.New(pool), &river.Config{
-		Queues: map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 8}},
+		// Delivery jobs, one per company with work, mostly wait for İYS's
+		// turns and results: a queue of their own keeps them from holding
+		// the workers of imports and scrubs.
+		Queues: map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 8}, jobs.QueueIYS: {MaxWorkers: 32}},
 		Workers: jobs.Workers(jobs.Deps{Store: st, Log: log, BrandCodes: func(ctx context.Context, userID int64) ([]string, error) {
 			ids, all := enf.BrandsWith(userID, policy.ConsentsEdit)
 			if all {
@@ -164,15 +231,16 @@ func Start(ctx context.Context, cfg config.Config, pool *pgxpool.Pool, log *slog
 			}
 			return codes, nil
 		},
-			IYS:           client,
-			Delivery:      jobs.Delivery{ResolveAfter: cfg.IYSResolveAfter, PollInterval: cfg.IYSPollInterval, JobTimeout: cfg.JobTimeout},
+			IYS: client,
+			Delivery: jobs.Delivery{ResultWait: cfg.IYSResolveAfter, PollInterval: cfg.IYSPollInterval, JobTimeout: cfg.JobTimeout,
+				ListSize: cfg.IYSListSize, Concurrency: cfg.IYSConcurrency, IntegratorCode: cfg.IYSIntegratorCode},
 			Items:         m.IYSItem,
 			Pulled:        m.IYSPulled,
 			Checked:       m.Checked,
 			FileRetention: cfg.FileRetention,
 			ApproveChunk:  cfg.ApproveChunk,
 		}),
-		PeriodicJobs:         jobs.Periodic(cfg.IYSPullInterval),
+		PeriodicJobs:         jobs.Periodic(cfg.IYSPullInterval, integratorInterval(cfg)),
 		RescueStuckJobsAfter: cfg.JobRescueAfter,
 		Logger:               log.With("component", "river"),
 	})
@@ -180,7 +248,7 @@ func Start(ctx context.Context, cfg config.Config, pool *pgxpool.Pool, log *slog
 		stopSim()
 		return nil, err
 	}
-	registerGauges(m, st, log)
+	registerGauges(m, st, limiter, log)
 	w, err := web.New(web.Deps{Config: cfg, Store: st, Policy: enf, River: rc, Metrics: m, Log: log, Simulation: cfg.Simulation()})
 	if err != nil {
 		stopSim()
@@ -198,8 +266,18 @@ func Start(ctx context.Context, cfg config.Config, pool *pgxpool.Pool, log *slog
 	return &App{Web: w, River: rc, Store: st, Policy: enf, IYS: client, Sim: sim, Metrics: m, stopSim: stopSim, cancel: cancel, log: log, cfg: cfg}, nil
 }
 
-// registerGauges adds the gauges read from the database at each scrape.
-func registerGauges(m *metrics.Metrics, st *store.Store, log *slog.Logger) {
+// integratorInterval is how often İYS's integrator query runs: never
+// without an integrator code.
+func integratorInterval(cfg config.Config) time.Duration {
+	if cfg.IYSIntegratorCode == "" {
+		return 0
+	}
+	return cfg.IYSIntegratorCheckInterval
+}
+
+// registerGauges adds the gauges read at each scrape: from the database, so
+// that every node reports the same truth, and the limiter's rate.
+func registerGauges(m *metrics.Metrics, st *store.Store, limiter *iys.FairLimiter, log *slog.Logger) {
 	m.RegisterGauges("iysgate_quota_remaining_units", "Units left to spend per company (valid packages).", []string{"company_id"},
 		func(ctx context.Context) ([]metrics.Sample, error) {
 			qs, err := st.QuotaOf(ctx, nil)
@@ -231,6 +309,20 @@ func registerGauges(m *metrics.Metrics, st *store.Store, log *slog.Logger) {
 				out = append(out, metrics.Sample{Labels: []string{strconv.FormatInt(company, 10)}, Value: float64(n)})
 			}
 			return out, err
+		}, log)
+	m.RegisterGauges("iysgate_iys_lists_in_flight", "Lists sent to İYS whose outcome is not yet known.", nil,
+		func(ctx context.Context) ([]metrics.Sample, error) {
+			d, err := st.DeliveryMetrics(ctx)
+			return []metrics.Sample{{Value: float64(d.InFlight)}}, err
+		}, log)
+	m.RegisterGauges("iysgate_iys_held_companies", "Companies whose delivery İYS's answer stopped until a person resumes it.", nil,
+		func(ctx context.Context) ([]metrics.Sample, error) {
+			d, err := st.DeliveryMetrics(ctx)
+			return []metrics.Sample{{Value: float64(d.HeldCompanies)}}, err
+		}, log)
+	m.RegisterGauges("iysgate_iys_rate_per_second", "Requests per second the limiter lets go to İYS now (lowered after İYS's 429s).", nil,
+		func(context.Context) ([]metrics.Sample, error) {
+			return []metrics.Sample{{Value: float64(limiter.Rate())}}, nil
 		}, log)
 	m.RegisterGauges("iysgate_iys_oldest_unsent_seconds", "Age of the oldest consent change without a final İYS answer.", nil,
 		func(ctx context.Context) ([]metrics.Sample, error) {

@@ -135,6 +135,9 @@ func (s *Store) PrepareApproval(ctx context.Context, a Actor, importID int64) (i
 		if changed {
 			return ErrImportChanged
 		}
+		if err := s.rankKeys(ctx, tx, importID); err != nil {
+			return err
+		}
 		if err := s.prepareBatches(ctx, tx, importID); err != nil {
 			return err
 		}
@@ -161,6 +164,30 @@ func (s *Store) PrepareApproval(ctx context.Context, a Actor, importID int64) (i
 		return err
 	})
 	return total, err
+}
+
+// rankKeys renumbers the items of an import that changes a key more than
+// once (a recipient twice in the file, on one channel) so that no batch
+// holds two changes of one key: İYS refuses such a list whole (H194). The
+// n-th change of a key goes to a batch of rank n, numbered after those of
+// rank n-1, so it is sent after the earlier change is final. Most files
+// hold each key once: their numbering stays as it is.
+func (s *Store) rankKeys(ctx context.Context, tx pgx.Tx, importID int64) error {
+	var twice bool
+	if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM import_approval_items
+		WHERE import_id = $1 AND batch_no IS NOT NULL
+		GROUP BY brand_id, recipient, recipient_type, type HAVING count(*) > 1)`, importID).Scan(&twice); err != nil || !twice {
+		return err
+	}
+	// batch_no / size is the brand's g-th batch, batch_no % size the index
+	// in it: g counts the (rank, part) pairs of the brand in order.
+	_, err := tx.Exec(ctx, `UPDATE import_approval_items a SET batch_no = x.no
+		FROM (SELECT seq, (dense_rank() OVER (PARTITION BY brand_id ORDER BY r * $3 + n / $2) - 1) * $2 + n % $2 AS no
+			FROM (SELECT seq, brand_id, r, row_number() OVER (PARTITION BY brand_id, r ORDER BY seq) - 1 AS n
+				FROM (SELECT seq, brand_id, row_number() OVER (PARTITION BY brand_id, recipient, recipient_type, type ORDER BY seq) - 1 AS r
+					FROM import_approval_items WHERE import_id = $1 AND batch_no IS NOT NULL) k) m) x
+		WHERE a.import_id = $1 AND a.seq = x.seq`, importID, s.size(), int64(rankStride))
+	return err
 }
 
 // prepareBatches makes the import's batches, "hazirlaniyor": for each brand

@@ -7,7 +7,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"iysgate/app/consent"
-	"iysgate/app/iys"
+	"iysgate/app/iys/iysapi"
 	"iysgate/app/store"
 	"iysgate/policy"
 )
@@ -78,8 +78,8 @@ func helpRules() []helpRuleGroup {
 
 func helpIYSCodes() []helpCode {
 	var codes []helpCode
-	for _, code := range slices.Sorted(maps.Keys(iys.Codes)) {
-		codes = append(codes, helpCode{Code: code, Message: iys.Codes[code].Message, Hint: iys.Codes[code].Hint})
+	for _, code := range slices.Sorted(maps.Keys(iysapi.Codes)) {
+		codes = append(codes, helpCode{Code: code, Message: iysapi.Codes[code].Message, Hint: iysapi.Codes[code].Hint})
 	}
 	return codes
 }

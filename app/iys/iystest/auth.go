@@ -3,10 +3,16 @@ package iystest
 import (
 	"crypto/rand"
 	"crypto/subtle"
+	"encoding/json"
+	"io"
+	"mime"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"time"
+
+	"iysgate/app/iys/iysapi"
 )
 
 // grant is what a token stands for.
@@ -24,10 +30,10 @@ type authState struct {
 }
 
 func newAuthState() authState {
-	return authState{access: make(map[string]grant), refresh: make(map[string]grant), sweepSize: 1024}
+	return authState{access: map[string]grant{}, refresh: map[string]grant{}, sweepSize: 1024}
 }
 
-// tokenAnswer is the answer to POST /oauth2/token.
+// tokenAnswer is the token method's answer (Oauth2Response).
 type tokenAnswer struct {
 	AccessToken      string `json:"access_token"`
 	RefreshToken     string `json:"refresh_token"`
@@ -55,8 +61,8 @@ func (a *authState) issue(account string, ttl time.Duration, now time.Time) toke
 	return ans
 }
 
-// sweep drops expired tokens; it runs when the maps have doubled since
-// the last sweep, so its cost stays proportional to issuing.
+// sweep drops expired tokens once the maps have doubled since the last
+// sweep, so its cost stays proportional to issuing.
 func (a *authState) sweep(now time.Time) {
 	for _, m := range []map[string]grant{a.access, a.refresh} {
 		for t, g := range m {
@@ -68,41 +74,111 @@ func (a *authState) sweep(now time.Time) {
 	a.sweepSize = max(1024, 2*(len(a.access)+len(a.refresh)))
 }
 
-// useRefresh retires a refresh token and returns its account; ok is false
-// when it is unknown or expired.
+// useRefresh retires a refresh token (whether İYS does is unknowable;
+// single use is the stricter) and returns its account.
 func (a *authState) useRefresh(token string, now time.Time) (string, bool) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	g, ok := a.refresh[token]
-	if !ok {
-		return "", false
-	}
 	delete(a.refresh, token)
-	return g.account, now.Before(g.expires)
-}
-
-// refreshAccount is the account of a refresh token without using it, for
-// counting the token call against the right account's limit.
-func (a *authState) refreshAccount(token string) string {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	return a.refresh[token].account
+	return g.account, ok && now.Before(g.expires)
 }
 
 // authenticate returns the account of the request's bearer token.
 func (a *authState) authenticate(r *http.Request, now time.Time) (string, bool) {
-	h := r.Header.Get("Authorization")
-	scheme, token, found := strings.Cut(h, " ")
+	scheme, token, found := strings.Cut(r.Header.Get("Authorization"), " ")
 	if !found || !strings.EqualFold(scheme, "Bearer") || token == "" {
 		return "", false
 	}
 	a.mu.Lock()
 	g, ok := a.access[token]
 	a.mu.Unlock()
-	if !ok || !now.Before(g.expires) {
-		return "", false
+	return g.account, ok && now.Before(g.expires)
+}
+
+// expire forgets every token, as İYS restarting its sessions would.
+func (a *authState) expire() {
+	a.mu.Lock()
+	a.access, a.refresh = map[string]grant{}, map[string]grant{}
+	a.mu.Unlock()
+}
+
+// ExpireTokens makes İYS forget every token it issued: clients must log in
+// again (and spend their hourly token budget).
+func (s *Sim) ExpireTokens() { s.auth.expire() }
+
+// tokenRequest is the token method's body, as JSON or as a form.
+type tokenRequest struct {
+	GrantType    *string `json:"grant_type"`
+	Username     *string `json:"username"`
+	Password     *string `json:"password"`
+	RefreshToken *string `json:"refresh_token"`
+}
+
+// readTokenRequest reads the body as a form when it says so, as JSON
+// otherwise (the method takes both).
+func readTokenRequest(r *http.Request) (tokenRequest, bool) {
+	var req tokenRequest
+	body, err := io.ReadAll(io.LimitReader(r.Body, 64<<10))
+	if err != nil {
+		return req, false
 	}
-	return g.account, true
+	if ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); ct == "application/x-www-form-urlencoded" {
+		form, err := url.ParseQuery(string(body))
+		if err != nil {
+			return req, false
+		}
+		for name, dst := range map[string]**string{"grant_type": &req.GrantType, "username": &req.Username,
+			"password": &req.Password, "refresh_token": &req.RefreshToken} {
+			if v, ok := form[name]; ok && len(v) > 0 {
+				*dst = &v[0]
+			}
+		}
+		return req, true
+	}
+	return req, json.Unmarshal(body, &req) == nil
+}
+
+// handleToken: POST /oauth2/token, password or refresh_token grant. Its
+// refusals are OAuth2's: 400 {"error", "error_description"}.
+func (s *Sim) handleToken(c *call) {
+	req, ok := readTokenRequest(c.r)
+	if !ok {
+		c.oauthError(iysapi.TokenInvalidRequest, iysapi.TokenDescriptions.MissingGrant)
+		return
+	}
+	if !c.allow() { // every well-formed token request spends the budget
+		return
+	}
+	d := iysapi.TokenDescriptions
+	switch {
+	case req.GrantType == nil:
+		c.oauthError(iysapi.TokenInvalidRequest, d.MissingGrant)
+	case *req.GrantType == "password":
+		switch {
+		case req.Username == nil || *req.Username == "":
+			c.oauthError(iysapi.TokenInvalidRequest, d.MissingUsername)
+		case req.Password == nil || *req.Password == "":
+			c.oauthError(iysapi.TokenInvalidRequest, d.MissingPassword)
+		case !checkCredentials(s.cfg.Credentials, *req.Username, *req.Password):
+			c.oauthError(iysapi.TokenInvalidRequest, d.BadCredentials)
+		default:
+			c.ok(s.auth.issue(*req.Username, s.cfg.TokenTTL, c.now))
+		}
+	case *req.GrantType == "refresh_token":
+		if req.RefreshToken == nil || *req.RefreshToken == "" {
+			c.oauthError(iysapi.TokenInvalidRequest, d.MissingRefresh)
+			return
+		}
+		account, ok := s.auth.useRefresh(*req.RefreshToken, c.now)
+		if !ok {
+			c.oauthError(iysapi.TokenInvalidGrant, d.BadCredentials)
+			return
+		}
+		c.ok(s.auth.issue(account, s.cfg.TokenTTL, c.now))
+	default:
+		c.oauthError(iysapi.TokenInvalidRequest, d.UnknownGrant)
+	}
 }
 
 // checkCredentials compares in constant time, as a real server should.

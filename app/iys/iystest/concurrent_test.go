@@ -7,41 +7,39 @@ import (
 	"time"
 )
 
-// TestConcurrent: requests, polls, adds, status queries, feed reads and
-// citizen RETs from many goroutines at once, with items decided while
-// others read them (run with -race).
+// Lists, polls, adds, queries, pulls and recipients' own movements from
+// many goroutines at once, with items decided while others read them (run
+// with -race).
 func TestConcurrent(t *testing.T) {
 	sim, c, _ := newSim(t, Config{Now: time.Now, AsyncDelay: 20 * time.Millisecond})
 	at := time.Now().Add(-time.Hour)
 	var wg sync.WaitGroup
 	for g := range 6 {
 		wg.Go(func() {
-			items := make([]wireConsent, 200)
+			items := make([]consentBody, 200)
 			for i := range items {
 				items[i] = onay(fmt.Sprintf("+90532%02d%05d", g, i), at)
 			}
-			id := c.request(items)
+			l := c.list(items, g%2 == 0)
 			for i := range 20 {
 				single := fmt.Sprintf("+90533%02d%05d", g, i)
-				c.must(c.add(onay(single, at)), 200, nil)
-				c.result(id)
-				a := c.call("POST", consents+"/status", map[string]string{"recipient": items[i].Recipient, "recipientType": "BIREYSEL", "type": "MESAJ"})
-				if a.status != 200 && a.status != 404 {
-					t.Errorf("status: %d %s", a.status, a.body)
-				}
-				if err := sim.CitizenRet(iysCode, brand, single, "MESAJ", "BIREYSEL"); err != nil {
+				c.must(c.add(onay(single, at), g%2 == 1), 200, nil)
+				c.result(l.RequestID, g%2 == 0)
+				c.status(fmt.Sprintf("+90532%02d%05d", g, i), "MESAJ")
+				if err := sim.CitizenRet(iysCode, brandOne, single, "MESAJ", "BIREYSEL"); err != nil {
 					t.Error(err)
 				}
-				c.changes("HS", "", 10)
+				c.call("GET", sp+"/consents/changes?source=HS&limit=10", nil)
 			}
 			deadline := time.Now().Add(5 * time.Second)
 			for {
-				done := true
-				for _, r := range c.result(id) {
-					done = done && r.Status == "success"
+				r := c.result(l.RequestID, g%2 == 0)
+				done := len(r) == len(items)
+				for _, it := range r {
+					done = done && it.Status == "success"
 				}
 				if done {
-					break
+					return
 				}
 				if time.Now().After(deadline) {
 					t.Error("not decided in time")
@@ -52,8 +50,7 @@ func TestConcurrent(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	st := sim.Stats()
-	if st.Items.Success != 6*200 || st.ConsentsStored != 6*220 {
+	if st := sim.Stats(); st.Items.Success != 6*200 || st.ConsentsStored != 6*220 || st.StoredTwice != 0 {
 		t.Errorf("stats %+v", st)
 	}
 }

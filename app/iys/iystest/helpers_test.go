@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/url"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -12,18 +14,7 @@ import (
 	"iysgate/app/consent"
 )
 
-// t0 is the fixed "now" of most tests: Wednesday 12 March 2025, noon in
-// Istanbul (no holiday near it).
-var t0 = time.Date(2025, 3, 12, 12, 0, 0, 0, consent.Location())
-
-// The scope of most tests.
-const (
-	iysCode  = "600001"
-	brand    = "700001"
-	consents = "/sps/" + iysCode + "/brands/" + brand + "/consents"
-)
-
-// clock is a settable time source.
+// clock is a settable clock for the simulator.
 type clock struct {
 	mu sync.Mutex
 	t  time.Time
@@ -41,192 +32,215 @@ func (c *clock) Advance(d time.Duration) {
 	c.mu.Unlock()
 }
 
-func (c *clock) Set(t time.Time) {
-	c.mu.Lock()
-	c.t = t
-	c.mu.Unlock()
-}
+// monday10 is a Monday 10:00 in Istanbul, far from holidays.
+var monday10 = time.Date(2026, time.March, 2, 10, 0, 0, 0, consent.Location())
 
-// date formats a time the way İYS wants consentDate.
 func date(t time.Time) string { return consent.FormatIYS(t) }
 
-// client talks to a simulator over HTTP.
+// client is a raw HTTP client of one simulator with a token.
 type client struct {
 	t     testing.TB
 	base  string
-	hc    *http.Client
 	token string
 }
 
-// newSim starts a simulator on a test server with a clock at t0 (unless
-// cfg.Now is set) and a client holding a token.
+// newSim starts a simulator on a settable clock at monday10 and returns a
+// logged-in client.
 func newSim(t testing.TB, cfg Config) (*Sim, *client, *clock) {
 	t.Helper()
-	clk := &clock{t: t0}
+	clk := &clock{t: monday10}
 	if cfg.Now == nil {
 		cfg.Now = clk.Now
 	}
-	sim, srv := NewServer(t, cfg)
-	// No keep-alive: a dropped connection is never retried by the transport
-	// behind the test's back.
-	c := &client{t: t, base: srv.URL, hc: &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}}
-	user, pass := "user", "pass"
+	s, srv := NewServer(t, cfg)
+	c := &client{t: t, base: srv.URL}
+	user, pass := "entegrator", "parola"
 	if cfg.Credentials != nil {
 		user, pass = cfg.Credentials[0], cfg.Credentials[1]
 	}
 	c.token = c.login(user, pass)
-	return sim, c, clk
+	return s, c, clk
 }
 
+// answer is a decoded HTTP answer.
 type answer struct {
 	status int
 	header http.Header
 	body   []byte
-	err    error // transport error: the connection broke
 }
 
-// code is the first error code of an error answer.
-func (a answer) code() string {
-	var e struct {
-		Errors []wireError `json:"errors"`
-	}
+// apiErrors decodes İYS's error answer.
+func (a answer) apiErrors() []apiError {
+	var e errorsAnswer
 	_ = json.Unmarshal(a.body, &e)
-	if len(e.Errors) == 0 {
-		return ""
-	}
-	return e.Errors[0].Code
+	return e.Errors
 }
 
-func (a answer) location() []string {
-	var e struct {
-		Errors []wireError `json:"errors"`
+// codes lists the error codes of the answer, in order.
+func (a answer) codes() []string {
+	var out []string
+	for _, e := range a.apiErrors() {
+		out = append(out, e.Code)
 	}
-	_ = json.Unmarshal(a.body, &e)
-	if len(e.Errors) == 0 {
-		return nil
-	}
-	return e.Errors[0].Location
+	return out
 }
 
-// call sends a request with the client's token; body is JSON-encoded
-// unless it is already []byte.
-func (c *client) call(method, path string, body any) answer {
+func (c *client) do(method, path, contentType string, body io.Reader) answer {
 	c.t.Helper()
-	var rd io.Reader
-	switch b := body.(type) {
-	case nil:
-	case []byte:
-		rd = bytes.NewReader(b)
-	default:
-		j, err := json.Marshal(b)
-		if err != nil {
-			c.t.Fatal(err)
-		}
-		rd = bytes.NewReader(j)
-	}
-	req, err := http.NewRequest(method, c.base+path, rd)
+	req, err := http.NewRequest(method, c.base+path, body)
 	if err != nil {
 		c.t.Fatal(err)
 	}
-	req.Header.Set("Content-Type", "application/json")
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
 	if c.token != "" {
 		req.Header.Set("Authorization", "Bearer "+c.token)
 	}
-	resp, err := c.hc.Do(req)
+	res, err := http.DefaultClient.Do(req)
 	if err != nil {
-		return answer{err: err}
+		c.t.Fatal(err)
 	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	return answer{status: resp.StatusCode, header: resp.Header, body: b, err: err}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	return answer{status: res.StatusCode, header: res.Header, body: b}
 }
 
-// must checks the status of an answer and decodes its body into v (if
-// not nil).
+// call sends body (JSON unless it is a json.RawMessage or nil) and returns
+// the answer.
+func (c *client) call(method, path string, body any) answer {
+	c.t.Helper()
+	if body == nil {
+		return c.do(method, path, "", nil)
+	}
+	b, ok := body.(json.RawMessage)
+	if !ok {
+		var err error
+		if b, err = json.Marshal(body); err != nil {
+			c.t.Fatal(err)
+		}
+	}
+	return c.do(method, path, "application/json", bytes.NewReader(b))
+}
+
+// must checks the status and decodes the body into v (if not nil).
 func (c *client) must(a answer, status int, v any) {
 	c.t.Helper()
-	if a.err != nil {
-		c.t.Fatalf("transport error: %v", a.err)
-	}
 	if a.status != status {
 		c.t.Fatalf("status %d, want %d: %s", a.status, status, a.body)
 	}
 	if v != nil {
 		if err := json.Unmarshal(a.body, v); err != nil {
-			c.t.Fatalf("decode %s: %v", a.body, err)
+			c.t.Fatalf("decoding %s: %v", a.body, err)
 		}
 	}
-}
-
-func (c *client) tokenCall(body any) answer {
-	saved := c.token
-	c.token = ""
-	defer func() { c.token = saved }()
-	return c.call("POST", "/oauth2/token", body)
 }
 
 func (c *client) login(user, pass string) string {
 	c.t.Helper()
+	saved := c.token
+	c.token = ""
+	a := c.call("POST", "/oauth2/token", map[string]string{"username": user, "password": pass, "grant_type": "password"})
+	c.token = saved
 	var tok tokenAnswer
-	c.must(c.tokenCall(map[string]string{"username": user, "password": pass, "grant_type": "password"}), 200, &tok)
+	c.must(a, 200, &tok)
 	return tok.AccessToken
 }
 
-func (c *client) add(w wireConsent) answer {
+func (c *client) form(path string, v url.Values) answer {
 	c.t.Helper()
-	return c.call("POST", consents, w)
+	saved := c.token
+	c.token = ""
+	defer func() { c.token = saved }()
+	return c.do("POST", path, "application/x-www-form-urlencoded", strings.NewReader(v.Encode()))
 }
 
-// wantCode checks an error answer's status and code.
-func wantCode(t testing.TB, a answer, status int, code string) {
-	t.Helper()
-	if a.err != nil {
-		t.Fatalf("transport error: %v (want %d %s)", a.err, status, code)
+const (
+	sp       = "/sps/700100/brands/700101"
+	iysCode  = "700100"
+	brandOne = "700101"
+)
+
+// consent builds a consent body.
+type consentBody map[string]any
+
+func onay(recipient string, at time.Time) consentBody {
+	typ := "MESAJ"
+	if strings.Contains(recipient, "@") {
+		typ = "EPOSTA"
 	}
-	if a.status != status || a.code() != code {
-		t.Fatalf("got %d %s, want %d %s: %s", a.status, a.code(), status, code, a.body)
-	}
+	return consentBody{"recipient": recipient, "type": typ, "status": "ONAY", "recipientType": "BIREYSEL", "source": "HS_WEB", "consentDate": date(at)}
 }
 
-// request sends an async request and returns its id.
-func (c *client) request(items []wireConsent) string {
-	c.t.Helper()
-	var ans struct {
-		RequestID   string `json:"requestId"`
-		SubRequests []struct {
-			SubrequestID string `json:"subrequestId"`
-			Recipient    string `json:"recipient"`
-		} `json:"subRequests"`
-	}
-	c.must(c.call("POST", consents+"/request", items), 200, &ans)
-	if ans.RequestID == "" || len(ans.SubRequests) != len(items) {
-		c.t.Fatalf("request answer: %+v", ans)
-	}
-	for i, s := range ans.SubRequests {
-		if s.SubrequestID == "" || s.Recipient != items[i].Recipient {
-			c.t.Fatalf("subRequest %d: %+v", i, s)
-		}
-	}
-	return ans.RequestID
+func ret(recipient string, at time.Time) consentBody {
+	b := onay(recipient, at)
+	b["status"] = "RET"
+	return b
 }
 
-func (c *client) result(id string) []itemAnswer {
-	c.t.Helper()
-	var out []itemAnswer
-	c.must(c.call("GET", consents+"/request/"+id, nil), 200, &out)
+func (b consentBody) with(k string, v any) consentBody {
+	out := consentBody{}
+	for x, y := range b {
+		out[x] = y
+	}
+	if v == nil {
+		delete(out, k)
+	} else {
+		out[k] = v
+	}
 	return out
 }
 
-// onay is a BIREYSEL MESAJ ONAY from HS_WEB.
-func onay(recipient string, at time.Time) wireConsent {
-	return wireConsent{Recipient: recipient, Type: "MESAJ", Status: "ONAY", RecipientType: "BIREYSEL", Source: "HS_WEB", ConsentDate: date(at)}
+// add sends a single add (V1 unless v2).
+func (c *client) add(b consentBody, v2 bool) answer {
+	c.t.Helper()
+	return c.call("POST", prefix(v2)+sp+"/consents", b)
 }
 
-// ret is onay's RET.
-func ret(recipient string, at time.Time) wireConsent {
-	w := onay(recipient, at)
-	w.Status = "RET"
-	return w
+func prefix(v2 bool) string {
+	if v2 {
+		return "/v2"
+	}
+	return ""
 }
 
-const phone = "+905321234567"
+// listAnswer is the 202 answer of a list.
+type listAnswer struct {
+	RequestID   string           `json:"requestId"`
+	SubRequests []map[string]any `json:"subRequests"`
+}
+
+// list sends a list and expects 202.
+func (c *client) list(items []consentBody, v2 bool) listAnswer {
+	c.t.Helper()
+	var ans listAnswer
+	c.must(c.call("POST", prefix(v2)+sp+"/consents/request", items), 202, &ans)
+	return ans
+}
+
+// result reads a list's result.
+func (c *client) result(id string, v2 bool) []resultItem {
+	c.t.Helper()
+	var out []resultItem
+	c.must(c.call("GET", prefix(v2)+sp+"/consents/request/"+id, nil), 200, &out)
+	return out
+}
+
+// status reads a key's current movement; nil when İYS has none.
+func (c *client) status(recipient, typ string) *statusAnswer {
+	c.t.Helper()
+	a := c.call("POST", sp+"/consents/status", map[string]string{"recipient": recipient, "recipientType": "BIREYSEL", "type": typ})
+	if a.status == 404 {
+		return nil
+	}
+	var s statusAnswer
+	c.must(a, 200, &s)
+	return &s
+}
+
+func wantCodes(t testing.TB, a answer, status int, codes ...string) {
+	t.Helper()
+	if a.status != status || strings.Join(a.codes(), ",") != strings.Join(codes, ",") {
+		t.Fatalf("got %d %v, want %d %v: %s", a.status, a.codes(), status, codes, a.body)
+	}
+}

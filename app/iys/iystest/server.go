@@ -38,9 +38,8 @@ func ListenAndServe(ctx context.Context, addr string, cfg Config, log *slog.Logg
 		ReadHeaderTimeout: 10 * time.Second,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
-	log.Info("İYS simulator listening", "addr", ln.Addr().String(),
-		"rate_limits", cfg.RateLimits, "fail_rate", cfg.FailRate, "lose_answers", cfg.LoseAnswers,
-		"latency", cfg.Latency, "async_delay", cfg.AsyncDelay, "change_delay", cfg.ChangeDelay)
+	log.Info("İYS simulator listening", "addr", ln.Addr().String(), "instance", s.Instance(),
+		"rate_limits", cfg.RateLimits, "faults", cfg.Faults, "async_delay", cfg.AsyncDelay, "change_delay", cfg.ChangeDelay)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {

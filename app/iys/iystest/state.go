@@ -1,11 +1,12 @@
 package iystest
 
 import (
-	"encoding/json"
-	"fmt"
-	"strconv"
-	"strings"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
 	"time"
+
+	"iysgate/app/consent"
 )
 
 // spKey is a service provider's İYS code and one of its brand codes.
@@ -18,18 +19,25 @@ type key struct {
 	recipient string
 }
 
-// version is one stored state of a key.
+// version is one movement İYS stored for a key.
 type version struct {
 	status  uint8
 	source  string
 	date    int64 // consentDate, Unix seconds; 0: not given (TACIR)
-	seq     int64 // transaction sequence
+	seq     int64 // the transaction's sequence
 	created int64 // creationDate, Unix ns
-	retail  *retail
+	from    origin
 }
 
-// effective is the time the rules order versions by: the consent date, or
-// for a TACIR consent without one, its creation.
+// origin is where a movement came from: a list's item, or nil for a single
+// add or a recipient's own movement.
+type origin struct {
+	list  *list
+	index int32
+}
+
+// effective is the time the date rule compares: the consent date or, for
+// a TACIR consent without one, when it was stored.
 func (v *version) effective() int64 {
 	if v.date != 0 {
 		return v.date
@@ -37,26 +45,32 @@ func (v *version) effective() int64 {
 	return v.created / int64(time.Second)
 }
 
-// record is a key's current version and the ones it replaced (kept to
-// recognise a late duplicate of an older delivery).
+// record holds a key's movements, oldest first; the last is current.
 type record struct {
-	version
-	older []version
+	versions    []version
+	citizenName string // the recipient who added the brand in İYS, if any
 }
 
-func (r *record) has(status uint8, date int64, source string) bool {
-	if r.status == status && r.date == date && r.source == source {
-		return true
-	}
-	for i := range r.older {
-		if v := &r.older[i]; v.status == status && v.date == date && v.source == source {
-			return true
+func (r *record) current() *version { return &r.versions[len(r.versions)-1] }
+
+// find returns the first movement with the same status, date and source,
+// the "aynı bilgiler ve aynı izin tarihi" V2 recognises.
+func (r *record) find(status uint8, date int64, source string) int {
+	for i := range r.versions {
+		if v := &r.versions[i]; v.status == status && v.date == date && v.source == source {
+			return i
 		}
 	}
-	return false
+	return -1
 }
 
-// spID interns (iysCode, brandCode).
+// ref names one stored movement.
+type ref struct {
+	key   key
+	index int
+}
+
+// spID interns (iysCode, brandCode). s.mu is held.
 func (s *Sim) spID(iysCode, brandCode string) uint32 {
 	k := spKey{iysCode, brandCode}
 	id, ok := s.sps[k]
@@ -69,191 +83,141 @@ func (s *Sim) spID(iysCode, brandCode string) uint32 {
 }
 
 // stamp gives the next transaction: its sequence and creation time, which
-// never goes back even if the clock does, so the feed stays ordered by
-// creationDate.
+// never goes back even if the clock does, so the pull stays ordered.
 func (s *Sim) stamp(now time.Time) (seq, created int64) {
-	created = max(now.UnixNano(), s.lastCreated)
-	s.lastCreated = created
+	created = max(now.UnixNano(), s.lastStamp)
+	s.lastStamp = created
 	s.seq++
 	return s.seq, created
 }
 
-func (s *Sim) txID(seq int64) string { return fmt.Sprintf("%s-%012d", s.instance, seq) }
-
-// parseTxID reads a transactionId: its sequence, and whether this instance
-// made it. ok is false when it is not a transactionId at all.
-func (s *Sim) parseTxID(id string) (seq int64, ours, ok bool) {
-	inst, num, found := strings.Cut(id, "-")
-	if !found || len(inst) != len(s.instance) || len(num) != 12 {
-		return 0, false, false
+// hash64 is 32 bytes derived from the instance and the parts: the source of
+// every id.
+func (s *Sim) hash64(tag string, parts ...int64) [32]byte {
+	h := sha256.New()
+	h.Write(s.instance[:])
+	h.Write([]byte(tag))
+	var b [8]byte
+	for _, p := range parts {
+		binary.BigEndian.PutUint64(b[:], uint64(p))
+		h.Write(b[:])
 	}
-	seq, err := strconv.ParseInt(num, 10, 64)
-	if err != nil || seq < 0 {
-		return 0, false, false
-	}
-	return seq, inst == s.instance, true
+	var out [32]byte
+	h.Sum(out[:0])
+	return out
 }
 
-// result is the outcome of deciding one consent.
-type result struct {
-	problem *ruleError // nil: stored
-	seq     int64
-	created int64
+// txID is a transactionId: 64 hexadecimal characters, as İYS's.
+func (s *Sim) txID(seq int64) string {
+	h := s.hash64("tx", seq)
+	return hex.EncodeToString(h[:])
 }
 
-// decideLocked applies the stateful rules to a validated consent at now
-// and stores it if they pass. s.mu is held.
-func (s *Sim) decideLocked(sp uint32, it *item, now time.Time) result {
-	k := key{sp: sp, typ: it.typ, rt: it.rt, recipient: it.recipient}
-	rec := s.consents[k]
-	if it.comparable && rec != nil && rec.has(it.status, it.date, it.source) {
-		s.dups++
+// uuid formats 16 bytes of a hash as a UUID, the form of İYS's requestId
+// and subRequestId since 2.3.9.
+func (s *Sim) uuid(tag string, parts ...int64) string {
+	h := s.hash64(tag, parts...)
+	b := h[:16]
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	x := hex.EncodeToString(b)
+	return x[:8] + "-" + x[8:12] + "-" + x[12:16] + "-" + x[16:20] + "-" + x[20:]
+}
+
+// decision is the outcome of deciding one movement.
+type decision struct {
+	code string // İYS's refusal; "" when stored or recognised
+	ref  ref    // the movement stored, or the one recognised
+	// recognised: a V2 add repeating a stored movement, answered with it.
+	recognised bool
+}
+
+// decideLocked applies İYS's rules against the stored record to a checked
+// movement at now and stores it when they pass. v2 with recognise set
+// answers a repeat of a stored movement with that movement. s.mu is held.
+func (s *Sim) decideLocked(sp uint32, it *item, now time.Time, from origin, recognise bool) decision {
+	k := it.key(sp)
+	rec := s.records[k]
+	if recognise && rec != nil {
+		if i := rec.find(it.status, it.date, it.source); i >= 0 {
+			s.counts.recognised++
+			return decision{ref: ref{k, i}, recognised: true}
+		}
 	}
-	if it.problem != nil {
-		return result{problem: it.problem}
+	if code, ok := s.takeRefusalLocked(k, false); ok {
+		return decision{code: code}
 	}
-	if rec == nil {
-		if it.status == statusRet && it.rt != rtTacir {
-			return result{problem: refuse(CodeFirstRet)}
-		}
-	} else {
-		if it.status == rec.status {
-			return result{problem: refuse(CodeSameStatus)}
-		}
-		eff := it.date
-		if eff == 0 {
-			eff = now.Unix()
-		}
-		if eff <= rec.effective() {
-			return result{problem: refuse(CodeDateNotLater)}
-		}
+	if code := s.ruleLocked(rec, it); code != "" {
+		return decision{code: code}
 	}
-	v := version{status: it.status, source: it.source, date: it.date, retail: it.retail}
+	v := version{status: it.status, source: it.source, date: it.date, from: from}
 	v.seq, v.created = s.stamp(now)
-	s.store(k, rec, v, familyHS)
-	return result{seq: v.seq, created: v.created}
+	if rec != nil && rec.find(v.status, v.date, v.source) >= 0 {
+		s.counts.storedTwice++
+	}
+	return decision{ref: s.storeLocked(k, v, familyHS, "")}
 }
 
-// store makes v the current version of k (rec is its record or nil) and
-// records the change in the feed of its family.
-func (s *Sim) store(k key, rec *record, v version, family uint8) {
+// ruleLocked is the first of İYS's rules against the record that the
+// movement breaks, or "".
+func (s *Sim) ruleLocked(rec *record, it *item) string {
 	if rec == nil {
-		s.consents[k] = &record{version: v}
-	} else {
-		rec.older = append(rec.older, rec.version)
-		rec.version = v
+		if it.status == statusRet && !(it.rt == rtTacir && s.cfg.FirstRetTacir) {
+			return "H175"
+		}
+		return ""
 	}
+	cur := rec.current()
+	switch {
+	case it.rt == rtTacir && it.date == 0:
+		return "H462"
+	case it.rt == rtTacir && it.source == "":
+		return "H463"
+	case it.status == cur.status && (it.status == statusRet || s.cfg.RefuseOnayOverOnay):
+		return "H174"
+	case it.date < cur.effective() || it.date == cur.effective() && !s.cfg.SameDateStored:
+		return "H178"
+	}
+	return ""
+}
+
+// storeLocked makes v the current movement of k and records it in the
+// pull of its family; it returns where v is.
+func (s *Sim) storeLocked(k key, v version, family uint8, citizenName string) ref {
+	rec := s.records[k]
+	if rec == nil {
+		rec = &record{}
+		s.records[k] = rec
+	}
+	rec.versions = append(rec.versions, v)
+	if citizenName != "" {
+		rec.citizenName = citizenName
+	}
+	s.counts.movements++
+	s.counts.changes[family]++
 	f := s.feeds[feedKey{k.sp, family}]
 	if f == nil {
 		f = &feed{}
 		s.feeds[feedKey{k.sp, family}] = f
 	}
-	f.append(change{
-		recipient: k.recipient, typ: k.typ, rt: k.rt, status: v.status,
-		source: v.source, date: v.date, seq: v.seq, created: v.created,
-	}, v.created-int64(ChangeWindow))
-	s.changes[family]++
+	f.append(change{key: k, status: v.status, source: v.source, date: v.date, seq: v.seq, created: v.created, citizenName: citizenName},
+		v.created-int64(changeWindow))
+	return ref{k, len(rec.versions) - 1}
 }
 
-// StoredConsent is a key's current consent as İYS answers consent_status.
-type StoredConsent struct {
-	Recipient      string          `json:"recipient"`
-	Type           string          `json:"type"`
-	Status         string          `json:"status"`
-	RecipientType  string          `json:"recipientType"`
-	Source         string          `json:"source,omitempty"`
-	ConsentDate    string          `json:"consentDate,omitempty"`
-	RetailerCode   json.RawMessage `json:"retailerCode,omitempty"`   // as sent
-	RetailerAccess json.RawMessage `json:"retailerAccess,omitempty"` // as sent
-	CreationDate   string          `json:"creationDate"`
-	TransactionID  string          `json:"transactionId"`
-	// Versions is how many versions the key has had (not sent by İYS; for
-	// tests).
-	Versions int `json:"-"`
-}
-
-func (s *Sim) stored(k key, r *record) StoredConsent {
-	c := StoredConsent{
-		Recipient:     k.recipient,
-		Type:          typeNames[k.typ],
-		Status:        statusNames[r.status],
-		RecipientType: rtNames[k.rt],
-		Source:        r.source,
-		CreationDate:  formatNano(r.created),
-		TransactionID: s.txID(r.seq),
-		Versions:      len(r.older) + 1,
-	}
-	if r.date != 0 {
-		c.ConsentDate = formatUnix(r.date)
-	}
-	if r.retail != nil {
-		c.RetailerCode, c.RetailerAccess = r.retail.code, r.retail.access
-	}
-	return c
-}
-
-// lookupLocked finds a stored consent by its wire values, without
-// interning anything. s.mu is held.
+// lookupLocked finds a record by its wire values, interning nothing.
 func (s *Sim) lookupLocked(iysCode, brandCode, recipient string, rt, typ uint8) (key, *record) {
 	sp, ok := s.sps[spKey{iysCode, brandCode}]
 	if !ok {
 		return key{}, nil
 	}
 	k := key{sp: sp, typ: typ, rt: rt, recipient: recipient}
-	return k, s.consents[k]
+	return k, s.records[k]
 }
 
-// Consent returns the stored consent of a key, for tests. ok is false when
-// there is none.
-func (s *Sim) Consent(iysCode, brandCode, recipient, recipientType, typ string) (StoredConsent, bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.settleLocked(s.now())
-	k, r := s.lookupLocked(iysCode, brandCode, recipient, parseRecipientType(recipientType), parseType(typ))
-	if r == nil {
-		return StoredConsent{}, false
-	}
-	return s.stored(k, r), true
+// formatUnix writes Unix seconds in İYS's layout, Turkish time.
+func formatUnix(sec int64) string {
+	return time.Unix(sec, 0).In(consent.Location()).Format(consent.IYSLayout)
 }
 
-// CitizenRet records a RET that the citizen made on İYS's side (source
-// IYS_WEB, consentDate now), as POST /_sim/citizen-ret does: it is stored
-// whatever the current state, since a citizen may always refuse, and
-// appears in the IYS change feed.
-func (s *Sim) CitizenRet(iysCode, brandCode, recipient, typ, recipientType string) error {
-	_, err := s.citizenRet(iysCode, brandCode, recipient, typ, recipientType, "")
-	return err
-}
-
-// citizenRet is [Sim.CitizenRet] with a source (default IYS_WEB); it
-// returns the transactionId.
-func (s *Sim) citizenRet(iysCode, brandCode, recipient, typ, recipientType, source string) (string, error) {
-	t, rt := parseType(typ), parseRecipientType(recipientType)
-	switch {
-	case iysCode == "" || brandCode == "":
-		return "", refuse(CodeBadRequest)
-	case t == 0:
-		return "", refuse(CodeTypeInvalid)
-	case rt == 0:
-		return "", refuse(CodeRecipientTypeInvalid)
-	case !validRecipient(t, recipient):
-		return "", refuse(CodeRecipientInvalid)
-	}
-	if source == "" {
-		source = "IYS_WEB"
-	}
-	if !strings.HasPrefix(source, "IYS_") || len(source) == len("IYS_") {
-		return "", refuse(CodeSourceInvalid)
-	}
-	now := s.now()
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.settleLocked(now)
-	sp := s.spID(iysCode, brandCode)
-	k := key{sp: sp, typ: t, rt: rt, recipient: strings.Clone(recipient)}
-	v := version{status: statusRet, source: strings.Clone(source)}
-	v.seq, v.created = s.stamp(now)
-	v.date = v.created / int64(time.Second)
-	s.store(k, s.consents[k], v, familyIYS)
-	return s.txID(v.seq), nil
-}
+func formatNano(ns int64) string { return formatUnix(ns / int64(time.Second)) }
