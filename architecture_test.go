@@ -25,6 +25,7 @@ var allowedImports = map[string][]string{
 	"app/iys/iysapi":         {},
 	"app/iys/iystest":        {"app/iys/iysapi", "app/consent"},
 	"app/metrics":            {},
+	"app/webhook":            {},
 	"app/pg":                 {"migrations"},
 	"app/pg/pgtest":          {"app/pg"},
 	"app/store/storetest":    {"app/auth", "app/store"},
