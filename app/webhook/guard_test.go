@@ -14,9 +14,9 @@ func TestBlocked(t *testing.T) {
 		"169.254.169.254": true, "::1": true, "fe80::1": true, "fd00::1": true, "fc00::5": true,
 		"0.0.0.0": true, "::": true, "100.64.0.1": true, "224.0.0.1": true, "255.255.255.255": true,
 		"::ffff:127.0.0.1": true, "::ffff:169.254.169.254": true,
-		"64:ff9b::a00:1":  true, // NAT64 of 10.0.0.1
-		"2002:7f00:1::1":  true, // 6to4 of 127.0.0.1
-		"8.8.8.8":         false, "93.184.216.34": false, "2606:4700:4700::1111": false,
+		"64:ff9b::a00:1": true, // NAT64 of 10.0.0.1
+		"2002:7f00:1::1": true, // 6to4 of 127.0.0.1
+		"8.8.8.8":        false, "93.184.216.34": false, "2606:4700:4700::1111": false,
 		"64:ff9b::808:808": false, // NAT64 of 8.8.8.8
 	} {
 		if got := webhook.Blocked(netip.MustParseAddr(addr)); got != want {
