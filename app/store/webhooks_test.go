@@ -194,10 +194,10 @@ func TestWebhookQuotaLow(t *testing.T) {
 		{func() error { return st.ReserveForImport(ctx, b.CompanyID, 4250, 1) }, 0}, // 750 left: 15%
 		{func() error { return st.ReserveForImport(ctx, b.CompanyID, 251, 1) }, 1},  // 499 left: under 10%
 		{func() error { return st.ReserveForImport(ctx, b.CompanyID, 1, 1) }, 1},    // still low: not again
-		{func() error { return st.SettleImport(ctx, 1, 4000, 0) }, 1},              // debits leave the balance
-		{func() error { return st.SettleImport(ctx, 1, 0, 502) }, 1},               // released: 1.000 left
-		{func() error { return st.ReserveForImport(ctx, b.CompanyID, 600, 2) }, 2}, // low again
-		{func() error { _ = grant(t, st, b.CompanyID, 5000); return nil }, 2},      // a package: 10.000, 5.400 left
+		{func() error { return st.SettleImport(ctx, 1, 4000, 0) }, 1},               // debits leave the balance
+		{func() error { return st.SettleImport(ctx, 1, 0, 502) }, 1},                // released: 1.000 left
+		{func() error { return st.ReserveForImport(ctx, b.CompanyID, 600, 2) }, 2},  // low again
+		{func() error { _ = grant(t, st, b.CompanyID, 5000); return nil }, 2},       // a package: 10.000, 5.400 left
 	}
 	for i, s := range steps {
 		if err := s.do(); err != nil {
