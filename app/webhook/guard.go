@@ -117,12 +117,12 @@ func (a *Allow) permit(host string, ip netip.Addr, https bool) error {
 	if a.hostAllowed(host) || a.addrAllowed(ip) {
 		return nil
 	}
+	if Blocked(ip) {
+		return &BlockedError{Host: host, Addr: ip, Why: blockedWhy(host, ip)}
+	}
 	if !https {
 		return &BlockedError{Host: host, Addr: ip, Why: fmt.Sprintf(
 			"Düz http ile yalnızca %s ayarının izin verdiği adreslere istek gönderilir; %s (%s) izinli değil. https kullanın.", AllowSetting, host, ip)}
-	}
-	if Blocked(ip) {
-		return &BlockedError{Host: host, Addr: ip, Why: blockedWhy(host, ip)}
 	}
 	return nil
 }
@@ -201,8 +201,18 @@ func addrKind(ip netip.Addr) string {
 	return "ayrılmış adres aralığı"
 }
 
-// URLError refuses an endpoint URL at registration, in Turkish.
-type URLError struct{ Message string }
+// URLError refuses an endpoint URL at registration: a stable code for API
+// clients and a Turkish message.
+type URLError struct{ Code, Message string }
+
+// The codes of URLError.
+const (
+	CodeURLRequired    = "URL_REQUIRED"
+	CodeURLInvalid     = "URL_INVALID"
+	CodeURLCredentials = "URL_CREDENTIALS"
+	CodeURLHTTP        = "URL_HTTP_NOT_ALLOWED"
+	CodeURLBlocked     = "URL_BLOCKED_ADDRESS"
+)
 
 func (e *URLError) Error() string { return e.Message }
 
@@ -217,35 +227,39 @@ const MaxURL = 2000
 func (a *Allow) CheckURL(raw string) (string, error) {
 	raw = strings.TrimSpace(raw)
 	if raw == "" {
-		return "", &URLError{"Adres (URL) zorunludur."}
+		return "", &URLError{CodeURLRequired, "Adres (URL) zorunludur."}
 	}
 	if len(raw) > MaxURL {
-		return "", &URLError{fmt.Sprintf("Adres en çok %d karakter olabilir.", MaxURL)}
+		return "", &URLError{CodeURLInvalid, fmt.Sprintf("Adres en çok %d karakter olabilir.", MaxURL)}
 	}
 	u, err := url.Parse(raw)
 	if err != nil || u.Host == "" || u.Opaque != "" || (u.Scheme != "https" && u.Scheme != "http") {
-		return "", &URLError{"Adres https://alan.adi/yol biçiminde tam bir adres olmalı."}
+		return "", &URLError{CodeURLInvalid, "Adres https://alan.adi/yol biçiminde tam bir adres olmalı."}
 	}
 	if u.User != nil {
-		return "", &URLError{"Adreste kullanıcı adı ya da parola olmamalı: isteklerin iysgate'ten geldiğini webhook-signature imzasıyla doğrulayın."}
+		return "", &URLError{CodeURLCredentials, "Adreste kullanıcı adı ya da parola olmamalı: isteklerin iysgate'ten geldiğini webhook-signature imzasıyla doğrulayın."}
 	}
 	host := u.Hostname()
 	if host == "" {
-		return "", &URLError{"Adreste sunucu adı yok."}
+		return "", &URLError{CodeURLInvalid, "Adreste sunucu adı yok."}
 	}
 	u.Fragment, u.RawFragment = "", ""
 	if ip, err := netip.ParseAddr(host); err == nil {
 		if err := a.permit(host, ip, u.Scheme == "https"); err != nil {
-			return "", &URLError{err.Error()}
+			code := CodeURLBlocked
+			if !Blocked(ip) {
+				code = CodeURLHTTP
+			}
+			return "", &URLError{code, err.Error()}
 		}
 		return u.String(), nil
 	}
 	lower := strings.ToLower(strings.TrimSuffix(host, "."))
 	if (lower == "localhost" || strings.HasSuffix(lower, ".localhost")) && !a.hostAllowed(host) {
-		return "", &URLError{blockedWhy(host, netip.IPv6Loopback())}
+		return "", &URLError{CodeURLBlocked, blockedWhy(host, netip.IPv6Loopback())}
 	}
 	if u.Scheme == "http" && !a.hostAllowed(host) {
-		return "", &URLError{fmt.Sprintf("Düz http ile yalnızca %s ayarının adıyla izin verdiği sunuculara istek gönderilir; https kullanın.", AllowSetting)}
+		return "", &URLError{CodeURLHTTP, fmt.Sprintf("Düz http ile yalnızca %s ayarının adıyla izin verdiği sunuculara istek gönderilir; https kullanın.", AllowSetting)}
 	}
 	return u.String(), nil
 }

@@ -110,8 +110,12 @@ func TestSenderHTTPOnlyWhenAllowed(t *testing.T) {
 		verified.Add(1)
 		w.WriteHeader(http.StatusOK)
 	})
-	if res := sender(t, "", time.Second, nil, nil).Send(context.Background(), r.srv.URL+"/h", key, "msg_7", []byte(`{"a":1}`)); !res.Blocked || !strings.Contains(res.Error, "Düz http") {
-		t.Fatalf("http by default: %+v", res)
+	public := sender(t, "", time.Second, nil, map[string][]string{"genel.example.com": {"93.184.216.34"}})
+	if res := public.Send(context.Background(), "http://genel.example.com/h", key, "msg_7", []byte(`{"a":1}`)); !res.Blocked || !strings.Contains(res.Error, "Düz http") {
+		t.Fatalf("http to a public address by default: %+v", res)
+	}
+	if res := public.Send(context.Background(), r.srv.URL+"/h", key, "msg_7", []byte(`{"a":1}`)); !res.Blocked || !strings.Contains(res.Error, "loopback") {
+		t.Fatalf("http to loopback by default: %+v", res)
 	}
 	if res := sender(t, "127.0.0.1", time.Second, nil, nil).Send(context.Background(), r.srv.URL+"/h", key, "msg_7", []byte(`{"a":1}`)); !res.OK || res.Code != 200 {
 		t.Fatalf("allowed http: %+v", res)
