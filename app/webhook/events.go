@@ -3,7 +3,7 @@
 // Webhooks signing (https://www.standardwebhooks.com), and the HTTP sender
 // with its guard against requests to the appliance's own network (a URL is
 // a request the appliance makes on a tenant's behalf). It knows nothing of
-// the database: the outbox and its triggers are in migrations/00017 and
+// the database: the outbox and its triggers are in migrations/00019 and
 // app/store/webhooks.go, the delivery job in jobs/webhooks.go. Payloads are
 // documented in docs/webhooks.md.
 package webhook
