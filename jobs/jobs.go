@@ -32,6 +32,8 @@ type Deps struct {
 	Checked func(channel, result string, n int)
 	// FileRetention is how long the file of an ended import is kept.
 	FileRetention time.Duration
+	// Webhooks are the webhook delivery settings.
+	Webhooks Webhooks
 }
 
 // Workers registers every worker.
@@ -45,6 +47,7 @@ func Workers(d Deps) *river.Workers {
 	river.AddWorker(w, &SweepDeliveryWorker{deps: d})
 	river.AddWorker(w, &PullChangesWorker{deps: d})
 	river.AddWorker(w, &ScrubWorker{deps: d})
+	river.AddWorker(w, &DeliverWebhooksWorker{deps: d})
 	return w
 }
 

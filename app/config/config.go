@@ -86,6 +86,20 @@ type Config struct {
 	JobRescueAfter time.Duration
 	// JobTimeout bounds one run of an İYS delivery job (IYSGATE_JOB_TIMEOUT).
 	JobTimeout time.Duration
+
+	// WebhookAllow is the Admin's allow-list for webhook URLs
+	// (IYSGATE_WEBHOOK_ALLOW): CIDRs, addresses or host names that an
+	// endpoint may reach although they are loopback, private or link-local,
+	// also over plain http. Read by webhook.ParseAllow at start.
+	WebhookAllow string
+	// WebhookTimeout bounds one webhook request (IYSGATE_WEBHOOK_TIMEOUT).
+	WebhookTimeout time.Duration
+	// WebhookRetryMin is the delay of a failed delivery's first retry; each
+	// next one doubles, up to an hour (IYSGATE_WEBHOOK_RETRY_MIN).
+	WebhookRetryMin time.Duration
+	// WebhookDisableAfter turns off an endpoint that failed every attempt
+	// for this long (IYSGATE_WEBHOOK_DISABLE_AFTER).
+	WebhookDisableAfter time.Duration
 }
 
 // Simulation reports whether no İYS account is configured.
@@ -109,6 +123,9 @@ func Load() (Config, error) {
 	if c.JobRescueAfter <= c.JobTimeout {
 		loadErrs = append(loadErrs, fmt.Errorf("IYSGATE_JOB_RESCUE_AFTER (%s) IYSGATE_JOB_TIMEOUT'tan (%s) uzun olmalı: yoksa çalışan işler yeniden başlatılır",
 			c.JobRescueAfter, c.JobTimeout))
+	}
+	if c.WebhookTimeout <= 0 || c.WebhookRetryMin <= 0 || c.WebhookDisableAfter <= 0 {
+		loadErrs = append(loadErrs, errors.New("IYSGATE_WEBHOOK_TIMEOUT, IYSGATE_WEBHOOK_RETRY_MIN ve IYSGATE_WEBHOOK_DISABLE_AFTER sıfırdan uzun olmalı"))
 	}
 	err := errors.Join(loadErrs...)
 	loadErrs = nil
@@ -153,6 +170,11 @@ func fromEnv() Config {
 		SimAsyncDelay:   envDuration("IYSGATE_SIM_ASYNC_DELAY", 2*time.Second),
 		JobRescueAfter:  envDuration("IYSGATE_JOB_RESCUE_AFTER", 6*time.Minute),
 		JobTimeout:      envDuration("IYSGATE_JOB_TIMEOUT", 5*time.Minute),
+
+		WebhookAllow:        os.Getenv("IYSGATE_WEBHOOK_ALLOW"),
+		WebhookTimeout:      envDuration("IYSGATE_WEBHOOK_TIMEOUT", 10*time.Second),
+		WebhookRetryMin:     envDuration("IYSGATE_WEBHOOK_RETRY_MIN", 5*time.Second),
+		WebhookDisableAfter: envDuration("IYSGATE_WEBHOOK_DISABLE_AFTER", 24*time.Hour),
 	}
 }
 

@@ -29,6 +29,7 @@ import (
 	"iysgate/app/pg"
 	"iysgate/app/store"
 	"iysgate/app/web"
+	"iysgate/app/webhook"
 	"iysgate/jobs"
 	"iysgate/policy"
 )
@@ -133,6 +134,13 @@ func Start(ctx context.Context, cfg config.Config, pool *pgxpool.Pool, log *slog
 	if err != nil {
 		return nil, err
 	}
+	allow, err := webhook.ParseAllow(cfg.WebhookAllow)
+	if err != nil {
+		stopSim()
+		return nil, err
+	}
+	hooks := jobs.Webhooks{Sender: webhook.NewSender(allow, cfg.WebhookTimeout), RetryMin: cfg.WebhookRetryMin,
+		DisableAfter: cfg.WebhookDisableAfter, Concurrency: 8}
 	var rc *river.Client[pgx.Tx]
 	// Sync batches are enqueued in the transaction that makes them.
 	st.SetDelivery(func(ctx context.Context, tx pgx.Tx, ids []int64) error {
@@ -168,6 +176,7 @@ func Start(ctx context.Context, cfg config.Config, pool *pgxpool.Pool, log *slog
 			Pulled:        m.IYSPulled,
 			Checked:       m.Checked,
 			FileRetention: cfg.FileRetention,
+			Webhooks:      hooks,
 		}),
 		PeriodicJobs:         jobs.Periodic(cfg.IYSPullInterval),
 		RescueStuckJobsAfter: cfg.JobRescueAfter,
@@ -178,7 +187,7 @@ func Start(ctx context.Context, cfg config.Config, pool *pgxpool.Pool, log *slog
 		return nil, err
 	}
 	registerGauges(m, st, log)
-	w, err := web.New(web.Deps{Config: cfg, Store: st, Policy: enf, River: rc, Metrics: m, Log: log, Simulation: cfg.Simulation()})
+	w, err := web.New(web.Deps{Config: cfg, Store: st, Policy: enf, River: rc, Metrics: m, Log: log, Simulation: cfg.Simulation(), WebhookAllow: allow})
 	if err != nil {
 		stopSim()
 		return nil, err
@@ -187,6 +196,9 @@ func Start(ctx context.Context, cfg config.Config, pool *pgxpool.Pool, log *slog
 	m.WatchRiver(bg, rc)
 	m.RegisterQueueDepth(pool, log)
 	go enf.Listen(bg, pool, log)
+	// Retries come due on the kicker's tick: as often as the first retry,
+	// at most every 5 s.
+	go jobs.KickWebhooks(bg, pool, st, rc, min(max(cfg.WebhookRetryMin, 20*time.Millisecond), 5*time.Second), log.With("component", "webhooks"))
 	if err := rc.Start(bg); err != nil {
 		cancel()
 		stopSim()

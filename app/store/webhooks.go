@@ -10,7 +10,7 @@ import (
 )
 
 // Webhooks: a brand's endpoints and the outbox of deliveries to them. The
-// outbox is filled by the triggers of migrations/00017_webhooks.sql in the
+// outbox is filled by the triggers of migrations/00019_webhooks.sql in the
 // transaction of each change; the delivery job (jobs/webhooks.go) reads it
 // here, endpoint by endpoint, and records every attempt.
 
@@ -311,7 +311,7 @@ const consentData = `jsonb_build_object(
 // ============================================================================
 // refusalData is what consent.refused adds to consentData: İYS's code and
 // message. THE ONE PLACE in Go that reads a refusal (with the function
-// webhook_consent_refused of migrations/00017). On this schema the refusal
+// webhook_consent_refused of migrations/00019). On this schema the refusal
 // is on the event (iys_code, iys_message of an event in state 'hata');
 // when consents carry it (refused_code, refused_at), this moves there.
 const refusalData = `jsonb_build_object('iys_code', e.iys_code, 'iys_message', e.iys_message)`
@@ -410,7 +410,7 @@ func (s *Store) RecordWebhookAttempts(ctx context.Context, endpointID int64, att
 				state = CASE WHEN o.ok THEN 'delivered'
 				             WHEN $7 AND d.first_failed_at <= now() - $8::interval THEN 'failed' ELSE 'pending' END,
 				delivered_at = CASE WHEN o.ok THEN now() END,
-				last_error = CASE WHEN o.ok THEN NULL ELSE o.err END,
+				last_error = CASE WHEN o.ok THEN d.last_error ELSE o.err END, -- kept: why it took several attempts
 				first_failed_at = CASE WHEN o.ok THEN NULL ELSE COALESCE(d.first_failed_at, now()) END,
 				next_attempt_at = CASE WHEN o.ok THEN d.next_attempt_at ELSE o.retry END
 			FROM unnest($2::bigint[], $3::bool[], $4::int[], $5::text[], $6::timestamptz[]) AS o(id, ok, code, err, retry)

@@ -16,6 +16,7 @@ import (
 
 	"iysgate/app/consent"
 	"iysgate/app/store"
+	"iysgate/app/webhook"
 	"iysgate/policy"
 )
 
@@ -50,6 +51,7 @@ var actionLabels = map[string]string{
 	store.ActionSubscription: "Paket talebi",
 	store.ActionDelivery:     "İYS gönderimi",
 	store.ActionScrub:        "Tarama",
+	store.ActionWebhook:      "Webhook",
 }
 
 var funcs = template.FuncMap{
@@ -77,6 +79,8 @@ var funcs = template.FuncMap{
 	"batchStatus":        func(s string) string { return labelOr(batchLabels, s) },
 	"tlPlain":            func(k int64) string { return strings.TrimSuffix(formatTL(k), " TL") },
 	"expiresSoon":        func(q store.Quota) bool { return q.ExpiresSoon(time.Now()) },
+	"hookTypes":          func() []webhook.EventType { return webhook.Types },
+	"hookTypeLabel":      webhook.Label,
 	"fmtTime": func(v any) string {
 		switch t := v.(type) {
 		case time.Time:
@@ -246,6 +250,7 @@ func (s *Server) nav(c *fiber.Ctx, u *store.User) []navItem {
 		{"/deliveries", "Gönderimler", policy.DeliveryView},
 		{"/subscriptions", "Abonelikler", policy.QuotaView},
 		{"/brands", "Markalar", policy.BrandsView},
+		{"/webhooks", "Webhook'lar", policy.WebhooksManage},
 		{"/companies", "Firmalar", policy.CompaniesManage},
 		{"/packages", "Paketler", policy.QuotaManage},
 		{"/settings", "İYS Ayarları", policy.SettingsView},
