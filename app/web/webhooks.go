@@ -39,12 +39,29 @@ func (s *Server) webhookFor(c *fiber.Ctx) (*store.Webhook, error) {
 	return w, err
 }
 
+// hookScope is the brands whose endpoints the user manages (nil: every
+// brand, for the Admin); never nil for a user without one, which would
+// read as every brand.
+func (s *Server) hookScope(c *fiber.Ctx) []int64 {
+	ids, all := s.deps.Policy.BrandsWith(currentUser(c).ID, policy.WebhooksManage)
+	if all {
+		return nil
+	}
+	if ids == nil {
+		ids = []int64{}
+	}
+	return ids
+}
+
 // hookForm is what the forms and the API send for an endpoint.
 type hookForm struct {
 	URL         string
 	Description string
 	Events      []string
 	Enabled     bool
+	// Secret is a signing secret the user gives on create ("whsec_…");
+	// empty: iysgate makes one.
+	Secret string
 }
 
 // check cleans and checks an endpoint's fields.
@@ -93,7 +110,16 @@ func (f *hookForm) input(brandID int64) store.WebhookInput {
 // createHook checks and registers an endpoint of brand b; secret is shown
 // once.
 func (s *Server) createHook(c *fiber.Ctx, b *store.Brand, f *hookForm) (*store.Webhook, string, error) {
-	if p := s.checkHook(f); len(p) > 0 {
+	p := s.checkHook(f)
+	var key []byte
+	if f.Secret = strings.TrimSpace(f.Secret); f.Secret != "" {
+		k, err := webhook.ParseSecret(f.Secret)
+		if err != nil {
+			p.Add("secret", webhook.CodeSecret, err.Error())
+		}
+		key = k
+	}
+	if len(p) > 0 {
 		return nil, "", p
 	}
 	existing, _, err := s.deps.Store.Webhooks(c.UserContext(), []int64{b.ID}, 0, maxWebhooksPerBrand+1)
@@ -104,7 +130,10 @@ func (s *Server) createHook(c *fiber.Ctx, b *store.Brand, f *hookForm) (*store.W
 		return nil, "", validate.Problems{{Field: "brand_id", Code: "TOO_MANY",
 			Message: "Bir markanın en çok " + strconv.Itoa(maxWebhooksPerBrand) + " webhook'u olabilir; kullanılmayanı silin."}}
 	}
-	key, secret := webhook.NewSecret()
+	secret := f.Secret
+	if key == nil {
+		key, secret = webhook.NewSecret()
+	}
 	w, err := s.deps.Store.CreateWebhook(c.UserContext(), actor(c), f.input(b.ID), key)
 	return w, secret, err
 }
@@ -116,7 +145,7 @@ func (s *Server) webhooksPage(c *fiber.Ctx) error {
 }
 
 func (s *Server) renderWebhooks(c *fiber.Ctx, status int, created *store.Webhook, f *hookForm, brandID int64, errs map[string]string) error {
-	scope := s.brandScope(c, policy.WebhooksManage)
+	scope := s.hookScope(c)
 	list, _, err := s.deps.Store.Webhooks(c.UserContext(), scope, 0, 500)
 	if err != nil {
 		return err
@@ -131,7 +160,8 @@ func (s *Server) renderWebhooks(c *fiber.Ctx, status int, created *store.Webhook
 }
 
 func formHook(c *fiber.Ctx) *hookForm {
-	f := &hookForm{URL: c.FormValue("url"), Description: c.FormValue("description"), Enabled: c.FormValue("enabled") != ""}
+	f := &hookForm{URL: c.FormValue("url"), Description: c.FormValue("description"), Enabled: c.FormValue("enabled") != "",
+		Secret: c.FormValue("secret")}
 	for _, v := range c.Request().PostArgs().PeekMulti("events") {
 		f.Events = append(f.Events, string(v))
 	}
@@ -151,6 +181,7 @@ func (s *Server) createWebhook(c *fiber.Ctx) error {
 	w, secret, err := s.createHook(c, b, f)
 	var p validate.Problems
 	if errors.As(err, &p) {
+		f.Secret = "" // not written back into the page
 		return s.renderWebhooks(c, fiber.StatusUnprocessableEntity, nil, f, brandID, p.ByField())
 	}
 	if err != nil {
@@ -252,7 +283,7 @@ type hookJSON struct {
 }
 
 func (s *Server) apiWebhooks(c *fiber.Ctx) error {
-	scope := s.brandScope(c, policy.WebhooksManage)
+	scope := s.hookScope(c)
 	if bc := c.Query("brand_code"); bc != "" {
 		b, err := s.brandByCode(c, bc, policy.WebhooksManage)
 		if err != nil {
@@ -284,6 +315,7 @@ type hookBody struct {
 	Description *string   `json:"description"`
 	Events      *[]string `json:"events"`
 	Enabled     *bool     `json:"enabled"`
+	Secret      *string   `json:"secret"` // on create only
 }
 
 // over writes the body's fields over f.
@@ -313,6 +345,9 @@ func (s *Server) apiCreateWebhook(c *fiber.Ctx) error {
 	}
 	f := &hookForm{Enabled: true}
 	body.over(f)
+	if body.Secret != nil {
+		f.Secret = *body.Secret
+	}
 	w, secret, err := s.createHook(c, br, f)
 	if err != nil {
 		return err
@@ -340,7 +375,11 @@ func (s *Server) apiUpdateWebhook(c *fiber.Ctx) error {
 	}
 	f := &hookForm{URL: w.URL, Description: w.Description, Events: w.Events, Enabled: w.Enabled}
 	body.over(f)
-	if p := s.checkHook(f); len(p) > 0 {
+	p := s.checkHook(f)
+	if body.Secret != nil {
+		p.Add("secret", webhook.CodeSecret, "İmza anahtarı sonradan değiştirilemez; yeni anahtarla yeni bir webhook oluşturup bunu silin.")
+	}
+	if len(p) > 0 {
 		return p
 	}
 	w, err = s.deps.Store.UpdateWebhook(c.UserContext(), actor(c), w.ID, f.input(w.BrandID))

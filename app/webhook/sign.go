@@ -43,11 +43,29 @@ func FormatSecret(key []byte) string {
 	return secretPrefix + base64.StdEncoding.EncodeToString(key)
 }
 
+// The bounds of a key a user gives (Standard Webhooks: 24 to 64 bytes).
+const (
+	minKeyBytes = 24
+	maxKeyBytes = 64
+)
+
+// ErrSecret refuses a secret a user gives: its Turkish message says what
+// one looks like.
+var ErrSecret = errors.New("İmza anahtarı whsec_ ile başlamalı, ardından base64 ile yazılmış 24–64 baytlık bir anahtar gelmeli " +
+	"(ör. whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw); boş bırakırsanız iysgate üretir.")
+
+// CodeSecret is the problem code of a refused secret.
+const CodeSecret = "SECRET_INVALID"
+
 // ParseSecret reads a Standard Webhooks secret ("whsec_…") into its key.
 func ParseSecret(secret string) ([]byte, error) {
-	key, err := base64.StdEncoding.DecodeString(strings.TrimPrefix(secret, secretPrefix))
-	if err != nil || len(key) == 0 {
-		return nil, errors.New("geçersiz webhook anahtarı")
+	rest, ok := strings.CutPrefix(strings.TrimSpace(secret), secretPrefix)
+	if !ok {
+		return nil, ErrSecret
+	}
+	key, err := base64.StdEncoding.DecodeString(rest)
+	if err != nil || len(key) < minKeyBytes || len(key) > maxKeyBytes {
+		return nil, ErrSecret
 	}
 	return key, nil
 }

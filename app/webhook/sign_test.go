@@ -61,3 +61,20 @@ func TestSecretAndHeadersVerifyWithTheReferenceLibrary(t *testing.T) {
 		t.Fatal("a secret that is not base64 is accepted")
 	}
 }
+
+// A secret a user gives is taken only as Standard Webhooks writes one:
+// the prefix, base64, 24 to 64 bytes.
+func TestParseSecretBounds(t *testing.T) {
+	for secret, ok := range map[string]bool{
+		webhook.FormatSecret(make([]byte, 24)): true,
+		webhook.FormatSecret(make([]byte, 64)): true,
+		webhook.FormatSecret(make([]byte, 23)): false,
+		webhook.FormatSecret(make([]byte, 65)): false,
+		"MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw":     false, // no prefix
+		"whsec_":                               false,
+	} {
+		if _, err := webhook.ParseSecret(secret); (err == nil) != ok {
+			t.Errorf("ParseSecret(%q): %v, want ok=%v", secret, err, ok)
+		}
+	}
+}
