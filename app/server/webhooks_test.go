@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/chromedp"
 	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
 
 	"iysgate/app/config"
@@ -781,5 +782,63 @@ func TestWebhookOwnSecret(t *testing.T) {
 	defer r.mu.Unlock()
 	if len(r.badSig) != 0 {
 		t.Fatalf("bad signatures: %v", r.badSig)
+	}
+}
+
+// In the browser: a Yönetici registers an endpoint with the form (a
+// private address first, refused in Turkish), copies the secret shown once,
+// a consent reaches the receiver signed with it, the endpoint's page logs
+// the delivery, and "Yeniden gönder" sends the same message again.
+func TestWebhookBrowserRegisterAndResend(t *testing.T) {
+	e := hookEnv(t, nil)
+	b := e.brand("Tarayıcı A.Ş.", "Tarayıcı", "760011")
+	y := e.user("y@tarayici.com.tr", "yonetici", b.ID)
+	r := newHookReceiver(t, nil)
+	ctx := browser(t)
+	do, text := steps(t, ctx)
+	do(chromedp.Navigate(e.base+"/login"), chromedp.WaitVisible("#login-submit"),
+		chromedp.SendKeys("#email", y.Email), chromedp.SendKeys("#password", y.Email+"-parola"),
+		chromedp.Click("#login-submit"), chromedp.WaitVisible("#current-user"),
+		chromedp.Click(`header.top nav a[href="/webhooks"]`), chromedp.WaitVisible("#webhook-form"),
+		chromedp.SetValue("#webhook-brand", itoa(b.ID)),
+		chromedp.SendKeys("#webhook-url", "https://192.168.10.5/iys"),
+		chromedp.Click(`input[name="events"][value="consent.changed"]`),
+		chromedp.Click("#create-webhook"),
+		chromedp.WaitVisible("#webhook-url-error"),
+	)
+	if msg := text("#webhook-url-error"); !strings.Contains(msg, "özel ağ") || !strings.Contains(msg, "gönderilmez") {
+		t.Fatalf("the refusal: %q", msg)
+	}
+	if n := count(t, e, `SELECT count(*) FROM webhook_endpoints`); n != 0 {
+		t.Fatalf("%d endpoints after the refusal", n)
+	}
+	do(chromedp.SetValue("#webhook-url", r.srv.URL+"/iys"),
+		chromedp.SetValue("#webhook-brand", itoa(b.ID)),
+		chromedp.Click("#create-webhook"), chromedp.WaitVisible("#webhook-secret"))
+	secret := text("#webhook-secret")
+	if !strings.HasPrefix(secret, "whsec_") {
+		t.Fatalf("secret %q", secret)
+	}
+	r.setSecret(t, secret)
+	addConsent(t, e.apiClient(y), "760011", "+905398880001", "ONAY", time.Now().Add(-time.Hour))
+	waitFor(t, "delivered", 20*time.Second, func() bool { return len(r.messages()) == 1 })
+	var hook, delivery int64
+	e.st.Pool().QueryRow(context.Background(), `SELECT endpoint_id, id FROM webhook_deliveries`).Scan(&hook, &delivery)
+	row := "#delivery-" + itoa(delivery)
+	// The log says delivered once the job has recorded it.
+	waitFor(t, "recorded", 20*time.Second, func() bool {
+		return count(t, e, `SELECT count(*) FROM webhook_deliveries WHERE state = 'delivered'`) == 1
+	})
+	do(chromedp.Navigate(e.base+"/webhooks/"+itoa(hook)), chromedp.WaitVisible(row))
+	if s := text(row); !strings.Contains(s, "Teslim edildi") || !strings.Contains(s, "905398880001") || !strings.Contains(s, "204") {
+		t.Fatalf("the log's row: %q", s)
+	}
+	do(chromedp.Click("#resend-"+itoa(delivery)), chromedp.WaitVisible(".alert.success"))
+	if msg := text(".alert.success"); !strings.Contains(msg, "yeniden sıraya alındı") {
+		t.Fatalf("notice: %q", msg)
+	}
+	waitFor(t, "resent", 20*time.Second, func() bool { return len(r.messages()) == 2 })
+	if m := r.messages(); m[0].ID != m[1].ID {
+		t.Fatalf("the resend's webhook-id %s, first %s", m[1].ID, m[0].ID)
 	}
 }

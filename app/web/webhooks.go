@@ -115,7 +115,7 @@ func (s *Server) createHook(c *fiber.Ctx, b *store.Brand, f *hookForm) (*store.W
 	if f.Secret = strings.TrimSpace(f.Secret); f.Secret != "" {
 		k, err := webhook.ParseSecret(f.Secret)
 		if err != nil {
-			p.Add("secret", webhook.CodeSecret, err.Error())
+			p.Add("secret", webhook.CodeSecret, webhook.SecretMessage)
 		}
 		key = k
 	}

@@ -49,10 +49,13 @@ const (
 	maxKeyBytes = 64
 )
 
-// ErrSecret refuses a secret a user gives: its Turkish message says what
-// one looks like.
-var ErrSecret = errors.New("İmza anahtarı whsec_ ile başlamalı, ardından base64 ile yazılmış 24–64 baytlık bir anahtar gelmeli " +
-	"(ör. whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw); boş bırakırsanız iysgate üretir.")
+// SecretMessage is what a user is told of a secret ParseSecret refuses.
+const SecretMessage = "İmza anahtarı whsec_ ile başlamalı, ardından base64 ile yazılmış 24–64 baytlık bir anahtar gelmeli " +
+	"(ör. whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw); boş bırakırsanız iysgate üretir."
+
+// ErrSecret refuses a secret that is not a Standard Webhooks secret of a
+// usable length (tell the user SecretMessage).
+var ErrSecret = errors.New("geçersiz webhook imza anahtarı")
 
 // CodeSecret is the problem code of a refused secret.
 const CodeSecret = "SECRET_INVALID"
