@@ -70,6 +70,150 @@ CREATE FUNCTION public.river_job_state_in_bitmask(bitmask bit, state public.rive
     END = 1;
 $$;
 
+CREATE FUNCTION public.webhook_consent_changed() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+DECLARE
+    n bigint;
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM webhook_endpoints WHERE enabled AND 'consent.changed' = ANY (events)) THEN
+        RETURN NULL;
+    END IF;
+    INSERT INTO webhook_deliveries (endpoint_id, type, order_key, event_id)
+    SELECT w.id, 'consent.changed', 'r' || e.recipient_id, e.id
+    FROM new_rows e JOIN webhook_endpoints w ON w.brand_id = e.brand_id AND w.enabled AND 'consent.changed' = ANY (w.events)
+    WHERE e.iys_code IS DISTINCT FROM 'CAKISMA'
+    ORDER BY e.id, w.id;
+    GET DIAGNOSTICS n = ROW_COUNT;
+    IF n > 0 THEN
+        PERFORM pg_notify('iysgate_webhooks', '');
+    END IF;
+    RETURN NULL;
+END;
+$$;
+
+CREATE FUNCTION public.webhook_consent_refused() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+DECLARE
+    n bigint;
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM webhook_endpoints WHERE enabled AND 'consent.refused' = ANY (events)) THEN
+        RETURN NULL;
+    END IF;
+    INSERT INTO webhook_deliveries (endpoint_id, type, order_key, event_id)
+    SELECT w.id, 'consent.refused', 'r' || e.recipient_id, e.id
+    FROM new_rows e JOIN old_rows o ON o.id = e.id
+    JOIN webhook_endpoints w ON w.brand_id = e.brand_id AND w.enabled AND 'consent.refused' = ANY (w.events)
+    WHERE e.iys_state = 'hata' AND o.iys_state IS DISTINCT FROM 'hata'
+    ORDER BY e.id, w.id;
+    GET DIAGNOSTICS n = ROW_COUNT;
+    IF n > 0 THEN
+        PERFORM pg_notify('iysgate_webhooks', '');
+    END IF;
+    RETURN NULL;
+END;
+$$;
+
+CREATE FUNCTION public.webhook_import_changed() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+DECLARE
+    n bigint;
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM webhook_endpoints WHERE enabled AND events && ARRAY['import.previewed', 'import.finished']) THEN
+        RETURN NULL;
+    END IF;
+    INSERT INTO webhook_deliveries (endpoint_id, type, order_key, data)
+    SELECT w.id, t.type, 'i' || im.id, webhook_import_data(im.id, w.brand_id)
+    FROM new_rows im JOIN old_rows o ON o.id = im.id
+    CROSS JOIN LATERAL (SELECT CASE WHEN im.status = 'preview' THEN 'import.previewed'
+                                    WHEN im.status IN ('done', 'failed') THEN 'import.finished' END AS type) t
+    JOIN webhook_endpoints w ON w.enabled AND t.type = ANY (w.events)
+         AND (w.brand_id = im.brand_id OR w.brand_id IN (SELECT ib.brand_id FROM import_brands ib WHERE ib.import_id = im.id))
+    WHERE im.status IS DISTINCT FROM o.status AND t.type IS NOT NULL
+    ORDER BY im.id, w.id;
+    GET DIAGNOSTICS n = ROW_COUNT;
+    IF n > 0 THEN
+        PERFORM pg_notify('iysgate_webhooks', '');
+    END IF;
+    RETURN NULL;
+END;
+$$;
+
+CREATE FUNCTION public.webhook_import_data(import_id bigint, endpoint_brand bigint) RETURNS jsonb
+    LANGUAGE sql STABLE
+    AS $$
+    SELECT jsonb_build_object(
+        'brand_code', (SELECT b.brand_code FROM brands b WHERE b.id = endpoint_brand),
+        'import_id', im.id,
+        'filename', im.filename,
+        'status', im.status,
+        'uploaded_by', im.actor,
+        'uploaded_at', im.created_at,
+        'rows', im.rows_total,
+        'brand_codes', (SELECT COALESCE(jsonb_agg(b.brand_code ORDER BY b.brand_code), '[]') FROM brands b
+                        WHERE b.id = im.brand_id OR b.id IN (SELECT ib.brand_id FROM import_brands ib WHERE ib.import_id = im.id)),
+        'summary', im.summary,
+        'mode', im.mode,
+        'approved_by', im.approved_by,
+        'approved_at', im.approved_at,
+        'error', CASE WHEN im.error_code IS NOT NULL THEN jsonb_build_object('code', im.error_code, 'message', im.error_message) END,
+        'delivery', CASE WHEN im.status = 'done' THEN (
+            SELECT jsonb_build_object('accepted', count(*) FILTER (WHERE e.iys_state = 'kayitli'),
+                                      'refused', count(*) FILTER (WHERE e.iys_state = 'hata'))
+            FROM consent_events e WHERE e.import_id = im.id) END)
+    FROM imports im WHERE im.id = webhook_import_data.import_id;
+$$;
+
+CREATE FUNCTION public.webhook_quota_moved() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+DECLARE
+    cid bigint;
+    q record;
+    was boolean;
+    is_low boolean;
+    n bigint := 0;
+    k bigint;
+BEGIN
+    FOR cid IN SELECT DISTINCT company_id FROM new_rows ORDER BY 1 LOOP
+        -- The company's state row is locked before the balance is read, so
+        -- that of two transactions moving its units only one sees it
+        -- become low.
+        INSERT INTO webhook_quota_state (company_id, low) VALUES (cid, false) ON CONFLICT DO NOTHING;
+        SELECT s.low INTO was FROM webhook_quota_state s WHERE s.company_id = cid FOR UPDATE;
+        SELECT c.title, c.iys_code,
+               COALESCE(sum(s.units), 0) AS total, COALESCE(sum(s.spent), 0) AS spent, COALESCE(sum(s.reserved), 0) AS reserved
+        INTO q
+        FROM companies c
+        LEFT JOIN subscriptions s ON s.company_id = c.id AND s.status = 'active' AND s.starts_at <= now() AND s.ends_at > now()
+        WHERE c.id = cid GROUP BY c.id;
+        is_low := q.total > 0 AND (q.total - q.spent - q.reserved) * 10 < q.total;
+        IF is_low IS DISTINCT FROM was THEN
+            UPDATE webhook_quota_state SET low = is_low WHERE company_id = cid;
+        END IF;
+        IF is_low AND NOT was THEN
+            INSERT INTO webhook_deliveries (endpoint_id, type, order_key, data)
+            SELECT w.id, 'quota.low', 'q' || cid, jsonb_build_object(
+                'brand_code', b.brand_code,
+                'company', jsonb_build_object('id', cid, 'title', q.title, 'iys_code', q.iys_code),
+                'total', q.total, 'spent', q.spent, 'reserved', q.reserved,
+                'remaining', q.total - q.spent - q.reserved, 'threshold_percent', 10)
+            FROM webhook_endpoints w JOIN brands b ON b.id = w.brand_id
+            WHERE b.company_id = cid AND w.enabled AND 'quota.low' = ANY (w.events)
+            ORDER BY w.id;
+            GET DIAGNOSTICS k = ROW_COUNT;
+            n := n + k;
+        END IF;
+    END LOOP;
+    IF n > 0 THEN
+        PERFORM pg_notify('iysgate_webhooks', '');
+    END IF;
+    RETURN NULL;
+END;
+$$;
+
 CREATE TABLE public.api_tokens (
     id bigint NOT NULL,
     user_id bigint NOT NULL,
@@ -847,6 +991,69 @@ CREATE TABLE public.web_sessions (
     e bigint DEFAULT 0 NOT NULL
 );
 
+CREATE TABLE public.webhook_deliveries (
+    endpoint_id bigint NOT NULL,
+    id bigint NOT NULL,
+    type text NOT NULL,
+    order_key text NOT NULL,
+    event_id bigint,
+    data jsonb,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    state text DEFAULT 'pending'::text NOT NULL,
+    attempts integer DEFAULT 0 NOT NULL,
+    next_attempt_at timestamp with time zone DEFAULT now() NOT NULL,
+    first_failed_at timestamp with time zone,
+    last_attempt_at timestamp with time zone,
+    response_code integer,
+    last_error text,
+    delivered_at timestamp with time zone,
+    CONSTRAINT webhook_deliveries_check CHECK (((event_id IS NULL) <> (data IS NULL))),
+    CONSTRAINT webhook_deliveries_state_check CHECK ((state = ANY (ARRAY['pending'::text, 'delivered'::text, 'failed'::text])))
+);
+
+ALTER TABLE public.webhook_deliveries ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.webhook_deliveries_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+CREATE TABLE public.webhook_endpoints (
+    id bigint NOT NULL,
+    brand_id bigint NOT NULL,
+    url text NOT NULL,
+    description text DEFAULT ''::text NOT NULL,
+    events text[] NOT NULL,
+    secret bytea NOT NULL,
+    enabled boolean DEFAULT true NOT NULL,
+    disabled_reason text,
+    disabled_at timestamp with time zone,
+    failing_since timestamp with time zone,
+    failures integer DEFAULT 0 NOT NULL,
+    paused_until timestamp with time zone,
+    created_by text NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT webhook_endpoints_events_check CHECK ((cardinality(events) > 0)),
+    CONSTRAINT webhook_endpoints_url_check CHECK ((url <> ''::text))
+);
+
+ALTER TABLE public.webhook_endpoints ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.webhook_endpoints_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+CREATE TABLE public.webhook_quota_state (
+    company_id bigint NOT NULL,
+    low boolean NOT NULL
+);
+
 ALTER TABLE ONLY public.recipients ALTER COLUMN sort_key SET DEFAULT nextval('public.recipients_sort_key_seq'::regclass);
 
 ALTER TABLE ONLY public.river_job ALTER COLUMN id SET DEFAULT nextval('public.river_job_id_seq'::regclass);
@@ -994,6 +1201,15 @@ ALTER TABLE ONLY public.users
 ALTER TABLE ONLY public.web_sessions
     ADD CONSTRAINT web_sessions_pkey PRIMARY KEY (k);
 
+ALTER TABLE ONLY public.webhook_deliveries
+    ADD CONSTRAINT webhook_deliveries_pkey PRIMARY KEY (endpoint_id, id);
+
+ALTER TABLE ONLY public.webhook_endpoints
+    ADD CONSTRAINT webhook_endpoints_pkey PRIMARY KEY (id);
+
+ALTER TABLE ONLY public.webhook_quota_state
+    ADD CONSTRAINT webhook_quota_state_pkey PRIMARY KEY (company_id);
+
 CREATE INDEX api_tokens_user_idx ON public.api_tokens USING btree (user_id);
 
 CREATE INDEX audit_log_action_idx ON public.audit_log USING btree (action, id);
@@ -1076,6 +1292,10 @@ CREATE UNIQUE INDEX users_email_idx ON public.users USING btree (email);
 
 CREATE INDEX web_sessions_e_idx ON public.web_sessions USING btree (e);
 
+CREATE INDEX webhook_deliveries_pending_idx ON public.webhook_deliveries USING btree (endpoint_id, id) WHERE (state = 'pending'::text);
+
+CREATE INDEX webhook_endpoints_brand_idx ON public.webhook_endpoints USING btree (brand_id);
+
 CREATE TRIGGER audit_log_append_only BEFORE DELETE OR UPDATE ON public.audit_log FOR EACH ROW EXECUTE FUNCTION public.audit_log_append_only();
 
 CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON public.audit_log FOR EACH STATEMENT EXECUTE FUNCTION public.audit_log_append_only();
@@ -1089,6 +1309,14 @@ CREATE TRIGGER consents_stats_update AFTER UPDATE ON public.consents REFERENCING
 CREATE TRIGGER quota_ledger_append_only BEFORE DELETE OR UPDATE ON public.quota_ledger FOR EACH ROW EXECUTE FUNCTION public.quota_ledger_append_only();
 
 CREATE TRIGGER quota_ledger_no_truncate BEFORE TRUNCATE ON public.quota_ledger FOR EACH STATEMENT EXECUTE FUNCTION public.quota_ledger_append_only();
+
+CREATE TRIGGER webhook_consent_changed AFTER INSERT ON public.consent_events REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.webhook_consent_changed();
+
+CREATE TRIGGER webhook_consent_refused AFTER UPDATE ON public.consent_events REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.webhook_consent_refused();
+
+CREATE TRIGGER webhook_import_changed AFTER UPDATE ON public.imports REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.webhook_import_changed();
+
+CREATE TRIGGER webhook_quota_moved AFTER INSERT ON public.quota_ledger REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.webhook_quota_moved();
 
 ALTER TABLE ONLY public.api_tokens
     ADD CONSTRAINT api_tokens_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.users(id);
@@ -1206,3 +1434,9 @@ ALTER TABLE ONLY public.sync_batches
 
 ALTER TABLE ONLY public.sync_batches
     ADD CONSTRAINT sync_batches_company_id_fkey FOREIGN KEY (company_id) REFERENCES public.companies(id);
+
+ALTER TABLE ONLY public.webhook_endpoints
+    ADD CONSTRAINT webhook_endpoints_brand_id_fkey FOREIGN KEY (brand_id) REFERENCES public.brands(id);
+
+ALTER TABLE ONLY public.webhook_quota_state
+    ADD CONSTRAINT webhook_quota_state_company_id_fkey FOREIGN KEY (company_id) REFERENCES public.companies(id);

@@ -35,6 +35,8 @@ type Deps struct {
 	// ApproveChunk is how many consents an approval writes per
 	// transaction (0: approveChunk).
 	ApproveChunk int
+	// Webhooks are the webhook delivery settings.
+	Webhooks Webhooks
 }
 
 // Workers registers every worker.
@@ -50,6 +52,7 @@ func Workers(d Deps) *river.Workers {
 	river.AddWorker(w, &CheckIntegratorWorker{deps: d})
 	river.AddWorker(w, &PullChangesWorker{deps: d})
 	river.AddWorker(w, &ScrubWorker{deps: d})
+	river.AddWorker(w, &DeliverWebhooksWorker{deps: d})
 	return w
 }
 

@@ -78,6 +78,7 @@ const (
 	QuotaManage     = "quota.manage" // approve purchases, edit the price list (Admin)
 	DeliveryView    = "delivery.view"
 	DeliveryRetry   = "delivery.retry"
+	WebhooksManage  = "webhooks.manage" // a brand's webhook endpoints and their delivery log
 )
 
 // Assignment is a user's role in a brand (BrandID 0: global, for Admin).

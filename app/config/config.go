@@ -125,6 +125,20 @@ type Config struct {
 	// ApproveChunk is how many consents an approval writes per
 	// transaction (IYSGATE_APPROVE_CHUNK; 0: the job's default).
 	ApproveChunk int
+
+	// WebhookAllow is the Admin's allow-list for webhook URLs
+	// (IYSGATE_WEBHOOK_ALLOW): CIDRs, addresses or host names that an
+	// endpoint may reach although they are loopback, private or link-local,
+	// also over plain http. Read by webhook.ParseAllow at start.
+	WebhookAllow string
+	// WebhookTimeout bounds one webhook request (IYSGATE_WEBHOOK_TIMEOUT).
+	WebhookTimeout time.Duration
+	// WebhookRetryMin is the delay of a failed delivery's first retry; each
+	// next one doubles, up to an hour (IYSGATE_WEBHOOK_RETRY_MIN).
+	WebhookRetryMin time.Duration
+	// WebhookDisableAfter turns off an endpoint that failed every attempt
+	// for this long (IYSGATE_WEBHOOK_DISABLE_AFTER).
+	WebhookDisableAfter time.Duration
 }
 
 // Simulation reports whether no İYS account is configured.
@@ -148,6 +162,9 @@ func Load() (Config, error) {
 	if c.JobRescueAfter <= c.JobTimeout {
 		loadErrs = append(loadErrs, fmt.Errorf("IYSGATE_JOB_RESCUE_AFTER (%s) IYSGATE_JOB_TIMEOUT'tan (%s) uzun olmalı: yoksa çalışan işler yeniden başlatılır",
 			c.JobRescueAfter, c.JobTimeout))
+	}
+	if c.WebhookTimeout <= 0 || c.WebhookRetryMin <= 0 || c.WebhookDisableAfter <= 0 {
+		loadErrs = append(loadErrs, errors.New("IYSGATE_WEBHOOK_TIMEOUT, IYSGATE_WEBHOOK_RETRY_MIN ve IYSGATE_WEBHOOK_DISABLE_AFTER sıfırdan uzun olmalı"))
 	}
 	err := errors.Join(loadErrs...)
 	loadErrs = nil
@@ -208,6 +225,11 @@ func fromEnv() Config {
 		JobRescueAfter: envDuration("IYSGATE_JOB_RESCUE_AFTER", 6*time.Minute),
 		JobTimeout:     envDuration("IYSGATE_JOB_TIMEOUT", 5*time.Minute),
 		ApproveChunk:   envInt("IYSGATE_APPROVE_CHUNK", 0),
+
+		WebhookAllow:        os.Getenv("IYSGATE_WEBHOOK_ALLOW"),
+		WebhookTimeout:      envDuration("IYSGATE_WEBHOOK_TIMEOUT", 10*time.Second),
+		WebhookRetryMin:     envDuration("IYSGATE_WEBHOOK_RETRY_MIN", 5*time.Second),
+		WebhookDisableAfter: envDuration("IYSGATE_WEBHOOK_DISABLE_AFTER", 24*time.Hour),
 	}
 }
 

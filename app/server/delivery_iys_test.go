@@ -33,7 +33,7 @@ func simEnv(t *testing.T, cfg iystest.Config, mod func(*config.Config)) (*env, *
 func addConsent(t *testing.T, api *client, brandCode, phone, status string, at time.Time) {
 	t.Helper()
 	r := api.postJSON("/api/v1/consents", map[string]any{"brand_code": brandCode, "recipient": phone, "type": "MESAJ", "status": status,
-		"source": "HS_WEB", "consent_date": at.Format("2006-01-02 15:04:05"), "recipient_type": "BIREYSEL"})
+		"source": "HS_WEB", "consent_date": at.In(time.FixedZone("TRT", 3*3600)).Format("2006-01-02 15:04:05"), "recipient_type": "BIREYSEL"})
 	if r.status != 201 {
 		t.Fatalf("add consent: %d %s", r.status, r.body)
 	}

@@ -23,6 +23,13 @@ func TestEveryPageRenders(t *testing.T) {
 	personel := e.user("p@ornek.com.tr", "personel", b.ID)
 	musteri := e.user("m@ornek.com.tr", "musteri", b.ID)
 	api := e.apiClient(personel)
+	// A webhook whose address the guard refuses at every attempt: its log
+	// fills with pending deliveries and their errors, without a request.
+	hook, err := e.st.CreateWebhook(t.Context(), store.System, store.WebhookInput{BrandID: b.ID, URL: "https://10.0.0.1/iys",
+		Events: []string{"consent.changed", "import.previewed", "import.finished"}, Enabled: true}, []byte("0123456789abcdef0123456789abcdef"))
+	if err != nil {
+		t.Fatal(err)
+	}
 	at := time.Now().Add(-time.Hour).In(time.FixedZone("TRT", 3*3600)).Format("02.01.2006 15:04:05")
 	csv := "marka_kodu,alici_tipi,ad,soyad,telefon,eposta,arama_izni,mesaj_izni,eposta_izni,kaynak,izin_tarihi\n" +
 		"990001,BIREYSEL,Ayşe,Yılmaz,05321112233,ayse@ornek.com.tr,ONAY,ONAY,ONAY,HS_WEB," + at + "\n" +
@@ -42,7 +49,7 @@ func TestEveryPageRenders(t *testing.T) {
 	}
 
 	ids := map[string]string{"/users/": itoa(personel.ID), "/companies/": itoa(b.CompanyID), "/scrubs/": itoa(sc.ID),
-		"/imports/template/": "bireysel"}
+		"/imports/template/": "bireysel", "/webhooks/": itoa(hook.ID)}
 	var routes []string
 	for key := range e.app.Web.Permissions() {
 		method, path, _ := strings.Cut(key, " ")

@@ -31,6 +31,7 @@ import (
 	"iysgate/app/pg"
 	"iysgate/app/store"
 	"iysgate/app/web"
+	"iysgate/app/webhook"
 	"iysgate/jobs"
 	"iysgate/policy"
 )
@@ -201,6 +202,13 @@ func Start(ctx context.Context, cfg config.Config, pool *pgxpool.Pool, log *slog
 	if err != nil {
 		return nil, err
 	}
+	allow, err := webhook.ParseAllow(cfg.WebhookAllow)
+	if err != nil {
+		stopSim()
+		return nil, err
+	}
+	hooks := jobs.Webhooks{Sender: webhook.NewSender(allow, cfg.WebhookTimeout), RetryMin: cfg.WebhookRetryMin,
+		DisableAfter: cfg.WebhookDisableAfter, Concurrency: 8}
 	if !cfg.Simulation() { // the in-process simulator starts afresh with the process
 		if err := keepLimitHolds(ctx, st, limiter, log); err != nil {
 			stopSim()
@@ -239,6 +247,7 @@ func Start(ctx context.Context, cfg config.Config, pool *pgxpool.Pool, log *slog
 			Checked:       m.Checked,
 			FileRetention: cfg.FileRetention,
 			ApproveChunk:  cfg.ApproveChunk,
+			Webhooks:      hooks,
 		}),
 		PeriodicJobs:         jobs.Periodic(cfg.IYSPullInterval, integratorInterval(cfg)),
 		RescueStuckJobsAfter: cfg.JobRescueAfter,
@@ -249,7 +258,7 @@ func Start(ctx context.Context, cfg config.Config, pool *pgxpool.Pool, log *slog
 		return nil, err
 	}
 	registerGauges(m, st, limiter, log)
-	w, err := web.New(web.Deps{Config: cfg, Store: st, Policy: enf, River: rc, Metrics: m, Log: log, Simulation: cfg.Simulation()})
+	w, err := web.New(web.Deps{Config: cfg, Store: st, Policy: enf, River: rc, Metrics: m, Log: log, Simulation: cfg.Simulation(), WebhookAllow: allow})
 	if err != nil {
 		stopSim()
 		return nil, err
@@ -258,6 +267,9 @@ func Start(ctx context.Context, cfg config.Config, pool *pgxpool.Pool, log *slog
 	m.WatchRiver(bg, rc)
 	m.RegisterQueueDepth(pool, log)
 	go enf.Listen(bg, pool, log)
+	// Retries come due on the kicker's tick: as often as the first retry,
+	// at most every 5 s.
+	go jobs.KickWebhooks(bg, pool, st, rc, min(max(cfg.WebhookRetryMin, 20*time.Millisecond), 5*time.Second), log.With("component", "webhooks"))
 	if err := rc.Start(bg); err != nil {
 		cancel()
 		stopSim()

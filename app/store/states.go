@@ -182,3 +182,21 @@ func labelOf[K ~string](m map[K]string, k K) string {
 	}
 	return string(k)
 }
+
+// HookState is where a webhook delivery stands.
+type HookState string
+
+// The webhook delivery states.
+const (
+	HookPending   HookState = "pending"   // to send, or to retry at its time
+	HookDelivered HookState = "delivered" // the endpoint answered 2xx
+	HookFailed    HookState = "failed"    // given up after a day of failures; "Yeniden gönder" puts it back
+)
+
+var hookLabels = map[HookState]string{HookPending: "Bekliyor", HookDelivered: "Teslim edildi", HookFailed: "Vazgeçildi"}
+
+// Label is the state as the delivery log names it.
+func (s HookState) Label() string { return labelOf(hookLabels, s) }
+
+// Valid reports whether s is a delivery state.
+func (s HookState) Valid() bool { _, ok := hookLabels[s]; return ok }

@@ -17,6 +17,7 @@ import (
 
 	"iysgate/app/consent"
 	"iysgate/app/store"
+	"iysgate/app/webhook"
 	"iysgate/policy"
 )
 
@@ -53,6 +54,7 @@ var actionLabels = map[string]string{
 	store.ActionScrub:        "Tarama",
 
 	store.ActionImportProfile: "Sütun eşleştirmesi kaydı",
+	store.ActionWebhook:       "Webhook",
 }
 
 var funcs = template.FuncMap{
@@ -80,6 +82,8 @@ var funcs = template.FuncMap{
 	"batchStatus":        func(s string) string { return labelOr(batchLabels, s) },
 	"tlPlain":            func(k int64) string { return strings.TrimSuffix(formatTL(k), " TL") },
 	"expiresSoon":        func(q store.Quota) bool { return q.ExpiresSoon(time.Now()) },
+	"hookTypes":          func() []webhook.EventType { return webhook.Types },
+	"hookTypeLabel":      webhook.Label,
 	"fmtTime": func(v any) string {
 		switch t := v.(type) {
 		case time.Time:
@@ -267,6 +271,7 @@ var navEntries = []struct {
 	{"/deliveries", "Gönderimler", policy.DeliveryView, false},
 	{"/subscriptions", "Abonelikler", policy.QuotaView, false},
 	{"/brands", "Markalar", policy.BrandsView, false},
+	{"/webhooks", "Webhook'lar", policy.WebhooksManage, true},
 	{"/companies", "Firmalar", policy.CompaniesManage, true},
 	{"/packages", "Paketler", policy.QuotaManage, true},
 	{"/settings", "İYS Ayarları", policy.SettingsView, true},

@@ -105,6 +105,21 @@ func (s *Server) routes() {
 	s.handle(get, "/api/v1/deliveries", policy.DeliveryView, s.apiDeliveries)
 	s.handle(post, "/api/v1/deliveries/:id/retry", policy.DeliveryRetry, s.retryBatch)
 
+	// Webhooks: a brand's endpoints, their delivery log, resending.
+	s.handle(get, "/webhooks", policy.WebhooksManage, s.webhooksPage)
+	s.handle(post, "/webhooks", policy.WebhooksManage, s.createWebhook)
+	s.handle(get, "/webhooks/:id", policy.WebhooksManage, s.webhookPage)
+	s.handle(post, "/webhooks/:id", policy.WebhooksManage, s.updateWebhook)
+	s.handle(post, "/webhooks/:id/delete", policy.WebhooksManage, s.deleteWebhook)
+	s.handle(post, "/webhooks/:id/deliveries/:delivery/resend", policy.WebhooksManage, s.resendWebhook)
+	s.handle(get, "/api/v1/webhooks", policy.WebhooksManage, s.apiWebhooks)
+	s.handle(post, "/api/v1/webhooks", policy.WebhooksManage, s.apiCreateWebhook)
+	s.handle(get, "/api/v1/webhooks/:id", policy.WebhooksManage, s.apiWebhook)
+	s.handle(fiber.MethodPatch, "/api/v1/webhooks/:id", policy.WebhooksManage, s.apiUpdateWebhook)
+	s.handle(del, "/api/v1/webhooks/:id", policy.WebhooksManage, s.deleteWebhook)
+	s.handle(get, "/api/v1/webhooks/:id/deliveries", policy.WebhooksManage, s.apiWebhookDeliveries)
+	s.handle(post, "/api/v1/webhooks/:id/deliveries/:delivery/resend", policy.WebhooksManage, s.resendWebhook)
+
 	// Consent check API and Tarama (list scrub).
 	s.handle(post, "/api/v1/check", policy.ConsentsView, s.apiCheck)
 	s.handle(get, "/scrubs", policy.ConsentsView, s.scrubsPage)

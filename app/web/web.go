@@ -26,6 +26,7 @@ import (
 	"iysgate/app/config"
 	"iysgate/app/metrics"
 	"iysgate/app/store"
+	"iysgate/app/webhook"
 	"iysgate/policy"
 	"iysgate/static"
 )
@@ -39,6 +40,8 @@ type Deps struct {
 	Metrics    *metrics.Metrics
 	Log        *slog.Logger
 	Simulation bool // no İYS credentials: the UI says so on every page
+	// WebhookAllow is the guard's allow-list, for checking endpoint URLs.
+	WebhookAllow *webhook.Allow
 }
 
 // Server holds the Fiber app and its routes.
