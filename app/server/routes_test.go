@@ -110,6 +110,10 @@ var routeAccess = map[string]string{
 	"POST /api/v1/scrubs":                "admin yonetici personel musteri",
 	"GET /api/v1/scrubs/:id":             "admin yonetici personel musteri",
 	"GET /api/v1/scrubs/:id/result.xlsx": "admin yonetici personel musteri",
+
+	"GET /api/v1/imports":       "admin yonetici personel musteri",
+	"GET /api/v1/companies":     "admin yonetici",
+	"GET /api/v1/subscriptions": "admin yonetici personel musteri",
 }
 
 // Every route registered in Fiber goes through the guard, has an expected

@@ -82,7 +82,7 @@ func deliverOnce(b *testing.B, n int, limits bool) {
 	}
 	w := jobs.NewSendBatchWorker(jobs.Deps{Store: st, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), IYS: client,
 		Delivery: jobs.Delivery{ResolveAfter: time.Second, PollInterval: 20 * time.Millisecond, JobTimeout: time.Hour}})
-	batches, err := st.Batches(ctx, store.BatchFilter{Limit: 1 << 20})
+	batches, _, err := st.Batches(ctx, store.BatchFilter{}, store.Page{Limit: 1 << 20})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -112,4 +112,10 @@ func (s *Server) routes() {
 	s.upload(post, "/api/v1/scrubs", policy.ConsentsView, s.apiUploadScrub)
 	s.handle(get, "/api/v1/scrubs/:id", policy.ConsentsView, s.apiScrub)
 	s.handle(get, "/api/v1/scrubs/:id/result.xlsx", policy.ConsentsView, s.downloadScrub)
+
+	// The API's lists that have no route of their own above (one envelope,
+	// keyset pages: see pages.go).
+	s.handle(get, "/api/v1/imports", policy.ImportsView, s.apiImports)
+	s.handle(get, "/api/v1/companies", policy.SettingsView, s.apiCompanies)
+	s.handle(get, "/api/v1/subscriptions", policy.QuotaView, s.apiSubscriptions)
 }
