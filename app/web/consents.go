@@ -393,7 +393,7 @@ func (s *Server) apiCreateConsent(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	var warnings []consent.Problem
+	warnings := []consent.Problem{}
 	for _, p := range problems {
 		if !p.IsError() {
 			warnings = append(warnings, p)

@@ -113,9 +113,12 @@ func (s *Server) routes() {
 	s.handle(get, "/api/v1/scrubs/:id", policy.ConsentsView, s.apiScrub)
 	s.handle(get, "/api/v1/scrubs/:id/result.xlsx", policy.ConsentsView, s.downloadScrub)
 
-	// The API's lists that have no route of their own above (one envelope,
-	// keyset pages: see pages.go).
+	// The API's lists that have no page of their own above (one envelope,
+	// keyset pages: see pages.go), its description (openapi.yaml; public:
+	// see openAPI) and the page that renders it.
 	s.handle(get, "/api/v1/imports", policy.ImportsView, s.apiImports)
 	s.handle(get, "/api/v1/companies", policy.SettingsView, s.apiCompanies)
 	s.handle(get, "/api/v1/subscriptions", policy.QuotaView, s.apiSubscriptions)
+	s.handle(get, "/api/v1/openapi.json", policy.Public, s.openAPI)
+	s.handle(get, "/tokens/api", policy.TokensOwn, s.apiDocsPage)
 }

@@ -6,6 +6,7 @@ import (
 	"context"
 	"crypto/subtle"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/netip"
 	"path"
@@ -71,7 +72,8 @@ const (
 )
 
 // contentSecurityPolicy is every page's policy: nothing from another site,
-// no inline script or style.
+// no inline script or style (the API page adds what its renderer needs:
+// apiDocsCSP).
 const contentSecurityPolicy = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; " +
 	"object-src 'none'; frame-ancestors 'none'; form-action 'self'; base-uri 'self'"
 
@@ -80,6 +82,9 @@ func New(d Deps) (*Server, error) {
 	tpl, err := parseTemplates()
 	if err != nil {
 		return nil, err
+	}
+	if _, err := OpenAPI(); err != nil {
+		return nil, fmt.Errorf("openapi.yaml: %w", err)
 	}
 	proxies, err := parseTrustedProxies(d.Config.TrustedProxies)
 	if err != nil {
