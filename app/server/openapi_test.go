@@ -8,12 +8,16 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"sort"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
@@ -39,8 +43,16 @@ type apiDoc struct {
 	errs   *openapi3.Schema // the Error schema, for answers outside the description
 }
 
-var loadAPIDoc = sync.OnceValues(func() (*apiDoc, error) {
-	src, err := web.OpenAPI()
+// loadAPIDoc is the description, loadAPIDoc30 its OpenAPI 3.0 view
+// (web.OpenAPI30): every call is validated against both, so that the view
+// says what the description says.
+var (
+	loadAPIDoc   = sync.OnceValues(func() (*apiDoc, error) { return readAPIDoc(web.OpenAPI, true) })
+	loadAPIDoc30 = sync.OnceValues(func() (*apiDoc, error) { return readAPIDoc(web.OpenAPI30, false) })
+)
+
+func readAPIDoc(get func() ([]byte, error), v31 bool) (*apiDoc, error) {
+	src, err := get()
 	if err != nil {
 		return nil, err
 	}
@@ -50,10 +62,10 @@ var loadAPIDoc = sync.OnceValues(func() (*apiDoc, error) {
 	}
 	ctx := context.Background()
 	if err := doc.Validate(ctx); err != nil {
-		return nil, fmt.Errorf("openapi.yaml is not a valid OpenAPI document: %w", err)
+		return nil, fmt.Errorf("not a valid OpenAPI %s document: %w", doc.OpenAPI, err)
 	}
-	if !doc.IsOpenAPI31OrLater() {
-		return nil, errors.New("openapi.yaml: want OpenAPI 3.1")
+	if doc.IsOpenAPI31OrLater() != v31 {
+		return nil, fmt.Errorf("OpenAPI %s, want 3.1: %v", doc.OpenAPI, v31)
 	}
 	// Requests are routed by their path (the test server's host is not
 	// the description's).
@@ -73,7 +85,7 @@ var loadAPIDoc = sync.OnceValues(func() (*apiDoc, error) {
 		return nil, err
 	}
 	return &apiDoc{doc: doc, router: router, errs: doc.Components.Schemas["Error"].Value}, nil
-})
+}
 
 // closeObjects gives every object schema of an answer that lists its
 // properties additionalProperties: false, so that a field the
@@ -134,7 +146,11 @@ func (d *apiDoc) check(req *http.Request, reqBody []byte, status int, header htt
 		if err := json.Unmarshal(resBody, &v); err != nil {
 			return "the answer is not JSON: " + err.Error()
 		}
-		if err := d.errs.VisitJSON(v, openapi3.EnableJSONSchema2020()); err != nil {
+		var opts []openapi3.SchemaValidationOption
+		if d.doc.IsOpenAPI31OrLater() {
+			opts = append(opts, openapi3.EnableJSONSchema2020())
+		}
+		if err := d.errs.VisitJSON(v, opts...); err != nil {
 			return "the answer is not an Error: " + err.Error()
 		}
 		return ""
@@ -171,6 +187,11 @@ func (v *apiValidator) RoundTrip(req *http.Request) (*http.Response, error) {
 		v.t.Errorf("openapi.yaml: %v", err)
 		return v.next.RoundTrip(req)
 	}
+	doc30, err := loadAPIDoc30()
+	if err != nil {
+		v.t.Errorf("openapi.yaml as OpenAPI 3.0: %v", err)
+		return v.next.RoundTrip(req)
+	}
 	var reqBody []byte
 	out := req.Clone(req.Context())
 	if req.Body != nil {
@@ -194,6 +215,8 @@ func (v *apiValidator) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	if problem := doc.check(req, reqBody, res.StatusCode, res.Header, resBody); problem != "" {
 		v.t.Errorf("API call %s %s → %d: %s", req.Method, req.URL.RequestURI(), res.StatusCode, problem)
+	} else if problem := doc30.check(req, reqBody, res.StatusCode, res.Header, resBody); problem != "" {
+		v.t.Errorf("API call %s %s → %d, by the OpenAPI 3.0 view (openapi-3.0.json) only: %s", req.Method, req.URL.RequestURI(), res.StatusCode, problem)
 	}
 	return res, nil
 }
@@ -256,12 +279,21 @@ func TestOpenAPIDescribesEveryRoute(t *testing.T) {
 // the wrong type, a field it does not name, a missing field, a status it
 // does not give, a body where it gives none, a refused request that
 // succeeds, a route it does not name; and it passes a call that is right.
+// Both the description and its OpenAPI 3.0 view refuse them.
 func TestAPIValidatorRefuses(t *testing.T) {
 	t.Parallel()
-	d, err := loadAPIDoc()
-	if err != nil {
-		t.Fatal(err)
+	for name, load := range map[string]func() (*apiDoc, error){"3.1": loadAPIDoc, "3.0": loadAPIDoc30} {
+		t.Run(name, func(t *testing.T) {
+			d, err := load()
+			if err != nil {
+				t.Fatal(err)
+			}
+			validatorRefuses(t, d)
+		})
 	}
+}
+
+func validatorRefuses(t *testing.T, d *apiDoc) {
 	jsonHeader := http.Header{"Content-Type": {"application/json"}}
 	get := func(path string) *http.Request {
 		r, _ := http.NewRequest("GET", "http://127.0.0.1:1"+path, nil)
@@ -309,5 +341,89 @@ func TestAPIValidatorRefuses(t *testing.T) {
 	del.Header.Set("Authorization", "Bearer x")
 	if p := d.check(del, nil, 204, http.Header{}, []byte(`{"ok":true}`)); p == "" {
 		t.Error("a 204 with a body passes")
+	}
+}
+
+// oapiCodegen is the client generator TestOpenAPIGeneratedClient runs, and
+// oapiRuntime the version of its runtime library the generated client
+// builds with.
+const (
+	oapiCodegen = "github.com/oapi-codegen/oapi-codegen/v2/cmd/oapi-codegen@v2.8.2"
+	oapiRuntime = "github.com/oapi-codegen/runtime v1.9.0"
+)
+
+// A client generated from the served description by oapi-codegen (which
+// reads OpenAPI 3.0 only: it is given /api/v1/openapi-3.0.json) builds, and
+// a program on it (testdata/apiclient) lists imports, uploads a workbook,
+// approves it and reads the recipient's consents from a running appliance.
+// Its answers are decoded into the generated types, so an answer the
+// description misnames fails here too.
+func TestOpenAPIGeneratedClient(t *testing.T) {
+	t.Parallel()
+	goBin, err := exec.LookPath("go")
+	if err != nil {
+		t.Fatalf("the go command, to generate and build the client: %v", err)
+	}
+	e := newEnv(t)
+	b := e.brand("Örnek Gıda", "Örnek Market", "900700")
+	api := e.apiClient(e.user("p@ornek.com.tr", "personel", b.ID))
+
+	dir := t.TempDir()
+	write := func(name string, data []byte) {
+		t.Helper()
+		if err := os.MkdirAll(filepath.Dir(filepath.Join(dir, name)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, name), data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	run := func(name string, args ...string) string {
+		t.Helper()
+		cmd := exec.Command(name, args...)
+		cmd.Dir = dir
+		cmd.Env = append(os.Environ(), "GOWORK=off", "GOFLAGS=-mod=mod")
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("%s %s: %v\n%s", filepath.Base(name), strings.Join(args, " "), err, out)
+		}
+		return string(out)
+	}
+	spec := api.get("/api/v1/openapi-3.0.json")
+	if spec.status != http.StatusOK {
+		t.Fatalf("openapi-3.0.json: %d", spec.status)
+	}
+	write("openapi.json", []byte(spec.body))
+	write("go.mod", []byte("module iysgateclient\n\ngo 1.24\n\nrequire "+oapiRuntime+"\n"))
+	program, err := os.ReadFile("testdata/apiclient/main.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	write("main.go", program)
+	write("iysgate/.keep", nil)
+	run(goBin, "run", oapiCodegen, "-generate", "types,client", "-package", "iysgate", "-o", "iysgate/client.gen.go", "openapi.json")
+	run(goBin, "mod", "tidy")
+	run(goBin, "build", "-o", "apiclient", ".")
+
+	at := time.Now().Add(-time.Hour).In(time.FixedZone("TRT", 3*3600)).Format("02.01.2006 15:04:05")
+	write("izinler.xlsx", workbook(t, [][]any{
+		{"900700", "BIREYSEL", "Ayşe", "Yılmaz", "0532 111 22 33", "", "ONAY", "ONAY", "", "HS_WEB", at},
+	}))
+	out := run(filepath.Join(dir, "apiclient"), e.base, api.token, "900700", filepath.Join(dir, "izinler.xlsx"), "+905321112233")
+	t.Logf("apiclient:\n%s", out)
+	for _, want := range []string{
+		"imports before: 0\n",
+		"preview: 1 rows\n",
+		"approved: approved\n",
+		"import: 1 izinler.xlsx ", // the one import (this test's database), whatever its stage by now
+		"consent: +905321112233 ARAMA ONAY HS_WEB\n",
+		"consent: +905321112233 MESAJ ONAY HS_WEB\n",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("apiclient did not print %q", want)
+		}
+	}
+	if n := count(t, e, "SELECT count(*) FROM consents"); n != 2 {
+		t.Errorf("consents after the generated client's import: %d, want 2", n)
 	}
 }

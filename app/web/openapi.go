@@ -28,11 +28,44 @@ var openAPIYAML []byte
 // openapi.yaml is written.
 var OpenAPI = sync.OnceValues(func() ([]byte, error) { return yamlToJSON(openAPIYAML) })
 
+// OpenAPI30 returns the description as OpenAPI 3.0.3, for the tools that
+// read only 3.0 (oapi-codegen 2.x, many validators): openapi.yaml with
+// its JSON Schema written the 3.0 way (see downgradeSchema). It says the
+// same as OpenAPI; what 3.0 cannot say at all is refused, so that the two
+// never differ without a test failing.
+var OpenAPI30 = sync.OnceValues(func() ([]byte, error) {
+	var doc yaml.Node
+	if err := yaml.Unmarshal(openAPIYAML, &doc); err != nil {
+		return nil, err
+	}
+	if len(doc.Content) != 1 || doc.Content[0].Kind != yaml.MappingNode {
+		return nil, errors.New("openapi.yaml: want one mapping")
+	}
+	if err := downgrade(doc.Content[0], nil); err != nil {
+		return nil, err
+	}
+	var buf bytes.Buffer
+	if err := writeJSON(&buf, &doc); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+})
+
 // openAPI serves the description. It is public: it holds no data, only the
 // shape of the API that every copy of iysgate has, and tools (client
 // generators, validators) and the API page read it without a token.
 func (s *Server) openAPI(c *fiber.Ctx) error {
 	doc, err := OpenAPI()
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSON)
+	return c.Send(doc)
+}
+
+// openAPI30 serves the description as OpenAPI 3.0.3 (public, as openAPI).
+func (s *Server) openAPI30(c *fiber.Ctx) error {
+	doc, err := OpenAPI30()
 	if err != nil {
 		return err
 	}
@@ -140,4 +173,206 @@ func writeJSON(buf *bytes.Buffer, n *yaml.Node) error {
 		return fmt.Errorf("openapi.yaml line %d: unexpected YAML node", n.Line)
 	}
 	return nil
+}
+
+// downgrade turns the document node n (at path, its keys from the root)
+// into OpenAPI 3.0.3: the version, the two fields of info that 3.0 lacks,
+// and every schema (downgradeSchema). Schemas are where a "schema" key
+// holds one (parameters, media types, headers) and components.schemas.
+func downgrade(n *yaml.Node, path []string) error {
+	if n.Kind == yaml.SequenceNode {
+		for _, v := range n.Content {
+			if err := downgrade(v, path); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	if n.Kind != yaml.MappingNode {
+		return nil
+	}
+	at := strings.Join(path, ".")
+	switch at {
+	case "":
+		for _, k := range []string{"webhooks", "jsonSchemaDialect"} {
+			if v := mapValue(n, k); v != nil {
+				return fmt.Errorf("openapi.yaml line %d: %s has no OpenAPI 3.0 form", v.Line, k)
+			}
+		}
+		mapValue(n, "openapi").Value = "3.0.3"
+	case "info":
+		mapDelete(n, "summary")
+	case "info.license":
+		mapDelete(n, "identifier")
+	case "components.schemas":
+		for i := 1; i < len(n.Content); i += 2 {
+			if err := downgradeSchema(n.Content[i]); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	for i := 0; i < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		var err error
+		if k.Value == "schema" {
+			err = downgradeSchema(v)
+		} else {
+			err = downgrade(v, append(path, k.Value))
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// schema31Only are the JSON Schema keywords of OpenAPI 3.1 that 3.0 has
+// no way to say: a schema using one is refused by downgradeSchema.
+var schema31Only = []string{"$defs", "$id", "$schema", "$anchor", "$dynamicRef", "prefixItems", "contains",
+	"if", "then", "else", "dependentSchemas", "dependentRequired", "unevaluatedProperties",
+	"unevaluatedItems", "propertyNames", "patternProperties", "minContains", "maxContains"}
+
+// downgradeSchema writes a 3.1 schema the 3.0 way:
+//   - type [T, "null"] is type T with nullable: true; several types are an
+//     anyOf of them;
+//   - a oneOf or anyOf with {type: "null"} loses it and is nullable: what
+//     is left alone is allOf [it] (a $ref has no siblings in 3.0);
+//   - const is a one-value enum, examples its first as example;
+//   - a file (contentMediaType) is format: binary;
+//   - a $ref loses its siblings (3.0 ignores them).
+func downgradeSchema(n *yaml.Node) error {
+	if n.Kind != yaml.MappingNode {
+		return nil
+	}
+	if ref := mapValue(n, "$ref"); ref != nil {
+		n.Content = []*yaml.Node{scalar("$ref"), ref}
+		return nil
+	}
+	for _, k := range schema31Only {
+		if v := mapValue(n, k); v != nil {
+			return fmt.Errorf("openapi.yaml line %d: %s has no OpenAPI 3.0 form", v.Line, k)
+		}
+	}
+	nullable := false
+	if t := mapValue(n, "type"); t != nil && t.Kind == yaml.SequenceNode {
+		var types []*yaml.Node
+		for _, v := range t.Content {
+			if v.Value == "null" {
+				nullable = true
+			} else {
+				types = append(types, v)
+			}
+		}
+		switch len(types) {
+		case 0:
+			return fmt.Errorf("openapi.yaml line %d: a type of null alone has no OpenAPI 3.0 form", t.Line)
+		case 1:
+			*t = *types[0]
+		default:
+			alts := &yaml.Node{Kind: yaml.SequenceNode}
+			for _, v := range types {
+				alts.Content = append(alts.Content, mapping("type", v))
+			}
+			mapDelete(n, "type")
+			n.Content = append(n.Content, scalar("anyOf"), alts)
+		}
+	} else if t != nil && t.Value == "null" {
+		return fmt.Errorf("openapi.yaml line %d: a type of null alone has no OpenAPI 3.0 form", t.Line)
+	}
+	for _, k := range []string{"oneOf", "anyOf"} {
+		alts := mapValue(n, k)
+		if alts == nil {
+			continue
+		}
+		kept := alts.Content[:0:0]
+		for _, v := range alts.Content {
+			if t := mapValue(v, "type"); t != nil && t.Value == "null" && len(v.Content) == 2 {
+				nullable = true
+				continue
+			}
+			kept = append(kept, v)
+		}
+		alts.Content = kept
+		if len(kept) == 1 && nullable {
+			mapDelete(n, k)
+			n.Content = append(n.Content, scalar("allOf"), alts)
+		}
+	}
+	if nullable {
+		n.Content = append(n.Content, scalar("nullable"), &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!bool", Value: "true"})
+	}
+	if v := mapValue(n, "const"); v != nil {
+		mapDelete(n, "const")
+		n.Content = append(n.Content, scalar("enum"), &yaml.Node{Kind: yaml.SequenceNode, Content: []*yaml.Node{v}})
+	}
+	if v := mapValue(n, "examples"); v != nil {
+		mapDelete(n, "examples")
+		if v.Kind == yaml.SequenceNode && len(v.Content) > 0 {
+			n.Content = append(n.Content, scalar("example"), v.Content[0])
+		}
+	}
+	if mapValue(n, "contentMediaType") != nil {
+		mapDelete(n, "contentMediaType")
+		mapDelete(n, "contentEncoding")
+		n.Content = append(n.Content, scalar("format"), scalar("binary"))
+	}
+	for _, k := range []string{"exclusiveMinimum", "exclusiveMaximum"} {
+		if v := mapValue(n, k); v != nil {
+			return fmt.Errorf("openapi.yaml line %d: write %s as minimum or maximum (3.0 reads it otherwise)", v.Line, k)
+		}
+	}
+	if props := mapValue(n, "properties"); props != nil {
+		for i := 1; i < len(props.Content); i += 2 {
+			if err := downgradeSchema(props.Content[i]); err != nil {
+				return err
+			}
+		}
+	}
+	for _, k := range []string{"items", "additionalProperties", "not"} {
+		if v := mapValue(n, k); v != nil {
+			if err := downgradeSchema(v); err != nil {
+				return err
+			}
+		}
+	}
+	for _, k := range []string{"allOf", "anyOf", "oneOf"} {
+		if v := mapValue(n, k); v != nil {
+			for _, alt := range v.Content {
+				if err := downgradeSchema(alt); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// mapValue is the value of key k in the mapping n, or nil.
+func mapValue(n *yaml.Node, k string) *yaml.Node {
+	if n.Kind != yaml.MappingNode {
+		return nil
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if n.Content[i].Value == k {
+			return n.Content[i+1]
+		}
+	}
+	return nil
+}
+
+// mapDelete removes key k from the mapping n.
+func mapDelete(n *yaml.Node, k string) {
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if n.Content[i].Value == k {
+			n.Content = append(n.Content[:i], n.Content[i+2:]...)
+			return
+		}
+	}
+}
+
+func scalar(v string) *yaml.Node { return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: v} }
+
+func mapping(k string, v *yaml.Node) *yaml.Node {
+	return &yaml.Node{Kind: yaml.MappingNode, Content: []*yaml.Node{scalar(k), v}}
 }

@@ -86,6 +86,9 @@ func New(d Deps) (*Server, error) {
 	if _, err := OpenAPI(); err != nil {
 		return nil, fmt.Errorf("openapi.yaml: %w", err)
 	}
+	if _, err := OpenAPI30(); err != nil {
+		return nil, fmt.Errorf("openapi.yaml as OpenAPI 3.0: %w", err)
+	}
 	proxies, err := parseTrustedProxies(d.Config.TrustedProxies)
 	if err != nil {
 		return nil, err
