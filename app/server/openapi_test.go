@@ -19,6 +19,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/page"
+	"github.com/chromedp/chromedp"
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
@@ -425,5 +427,45 @@ func TestOpenAPIGeneratedClient(t *testing.T) {
 	}
 	if n := count(t, e, "SELECT count(*) FROM consents"); n != 2 {
 		t.Errorf("consents after the generated client's import: %d, want 2", n)
+	}
+}
+
+// The API page: linked from API Anahtarları, it explains the API in
+// Turkish and Redoc (vendored, static/redoc) renders the description's
+// operations, within the page's Content-Security-Policy: a violation other
+// than Redocly's logo (an image from its CDN, kept out by img-src) fails.
+func TestAPIPage(t *testing.T) {
+	e := newEnv(t)
+	b := e.brand("Örnek Gıda", "Örnek Market", "900800")
+	u := e.user("p@ornek.com.tr", "personel", b.ID)
+	ctx := browser(t)
+	do, text := steps(t, ctx)
+	do(chromedp.Navigate(e.base+"/login"), chromedp.WaitVisible("#login-submit"),
+		chromedp.SendKeys("#email", u.Email), chromedp.SendKeys("#password", u.Email+"-parola"),
+		chromedp.Click("#login-submit"), chromedp.WaitVisible("#current-user"))
+	if _, err := chromedp.Call(ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{
+		Source: `window.cspViolations = [];
+			document.addEventListener("securitypolicyviolation", e => window.cspViolations.push(e.violatedDirective + " " + e.blockedURI));`,
+	}); err != nil {
+		t.Fatal(err)
+	}
+	do(chromedp.Navigate(e.base+"/tokens"), chromedp.WaitVisible("#api-docs-link"), chromedp.Click("#api-docs-link"),
+		chromedp.WaitVisible("#api-intro"),
+		// Redoc has rendered the operations (one id per operation).
+		chromedp.WaitVisible(`[id$="operation/listImports"]`))
+	if intro := text("#api-intro"); !strings.Contains(intro, "Authorization: Bearer") || !strings.Contains(intro, "Listeler sayfa sayfa gelir") {
+		t.Errorf("the page's introduction: %q", intro)
+	}
+	if op := text(`[id$="operation/uploadImport"]`); !strings.Contains(op, "multipart/form-data") {
+		t.Errorf("uploadImport as rendered: %.300q", op)
+	}
+	violations, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`window.cspViolations`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range violations {
+		if !strings.HasPrefix(v, "img-src https://cdn.redoc.ly/") {
+			t.Errorf("Content-Security-Policy violation on the API page: %s", v)
+		}
 	}
 }
