@@ -1282,6 +1282,8 @@ CREATE INDEX scrubs_expires_idx ON public.scrubs USING btree (expires_at);
 
 CREATE INDEX subscriptions_company_idx ON public.subscriptions USING btree (company_id, status, ends_at);
 
+CREATE INDEX sync_batches_brand_idx ON public.sync_batches USING btree (brand_id, id);
+
 CREATE INDEX sync_batches_due_idx ON public.sync_batches USING btree (company_id, next_at) WHERE (status = ANY (ARRAY['bekliyor'::text, 'gonderiliyor'::text, 'gonderildi'::text]));
 
 CREATE INDEX sync_batches_import_idx ON public.sync_batches USING btree (import_id) WHERE (import_id IS NOT NULL);

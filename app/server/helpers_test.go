@@ -153,7 +153,11 @@ func (e *env) client() *client {
 	jar, _ := cookiejar.New(nil)
 	return &client{e: e, http: &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error {
 		return http.ErrUseLastResponse
-	}}}
+	},
+		// Every /api/v1 call is validated against the API's description
+		// (openapi_test.go).
+		Transport: &apiValidator{t: e.t, next: http.DefaultTransport},
+	}}
 }
 
 var csrfRe = regexp.MustCompile(`name="_csrf" value="([^"]+)"|"X-CSRF-Token": "([^"]+)"`)

@@ -127,11 +127,17 @@ var routeAccess = map[string]string{
 	"GET /api/v1/scrubs/:id":             "admin yonetici personel musteri",
 	"GET /api/v1/scrubs/:id/result.xlsx": "admin yonetici personel musteri",
 
-	"GET /dashboard/trend": "admin yonetici personel musteri",
-	"GET /reports":         "admin yonetici personel musteri",
-	"GET /reports/export":  "admin yonetici personel musteri",
-	"GET /api/v1/reports":  "admin yonetici personel musteri",
-	"GET /help":            "admin yonetici personel musteri",
+	"GET /dashboard/trend":         "admin yonetici personel musteri",
+	"GET /reports":                 "admin yonetici personel musteri",
+	"GET /reports/export":          "admin yonetici personel musteri",
+	"GET /api/v1/reports":          "admin yonetici personel musteri",
+	"GET /help":                    "admin yonetici personel musteri",
+	"GET /api/v1/imports":          "admin yonetici personel musteri",
+	"GET /api/v1/companies":        "admin yonetici",
+	"GET /api/v1/subscriptions":    "admin yonetici personel musteri",
+	"GET /api/v1/openapi.json":     "public",
+	"GET /api/v1/openapi-3.0.json": "public",
+	"GET /tokens/api":              "admin yonetici personel musteri",
 }
 
 // Every route registered in Fiber goes through the guard, has an expected

@@ -153,6 +153,23 @@ func (s *Store) ListCompanies(ctx context.Context, ids []int64) ([]*Company, err
 	return out, rows.Err()
 }
 
+// CompanyPage lists a page of companies in the order they were created,
+// all when ids is nil, otherwise those in ids, and returns the cursor of
+// the next page (0: none).
+func (s *Store) CompanyPage(ctx context.Context, ids []int64, p Page) ([]*Company, int64, error) {
+	rows, err := s.pool.Query(ctx, "SELECT "+companyColumns+` FROM companies c
+		WHERE ($1::bigint[] IS NULL OR c.id = ANY($1)) AND c.id > $2 ORDER BY c.id LIMIT $3`, ids, p.After, p.fetch())
+	if err != nil {
+		return nil, 0, err
+	}
+	list, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (*Company, error) { return scanCompany(r) })
+	if err != nil {
+		return nil, 0, err
+	}
+	list, next := cut(p, list, func(c *Company) int64 { return c.ID })
+	return list, next, nil
+}
+
 // OnboardingStep is one of İYS's six onboarding steps for a company.
 type OnboardingStep struct {
 	Step      int        `json:"step"`
@@ -303,4 +320,21 @@ func (s *Store) ListBrands(ctx context.Context, ids []int64) ([]Brand, error) {
 		return nil, err
 	}
 	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (Brand, error) { return scanBrand(r) })
+}
+
+// BrandPage lists a page of brands in the order they were created, all
+// when ids is nil, otherwise those in ids, and returns the cursor of the
+// next page (0: none).
+func (s *Store) BrandPage(ctx context.Context, ids []int64, p Page) ([]Brand, int64, error) {
+	rows, err := s.pool.Query(ctx, "SELECT "+brandColumns+` FROM brands b JOIN companies c ON c.id = b.company_id
+		WHERE ($1::bigint[] IS NULL OR b.id = ANY($1)) AND b.id > $2 ORDER BY b.id LIMIT $3`, ids, p.After, p.fetch())
+	if err != nil {
+		return nil, 0, err
+	}
+	list, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Brand, error) { return scanBrand(r) })
+	if err != nil {
+		return nil, 0, err
+	}
+	list, next := cut(p, list, func(b Brand) int64 { return b.ID })
+	return list, next, nil
 }

@@ -88,8 +88,9 @@ func (f ConsentFilter) types() []string {
 	return []string{"ARAMA", "MESAJ"}
 }
 
-// exportPageLimit is the largest page (exports read in pages of this size).
-const exportPageLimit = 5000
+// MaxConsentPage is the largest page of recipients (exports read in pages
+// of this size; the API allows pages as large).
+const MaxConsentPage = 5000
 
 // recipientsQuery builds the Onaylar query for f (Limit already set).
 //
@@ -189,7 +190,7 @@ func recipientsQuery(f ConsentFilter) (string, []any) {
 // of the next page (0 when this is the last). Pagination is by keyset, so
 // the millionth page costs what the first does.
 func (s *Store) ListRecipients(ctx context.Context, f ConsentFilter) ([]RecipientRow, int64, error) {
-	if f.Limit <= 0 || f.Limit > exportPageLimit {
+	if f.Limit <= 0 || f.Limit > MaxConsentPage {
 		f.Limit = 50
 	}
 	q, args := recipientsQuery(f)

@@ -343,18 +343,26 @@ type BatchFilter struct {
 	BrandIDs []int64 // nil: all
 	ImportID int64
 	OpenOnly bool
-	Limit    int
 }
 
-// Batches lists batches, newest first.
-func (s *Store) Batches(ctx context.Context, f BatchFilter) ([]Batch, error) {
-	if f.Limit <= 0 {
-		f.Limit = 200
+// Batches lists a page of batches, newest first, and returns the cursor of
+// the next page (0: none).
+func (s *Store) Batches(ctx context.Context, f BatchFilter, p Page) ([]Batch, int64, error) {
+	q := `SELECT ` + batchCols + batchFrom + `
+		WHERE x.id < $1 AND ($3 = 0 OR x.import_id = $3) AND (NOT $4 OR x.status <> 'tamam')`
+	args := []any{p.below(), p.fetch(), f.ImportID, f.OpenOnly}
+	if f.BrandIDs != nil {
+		// A condition of its own, so that sync_batches_brand_idx serves it.
+		q += ` AND x.brand_id = ANY($5)`
+		args = append(args, f.BrandIDs)
 	}
-	rows, _ := s.pool.Query(ctx, `SELECT `+batchCols+batchFrom+`
-		WHERE ($1::bigint[] IS NULL OR x.brand_id = ANY($1)) AND ($2 = 0 OR x.import_id = $2) AND (NOT $3 OR x.status <> 'tamam')
-		ORDER BY x.id DESC LIMIT $4`, f.BrandIDs, f.ImportID, f.OpenOnly, f.Limit)
-	return pgx.CollectRows(rows, scanBatch)
+	rows, _ := s.pool.Query(ctx, q+` ORDER BY x.id DESC LIMIT $2`, args...)
+	list, err := pgx.CollectRows(rows, scanBatch)
+	if err != nil {
+		return nil, 0, err
+	}
+	list, next := cut(p, list, func(b Batch) int64 { return b.ID })
+	return list, next, nil
 }
 
 // RetryBatch puts a batch that gave up back in line (Gönderimler's

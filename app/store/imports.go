@@ -560,23 +560,28 @@ type ImportScope struct {
 const scopeCond = `($1 OR EXISTS (SELECT 1 FROM import_brands ib WHERE ib.import_id = im.id AND ib.brand_id = ANY($3))
 		OR (im.user_id = $2 AND NOT EXISTS (SELECT 1 FROM import_brands ib WHERE ib.import_id = im.id)))`
 
-// ListImports lists the imports of a scope, newest first.
-func (s *Store) ListImports(ctx context.Context, sc ImportScope, limit int) ([]*Import, error) {
+// ListImports lists a page of the imports of a scope, newest first, and
+// returns the cursor of the next page (0: none).
+func (s *Store) ListImports(ctx context.Context, sc ImportScope, p Page) ([]*Import, int64, error) {
 	rows, err := s.pool.Query(ctx, "SELECT "+importColumns+` FROM imports im WHERE `+scopeCond+`
-		ORDER BY id DESC LIMIT $4`, sc.All, sc.UserID, sc.BrandIDs, limit)
+		AND im.id < $4 ORDER BY im.id DESC LIMIT $5`, sc.All, sc.UserID, sc.BrandIDs, p.below(), p.fetch())
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	defer rows.Close()
 	var out []*Import
 	for rows.Next() {
 		im, err := scanImport(rows)
 		if err != nil {
-			return nil, err
+			return nil, 0, err
 		}
 		out = append(out, im)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, 0, err
+	}
+	out, next := cut(p, out, func(im *Import) int64 { return im.ID })
+	return out, next, nil
 }
 
 // ImportErrorRows calls fn for every row of an import that has an error

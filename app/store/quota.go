@@ -187,13 +187,26 @@ func (s *Store) Subscription(ctx context.Context, id int64) (*Subscription, erro
 	return &x, nil
 }
 
-// Subscriptions lists purchases, newest first: of the given companies (nil:
-// all), optionally only those with status.
+// Subscriptions lists purchases, newest first (at most 500): of the given
+// companies (nil: all), optionally only those with status.
 func (s *Store) Subscriptions(ctx context.Context, companyIDs []int64, status SubscriptionStatus) ([]Subscription, error) {
+	list, _, err := s.SubscriptionPage(ctx, companyIDs, status, Page{Limit: 500})
+	return list, err
+}
+
+// SubscriptionPage lists a page of purchases, newest first, of the given
+// companies (nil: all), optionally only those with status, and returns the
+// cursor of the next page (0: none).
+func (s *Store) SubscriptionPage(ctx context.Context, companyIDs []int64, status SubscriptionStatus, p Page) ([]Subscription, int64, error) {
 	rows, _ := s.pool.Query(ctx, `SELECT `+subscriptionCols+` FROM subscriptions s JOIN companies c ON c.id = s.company_id
-		WHERE ($1::bigint[] IS NULL OR s.company_id = ANY($1)) AND ($2 = '' OR s.status = $2)
-		ORDER BY s.id DESC LIMIT 500`, companyIDs, string(status))
-	return pgx.CollectRows(rows, scanSubscription)
+		WHERE ($1::bigint[] IS NULL OR s.company_id = ANY($1)) AND ($2 = '' OR s.status = $2) AND s.id < $3
+		ORDER BY s.id DESC LIMIT $4`, companyIDs, string(status), p.below(), p.fetch())
+	list, err := pgx.CollectRows(rows, scanSubscription)
+	if err != nil {
+		return nil, 0, err
+	}
+	list, next := cut(p, list, func(x Subscription) int64 { return x.ID })
+	return list, next, nil
 }
 
 // ApproveSubscription activates a pending purchase (Admin): its units are

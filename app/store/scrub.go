@@ -124,20 +124,27 @@ func (s *Store) Scrub(ctx context.Context, id int64) (*Scrub, error) {
 	return scanScrub(s.pool.QueryRow(ctx, "SELECT "+scrubColumns+" FROM scrubs s JOIN brands b ON b.id = s.brand_id WHERE s.id = $1", id))
 }
 
-// ListScrubs lists the unexpired scrubs of the brands (nil: every brand),
-// newest first.
-func (s *Store) ListScrubs(ctx context.Context, brandIDs []int64, limit int) ([]*Scrub, error) {
-	q := "SELECT " + scrubColumns + " FROM scrubs s JOIN brands b ON b.id = s.brand_id WHERE s.expires_at > now()"
-	args := []any{limit}
+// ListScrubs lists a page of the unexpired scrubs of the brands (nil:
+// every brand), newest first, and returns the cursor of the next page (0:
+// none).
+func (s *Store) ListScrubs(ctx context.Context, brandIDs []int64, p Page) ([]*Scrub, int64, error) {
+	q := "SELECT " + scrubColumns + " FROM scrubs s JOIN brands b ON b.id = s.brand_id WHERE s.expires_at > now() AND s.id < $1"
+	args := []any{p.below(), p.fetch()}
 	if brandIDs != nil {
-		q += " AND s.brand_id = ANY($2)"
+		// A condition of its own, so that scrubs_brand_idx serves it.
+		q += " AND s.brand_id = ANY($3)"
 		args = append(args, brandIDs)
 	}
-	rows, err := s.pool.Query(ctx, q+" ORDER BY s.id DESC LIMIT $1", args...)
+	rows, err := s.pool.Query(ctx, q+" ORDER BY s.id DESC LIMIT $2", args...)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
-	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (*Scrub, error) { return scanScrub(r) })
+	list, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (*Scrub, error) { return scanScrub(r) })
+	if err != nil {
+		return nil, 0, err
+	}
+	list, next := cut(p, list, func(sc *Scrub) int64 { return sc.ID })
+	return list, next, nil
 }
 
 // StartScrub moves a scrub to working and reports whether it may be

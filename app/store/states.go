@@ -117,6 +117,11 @@ const (
 	SubscriptionRejected SubscriptionStatus = "rejected" // refused by the Admin, with a reason
 )
 
+// Valid reports whether s is a subscription status.
+func (s SubscriptionStatus) Valid() bool {
+	return s == SubscriptionPending || s == SubscriptionActive || s == SubscriptionRejected
+}
+
 // Label is the status as Abonelikler names it; an active package past its
 // end reads as expired.
 func (s SubscriptionStatus) Label(expired bool) string {

@@ -53,16 +53,25 @@ func (s *Store) UserByTokenHash(ctx context.Context, hash []byte) (*User, error)
 
 // ListTokens lists a user's tokens, newest first.
 func (s *Store) ListTokens(ctx context.Context, userID int64) ([]APIToken, error) {
-	rows, err := s.pool.Query(ctx, `SELECT id, user_id, name, prefix, created_at, last_used_at, revoked_at
-		FROM api_tokens WHERE user_id = $1 ORDER BY id DESC`, userID)
-	if err != nil {
-		return nil, err
-	}
-	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (APIToken, error) {
+	list, _, err := s.TokenPage(ctx, userID, Page{Limit: 1 << 30})
+	return list, err
+}
+
+// TokenPage lists a page of a user's tokens, newest first, and returns the
+// cursor of the next page (0: none).
+func (s *Store) TokenPage(ctx context.Context, userID int64, p Page) ([]APIToken, int64, error) {
+	rows, _ := s.pool.Query(ctx, `SELECT id, user_id, name, prefix, created_at, last_used_at, revoked_at
+		FROM api_tokens WHERE user_id = $1 AND id < $2 ORDER BY id DESC LIMIT $3`, userID, p.below(), p.fetch())
+	list, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (APIToken, error) {
 		var t APIToken
 		err := r.Scan(&t.ID, &t.UserID, &t.Name, &t.Prefix, &t.CreatedAt, &t.LastUsedAt, &t.RevokedAt)
 		return t, err
 	})
+	if err != nil {
+		return nil, 0, err
+	}
+	list, next := cut(p, list, func(t APIToken) int64 { return t.ID })
+	return list, next, nil
 }
 
 // RevokeToken revokes one of a user's tokens.

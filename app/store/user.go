@@ -290,6 +290,26 @@ func (s *Store) ListUsers(ctx context.Context, brandIDs []int64) ([]*User, error
 	return users, rows.Err()
 }
 
+// UserPage lists a page of users in the order they were created, all of
+// them when brandIDs is nil, otherwise the non-admin users who are members
+// of at least one of brandIDs, and returns the cursor of the next page (0:
+// none).
+func (s *Store) UserPage(ctx context.Context, brandIDs []int64, p Page) ([]*User, int64, error) {
+	rows, err := s.pool.Query(ctx, "SELECT "+userColumns+` FROM users u
+		WHERE u.deleted_at IS NULL AND u.id > $2 AND ($1::bigint[] IS NULL
+		   OR (NOT u.is_admin AND EXISTS (SELECT 1 FROM memberships m WHERE m.user_id = u.id AND m.brand_id = ANY($1))))
+		ORDER BY u.id LIMIT $3`, brandIDs, p.After, p.fetch())
+	if err != nil {
+		return nil, 0, err
+	}
+	list, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (*User, error) { return scanUser(r) })
+	if err != nil {
+		return nil, 0, err
+	}
+	list, next := cut(p, list, func(u *User) int64 { return u.ID })
+	return list, next, nil
+}
+
 // Assignment is one (user, brand, role) triple for the policy enforcer.
 type Assignment struct {
 	UserID  int64

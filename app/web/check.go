@@ -88,10 +88,10 @@ func (s *Server) apiCheck(c *fiber.Ctx) error {
 		errs.Add("recipients", validate.CodeRequired, "En az bir alıcı gönderin.")
 	}
 	if len(req.Recipients) > maxCheckRecipients {
-		return c.Status(fiber.StatusUnprocessableEntity).JSON(apiError{Error: apiErrorBody{Code: "TOO_MANY_RECIPIENTS",
+		return &Error{Status: fiber.StatusUnprocessableEntity, Code: "TOO_MANY_RECIPIENTS",
 			Message: "Bir istekte en çok 10.000 alıcı sorgulanabilir (gönderilen: " + formatCount(len(req.Recipients)) +
 				"). Daha uzun listeler için Tarama sayfasını ya da /api/v1/scrubs adresini kullanın.",
-			Fields: []fieldError{{Field: "recipients", Code: "TOO_MANY_RECIPIENTS", Message: "En çok 10.000 alıcı."}}}})
+			Fields: []fieldError{{Field: "recipients", Code: "TOO_MANY_RECIPIENTS", Message: "En çok 10.000 alıcı."}}}
 	}
 	if len(errs) > 0 {
 		return errs

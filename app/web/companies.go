@@ -432,17 +432,35 @@ func (s *Server) apiCreateBrand(c *fiber.Ctx) error {
 	return c.Status(fiber.StatusCreated).JSON(b)
 }
 
+// apiBrands lists the brands the user may see, in the order they were
+// created.
 func (s *Server) apiBrands(c *fiber.Ctx) error {
-	ids, all := s.deps.Policy.BrandsWith(currentUser(c).ID, policy.BrandsView)
-	if all {
-		ids = nil
-	}
-	brands, err := s.deps.Store.ListBrands(c.UserContext(), ids)
+	page, err := pageFrom(c, maxPageLimit)
 	if err != nil {
 		return err
 	}
-	if brands == nil {
-		brands = []store.Brand{}
+	brands, next, err := s.deps.Store.BrandPage(c.UserContext(), s.brandScope(c, policy.BrandsView), page)
+	if err != nil {
+		return err
 	}
-	return c.JSON(fiber.Map{"brands": brands})
+	return list(c, "brands", brands, next)
+}
+
+// apiCompanies lists the companies the user may see (as İYS Ayarları
+// does: every one for an Admin, those of its brands for a Yönetici), in
+// the order they were created.
+func (s *Server) apiCompanies(c *fiber.Ctx) error {
+	page, err := pageFrom(c, maxPageLimit)
+	if err != nil {
+		return err
+	}
+	ids, err := s.companyIDs(c, policy.SettingsView)
+	if err != nil {
+		return err
+	}
+	companies, next, err := s.deps.Store.CompanyPage(c.UserContext(), ids, page)
+	if err != nil {
+		return err
+	}
+	return list(c, "companies", companies, next)
 }

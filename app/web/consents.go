@@ -387,13 +387,13 @@ func (s *Server) apiCreateConsent(c *fiber.Ctx) error {
 		Status: body.Status, Source: body.Source, ConsentDate: body.ConsentDate, FirstName: body.FirstName, LastName: body.LastName}
 	cs, problems := consent.Validate(in, time.Now(), nil)
 	if consent.HasErrors(problems) {
-		return s.consentErrors(c, problems)
+		return consentErrors(problems)
 	}
 	res, err := s.deps.Store.ApplyConsent(ctx, actor(c), b.ID, cs)
 	if err != nil {
 		return err
 	}
-	var warnings []consent.Problem
+	warnings := []consent.Problem{}
 	for _, p := range problems {
 		if !p.IsError() {
 			warnings = append(warnings, p)
@@ -405,21 +405,23 @@ func (s *Server) apiCreateConsent(c *fiber.Ctx) error {
 	case consent.ActionSkip:
 		return c.Status(fiber.StatusOK).JSON(fiber.Map{"result": "NO_CHANGE", "message": res.Problem.Message, "warnings": warnings})
 	}
-	return s.consentErrors(c, []consent.Problem{*res.Problem})
+	return consentErrors([]consent.Problem{*res.Problem})
 }
 
-// consentErrors answers 422 with the rule codes of the consent package.
-func (s *Server) consentErrors(c *fiber.Ctx, problems []consent.Problem) error {
-	body := apiErrorBody{Code: "VALIDATION", Message: "İzin İYS kurallarına uymuyor."}
+// consentErrors is the 422 refusal of a consent, with the rule codes of
+// the consent package; a single problem's code and message are the
+// answer's own.
+func consentErrors(problems []consent.Problem) error {
+	e := &Error{Status: fiber.StatusUnprocessableEntity, Code: "VALIDATION", Message: "İzin İYS kurallarına uymuyor."}
 	for _, p := range problems {
 		if p.IsError() {
-			body.Fields = append(body.Fields, fieldError{Field: apiField(p.Field), Code: p.Code, Message: p.Message})
+			e.Fields = append(e.Fields, fieldError{Field: apiField(p.Field), Code: p.Code, Message: p.Message})
 		}
 	}
-	if len(body.Fields) == 1 {
-		body.Code, body.Message = body.Fields[0].Code, body.Fields[0].Message
+	if len(e.Fields) == 1 {
+		e.Code, e.Message = e.Fields[0].Code, e.Fields[0].Message
 	}
-	return c.Status(fiber.StatusUnprocessableEntity).JSON(apiError{Error: body})
+	return e
 }
 
 // apiFields names the consent package's fields as the JSON API does.
@@ -445,21 +447,16 @@ func (s *Server) apiConsents(c *fiber.Ctx) error {
 		}
 		f.BrandIDs = []int64{b.ID}
 	}
-	if n, err := strconv.Atoi(c.Query("limit")); err == nil {
-		f.Limit = n
+	page, err := pageFrom(c, store.MaxConsentPage)
+	if err != nil {
+		return err
 	}
+	f.After, f.Limit = page.After, page.Limit
 	rows, next, err := s.deps.Store.ListRecipients(c.UserContext(), f)
 	if err != nil {
 		return err
 	}
-	if rows == nil {
-		rows = []store.RecipientRow{}
-	}
-	res := fiber.Map{"consents": rows}
-	if next != 0 {
-		res["next_cursor"] = strconv.FormatInt(next, 10)
-	}
-	return c.JSON(res)
+	return list(c, "consents", rows, next)
 }
 
 func (s *Server) apiHistory(c *fiber.Ctx) error {

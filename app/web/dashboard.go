@@ -112,5 +112,8 @@ func (s *Server) apiDashboard(c *fiber.Ctx) error {
 	if d.Quota, err = s.quotaBoxes(c); err != nil {
 		return err
 	}
+	if d.Quota == nil {
+		d.Quota = []companyQuota{} // a list, also when empty
+	}
 	return c.JSON(d)
 }

@@ -9,6 +9,7 @@ import (
 
 	"iysgate/app/iys"
 	"iysgate/app/store"
+	"iysgate/app/validate"
 	"iysgate/policy"
 )
 
@@ -19,7 +20,7 @@ import (
 func (s *Server) deliveriesPage(c *fiber.Ctx) error {
 	f := store.BatchFilter{BrandIDs: s.brandScope(c, policy.DeliveryView), OpenOnly: c.Query("open") == "1"}
 	f.ImportID, _ = strconv.ParseInt(c.Query("import_id"), 10, 64)
-	batches, err := s.deps.Store.Batches(c.UserContext(), f)
+	batches, _, err := s.deps.Store.Batches(c.UserContext(), f, store.Page{Limit: 200})
 	if err != nil {
 		return err
 	}
@@ -48,17 +49,37 @@ func containsID(ids []int64, id int64) bool {
 	return false
 }
 
+// apiDeliveries lists the batches of the user's brands, newest first:
+// ?open=true only those not yet done, ?import_id= those of one import.
 func (s *Server) apiDeliveries(c *fiber.Ctx) error {
-	f := store.BatchFilter{BrandIDs: s.brandScope(c, policy.DeliveryView), OpenOnly: c.Query("open") == "1"}
-	f.ImportID, _ = strconv.ParseInt(c.Query("import_id"), 10, 64)
-	batches, err := s.deps.Store.Batches(c.UserContext(), f)
+	f := store.BatchFilter{BrandIDs: s.brandScope(c, policy.DeliveryView)}
+	var p validate.Problems
+	if v := c.Query("open"); v != "" {
+		open, err := strconv.ParseBool(v)
+		if err != nil {
+			p.Add("open", "INVALID", "open true ya da false olmalı.")
+		}
+		f.OpenOnly = open
+	}
+	if v := c.Query("import_id"); v != "" {
+		id, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || id <= 0 {
+			p.Add("import_id", "INVALID", "import_id bir içe aktarımın numarası (pozitif tam sayı) olmalı.")
+		}
+		f.ImportID = id
+	}
+	if len(p) > 0 {
+		return p
+	}
+	page, err := pageFrom(c, maxPageLimit)
 	if err != nil {
 		return err
 	}
-	if batches == nil {
-		batches = []store.Batch{}
+	batches, next, err := s.deps.Store.Batches(c.UserContext(), f, page)
+	if err != nil {
+		return err
 	}
-	return c.JSON(fiber.Map{"batches": batches})
+	return list(c, "deliveries", batches, next)
 }
 
 func (s *Server) retryBatch(c *fiber.Ctx) error {

@@ -206,25 +206,53 @@ func (s *Server) apiImport(c *fiber.Ctx) error {
 	return c.JSON(out)
 }
 
+// apiImports lists the imports the user may see (see importScope), newest
+// first.
+func (s *Server) apiImports(c *fiber.Ctx) error {
+	page, err := pageFrom(c, maxPageLimit)
+	if err != nil {
+		return err
+	}
+	imports, next, err := s.deps.Store.ListImports(c.UserContext(), s.importScope(c), page)
+	if err != nil {
+		return err
+	}
+	out := make([]fiber.Map, len(imports))
+	for i, im := range imports {
+		out[i] = importJSON(im)
+	}
+	return list(c, "imports", out, next)
+}
+
+// importRowFilters are the filters of an import's rows, as the preview's
+// tabs and ?filter= name them.
+var importRowFilters = []string{"all", "errors", "warnings", "new", "unchanged"}
+
+// maxRowPage is the largest page of an import's rows.
+const maxRowPage = 1000
+
+// apiImportRows pages an import's rows in row order. The cursor is ?after=,
+// like every list's; ?cursor=, its first name, is still read.
 func (s *Server) apiImportRows(c *fiber.Ctx) error {
 	im, _, err := s.importFor(c, importRead)
 	if err != nil {
 		return err
 	}
-	after, _ := strconv.Atoi(c.Query("cursor"))
-	limit, _ := strconv.Atoi(c.Query("limit"))
-	rows, next, err := s.deps.Store.ImportRows(c.UserContext(), im.ID, c.Query("filter", "all"), after, limit)
+	filter := c.Query("filter", "all")
+	if !slices.Contains(importRowFilters, filter) {
+		var p validate.Problems
+		p.Add("filter", "INVALID", "filter şunlardan biri olmalı: "+strings.Join(importRowFilters, ", ")+".")
+		return p
+	}
+	page, err := pageOf(cmp.Or(c.Query("after"), c.Query("cursor")), c.Query("limit"), maxRowPage)
 	if err != nil {
 		return err
 	}
-	if rows == nil {
-		rows = []store.ImportRow{}
+	rows, next, err := s.deps.Store.ImportRows(c.UserContext(), im.ID, filter, int(page.After), page.Limit)
+	if err != nil {
+		return err
 	}
-	var cursor any
-	if next > 0 {
-		cursor = strconv.Itoa(next)
-	}
-	return c.JSON(fiber.Map{"rows": rows, "next_cursor": cursor})
+	return list(c, "rows", rows, int64(next))
 }
 
 func (s *Server) apiApproveImport(c *fiber.Ctx) error {

@@ -17,7 +17,7 @@ func (s *Server) importsPage(c *fiber.Ctx) error { return s.renderImports(c, fib
 // renderImports writes İçe Aktarımlar with an upload's refusal, if any.
 func (s *Server) renderImports(c *fiber.Ctx, status int, uploadError string) error {
 	u := currentUser(c)
-	list, err := s.deps.Store.ListImports(c.UserContext(), s.importScope(c), 100)
+	list, _, err := s.deps.Store.ListImports(c.UserContext(), s.importScope(c), store.Page{Limit: 100})
 	if err != nil {
 		return err
 	}

@@ -73,7 +73,7 @@ var funcs = template.FuncMap{
 	"originLabel":        func(s string) string { return labelOr(originLabels, s) },
 	"stepStatuses":       func() []store.StepStatus { return store.StepStatuses },
 	"hasString":          func(list []string, v string) bool { return slices.Contains(list, v) },
-	"importFilters":      func() []string { return []string{"all", "errors", "warnings", "new", "unchanged"} },
+	"importFilters":      func() []string { return importRowFilters },
 	"importFilterLabel":  func(f string) string { return labelOr(importFilterLabels, f) },
 	"actionLabel":        func(a string) string { return labelOr(actionLabels, a) },
 	"tl":                 formatTL,

@@ -138,4 +138,14 @@ func (s *Server) routes() {
 	s.handle(get, "/reports/export", policy.ConsentsView, s.exportReport)
 	s.handle(get, "/api/v1/reports", policy.ConsentsView, s.apiReport)
 	s.handle(get, "/help", policy.Authenticated, s.helpPage)
+	// The API's lists that have no page of their own above (one envelope,
+	// keyset pages: see pages.go), its description (openapi.yaml; public:
+	// see openAPI), the same as OpenAPI 3.0.3 for the tools that read only
+	// 3.0, and the page that renders it.
+	s.handle(get, "/api/v1/imports", policy.ImportsView, s.apiImports)
+	s.handle(get, "/api/v1/companies", policy.SettingsView, s.apiCompanies)
+	s.handle(get, "/api/v1/subscriptions", policy.QuotaView, s.apiSubscriptions)
+	s.handle(get, "/api/v1/openapi.json", policy.Public, s.openAPI)
+	s.handle(get, "/api/v1/openapi-3.0.json", policy.Public, s.openAPI30)
+	s.handle(get, "/tokens/api", policy.TokensOwn, s.apiDocsPage)
 }

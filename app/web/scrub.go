@@ -53,7 +53,7 @@ func (s *Server) renderScrubs(c *fiber.Ctx, status int, f *scrubForm) error {
 	if err != nil {
 		return err
 	}
-	list, err := s.deps.Store.ListScrubs(ctx, scope, 100)
+	list, _, err := s.deps.Store.ListScrubs(ctx, scope, store.Page{Limit: 100})
 	if err != nil {
 		return err
 	}
@@ -239,14 +239,19 @@ func (s *Server) apiScrub(c *fiber.Ctx) error {
 	return c.JSON(scrubJSON(sc))
 }
 
+// apiScrubs lists the unexpired scrubs of the user's brands, newest first.
 func (s *Server) apiScrubs(c *fiber.Ctx) error {
-	list, err := s.deps.Store.ListScrubs(c.UserContext(), s.brandScope(c, policy.ConsentsView), 100)
+	page, err := pageFrom(c, maxPageLimit)
 	if err != nil {
 		return err
 	}
-	out := make([]fiber.Map, len(list))
-	for i, sc := range list {
+	scrubs, next, err := s.deps.Store.ListScrubs(c.UserContext(), s.brandScope(c, policy.ConsentsView), page)
+	if err != nil {
+		return err
+	}
+	out := make([]fiber.Map, len(scrubs))
+	for i, sc := range scrubs {
 		out[i] = scrubJSON(sc)
 	}
-	return c.JSON(fiber.Map{"scrubs": out})
+	return list(c, "scrubs", out, next)
 }

@@ -21,22 +21,34 @@ import (
 
 // companyScope lists the companies in which the user holds perm (all: Admin).
 func (s *Server) companyScope(c *fiber.Ctx, perm string) ([]*store.Company, error) {
+	ids, err := s.companyIDs(c, perm)
+	if err != nil || (ids != nil && len(ids) == 0) {
+		return nil, err
+	}
+	return s.deps.Store.ListCompanies(c.UserContext(), ids)
+}
+
+// companyIDs lists the companies of the brands in which the user holds
+// perm: nil for every company (Admin), empty for none.
+func (s *Server) companyIDs(c *fiber.Ctx, perm string) ([]int64, error) {
 	ids, all := s.deps.Policy.BrandsWith(currentUser(c).ID, perm)
 	if all {
-		return s.deps.Store.ListCompanies(c.UserContext(), nil)
-	}
-	if len(ids) == 0 {
 		return nil, nil
+	}
+	companyIDs := []int64{}
+	if len(ids) == 0 {
+		return companyIDs, nil
 	}
 	brands, err := s.deps.Store.ListBrands(c.UserContext(), ids)
 	if err != nil {
 		return nil, err
 	}
-	companyIDs := []int64{}
 	for _, b := range brands {
-		companyIDs = append(companyIDs, b.CompanyID)
+		if !slices.Contains(companyIDs, b.CompanyID) {
+			companyIDs = append(companyIDs, b.CompanyID)
+		}
 	}
-	return s.deps.Store.ListCompanies(c.UserContext(), companyIDs)
+	return companyIDs, nil
 }
 
 // mayCompany reports whether the user holds perm in a brand of companyID.
@@ -216,6 +228,47 @@ func (s *Server) apiRequestSubscription(c *fiber.Ctx) error {
 		return err
 	}
 	return c.Status(fiber.StatusCreated).JSON(subscriptionJSON(sub))
+}
+
+// apiSubscriptions lists the package purchases of the companies the user
+// may see, newest first: ?company_id= one company's, ?status= those in one
+// status.
+func (s *Server) apiSubscriptions(c *fiber.Ctx) error {
+	ids, err := s.companyIDs(c, policy.QuotaView)
+	if err != nil {
+		return err
+	}
+	var p validate.Problems
+	if v := c.Query("company_id"); v != "" {
+		id, err := strconv.ParseInt(v, 10, 64)
+		switch {
+		case err != nil || id <= 0:
+			p.Add("company_id", "INVALID", "company_id bir firmanın numarası (pozitif tam sayı) olmalı.")
+		case ids != nil && !slices.Contains(ids, id):
+			return &Error{Status: fiber.StatusNotFound, Code: "NOT_FOUND", Message: "Firma bulunamadı."}
+		}
+		ids = []int64{id}
+	}
+	status := store.SubscriptionStatus(c.Query("status"))
+	if status != "" && !status.Valid() {
+		p.Add("status", "INVALID", "status pending, active ya da rejected olmalı.")
+	}
+	if len(p) > 0 {
+		return p
+	}
+	page, err := pageFrom(c, maxPageLimit)
+	if err != nil {
+		return err
+	}
+	subs, next, err := s.deps.Store.SubscriptionPage(c.UserContext(), ids, status, page)
+	if err != nil {
+		return err
+	}
+	out := make([]fiber.Map, len(subs))
+	for i := range subs {
+		out[i] = subscriptionJSON(&subs[i])
+	}
+	return list(c, "subscriptions", out, next)
 }
 
 func (s *Server) apiQuota(c *fiber.Ctx) error {

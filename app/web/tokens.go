@@ -54,15 +54,17 @@ func (s *Server) revokeToken(c *fiber.Ctx) error {
 	return s.saved(c, "/tokens", "Anahtar iptal edildi.")
 }
 
+// apiTokens lists the user's own tokens, newest first.
 func (s *Server) apiTokens(c *fiber.Ctx) error {
-	tokens, err := s.deps.Store.ListTokens(c.UserContext(), currentUser(c).ID)
+	page, err := pageFrom(c, maxPageLimit)
 	if err != nil {
 		return err
 	}
-	if tokens == nil {
-		tokens = []store.APIToken{}
+	tokens, next, err := s.deps.Store.TokenPage(c.UserContext(), currentUser(c).ID, page)
+	if err != nil {
+		return err
 	}
-	return c.JSON(fiber.Map{"tokens": tokens})
+	return list(c, "tokens", tokens, next)
 }
 
 func (s *Server) apiCreateToken(c *fiber.Ctx) error {

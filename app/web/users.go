@@ -135,16 +135,32 @@ func (s *Server) visibleUsers(c *fiber.Ctx) ([]*store.User, error) {
 		return s.deps.Store.ListUsers(c.UserContext(), nil)
 	}
 	users, err := s.deps.Store.ListUsers(c.UserContext(), ids)
+	return onlyBrands(users, ids), err
+}
+
+// visibleUserPage is a page of visibleUsers, in the order they were
+// created.
+func (s *Server) visibleUserPage(c *fiber.Ctx, p store.Page) ([]*store.User, int64, error) {
+	ids, all := s.deps.Policy.BrandsWith(currentUser(c).ID, policy.UsersView)
+	if all {
+		return s.deps.Store.UserPage(c.UserContext(), nil, p)
+	}
+	users, next, err := s.deps.Store.UserPage(c.UserContext(), ids, p)
+	return onlyBrands(users, ids), next, err
+}
+
+// onlyBrands keeps the users' memberships in brands.
+func onlyBrands(users []*store.User, brands []int64) []*store.User {
 	for _, u := range users {
 		kept := u.Memberships[:0]
 		for _, m := range u.Memberships {
-			if slices.Contains(ids, m.BrandID) {
+			if slices.Contains(brands, m.BrandID) {
 				kept = append(kept, m)
 			}
 		}
 		u.Memberships = kept
 	}
-	return users, err
+	return users
 }
 
 func (s *Server) usersPage(c *fiber.Ctx) error {
@@ -394,15 +410,18 @@ func (s *Server) deleteUser(c *fiber.Ctx) error {
 
 func (s *Server) apiMe(c *fiber.Ctx) error { return c.JSON(currentUser(c)) }
 
+// apiUsers lists the users the viewer may see (see visibleUsers), in the
+// order they were created.
 func (s *Server) apiUsers(c *fiber.Ctx) error {
-	users, err := s.visibleUsers(c)
+	page, err := pageFrom(c, maxPageLimit)
 	if err != nil {
 		return err
 	}
-	if users == nil {
-		users = []*store.User{}
+	users, next, err := s.visibleUserPage(c, page)
+	if err != nil {
+		return err
 	}
-	return c.JSON(fiber.Map{"users": users})
+	return list(c, "users", users, next)
 }
 
 func (s *Server) apiCreateUser(c *fiber.Ctx) error {
