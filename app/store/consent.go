@@ -12,13 +12,13 @@ import (
 	"iysgate/app/consent"
 )
 
-// İYS delivery states of a consent and of an event.
+// İYS delivery states of an event.
 const (
 	SyncPending    = "bekliyor"   // waits to be sent
 	SyncSent       = "gonderildi" // sent, outcome not yet known
 	SyncRegistered = "kayitli"    // İYS has it
 	SyncFailed     = "hata"       // İYS refused it
-	SyncQuota      = "kota"       // stored, waits for a package (events only)
+	SyncQuota      = "kota"       // stored, waits for a package
 )
 
 // Origins of a consent event.
@@ -28,13 +28,60 @@ const (
 	OriginIYS    = "iys"
 )
 
-// ChannelState is the current consent of a recipient on one channel.
+// ChannelState is what iysgate knows of a recipient's consent on one
+// channel, as three facts that are never mixed (migrations/00014): the
+// state İYS holds, a change on its way, and the last refusal.
 type ChannelState struct {
+	// Status, Source and ConsentDate are what İYS holds: the last movement
+	// it accepted, or a change pulled from it. Status is "" while İYS holds
+	// nothing.
 	Status      string     `json:"status"`
 	Source      string     `json:"source"`
 	ConsentDate *time.Time `json:"consent_date"`
-	SyncState   string     `json:"sync_state"`
+	// Pending is a change on its way to İYS, if any.
+	Pending *PendingChange `json:"pending"`
+	// Refused is İYS's last refusal, if no change has been made since.
+	Refused *LastRefusal `json:"refused"`
 }
+
+// PendingChange is a change of a consent on its way to İYS.
+type PendingChange struct {
+	Status      string     `json:"status"`
+	Source      string     `json:"source"`
+	ConsentDate *time.Time `json:"consent_date"`
+	Since       time.Time  `json:"since"`
+	// State is its event's delivery state: SyncQuota (waits for a
+	// package), SyncPending (queued) or SyncSent.
+	State string `json:"state"`
+}
+
+// LastRefusal is İYS's refusal of a change, with İYS's code (its message and
+// what to fix are the code's, see iys.Describe).
+type LastRefusal struct {
+	Code string    `json:"code"`
+	At   time.Time `json:"at"`
+}
+
+// Effective is the answer to "may I message this person on this channel":
+// RET when İYS holds RET or a RET is on its way (a person who said no is
+// not messaged while İYS catches up), ONAY only when İYS holds ONAY, and ""
+// when İYS holds nothing.
+func (c *ChannelState) Effective() string {
+	if c == nil {
+		return ""
+	}
+	if c.Pending != nil && c.Pending.Status == string(consent.StatusRet) {
+		return string(consent.StatusRet)
+	}
+	return c.Status
+}
+
+// channelStateJSON builds a ChannelState of consent c (with its pending
+// event pe) in SQL, as ChannelState decodes it.
+const channelStateJSON = `json_build_object('status', c.status, 'source', c.source, 'consent_date', c.consent_date,
+	'pending', CASE WHEN c.pending_event_id IS NOT NULL THEN json_build_object('status', c.pending_status,
+		'source', c.pending_source, 'consent_date', c.pending_consent_date, 'since', c.pending_since, 'state', pe.iys_state) END,
+	'refused', CASE WHEN c.refused_event_id IS NOT NULL THEN json_build_object('code', c.refused_code, 'at', c.refused_at) END)`
 
 // RecipientRow is one line of Onaylar: a recipient and its channels.
 type RecipientRow struct {
@@ -67,8 +114,9 @@ func (r *RecipientRow) Channel(t string) *ChannelState {
 type ConsentFilter struct {
 	BrandIDs      []int64 // nil: every brand
 	Kind          string  // "phone" (Telefon & Mesaj) or "email"
-	Search        string  // a name, or a phone/e-mail prefix (normalised by the caller)
-	SearchIsName  bool
+	// Search is text to find anywhere in a recipient's name, address or
+	// number, as FoldSearch folds it (the caller folds it).
+	Search        string
 	Type          string // channel the status filter applies to ("" any of the tab's)
 	Status        string // ONAY or RET
 	RecipientType string
@@ -142,11 +190,7 @@ func recipientsQuery(f ConsentFilter) (string, []any) {
 	} else {
 		where := []string{"r.brand_id = bid.id", "r.kind = $1"}
 		if f.Search != "" {
-			if f.SearchIsName {
-				where = append(where, "lower(r.first_name || ' ' || r.last_name) LIKE "+arg("%"+escapeLike(strings.ToLower(f.Search))+"%"))
-			} else {
-				where = append(where, "r.recipient LIKE "+arg(escapeLike(f.Search)+"%"))
-			}
+			where = append(where, "r.search LIKE "+arg("%"+escapeLike(f.Search)+"%"))
 		}
 		if f.RecipientType != "" {
 			where = append(where, "r.recipient_type = "+arg(f.RecipientType))
@@ -175,9 +219,8 @@ func recipientsQuery(f ConsentFilter) (string, []any) {
 			ORDER BY r.sort_key DESC LIMIT ` + limit + `)`
 	}
 	q := `SELECT r.id, r.sort_key, r.brand_id, b.name, COALESCE(b.brand_code, ''), r.recipient, r.recipient_type, r.first_name, r.last_name,
-		(SELECT json_object_agg(c.type, json_build_object('status', c.status, 'source', c.source,
-			'consent_date', c.consent_date, 'sync_state', c.sync_state))
-		 FROM consents c WHERE c.recipient_id = r.id)
+		(SELECT json_object_agg(c.type, `+channelStateJSON+`)
+		 FROM consents c LEFT JOIN consent_events pe ON pe.id = c.pending_event_id WHERE c.recipient_id = r.id)
 		FROM ` + brands + ` AS bid(id)
 		CROSS JOIN LATERAL ` + inner + ` r
 		JOIN brands b ON b.id = r.brand_id
@@ -221,6 +264,19 @@ func (s *Store) ListRecipients(ctx context.Context, f ConsentFilter) ([]Recipien
 	return out, next, nil
 }
 
+// FoldSearch folds text the way recipients.search is folded (see
+// migrations/00014): I, İ and ı become i, then everything is lower case,
+// so that KILIÇ finds Kılıç and IPEK, ipek and İPEK find İpek, whichever
+// i people type.
+func FoldSearch(s string) string {
+	return strings.ToLower(strings.Map(func(r rune) rune {
+		if r == 'I' || r == 'İ' || r == 'ı' {
+			return 'i'
+		}
+		return r
+	}, s))
+}
+
 func escapeLike(s string) string {
 	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
 }
@@ -253,10 +309,12 @@ type ApplyResult struct {
 }
 
 // ApplyConsent records one consent given by hand (İzin Ekle, Düzenle, API):
-// it checks İYS's state rules against the stored state under a lock, and for
-// a real change writes the current state, an event that waits for İYS and
-// the audit entry in one transaction. A rejected or unchanged consent
-// changes nothing.
+// it checks İYS's state rules under a lock against the state as it will
+// be (the change on its way if any, else what İYS holds), and for a real
+// change writes it as the consent's pending change (İYS's state stays
+// until İYS accepts it; an earlier refusal is superseded), an event that
+// waits for İYS and the audit entry, in one transaction. A rejected or
+// unchanged consent changes nothing.
 func (s *Store) ApplyConsent(ctx context.Context, a Actor, brandID int64, c consent.Consent) (*ApplyResult, error) {
 	res := &ApplyResult{}
 	kind := "phone"
@@ -281,10 +339,16 @@ func (s *Store) ApplyConsent(ctx context.Context, a Actor, brandID int64, c cons
 		var cur *consent.State
 		var st consent.State
 		var date *time.Time
-		err = tx.QueryRow(ctx, `SELECT status, consent_date FROM consents WHERE recipient_id = $1 AND type = $2`,
-			recipientID, string(c.Type)).Scan(&st.Status, &date)
+		var status *consent.Status
+		err = tx.QueryRow(ctx, `SELECT COALESCE(pending_status, status), CASE WHEN pending_event_id IS NOT NULL THEN pending_consent_date ELSE consent_date END
+			FROM consents WHERE recipient_id = $1 AND type = $2`,
+			recipientID, string(c.Type)).Scan(&status, &date)
 		switch {
+		case err == nil && status == nil:
+			// İYS holds nothing and nothing is on its way (a first change
+			// İYS refused): a first record again.
 		case err == nil:
+			st.Status = *status
 			if date != nil {
 				st.ConsentDate = *date
 			}
@@ -311,10 +375,10 @@ func (s *Store) ApplyConsent(ctx context.Context, a Actor, brandID int64, c cons
 		if err != nil {
 			return err
 		}
-		_, err = tx.Exec(ctx, `INSERT INTO consents (recipient_id, type, brand_id, recipient_type, status, source, consent_date, sync_state, last_event_id, sort_key)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, 'bekliyor', $8, (SELECT sort_key FROM recipients WHERE id = $1))
-			ON CONFLICT (recipient_id, type) DO UPDATE SET status = EXCLUDED.status, source = EXCLUDED.source,
-				consent_date = EXCLUDED.consent_date, sync_state = 'bekliyor', last_event_id = EXCLUDED.last_event_id, updated_at = now()`,
+		_, err = tx.Exec(ctx, `INSERT INTO consents (recipient_id, type, brand_id, recipient_type, pending_event_id, pending_status,
+				pending_source, pending_consent_date, pending_since, last_event_id, sort_key)
+			VALUES ($1, $2, $3, $4, $8, $5, $6, $7, now(), $8, (SELECT sort_key FROM recipients WHERE id = $1))
+			ON CONFLICT (recipient_id, type) DO UPDATE SET `+pendingFromExcluded,
 			recipientID, string(c.Type), brandID, string(c.RecipientType), string(c.Status), string(c.Source), consentDate, res.EventID)
 		if err != nil {
 			return err
@@ -341,6 +405,14 @@ func (s *Store) ApplyConsent(ctx context.Context, a Actor, brandID int64, c cons
 	res.Row = row
 	return res, nil
 }
+
+// pendingFromExcluded makes a consent's pending change the inserted row's
+// (ON CONFLICT DO UPDATE): the new change supersedes any earlier pending
+// one and any refusal; what İYS holds stays.
+const pendingFromExcluded = `pending_event_id = EXCLUDED.pending_event_id, pending_status = EXCLUDED.pending_status,
+	pending_source = EXCLUDED.pending_source, pending_consent_date = EXCLUDED.pending_consent_date,
+	pending_since = EXCLUDED.pending_since, refused_event_id = NULL, refused_code = NULL, refused_at = NULL,
+	last_event_id = EXCLUDED.last_event_id, updated_at = now()`
 
 // Event is one entry of a recipient's consent history.
 type Event struct {
@@ -382,11 +454,19 @@ func (s *Store) History(ctx context.Context, brandID int64, recipient string) ([
 	return pgx.CollectRows(rows, scanEvent)
 }
 
-// BrandStat counts a brand's consents on one channel.
+// The kinds of BrandStat: what İYS holds, and what is on its way.
+const (
+	StatIYS     = "iys"
+	StatPending = "pending"
+)
+
+// BrandStat counts a brand's consents on one channel: registered at İYS
+// (Kind StatIYS) or on their way (StatPending), by status.
 type BrandStat struct {
 	BrandID       int64  `json:"brand_id"`
 	Type          string `json:"type"`
 	RecipientType string `json:"recipient_type"`
+	Kind          string `json:"kind"`
 	Status        string `json:"status"`
 	N             int64  `json:"n"`
 }
@@ -394,14 +474,14 @@ type BrandStat struct {
 // BrandStats returns the counters of the brands (nil: all), kept by the
 // database on every change, so that they cost nothing at any size.
 func (s *Store) BrandStats(ctx context.Context, brandIDs []int64) ([]BrandStat, error) {
-	rows, err := s.pool.Query(ctx, `SELECT brand_id, type, recipient_type, status, n FROM brand_stats
+	rows, err := s.pool.Query(ctx, `SELECT brand_id, type, recipient_type, kind, status, n FROM brand_stats
 		WHERE ($1::bigint[] IS NULL OR brand_id = ANY($1)) AND n <> 0`, brandIDs)
 	if err != nil {
 		return nil, err
 	}
 	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (BrandStat, error) {
 		var b BrandStat
-		err := r.Scan(&b.BrandID, &b.Type, &b.RecipientType, &b.Status, &b.N)
+		err := r.Scan(&b.BrandID, &b.Type, &b.RecipientType, &b.Kind, &b.Status, &b.N)
 		return b, err
 	})
 }

@@ -132,7 +132,7 @@ const repeatedKeysSQL = `WITH i AS (
 		  AND substr(r.channels, ch.n, 1) <> '-' AND r.flags & (4 << (ch.n - 1)) = 0 -- flagItemError, 1-based
 	)
 	SELECT i.row_no, i.n, i.brand_code, i.recipient, i.recipient_type, i.type, i.status, i.consent_date,
-		c.status, c.consent_date, c.last_event_id
+		`+projectedStatus+`, `+projectedDate+`, c.last_event_id
 	FROM i
 	LEFT JOIN brands b ON b.brand_code = i.brand_code
 	LEFT JOIN recipients rc ON rc.brand_id = ANY($3) AND rc.brand_id = b.id AND rc.recipient = i.recipient AND rc.recipient_type = i.recipient_type
@@ -491,14 +491,16 @@ func (s *Store) ApproveImport(ctx context.Context, a Actor, importID int64, mode
 			FROM approve_items ORDER BY consent_date NULLS FIRST, row_no`, importID, actorID, a.Label); err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, `INSERT INTO consents (recipient_id, type, brand_id, recipient_type, status, source, consent_date, sync_state, last_event_id, sort_key)
-			SELECT DISTINCT ON (a.recipient_id, a.type) a.recipient_id, a.type, a.brand_id, a.recipient_type, a.status, a.source, a.consent_date, 'bekliyor',
-			       e.id, r.sort_key
+		// Each key's latest change becomes its pending change; what İYS
+		// holds stays until İYS accepts it.
+		if _, err := tx.Exec(ctx, `INSERT INTO consents (recipient_id, type, brand_id, recipient_type, pending_event_id, pending_status,
+				pending_source, pending_consent_date, pending_since, last_event_id, sort_key)
+			SELECT DISTINCT ON (a.recipient_id, a.type) a.recipient_id, a.type, a.brand_id, a.recipient_type, e.id, a.status, a.source,
+			       a.consent_date, now(), e.id, r.sort_key
 			FROM approve_items a JOIN recipients r ON r.id = a.recipient_id
 			JOIN LATERAL (SELECT max(e.id) AS id FROM consent_events e WHERE e.recipient_id = a.recipient_id AND e.type = a.type) e ON true
 			ORDER BY a.recipient_id, a.type, a.consent_date DESC NULLS LAST, a.row_no DESC
-			ON CONFLICT (recipient_id, type) DO UPDATE SET status = EXCLUDED.status, source = EXCLUDED.source,
-			  consent_date = EXCLUDED.consent_date, sync_state = 'bekliyor', last_event_id = EXCLUDED.last_event_id, updated_at = now()`); err != nil {
+			ON CONFLICT (recipient_id, type) DO UPDATE SET `+pendingFromExcluded); err != nil {
 			return err
 		}
 		if err := s.kickImport(ctx, tx, importID); err != nil {

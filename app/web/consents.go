@@ -104,9 +104,14 @@ func (s *Server) newConsentPage(c *fiber.Ctx) error {
 		for _, t := range []string{"ARAMA", "MESAJ", "EPOSTA"} {
 			if ch := row.Channel(t); ch != nil {
 				f.Types = append(f.Types, t)
-				f.Source = ch.Source
-				// Offer the change people come here for: the opposite status.
-				f.Status = map[string]string{"ONAY": "RET", "RET": "ONAY"}[ch.Status]
+				// Offer the change people come here for: the opposite of the
+				// state as it will be (a change on its way, else İYS's).
+				status, source := ch.Status, ch.Source
+				if ch.Pending != nil {
+					status, source = ch.Pending.Status, ch.Pending.Source
+				}
+				f.Source = source
+				f.Status = map[string]string{"ONAY": "RET", "RET": "ONAY"}[status]
 			}
 		}
 	}
@@ -272,29 +277,34 @@ func (s *Server) consentFilter(c *fiber.Ctx) (store.ConsentFilter, map[string]st
 		f.To = &end
 	}
 	if search := q["q"]; search != "" {
-		// A number is searched as a phone (normalised, by prefix), an
-		// address as an e-mail, anything else as a name.
-		switch {
-		case strings.Contains(search, "@"):
-			f.Search = strings.ToLower(search)
-		case strings.IndexFunc(search, func(r rune) bool { return r >= '0' && r <= '9' }) >= 0:
-			if p, _, prob := consent.NormalizePhone(search); prob == nil {
-				f.Search = p
-			} else {
-				digits := strings.Map(func(r rune) rune {
-					if r >= '0' && r <= '9' {
-						return r
-					}
-					return -1
-				}, search)
-				f.Search = "+90" + strings.TrimPrefix(strings.TrimPrefix(digits, "90"), "0")
-			}
-		default:
-			f.Search, f.SearchIsName = search, true
-		}
+		f.Search = searchTerm(search)
 	}
 	f.After, _ = strconv.ParseInt(c.Query("after"), 10, 64)
 	return f, q, nil
+}
+
+// searchTerm is what Onaylar looks for when people type q: a number as
+// its digits without the 0 or 90 a Turkish number is written with (the
+// last digits of a phone are found anywhere in it), anything else folded
+// the Turkish way (store.FoldSearch), to be found in a name, an address or
+// a number.
+func searchTerm(q string) string {
+	if strings.IndexFunc(q, func(r rune) bool { return (r < '0' || r > '9') && !strings.ContainsRune(" +-().", r) }) < 0 {
+		digits := strings.Map(func(r rune) rune {
+			if r >= '0' && r <= '9' {
+				return r
+			}
+			return -1
+		}, q)
+		if len(digits) > 10 {
+			digits = strings.TrimPrefix(strings.TrimPrefix(digits, "00"), "90")
+		}
+		if len(digits) == 11 {
+			digits = strings.TrimPrefix(digits, "0")
+		}
+		return digits
+	}
+	return store.FoldSearch(q)
 }
 
 func (s *Server) consentsPage(c *fiber.Ctx) error {
@@ -311,9 +321,14 @@ func (s *Server) consentsPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	var total, ret int64
+	// Registered at İYS; the pending ones beside them.
+	var total, ret, pending int64
 	for _, st := range stats {
 		if (f.Kind == "email") != (st.Type == "EPOSTA") {
+			continue
+		}
+		if st.Kind == store.StatPending {
+			pending += st.N
 			continue
 		}
 		total += st.N
@@ -327,7 +342,7 @@ func (s *Server) consentsPage(c *fiber.Ctx) error {
 	}
 	query := c.Context().QueryArgs()
 	query.Del("after")
-	data := map[string]any{"Rows": rows, "Q": q, "Brands": brands, "Total": total, "Ret": ret,
+	data := map[string]any{"Rows": rows, "Q": q, "Brands": brands, "Total": total, "Ret": ret, "Pending": pending,
 		"Next": next, "Query": string(query.QueryString()),
 		"CanEdit": s.deps.Policy.CanAny(currentUser(c).ID, policy.ConsentsEdit)}
 	if c.Get("HX-Request") == "true" && c.Get("HX-Target") == "consent-rows" {
