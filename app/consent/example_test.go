@@ -34,7 +34,6 @@ func ExampleValidate() {
 
 	// Output:
 	// +905321234567 MESAJ ONAY BIREYSEL HS_FIZIKSEL_ORTAM 2025-06-11 10:30:00
-	// warning PHONE_CORRECTED (recipient): Telefon numarası İYS biçimine (+90 ve 10 hane) çevrildi.
 	// gönderilebilir: true
 	// son gün: 12.06.2025 23:59:59
 }

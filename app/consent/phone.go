@@ -22,12 +22,14 @@ import (
 // to them are legitimate, though most recipients are mobiles (see
 // [IsMobile]).
 //
-// changed reports whether the result differs from raw at all, which the
-// caller shows as the PHONE_CORRECTED warning; an already normalised number
-// gives changed == false. On failure the result is "" and the problem is
+// corrected reports whether a digit was dropped (the "0" after the country
+// code), which the caller shows as the PHONE_CORRECTED warning. Writing a
+// number the ordinary Turkish way ("0532 123 45 67", "(0532) 123-45-67", a
+// number cell without its leading zero) is a format, not an error, and gives
+// corrected == false. On failure the result is "" and the problem is
 // RECIPIENT_MISSING (empty input), PHONE_NOT_TURKISH, PHONE_EXCEL_NOTATION
 // or PHONE_INVALID, with Field "recipient".
-func NormalizePhone(raw string) (phone string, changed bool, p *Problem) {
+func NormalizePhone(raw string) (phone string, corrected bool, p *Problem) {
 	s := strings.TrimFunc(raw, unicode.IsSpace)
 	s = strings.TrimPrefix(s, "'")
 	if s == "" {
@@ -86,12 +88,12 @@ func NormalizePhone(raw string) (phone string, changed bool, p *Problem) {
 	// "+90 (0532) …": one trunk zero after the country code.
 	if len(national) == 11 && national[0] == '0' {
 		national = national[1:]
+		corrected = true
 	}
 	if !validNational(national) {
 		return "", false, newProblem(CodePhoneInvalid, FieldRecipient)
 	}
-	phone = "+90" + national
-	return phone, phone != raw, nil
+	return "+90" + national, corrected, nil
 }
 
 // validNational reports whether n is a ten-digit Turkish national number

@@ -8,39 +8,39 @@ func TestNormalizePhone(t *testing.T) {
 	tests := []struct {
 		in      string
 		want    string
-		changed bool
+		corrected bool
 		code    string
 	}{
 		{"+905321234567", m, false, ""},
-		{"0532 123 45 67", m, true, ""},
-		{"(0532) 123-45-67", m, true, ""},
-		{"+90 532 123 45 67", m, true, ""},
-		{"+90 (532) 123 45 67", m, true, ""},
-		{"905321234567", m, true, ""},
-		{"90 532 123 45 67", m, true, ""},
-		{"00905321234567", m, true, ""},
-		{"0090 532 123 4567", m, true, ""},
-		{"5321234567", m, true, ""},
-		{"05321234567", m, true, ""},
-		{"532.123.45.67", m, true, ""},
-		{"0532/123 45 67", m, true, ""},
-		{" +905321234567 ", m, true, ""},
-		{"05321234567\u00a0", m, true, ""},
-		{"'05321234567", m, true, ""},
-		{"5321234567.0", m, true, ""},
-		{"905321234567.0", m, true, ""},
-		{"5.321234567E+9", m, true, ""},
-		{"5,321234567E+09", m, true, ""},
-		{"9.05321234567E+11", m, true, ""},
+		{"0532 123 45 67", m, false, ""},
+		{"(0532) 123-45-67", m, false, ""},
+		{"+90 532 123 45 67", m, false, ""},
+		{"+90 (532) 123 45 67", m, false, ""},
+		{"905321234567", m, false, ""},
+		{"90 532 123 45 67", m, false, ""},
+		{"00905321234567", m, false, ""},
+		{"0090 532 123 4567", m, false, ""},
+		{"5321234567", m, false, ""},
+		{"05321234567", m, false, ""},
+		{"532.123.45.67", m, false, ""},
+		{"0532/123 45 67", m, false, ""},
+		{" +905321234567 ", m, false, ""},
+		{"05321234567\u00a0", m, false, ""},
+		{"'05321234567", m, false, ""},
+		{"5321234567.0", m, false, ""},
+		{"905321234567.0", m, false, ""},
+		{"5.321234567E+9", m, false, ""},
+		{"5,321234567E+09", m, false, ""},
+		{"9.05321234567E+11", m, false, ""},
 		// A zero after the country code is dropped: never +900….
 		{"+900532 123 45 67", m, true, ""},
 		{"+9005321234567", m, true, ""},
 		{"+90 (0532) 123 45 67", m, true, ""},
 		{"9005321234567", m, true, ""},
 		// Landlines and 850 numbers are Turkish numbers too.
-		{"0212 555 12 34", "+902125551234", true, ""},
+		{"0212 555 12 34", "+902125551234", false, ""},
 		{"+903125551234", "+903125551234", false, ""},
-		{"0850 123 45 67", "+908501234567", true, ""},
+		{"0850 123 45 67", "+908501234567", false, ""},
 		// Invalid.
 		{"", "", false, CodeRecipientMissing},
 		{"   ", "", false, CodeRecipientMissing},
@@ -69,7 +69,7 @@ func TestNormalizePhone(t *testing.T) {
 		{"123456789012345678901234567890", "", false, CodePhoneInvalid},
 	}
 	for _, tt := range tests {
-		got, changed, p := NormalizePhone(tt.in)
+		got, corrected, p := NormalizePhone(tt.in)
 		code := ""
 		if p != nil {
 			code = p.Code
@@ -77,8 +77,8 @@ func TestNormalizePhone(t *testing.T) {
 				t.Errorf("NormalizePhone(%q) problem %+v", tt.in, p)
 			}
 		}
-		if got != tt.want || changed != tt.changed || code != tt.code {
-			t.Errorf("NormalizePhone(%q) = %q, %v, %q; want %q, %v, %q", tt.in, got, changed, code, tt.want, tt.changed, tt.code)
+		if got != tt.want || corrected != tt.corrected || code != tt.code {
+			t.Errorf("NormalizePhone(%q) = %q, %v, %q; want %q, %v, %q", tt.in, got, corrected, code, tt.want, tt.corrected, tt.code)
 		}
 	}
 }

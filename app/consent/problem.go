@@ -138,7 +138,7 @@ var texts = map[string]Text{
 		"Her satırda en az bir telefon numarası veya e-posta adresi olmalı.",
 		SeverityError},
 	CodeRecipientChannelMismatch: {
-		"Alıcı, izin türüyle uyuşmuyor: ARAMA ve MESAJ için telefon numarası, EPOSTA için e-posta adresi gerekir.",
+		"Alıcı, izin türüyle uyuşmuyor: arama ve mesaj izni için telefon numarası, e-posta izni için e-posta adresi gerekir.",
 		"İzin türünü ya da alıcıyı düzeltin.",
 		SeverityError},
 	CodePhoneInvalid: {
@@ -154,7 +154,7 @@ var texts = map[string]Text{
 		"Telefon sütununun hücre biçimini «Metin» yapın ve numaraları yeniden girin.",
 		SeverityError},
 	CodePhoneCorrected: {
-		"Telefon numarası İYS biçimine (+90 ve 10 hane) çevrildi.",
+		"Telefon numarasında ülke kodundan sonra yazılan fazladan 0 silindi (+90 0532… → +90532…).",
 		"Düzeltilmiş numarayı kontrol edin.",
 		SeverityWarning},
 	CodeEmailInvalid: {

@@ -233,11 +233,11 @@ func normalizeRecipient(raw string, phone bool, field string) (string, []Problem
 		if strings.Contains(raw, "@") {
 			return "", []Problem{NewProblem(CodeRecipientChannelMismatch, field)}
 		}
-		n, changed, p := NormalizePhone(raw)
+		n, corrected, p := NormalizePhone(raw)
 		if p != nil {
 			return "", withField(p)
 		}
-		if changed {
+		if corrected {
 			return n, []Problem{NewProblem(CodePhoneCorrected, field)}
 		}
 		return n, nil

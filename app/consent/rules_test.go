@@ -71,7 +71,12 @@ func TestValidateRules(t *testing.T) {
 			}
 		}},
 		{"recipient empty", func(in *Input) { in.Recipient = "" }, []string{CodeRecipientMissing}, nil},
-		{"phone corrected", func(in *Input) { in.Recipient = "0532 123 45 67" }, []string{CodePhoneCorrected}, func(t *testing.T, c Consent) {
+		{"phone in the ordinary format", func(in *Input) { in.Recipient = "0532 123 45 67" }, nil, func(t *testing.T, c Consent) {
+			if c.Recipient != "+905321234567" {
+				t.Error(c.Recipient)
+			}
+		}},
+		{"phone corrected", func(in *Input) { in.Recipient = "+90 (0532) 123 45 67" }, []string{CodePhoneCorrected}, func(t *testing.T, c Consent) {
 			if c.Recipient != "+905321234567" {
 				t.Error(c.Recipient)
 			}
@@ -224,14 +229,14 @@ func TestValidateRow(t *testing.T) {
 		items    []want
 		rowCodes []string
 	}{
-		{"three consents", func(*RowInput) {}, []want{{TypeArama, StatusOnay, true}, {TypeMesaj, StatusRet, true}, {TypeEposta, StatusOnay, true}}, []string{CodePhoneCorrected}},
+		{"three consents", func(*RowInput) {}, []want{{TypeArama, StatusOnay, true}, {TypeMesaj, StatusRet, true}, {TypeEposta, StatusOnay, true}}, nil},
 		{"phone permissions empty", func(in *RowInput) { in.CallPermission, in.MessagePermission = "", " " },
 			[]want{{TypeArama, StatusOnay, true}, {TypeMesaj, StatusOnay, true}, {TypeEposta, StatusOnay, true}},
-			[]string{CodePhoneCorrected, CodePermissionsDefaulted}},
+			[]string{CodePermissionsDefaulted}},
 		{"only call permission", func(in *RowInput) { in.MessagePermission = "" },
-			[]want{{TypeArama, StatusOnay, true}, {TypeEposta, StatusOnay, true}}, []string{CodePhoneCorrected}},
+			[]want{{TypeArama, StatusOnay, true}, {TypeEposta, StatusOnay, true}}, nil},
 		{"only message permission", func(in *RowInput) { in.CallPermission = "" },
-			[]want{{TypeMesaj, StatusRet, true}, {TypeEposta, StatusOnay, true}}, []string{CodePhoneCorrected}},
+			[]want{{TypeMesaj, StatusRet, true}, {TypeEposta, StatusOnay, true}}, nil},
 		{"e-mail permission empty", func(in *RowInput) { in.Phone = ""; in.EmailPermission = "" },
 			[]want{{TypeEposta, StatusOnay, true}}, []string{CodeEmailPermissionDefaulted}},
 		{"no recipient", func(in *RowInput) { in.Phone, in.Email = " ", "" }, nil, []string{CodeRecipientMissing}},
@@ -239,7 +244,7 @@ func TestValidateRow(t *testing.T) {
 		{"bad phone, good e-mail", func(in *RowInput) { in.Phone = "12345" },
 			[]want{{TypeArama, StatusOnay, false}, {TypeMesaj, StatusRet, false}, {TypeEposta, StatusOnay, true}}, []string{CodePhoneInvalid}},
 		{"bad call permission", func(in *RowInput) { in.CallPermission = "belki" },
-			[]want{{TypeArama, "", false}, {TypeMesaj, StatusRet, true}, {TypeEposta, StatusOnay, true}}, []string{CodePhoneCorrected, CodeStatusInvalid}},
+			[]want{{TypeArama, "", false}, {TypeMesaj, StatusRet, true}, {TypeEposta, StatusOnay, true}}, []string{CodeStatusInvalid}},
 		{"shared error", func(in *RowInput) { in.Source = "IYS_WEB"; in.Phone = "+905321234567" },
 			[]want{{TypeArama, StatusOnay, false}, {TypeMesaj, StatusRet, false}, {TypeEposta, StatusOnay, false}}, []string{CodeSourceIYSForbidden}},
 		{"e-mail in the phone column", func(in *RowInput) { in.Phone = "veli@example.com" },
