@@ -6,10 +6,10 @@ func TestNormalizePhone(t *testing.T) {
 	t.Parallel()
 	const m = "+905321234567"
 	tests := []struct {
-		in      string
-		want    string
+		in        string
+		want      string
 		corrected bool
-		code    string
+		code      string
 	}{
 		{"+905321234567", m, false, ""},
 		{"0532 123 45 67", m, false, ""},

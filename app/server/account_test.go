@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/chromedp/chromedp"
+
 	"iysgate/app/config"
 	"iysgate/app/store"
 	"iysgate/app/store/storetest"
@@ -127,4 +129,37 @@ func TestDeleteUser(t *testing.T) {
 	}
 	// Its address is free for a new account.
 	e.user(p.Email, "musteri", b.ID)
+}
+
+// A form answered with an error (here Hesabım's, with a wrong current
+// password) is shown at its page's address, not at the form's POST address:
+// reloading opens Hesabım again instead of an error page.
+func TestBrowserFormErrorStaysOnItsPage(t *testing.T) {
+	e := newEnv(t)
+	ctx := browser(t)
+	do, text := steps(t, ctx)
+	do(chromedp.Navigate(e.base+"/login"), chromedp.WaitVisible("#login-submit"),
+		chromedp.SendKeys("#email", adminEmail), chromedp.SendKeys("#password", adminPassword),
+		chromedp.Click("#login-submit"), chromedp.WaitVisible("#current-user"),
+		chromedp.Navigate(e.base+"/account"), chromedp.WaitVisible("#password-form"),
+		chromedp.SendKeys("#current-password", "yanlis-parola-1"),
+		chromedp.SendKeys("#new-password", "yepyeni-parola-1"),
+		chromedp.SendKeys("#new-password-confirm", "yepyeni-parola-1"),
+		chromedp.Submit("#password-form"),
+		chromedp.WaitVisible(".field-error"),
+	)
+	if msg := text(".field-error"); !strings.Contains(msg, "Şu anki parolanız hatalı") {
+		t.Fatalf("error: %q", msg)
+	}
+	path, err := chromedp.Run(ctx, chromedp.Evaluate[string](`location.pathname + location.search`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if path != "/account" {
+		t.Fatalf("after the error the address is %q, want /account", path)
+	}
+	do(chromedp.Reload(), chromedp.WaitVisible("#password-form"))
+	if n := text("#password-form"); strings.Contains(n, "hatalı") {
+		t.Errorf("the reloaded page still shows the error: %q", n)
+	}
 }

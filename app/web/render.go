@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"html/template"
 	"io/fs"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -213,6 +214,9 @@ type page struct {
 	Nav        []navItem
 	Simulation bool
 	Data       any
+	// PageURL is the address a page rendered in answer to a form is shown
+	// at (static/app.js): the page the form was sent from.
+	PageURL string
 }
 
 // render writes a full page, or with fragment set only that template (for
@@ -222,7 +226,7 @@ func (s *Server) render(c *fiber.Ctx, status int, name, title string, data any, 
 	if !ok {
 		return fmt.Errorf("no template %q", name)
 	}
-	p := page{Title: title, Data: data, Simulation: s.deps.Simulation}
+	p := page{Title: title, Data: data, Simulation: s.deps.Simulation, PageURL: formPage(c)}
 	p.CSRF, _ = c.Locals(csrfKey).(string)
 	if u := currentUser(c); u != nil {
 		p.User = u
@@ -240,6 +244,20 @@ func (s *Server) render(c *fiber.Ctx, status int, name, title string, data any, 
 	c.Status(status)
 	c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
 	return c.Send(buf.Bytes())
+}
+
+// formPage is the same-site page a form posted from, taken from the Referer
+// (sent whole within the site: Referrer-Policy same-origin), or "" for
+// other requests. Only its path and query are used.
+func formPage(c *fiber.Ctx) string {
+	if c.Method() != fiber.MethodPost || c.Get("HX-Request") == "true" {
+		return ""
+	}
+	ref, err := url.Parse(c.Get(fiber.HeaderReferer))
+	if err != nil || ref.Host != c.Hostname() || !strings.HasPrefix(ref.Path, "/") || strings.HasPrefix(ref.Path, "//") {
+		return ""
+	}
+	return ref.RequestURI()
 }
 
 // nav lists the menu entries the user may open.
