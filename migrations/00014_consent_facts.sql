@@ -12,6 +12,13 @@
 -- RET at once. The rules a new change is checked against (first record
 -- RET, the same status, a date not later) read the state as it will be:
 -- the pending change if any, else İYS's.
+-- The counters are rebuilt below for both facts.
+DROP TRIGGER consents_stats_insert ON consents;
+DROP TRIGGER consents_stats_update ON consents;
+DROP TRIGGER consents_stats_delete ON consents;
+DROP FUNCTION brand_stats_apply;
+DROP TABLE brand_stats;
+
 ALTER TABLE consents ALTER COLUMN status DROP NOT NULL,
     ADD COLUMN iys_event_id         bigint,
     ADD COLUMN pending_event_id     bigint,
@@ -58,11 +65,6 @@ CREATE INDEX consents_pending_idx ON consents (brand_id, type) INCLUDE (pending_
 -- Counters of both facts that are counted: what İYS holds (kind 'iys')
 -- and what is on its way (kind 'pending'), per brand, channel, recipient
 -- type and status.
-DROP TRIGGER consents_stats_insert ON consents;
-DROP TRIGGER consents_stats_update ON consents;
-DROP TRIGGER consents_stats_delete ON consents;
-DROP FUNCTION brand_stats_apply;
-DROP TABLE brand_stats;
 CREATE TABLE brand_stats (
     brand_id       bigint NOT NULL REFERENCES brands (id),
     type           text NOT NULL,
@@ -112,14 +114,26 @@ SELECT brand_id, type, recipient_type, kind, st, count(*) FROM (
     SELECT brand_id, type, recipient_type, 'pending', pending_status FROM consents WHERE pending_status IS NOT NULL) x
 GROUP BY 1, 2, 3, 4, 5;
 
--- Search that finds what people type: names, addresses and numbers folded
--- the Turkish way (I, İ and ı all as i, then lower case), matched by
--- trigrams anywhere in the text (an e-mail by any part, a phone by its
--- last digits).
+-- Search that finds what people type: names (and e-mail addresses) folded
+-- the Turkish way (I, İ and ı all as i, then lower case) and matched by
+-- trigrams anywhere in the text; phone numbers by their last digits, on
+-- the reversed number. A phone's digits are not in the trigram text: ten
+-- digits make only a thousand trigrams, each in a million numbers, which no
+-- trigram index can narrow. Searches walk the newest recipients first
+-- (recipients_kind_sort_idx for every brand, recipients_list_idx for one)
+-- and fall back on these indexes when matches are rare (store.searchQueries).
 ALTER TABLE recipients ADD COLUMN search text GENERATED ALWAYS AS
-    (lower(translate(first_name || ' ' || last_name || ' ' || recipient, 'Iİı', 'iii'))) STORED;
+    (lower(translate(first_name || ' ' || last_name || CASE WHEN kind = 'email' THEN ' ' || recipient ELSE '' END, 'Iİı', 'iii'))) STORED;
 DROP INDEX recipients_name_idx;
+DROP INDEX recipients_recipient_idx; -- the old prefix search's
 CREATE INDEX recipients_search_idx ON recipients USING gin (search gin_trgm_ops);
+CREATE INDEX recipients_phone_suffix_idx ON recipients (reverse(recipient) text_pattern_ops) WHERE kind = 'phone';
+-- The walk reads only these two indexes (an index-only scan: 30,000
+-- entries in a few milliseconds, where fetching each row from the table
+-- took ten times as long), so they hold every column it tests.
+DROP INDEX recipients_list_idx;
+CREATE INDEX recipients_list_idx ON recipients (brand_id, kind, sort_key DESC) INCLUDE (id, recipient_type, recipient, search);
+CREATE INDEX recipients_kind_sort_idx ON recipients (kind, sort_key DESC) INCLUDE (id, brand_id, recipient_type, recipient, search);
 
 -- E-mail addresses are one recipient whatever their case, as at İYS: the
 -- recipients of a brand and recipient type whose addresses differ only by

@@ -276,35 +276,9 @@ func (s *Server) consentFilter(c *fiber.Ctx) (store.ConsentFilter, map[string]st
 		end := t.AddDate(0, 0, 1)
 		f.To = &end
 	}
-	if search := q["q"]; search != "" {
-		f.Search = searchTerm(search)
-	}
+	f.Search = strings.TrimSpace(q["q"])
 	f.After, _ = strconv.ParseInt(c.Query("after"), 10, 64)
 	return f, q, nil
-}
-
-// searchTerm is what Onaylar looks for when people type q: a number as
-// its digits without the 0 or 90 a Turkish number is written with (the
-// last digits of a phone are found anywhere in it), anything else folded
-// the Turkish way (store.FoldSearch), to be found in a name, an address or
-// a number.
-func searchTerm(q string) string {
-	if strings.IndexFunc(q, func(r rune) bool { return (r < '0' || r > '9') && !strings.ContainsRune(" +-().", r) }) < 0 {
-		digits := strings.Map(func(r rune) rune {
-			if r >= '0' && r <= '9' {
-				return r
-			}
-			return -1
-		}, q)
-		if len(digits) > 10 {
-			digits = strings.TrimPrefix(strings.TrimPrefix(digits, "00"), "90")
-		}
-		if len(digits) == 11 {
-			digits = strings.TrimPrefix(digits, "0")
-		}
-		return digits
-	}
-	return store.FoldSearch(q)
 }
 
 func (s *Server) consentsPage(c *fiber.Ctx) error {
