@@ -21,7 +21,7 @@ func TestSearchFindsWhatPeopleType(t *testing.T) {
 	b := storetest.Company(t, st, "Örnek Gıda", "Örnek Market", "656001")
 	other := storetest.Company(t, st, "Başka", "Başka Marka", "656002")
 	for _, r := range []struct {
-		brand                              int64
+		brand                        int64
 		kind, recipient, first, last string
 	}{
 		{b.ID, "phone", "+905321234567", "Ahmet", "Kılıç"},
@@ -61,7 +61,7 @@ func TestSearchFindsWhatPeopleType(t *testing.T) {
 		{"phone", "Şube 12", []string{"+905441112233"}},
 		{"phone", "şube", []string{"+905441112233"}},
 		{"phone", "12", []string{"+905441112233"}}, // a name with the digits; no number ends in 12
-		{"phone", "mehmet", nil},                  // another brand's
+		{"phone", "mehmet", nil},                   // another brand's
 		{"phone", "9990000", nil},
 		{"email", "veli@gm", []string{"ali.veli@gmail.com"}},
 		{"email", "ALI.VELI@GMAIL.COM", []string{"ali.veli@gmail.com"}},

@@ -65,7 +65,7 @@ type checkResult struct {
 	ConsentDate *time.Time     `json:"consent_date"` // İYS's, as in iys_state
 	Source      string         `json:"source"`
 	Code        string         `json:"code,omitempty"`
-	Message     string     `json:"message,omitempty"`
+	Message     string         `json:"message,omitempty"`
 }
 
 // apiCheck answers "may I message these people?" for up to 10,000
