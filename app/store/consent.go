@@ -62,6 +62,10 @@ type PendingChange struct {
 type LastRefusal struct {
 	Code string    `json:"code"`
 	At   time.Time `json:"at"`
+	// The refused movement, for "Düzelt ve yeniden gönder".
+	Status      string    `json:"status"`
+	Source      string    `json:"source"`
+	ConsentDate time.Time `json:"consent_date"`
 }
 
 // Effective is the answer to "may I message this person on this channel":
@@ -79,11 +83,12 @@ func (c *ChannelState) Effective() string {
 }
 
 // channelStateJSON builds a ChannelState of consent c (with its pending
-// event pe) in SQL, as ChannelState decodes it.
+// event pe and its refused event fe) in SQL, as ChannelState decodes it.
 const channelStateJSON = `json_build_object('status', c.status, 'source', c.source, 'consent_date', c.consent_date,
 	'pending', CASE WHEN c.pending_event_id IS NOT NULL THEN json_build_object('status', c.pending_status,
 		'source', c.pending_source, 'consent_date', c.pending_consent_date, 'since', c.pending_since, 'state', pe.iys_state) END,
-	'refused', CASE WHEN c.refused_event_id IS NOT NULL THEN json_build_object('code', c.refused_code, 'at', c.refused_at) END)`
+	'refused', CASE WHEN c.refused_event_id IS NOT NULL THEN json_build_object('code', c.refused_code, 'at', c.refused_at,
+		'status', fe.status, 'source', fe.source, 'consent_date', fe.consent_date) END)`
 
 // RecipientRow is one line of Onaylar: a recipient and its channels.
 type RecipientRow struct {
@@ -252,7 +257,8 @@ func statusWays(status string, arg func(any) string) []string {
 func recipientPage(from, limit string) string {
 	return `SELECT r.id, r.sort_key, r.brand_id, b.name, COALESCE(b.brand_code, ''), r.recipient, r.recipient_type, r.first_name, r.last_name,
 		(SELECT json_object_agg(c.type, ` + channelStateJSON + `)
-		 FROM consents c LEFT JOIN consent_events pe ON pe.id = c.pending_event_id WHERE c.recipient_id = r.id)
+		 FROM consents c LEFT JOIN consent_events pe ON pe.id = c.pending_event_id
+		 LEFT JOIN consent_events fe ON fe.id = c.refused_event_id WHERE c.recipient_id = r.id)
 		FROM ` + from + `
 		JOIN brands b ON b.id = r.brand_id
 		ORDER BY r.sort_key DESC LIMIT ` + limit

@@ -70,6 +70,9 @@ type consentForm struct {
 	Warnings      []string
 	Brands        []store.Brand
 	Editing       bool
+	// Refused is İYS's refusal being corrected ("Düzelt ve yeniden
+	// gönder"): the form holds the refused movement.
+	Refused *store.LastRefusal
 }
 
 // formField maps the consent package's fields to the form's.
@@ -112,6 +115,15 @@ func (s *Server) newConsentPage(c *fiber.Ctx) error {
 				}
 				f.Source = source
 				f.Status = map[string]string{"ONAY": "RET", "RET": "ONAY"}[status]
+			}
+		}
+		// "Düzelt ve yeniden gönder": the movement İYS refused, on its
+		// channel, to be corrected and sent again.
+		if t := c.Query("fix"); t != "" {
+			if ch := row.Channel(t); ch != nil && ch.Refused != nil {
+				r := ch.Refused
+				f.Types, f.Status, f.Source, f.Refused = []string{t}, r.Status, r.Source, r
+				f.ConsentDate = r.ConsentDate.In(istanbul).Format("2006-01-02T15:04:05")
 			}
 		}
 	}

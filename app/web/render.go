@@ -65,6 +65,7 @@ var funcs = template.FuncMap{
 	"iysStatusLabel":     iysStatusLabel,
 	"pendingLabel":       pendingLabel,
 	"refusalLabel":       refusalLabel,
+	"cell":               channelCell,
 	"sourceLabel":        func(s string) string { return consent.Source(s).Label() },
 	"recipientTypeLabel": func(s string) string { return consent.RecipientType(s).Label() },
 	"syncLabel":          func(s string) string { return labelOr(syncLabels, s) },
@@ -121,6 +122,18 @@ func pendingLabel(p *store.PendingChange) string {
 }
 
 // refusalLabel describes İYS's last refusal: "İYS reddetti (H178): …".
+// cellData is one channel of an Onaylar row, for the "channel" template.
+type cellData struct {
+	RecipientID int64
+	Type        string
+	State       *store.ChannelState
+	CanEdit     bool
+}
+
+func channelCell(r store.RecipientRow, t string, canEdit bool) cellData {
+	return cellData{RecipientID: r.ID, Type: t, State: r.Channel(t), CanEdit: canEdit}
+}
+
 func refusalLabel(r *store.LastRefusal) string {
 	if r == nil {
 		return ""
