@@ -31,16 +31,22 @@ CREATE FUNCTION public.brand_stats_apply() RETURNS trigger
     AS $$
 BEGIN
     IF TG_OP IN ('UPDATE', 'DELETE') THEN
-        INSERT INTO brand_stats AS s (brand_id, type, recipient_type, status, n)
-        SELECT brand_id, type, recipient_type, status, -count(*) FROM old_rows GROUP BY 1, 2, 3, 4
-        ORDER BY 1, 2, 3, 4
-        ON CONFLICT (brand_id, type, recipient_type, status) DO UPDATE SET n = s.n + EXCLUDED.n;
+        INSERT INTO brand_stats AS s (brand_id, type, recipient_type, kind, status, n)
+        SELECT brand_id, type, recipient_type, kind, st, -count(*) FROM (
+            SELECT brand_id, type, recipient_type, 'iys' AS kind, status AS st FROM old_rows WHERE status IS NOT NULL
+            UNION ALL
+            SELECT brand_id, type, recipient_type, 'pending', pending_status FROM old_rows WHERE pending_status IS NOT NULL) x
+        GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5
+        ON CONFLICT (brand_id, type, recipient_type, kind, status) DO UPDATE SET n = s.n + EXCLUDED.n;
     END IF;
     IF TG_OP IN ('UPDATE', 'INSERT') THEN
-        INSERT INTO brand_stats AS s (brand_id, type, recipient_type, status, n)
-        SELECT brand_id, type, recipient_type, status, count(*) FROM new_rows GROUP BY 1, 2, 3, 4
-        ORDER BY 1, 2, 3, 4
-        ON CONFLICT (brand_id, type, recipient_type, status) DO UPDATE SET n = s.n + EXCLUDED.n;
+        INSERT INTO brand_stats AS s (brand_id, type, recipient_type, kind, status, n)
+        SELECT brand_id, type, recipient_type, kind, st, count(*) FROM (
+            SELECT brand_id, type, recipient_type, 'iys' AS kind, status AS st FROM new_rows WHERE status IS NOT NULL
+            UNION ALL
+            SELECT brand_id, type, recipient_type, 'pending', pending_status FROM new_rows WHERE pending_status IS NOT NULL) x
+        GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5
+        ON CONFLICT (brand_id, type, recipient_type, kind, status) DO UPDATE SET n = s.n + EXCLUDED.n;
     END IF;
     RETURN NULL;
 END;
@@ -260,8 +266,10 @@ CREATE TABLE public.brand_stats (
     brand_id bigint NOT NULL,
     type text NOT NULL,
     recipient_type text NOT NULL,
+    kind text NOT NULL,
     status text NOT NULL,
-    n bigint DEFAULT 0 NOT NULL
+    n bigint DEFAULT 0 NOT NULL,
+    CONSTRAINT brand_stats_kind_check CHECK ((kind = ANY (ARRAY['iys'::text, 'pending'::text])))
 );
 
 CREATE TABLE public.brands (
@@ -349,15 +357,23 @@ CREATE TABLE public.consents (
     type text NOT NULL,
     brand_id bigint NOT NULL,
     recipient_type text NOT NULL,
-    status text NOT NULL,
+    status text,
     source text DEFAULT ''::text NOT NULL,
     consent_date timestamp with time zone,
-    sync_state text DEFAULT 'bekliyor'::text NOT NULL,
     last_event_id bigint,
     sort_key bigint NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    iys_event_id bigint,
+    pending_event_id bigint,
+    pending_status text,
+    pending_source text,
+    pending_consent_date timestamp with time zone,
+    pending_since timestamp with time zone,
+    refused_event_id bigint,
+    refused_code text,
+    refused_at timestamp with time zone,
+    CONSTRAINT consents_pending_status_check CHECK ((pending_status = ANY (ARRAY['ONAY'::text, 'RET'::text]))),
     CONSTRAINT consents_status_check CHECK ((status = ANY (ARRAY['ONAY'::text, 'RET'::text]))),
-    CONSTRAINT consents_sync_state_check CHECK ((sync_state = ANY (ARRAY['bekliyor'::text, 'gonderildi'::text, 'kayitli'::text, 'hata'::text]))),
     CONSTRAINT consents_type_check CHECK ((type = ANY (ARRAY['ARAMA'::text, 'MESAJ'::text, 'EPOSTA'::text])))
 );
 
@@ -739,6 +755,11 @@ CREATE TABLE public.recipients (
     sort_key bigint NOT NULL,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    search text GENERATED ALWAYS AS (lower(translate((((first_name || ' '::text) || last_name) ||
+CASE
+    WHEN (kind = 'email'::text) THEN (' '::text || recipient)
+    ELSE ''::text
+END), 'Iİı'::text, 'iii'::text))) STORED,
     CONSTRAINT recipients_kind_check CHECK ((kind = ANY (ARRAY['phone'::text, 'email'::text]))),
     CONSTRAINT recipients_recipient_type_check CHECK ((recipient_type = ANY (ARRAY['BIREYSEL'::text, 'TACIR'::text])))
 );
@@ -869,6 +890,7 @@ CREATE TABLE public.scrubs (
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
     expires_at timestamp with time zone NOT NULL,
+    n_pending integer DEFAULT 0 NOT NULL,
     CONSTRAINT scrubs_recipient_type_check CHECK ((recipient_type = ANY (ARRAY['BIREYSEL'::text, 'TACIR'::text]))),
     CONSTRAINT scrubs_status_check CHECK ((status = ANY (ARRAY['uploaded'::text, 'working'::text, 'done'::text, 'failed'::text]))),
     CONSTRAINT scrubs_type_check CHECK ((type = ANY (ARRAY['ARAMA'::text, 'MESAJ'::text, 'EPOSTA'::text])))
@@ -1070,7 +1092,7 @@ ALTER TABLE ONLY public.audit_log
     ADD CONSTRAINT audit_log_pkey PRIMARY KEY (id);
 
 ALTER TABLE ONLY public.brand_stats
-    ADD CONSTRAINT brand_stats_pkey PRIMARY KEY (brand_id, type, recipient_type, status);
+    ADD CONSTRAINT brand_stats_pkey PRIMARY KEY (brand_id, type, recipient_type, kind, status);
 
 ALTER TABLE ONLY public.brands
     ADD CONSTRAINT brands_brand_code_key UNIQUE (brand_code);
@@ -1234,6 +1256,8 @@ CREATE INDEX consents_date_idx ON public.consents USING btree (brand_id, type, c
 
 CREATE INDEX consents_filter_idx ON public.consents USING btree (brand_id, type, status, sort_key DESC);
 
+CREATE INDEX consents_pending_idx ON public.consents USING btree (brand_id, type) INCLUDE (pending_status) WHERE (pending_event_id IS NOT NULL);
+
 CREATE INDEX import_brands_brand_idx ON public.import_brands USING btree (brand_id, import_id);
 
 CREATE INDEX imports_company_files_idx ON public.imports USING btree (company_id) WHERE (file_deleted_at IS NULL);
@@ -1254,11 +1278,13 @@ CREATE INDEX quota_ledger_company_idx ON public.quota_ledger USING btree (compan
 
 CREATE INDEX quota_ledger_debit_idx ON public.quota_ledger USING btree (company_id, created_at) WHERE (kind = 'debit'::text);
 
-CREATE INDEX recipients_list_idx ON public.recipients USING btree (brand_id, kind, sort_key DESC);
+CREATE INDEX recipients_kind_sort_idx ON public.recipients USING btree (kind, sort_key DESC) INCLUDE (id, brand_id, recipient_type, recipient, search);
 
-CREATE INDEX recipients_name_idx ON public.recipients USING gin (lower(((first_name || ' '::text) || last_name)) public.gin_trgm_ops);
+CREATE INDEX recipients_list_idx ON public.recipients USING btree (brand_id, kind, sort_key DESC) INCLUDE (id, recipient_type, recipient, search);
 
-CREATE INDEX recipients_recipient_idx ON public.recipients USING btree (recipient text_pattern_ops);
+CREATE INDEX recipients_phone_suffix_idx ON public.recipients USING btree (reverse(recipient) text_pattern_ops) WHERE (kind = 'phone'::text);
+
+CREATE INDEX recipients_search_idx ON public.recipients USING gin (search public.gin_trgm_ops);
 
 CREATE INDEX river_job_args_index ON public.river_job USING gin (args);
 

@@ -47,8 +47,8 @@ func TestApprovalUndoneAfterTheLastAttempt(t *testing.T) {
 		e.brand).Scan(&rid)
 	pool.QueryRow(ctx, `INSERT INTO consent_events (recipient_id, type, brand_id, status, source, consent_date, origin, actor, iys_state)
 		VALUES ($1, 'MESAJ', $2, 'ONAY', 'HS_WEB', $3, 'manual', 'test', 'kayitli') RETURNING id`, rid, e.brand, earlier).Scan(&seen)
-	if _, err := pool.Exec(ctx, `INSERT INTO consents (recipient_id, type, brand_id, recipient_type, status, source, consent_date, sync_state, last_event_id, sort_key)
-		VALUES ($1, 'MESAJ', $2, 'BIREYSEL', 'ONAY', 'HS_WEB', $3, 'kayitli', $4, $1)`, rid, e.brand, earlier, seen); err != nil {
+	if _, err := pool.Exec(ctx, `INSERT INTO consents (recipient_id, type, brand_id, recipient_type, status, source, consent_date, iys_event_id, last_event_id, sort_key)
+		VALUES ($1, 'MESAJ', $2, 'BIREYSEL', 'ONAY', 'HS_WEB', $3, $4, $4, $1)`, rid, e.brand, earlier, seen); err != nil {
 		t.Fatal(err)
 	}
 	// The list changes it to RET and adds two new recipients.
@@ -101,11 +101,12 @@ func TestApprovalUndoneAfterTheLastAttempt(t *testing.T) {
 	if im.Status != store.ImportPreview || im.ErrorCode != "INTERNAL" || !strings.Contains(im.ErrorMessage, "hiçbir izin gönderilmedi") {
 		t.Fatalf("after the last attempt: %s %s %q", im.Status, im.ErrorCode, im.ErrorMessage)
 	}
-	var status, state string
+	var status string
+	var pending *string
 	var last int64
-	pool.QueryRow(ctx, "SELECT status, sync_state, last_event_id FROM consents WHERE recipient_id = $1 AND type = 'MESAJ'", rid).Scan(&status, &state, &last)
-	if status != "ONAY" || state != "kayitli" || last != seen {
-		t.Errorf("the changed consent is %s %s at event %d, want ONAY kayitli at %d", status, state, last, seen)
+	pool.QueryRow(ctx, "SELECT status, pending_status, last_event_id FROM consents WHERE recipient_id = $1 AND type = 'MESAJ'", rid).Scan(&status, &pending, &last)
+	if status != "ONAY" || pending != nil || last != seen {
+		t.Errorf("the changed consent is %s (pending %v) at event %d, want ONAY held by İYS, nothing pending, at %d", status, pending, last, seen)
 	}
 	for q, want := range map[string]int{
 		"SELECT count(*) FROM consents":                                           1,

@@ -11,6 +11,7 @@ import (
 
 	"iysgate/app/consent"
 	"iysgate/app/importer"
+	"iysgate/app/iys"
 	"iysgate/app/store"
 	"iysgate/jobs/internal/pipeline"
 )
@@ -46,6 +47,7 @@ const (
 	ScrubSheetSummary = "Özet"
 	ScrubSheetOnay    = "İzinli"
 	ScrubSheetRet     = "Ret"
+	ScrubSheetPending = "Bekleyen"
 	// Excel forbids "/" in sheet names, hence not "Kayıtsız/Geçersiz".
 	ScrubSheetOther = "Kayıtsız-Geçersiz"
 )
@@ -249,6 +251,7 @@ type scrubWriter struct {
 	wb        *importer.Workbook
 	summary   *importer.Sheet
 	onay, ret *importer.Sheet
+	pending   *importer.Sheet // an ONAY on its way, not yet İzinli
 	other     *importer.Sheet // Kayıtsız-Geçersiz
 	counts    store.ScrubCounts
 	istanbul  *time.Location
@@ -278,6 +281,7 @@ func newScrubWriter(sc *store.Scrub) (*scrubWriter, error) {
 	w.summary = add(ScrubSheetSummary, []importer.SheetColumn{{Width: 18}, {Width: 80}}) // first, though written last
 	w.onay = add(ScrubSheetOnay, found)
 	w.ret = add(ScrubSheetRet, found)
+	w.pending = add(ScrubSheetPending, found)
 	w.other = add(ScrubSheetOther, other)
 	if err != nil {
 		w.wb.Close()
@@ -295,32 +299,45 @@ func (w *scrubWriter) write(b *scrubBatch) error {
 			w.counts.Invalid++
 			err = w.other.Write(b.rows[i], b.given[i], b.norm[i], store.CheckInvalid, b.code[i],
 				consent.NewProblem(b.code[i], consent.FieldRecipient).Message)
-		case st.Status == "":
-			w.counts.Yok++
-			code, msg := "", "Bu markada bu alıcının "+w.typeLabel+" kanalında kaydı yok."
-			if w.sc.RecipientType == string(consent.RecipientTacir) {
-				code, msg = store.CodeTacirNoRecord, store.MessageTacirNoRecord
-			}
-			err = w.other.Write(b.rows[i], b.given[i], b.norm[i], store.CheckNoRecord, code, msg)
-		default:
-			s := w.onay
+		case st.Effective() == string(consent.StatusRet) && st.PendingStatus == string(consent.StatusRet):
+			w.counts.Ret++
+			err = w.ret.Write(b.rows[i], b.given[i], b.norm[i], "RET (İYS'ye gönderiliyor)", w.date(st.PendingSince), "")
+		case st.Effective() != "":
+			s, status := w.onay, st.Status
 			if st.Status == string(consent.StatusRet) {
 				s = w.ret
 				w.counts.Ret++
 			} else {
 				w.counts.Onay++
 			}
-			date := ""
-			if st.ConsentDate != nil {
-				date = st.ConsentDate.In(w.istanbul).Format("02.01.2006 15:04:05")
+			err = s.Write(b.rows[i], b.given[i], b.norm[i], status, w.date(st.ConsentDate), st.Source)
+		case st.PendingStatus == string(consent.StatusOnay):
+			w.counts.Pending++
+			err = w.pending.Write(b.rows[i], b.given[i], b.norm[i], "ONAY (İYS'ye gönderiliyor)", w.date(st.PendingSince), "")
+		default:
+			w.counts.Yok++
+			code, msg := "", "Bu markada bu alıcının "+w.typeLabel+" kanalında İYS'de kaydı yok."
+			if st.RefusedCode != "" {
+				m, _ := iys.Describe(st.RefusedCode)
+				code, msg = st.RefusedCode, "İYS son değişikliği reddetti: "+m
+			} else if w.sc.RecipientType == string(consent.RecipientTacir) {
+				code, msg = store.CodeTacirNoRecord, store.MessageTacirNoRecord
 			}
-			err = s.Write(b.rows[i], b.given[i], b.norm[i], st.Status, date, st.Source)
+			err = w.other.Write(b.rows[i], b.given[i], b.norm[i], store.CheckNoRecord, code, msg)
 		}
 		if err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// date writes a time the Turkish way ("" for none).
+func (w *scrubWriter) date(t *time.Time) string {
+	if t == nil {
+		return ""
+	}
+	return t.In(w.istanbul).Format("02.01.2006 15:04:05")
 }
 
 // finish writes the summary (the evidence of when, for which brand and
@@ -342,10 +359,14 @@ func (w *scrubWriter) finish(out io.Writer, checkedAt time.Time, rows int) error
 		{"Satır", rows},
 		{"İzinli (ONAY)", w.counts.Onay},
 		{"Ret", w.counts.Ret},
+		{"Bekleyen", w.counts.Pending},
 		{"Kayıtsız (YOK)", w.counts.Yok},
 		{"Geçersiz", w.counts.Invalid},
-		{"Açıklama", "Liste, kontrol zamanında iysgate'te kayıtlı izinlerle karşılaştırıldı. İzinli sayfasındaki alıcılara bu kanaldan " +
-			"ticari ileti gönderilebilir; Ret ve Kayıtsız sayfasındakilere gönderilemez."},
+		{"Açıklama", "Liste, kontrol zamanında İYS'de kayıtlı izinlerle karşılaştırıldı (İYS'nin kabul ettiği son hareketler ve İYS'den alınan değişiklikler)."},
+		{ScrubSheetOnay, "İYS'de ONAY kayıtlı ve İYS'ye gönderilmekte olan bir RET yok: bu alıcılara bu kanaldan ticari ileti gönderilebilir."},
+		{ScrubSheetRet, "İYS'de RET kayıtlı ya da RET İYS'ye gönderiliyor: gönderilemez. Kişi hayır dediği anda gönderim durur."},
+		{ScrubSheetPending, "ONAY İYS'ye henüz ulaşmadı (sırada ya da yanıt bekleniyor): İYS kaydedene kadar gönderilemez."},
+		{ScrubSheetOther, "İYS'de kaydı olmayan (ya da son değişikliği İYS'nin reddettiği) ve geçersiz alıcılar: gönderilemez."},
 	}
 	if sc.RecipientType == string(consent.RecipientTacir) {
 		lines = append(lines, [2]any{"Tacir kuralı", store.MessageTacirNoRecord})

@@ -42,10 +42,10 @@ func seedCheck(b *testing.B, e *env, n int) {
 		`INSERT INTO recipients (brand_id, kind, recipient, recipient_type)
 		 SELECT (SELECT min(id) FROM brands) + i % 20, 'email', 'kisi' || i || '@ornek.com.tr', 'BIREYSEL'
 		 FROM generate_series(1, ` + strconv.Itoa(emails) + `) i`,
-		`INSERT INTO consents (recipient_id, type, brand_id, recipient_type, status, source, consent_date, sync_state, sort_key)
+		`INSERT INTO consents (recipient_id, type, brand_id, recipient_type, status, source, consent_date, sort_key)
 		 SELECT r.id, t.type, r.brand_id, r.recipient_type,
 		        CASE WHEN (r.id / 20 + length(t.type)) % 10 = 0 THEN 'RET' ELSE 'ONAY' END, 'HS_WEB',
-		        now() - (r.id % 2000) * interval '1 hour', 'kayitli', r.sort_key
+		        now() - (r.id % 2000) * interval '1 hour', r.sort_key
 		 FROM recipients r JOIN (VALUES ('phone', 'ARAMA'), ('phone', 'MESAJ'), ('email', 'EPOSTA')) t(kind, type) ON t.kind = r.kind`,
 		`VACUUM ANALYZE`,
 	}

@@ -63,6 +63,7 @@ func TestCheckAPI(t *testing.T) {
 	record("+905321112244", "MESAJ", "ONAY", at(time.Hour))
 	record("+905321112244", "MESAJ", "RET", at(time.Minute))
 	record("Ayse@Ornek.COM.TR", "EPOSTA", "ONAY", at(time.Hour))
+	e.waitFinal("the recorded consents") // the check answers what İYS holds
 
 	var five = []any{"05321112233", "+90 532 111 22 33", "0090 (532) 111-22-33", "532.111.22.33", 905321112233}
 	list := append(append([]any{}, five...), "+905321112244", "+905329999999", "12345", "")

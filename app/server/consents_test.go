@@ -7,6 +7,7 @@ import (
 	"html"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -14,6 +15,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"iysgate/app/store"
+	"iysgate/app/store/storetest"
 )
 
 func now() string {
@@ -70,8 +72,9 @@ func TestConsentAPIRules(t *testing.T) {
 		Warnings []struct{ Code string }
 	}
 	json.Unmarshal([]byte(r.body), &created)
-	if created.Consent.Recipient != "+905321234567" || created.Consent.Mesaj == nil || created.Consent.Mesaj.Status != "ONAY" ||
-		created.Consent.Mesaj.SyncState != "bekliyor" || len(created.Warnings) != 0 {
+	// İYS holds nothing yet: the ONAY is a pending change, not the state.
+	if m := created.Consent.Mesaj; created.Consent.Recipient != "+905321234567" || m == nil || m.Status != "" ||
+		m.Pending == nil || m.Pending.Status != "ONAY" || m.Pending.State != store.SyncPending || len(created.Warnings) != 0 {
 		t.Fatalf("stored consent: %s", r.body)
 	}
 	// ONAY again: no change, nothing written.
@@ -127,10 +130,12 @@ func TestConsentAPIRules(t *testing.T) {
 	var h struct{ Events []store.Event }
 	json.Unmarshal([]byte(r.body), &h)
 	if len(h.Events) != 2 || h.Events[0].Status != "RET" || h.Events[1].Status != "ONAY" ||
-		h.Events[0].Origin != "manual" || h.Events[0].Actor != personel.Email || h.Events[0].IYSState != "bekliyor" {
+		h.Events[0].Origin != "manual" || h.Events[0].Actor != personel.Email || !slices.Contains([]string{"bekliyor", "gonderildi", "kayitli"}, h.Events[0].IYSState) {
 		t.Fatalf("history: %s", r.body)
 	}
-	// Counters follow: one MESAJ consent, now RET.
+	// Counters follow what İYS holds: one MESAJ consent, RET once İYS
+	// has it.
+	e.waitFinal("the RET")
 	r = m.get("/api/v1/dashboard")
 	var dash struct {
 		Totals struct{ Mesaj, Onay, Ret int64 }
@@ -317,5 +322,39 @@ func TestCompaniesAndSettings(t *testing.T) {
 	}
 	if r := yc.get("/companies/" + itoa(other.ID)); r.status != 404 {
 		t.Fatalf("Yönetici on another company: %d", r.status)
+	}
+}
+
+// A consent saved while its company has no unit left is stored but not
+// sent: İzin Ekle says so (it is not in İYS until a package is approved),
+// the API answers it pending with the state kota, and Onaylar shows it waiting for quota,
+// not as what İYS holds.
+func TestConsentWaitingForQuotaSaysSo(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	b := e.company("Kotasız A.Ş.", "Kotasız", "720011")
+	e.ready(b.CompanyID)
+	p := e.user("p@kotasiz.com.tr", "personel", b.ID)
+	web := e.client()
+	web.login(p.Email, storetest.Password(p.Email))
+	at := time.Now().Add(-time.Hour).In(time.FixedZone("TRT", 3*3600)).Format("2006-01-02T15:04:05")
+	r := web.post("/consents", url.Values{"brand_id": {itoa(b.ID)}, "recipient": {"0532 111 00 11"}, "recipient_type": {"BIREYSEL"},
+		"status": {"ONAY"}, "source": {"HS_WEB"}, "consent_date": {at}, "types": {"MESAJ"}})
+	if r.status != 303 {
+		t.Fatalf("İzin Ekle: %d %s", r.status, r.body)
+	}
+	page := web.get(r.header.Get("Location"))
+	if !strings.Contains(page.body, "kalan izin kotası yok") || !strings.Contains(page.body, "kayıtlı değildir") {
+		t.Errorf("the saved notice does not say the consent waits for quota: %s", between(page.body, `class="alert`, "</div>"))
+	}
+	api := e.apiClient(p)
+	res := api.postJSON("/api/v1/consents", map[string]any{"brand_code": "720011", "recipient": "0532 111 00 12", "type": "MESAJ",
+		"status": "ONAY", "source": "HS_WEB", "consent_date": strings.Replace(at, "T", " ", 1), "recipient_type": "BIREYSEL"})
+	if res.status != 201 || !strings.Contains(res.body, `"status":""`) || !strings.Contains(res.body, `"state":"kota"`) {
+		t.Fatalf("API: %d %s", res.status, res.body)
+	}
+	list := web.get("/consents?q=0532+111+00+12")
+	if !strings.Contains(list.body, "kota bekliyor") {
+		t.Errorf("Onaylar does not show the consent waiting for quota: %s", between(list.body, `id="consents-table"`, "</table>"))
 	}
 }

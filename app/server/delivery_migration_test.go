@@ -3,21 +3,25 @@ package server_test
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"testing"
 	"time"
 
 	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/pressly/goose/v3"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+	"github.com/riverqueue/river/rivermigrate"
 
 	"iysgate/app/config"
 	"iysgate/app/iys"
 	"iysgate/app/iys/iystest"
+	"iysgate/app/pg"
 	"iysgate/app/pg/pgtest"
 	"iysgate/app/store"
 	"iysgate/migrations"
 )
 
-// Batches made by iysgate before migration 00010 hold up to 10,000 items,
+// Batches made by iysgate before migration 00018 hold up to 10,000 items,
 // sometimes a key twice, and those the old client sent may be at İYS
 // although it never read İYS's 202. The migration splits them into lists
 // of at most 1000 with no key twice, and every batch that was sent is
@@ -25,12 +29,25 @@ import (
 // recorded, the rest is sent once, nothing is stored twice.
 func TestMigratedBatchesResolvedByAsking(t *testing.T) {
 	ctx := context.Background()
-	pool := pgtest.Pool(t)
+	// A database at the schema before migration 00018 (River's tables
+	// first, as pg.Migrate makes them).
+	pool, err := pg.Connect(ctx, pgtest.EmptyURL(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(pool.Close)
+	rm, err := rivermigrate.New(riverpgxv5.New(pool), &rivermigrate.Config{Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := rm.Migrate(ctx, rivermigrate.DirectionUp, nil); err != nil {
+		t.Fatal(err)
+	}
 	provider, err := goose.NewProvider(goose.DialectPostgres, stdlib.OpenDBFromPool(pool), migrations.FS)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := provider.DownTo(ctx, 9); err != nil {
+	if _, err := provider.UpTo(ctx, 17); err != nil {
 		t.Fatal(err)
 	}
 	st := store.New(pool)

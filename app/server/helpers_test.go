@@ -100,12 +100,15 @@ func (e *env) crash() {
 	e.start()
 }
 
-// brand creates a company with one brand. Most tests are not about quota:
-// the company starts with a package; quota tests use company() instead.
+// brand creates a company with one brand, ready for İYS: it has a
+// package and the integrator assignment, so its consents reach the
+// simulator (e.waitFinal waits for İYS's answers). Quota tests use
+// company() instead.
 func (e *env) brand(title, name, code string) *store.Brand {
 	e.t.Helper()
 	b := e.company(title, name, code)
 	e.grant(b.CompanyID, 1000000)
+	e.ready(b.CompanyID)
 	return b
 }
 

@@ -24,8 +24,12 @@ func TestReportsShowOnlyOwnBrands(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	ctx := context.Background()
-	own := e.brand("Örnek Gıda A.Ş.", "Örnek Market", "600001")
-	other := e.brand("Başka Holding A.Ş.", "Başka Marka", "600002")
+	// Companies with a package but not ready for İYS (no integrator
+	// assignment): what is added by hand stays on its way.
+	own := e.company("Örnek Gıda A.Ş.", "Örnek Market", "600001")
+	other := e.company("Başka Holding A.Ş.", "Başka Marka", "600002")
+	e.grant(own.CompanyID, 1000000)
+	e.grant(other.CompanyID, 1000000)
 	at := time.Now().Add(-time.Hour).Truncate(time.Second)
 	for _, b := range []*store.Brand{own, other} {
 		c := consent.Consent{BrandCode: b.BrandCode, Recipient: "+905321112233", RecipientType: consent.RecipientBireysel,

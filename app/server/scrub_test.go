@@ -138,6 +138,7 @@ func TestScrub(t *testing.T) {
 			t.Fatalf("record: %d %s", r.status, r.body)
 		}
 	}
+	e.waitFinal("the recorded consents") // a scrub answers what İYS holds
 
 	// A Müşteri scrubs an xlsx list with a title row and other columns.
 	data := listWorkbook(t, [][]any{
@@ -159,7 +160,7 @@ func TestScrub(t *testing.T) {
 		t.Fatalf("download: %d", r.status)
 	}
 	got, order := sheets(t, []byte(r.body))
-	if strings.Join(order, "|") != "Özet|İzinli|Ret|Kayıtsız-Geçersiz" {
+	if strings.Join(order, "|") != "Özet|İzinli|Ret|Bekleyen|Kayıtsız-Geçersiz" {
 		t.Fatalf("sheets: %v", order)
 	}
 	if rows := got["İzinli"]; strings.Join(column(rows, 0), ",") != "3,7" || strings.Join(column(rows, 2), ",") != "+905321112233,+905321112233" ||
@@ -273,6 +274,7 @@ func TestBrowserScrub(t *testing.T) {
 	if r.status != http.StatusCreated {
 		t.Fatalf("record: %d %s", r.status, r.body)
 	}
+	e.waitFinal("the ONAY")
 	path := filepath.Join(t.TempDir(), "kampanya.csv")
 	if err := os.WriteFile(path, []byte("Ad Soyad;GSM\nAyşe;0532 111 22 33\nAli;0532 999 88 77\nVeli;abc\n"), 0o644); err != nil {
 		t.Fatal(err)

@@ -140,16 +140,25 @@ func TestUploadBudget(t *testing.T) {
 		t.Fatalf("upload over the budget: %d %s", r.status, r.body)
 	}
 	// Another company's budget is its own.
-	if r := send(e.apiClient(e.user("q@baska.com.tr", "personel", other.ID))); r.status != http.StatusAccepted {
+	otherAPI := e.apiClient(e.user("q@baska.com.tr", "personel", other.ID))
+	r = send(otherAPI)
+	if r.status != http.StatusAccepted {
 		t.Fatalf("another company's upload: %d %s", r.status, r.body)
 	}
+	var theirs struct{ ID int64 }
+	json.Unmarshal([]byte(r.body), &theirs)
+	waitImport(t, otherAPI, theirs.ID)
 	// Discarding a list frees its part at once.
 	if r := api.do("DELETE", "/api/v1/imports/"+itoa(ids[0]), nil, ""); r.status != http.StatusNoContent {
 		t.Fatalf("discard: %d %s", r.status, r.body)
 	}
-	if r := send(api); r.status != http.StatusAccepted {
+	r = send(api)
+	if r.status != http.StatusAccepted {
 		t.Fatalf("upload after a discard: %d %s", r.status, r.body)
 	}
+	var last struct{ ID int64 }
+	json.Unmarshal([]byte(r.body), &last)
+	waitImport(t, api, last.ID) // failed too before its file is looked at
 	// After the retention period the failed imports' files go.
 	n, err := e.st.DeleteEndedFiles(context.Background(), 0)
 	if err != nil || n < 2 {

@@ -9,13 +9,31 @@ import (
 	"iysgate/app/consent"
 )
 
-// CheckState is the stored consent of one checked recipient. Status is ""
-// when the brand has no record of the recipient on the channel.
+// CheckState is what a check answers of one recipient: the state İYS
+// holds (Status "" when it holds nothing), a change on its way, and İYS's
+// last refusal (see ChannelState).
 type CheckState struct {
-	Status      string
-	ConsentDate *time.Time
-	Source      string
+	Status        string
+	ConsentDate   *time.Time
+	Source        string
+	PendingStatus string // "" when nothing is on its way
+	PendingSince  *time.Time
+	RefusedCode   string // "" when İYS has not refused the last change
+	RefusedAt     *time.Time
 }
+
+// Effective is the answer to "may I message this person": a RET on its
+// way counts as RET at once; otherwise what İYS holds.
+func (c CheckState) Effective() string {
+	if c.PendingStatus == "RET" {
+		return "RET"
+	}
+	return c.Status
+}
+
+// checkColumns are a consent's columns a check reads, as CheckState holds
+// them.
+const checkColumns = `c.status, c.consent_date, c.source, c.pending_status, c.pending_since, c.refused_code, c.refused_at`
 
 // checkJoin finds the current consents of a list of normalised recipients
 // ($4) of brand b for one channel ($2) and recipient type ($3): one probe
@@ -24,9 +42,9 @@ type CheckState struct {
 // the planner from flattening the probe into a join, which it would plan
 // as a hash of the brand's every recipient: a cost that grows with the
 // brand instead of the list (200 ms for a 100,000-recipient brand).
-const checkJoin = `SELECT u.i, x.status, x.consent_date, x.source
+const checkJoin = `SELECT u.i, x.status, x.consent_date, x.source, x.pending_status, x.pending_since, x.refused_code, x.refused_at
 	FROM unnest($4::text[]) WITH ORDINALITY AS u(recipient, i)
-	CROSS JOIN LATERAL (SELECT c.status, c.consent_date, c.source FROM recipients r
+	CROSS JOIN LATERAL (SELECT ` + checkColumns + ` FROM recipients r
 		JOIN consents c ON c.recipient_id = r.id AND c.type = $2
 		WHERE r.brand_id = b.id AND r.recipient_type = $3 AND r.recipient = u.recipient LIMIT 1) x`
 
@@ -34,17 +52,17 @@ const checkJoin = `SELECT u.i, x.status, x.consent_date, x.source
 // the brand's row when nothing is found, so that "no such brand" and "no
 // record" differ.
 var (
-	checkByID = `SELECT b.id, x.i, x.status, x.consent_date, x.source FROM brands b
-	LEFT JOIN LATERAL (` + checkJoin + `) x ON true WHERE b.id = $1`
-	checkByCode = `SELECT b.id, x.i, x.status, x.consent_date, x.source FROM brands b
-	LEFT JOIN LATERAL (` + checkJoin + `) x ON true WHERE b.brand_code = $1`
+	checkByID = `SELECT b.id, x.i, x.status, x.consent_date, x.source, x.pending_status, x.pending_since, x.refused_code, x.refused_at
+	FROM brands b LEFT JOIN LATERAL (` + checkJoin + `) x ON true WHERE b.id = $1`
+	checkByCode = `SELECT b.id, x.i, x.status, x.consent_date, x.source, x.pending_status, x.pending_since, x.refused_code, x.refused_at
+	FROM brands b LEFT JOIN LATERAL (` + checkJoin + `) x ON true WHERE b.brand_code = $1`
 )
 
 // checkOne is checkJoin for a single recipient ($4 a text, not an array):
 // the most frequent call. Its generic plan is as good as a custom one, so
 // PostgreSQL stops planning it after a few calls; with an array it would
 // plan each call anew (a third of a single check's time).
-const checkOne = `SELECT b.id, CASE WHEN c.recipient_id IS NOT NULL THEN 1::bigint END, c.status, c.consent_date, c.source
+const checkOne = `SELECT b.id, CASE WHEN c.recipient_id IS NOT NULL THEN 1::bigint END, ` + checkColumns + `
 	FROM brands b
 	LEFT JOIN recipients r ON r.brand_id = b.id AND r.recipient_type = $3 AND r.recipient = $4
 	LEFT JOIN consents c ON c.recipient_id = r.id AND c.type = $2`
@@ -106,15 +124,15 @@ func (s *Store) check(ctx context.Context, q [2]string, brand any, typ, recipien
 	for rows.Next() {
 		var i *int64
 		var st CheckState
-		var status, source *string
-		if err := rows.Scan(&brandID, &i, &status, &st.ConsentDate, &source); err != nil {
+		var status, source, pending, refused *string
+		if err := rows.Scan(&brandID, &i, &status, &st.ConsentDate, &source, &pending, &st.PendingSince, &refused, &st.RefusedAt); err != nil {
 			return 0, nil, err
 		}
 		brandFound = true
 		if i == nil {
 			continue // the brand's row when nothing matched
 		}
-		st.Status, st.Source = *status, *source
+		st.Status, st.Source, st.PendingStatus, st.RefusedCode = deref(status), deref(source), deref(pending), deref(refused)
 		found[*i-1] = st
 	}
 	if err := rows.Err(); err != nil {
@@ -143,3 +161,10 @@ const CodeTacirNoRecord = "TACIR_NO_RECORD"
 
 // MessageTacirNoRecord explains CodeTacirNoRecord to the user.
 const MessageTacirNoRecord = "Tacir alıcının kaydı yok: İYS'nin tacir kuralına göre, ret bildirmediği sürece ticari ileti gönderilebilir."
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}

@@ -389,10 +389,38 @@ func recordEvents(ctx context.Context, tx pgx.Tx, batchID int64, outs []Outcome)
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	// The current state shows its İYS state while it is the latest change.
-	_, err = tx.Exec(ctx, `UPDATE consents c SET sync_state = o.state
+	// The consent's three facts (see migration 00020): an accepted change
+	// becomes what İYS holds unless İYS is known to hold a later-dated
+	// movement (pulled meanwhile; İYS orders movements by their date and
+	// accepts none not later than the one it holds, so the date decides,
+	// not the order our events were written in); a refused one becomes the last refusal
+	// while no later change of ours followed it, and never the state. Either
+	// way it is no longer pending. A batch holds a key once, so each consent
+	// is updated once.
+	_, err = tx.Exec(ctx, `UPDATE consents c SET
+			status = CASE WHEN u.newer THEN e.status ELSE c.status END,
+			source = CASE WHEN u.newer THEN e.source ELSE c.source END,
+			consent_date = CASE WHEN u.newer THEN e.consent_date ELSE c.consent_date END,
+			iys_event_id = CASE WHEN u.newer THEN e.id ELSE c.iys_event_id END,
+			pending_event_id = CASE WHEN u.was_pending THEN NULL ELSE c.pending_event_id END,
+			pending_status = CASE WHEN u.was_pending THEN NULL ELSE c.pending_status END,
+			pending_source = CASE WHEN u.was_pending THEN NULL ELSE c.pending_source END,
+			pending_consent_date = CASE WHEN u.was_pending THEN NULL ELSE c.pending_consent_date END,
+			pending_since = CASE WHEN u.was_pending THEN NULL ELSE c.pending_since END,
+			refused_event_id = CASE WHEN u.refusal THEN e.id WHEN u.clears_refusal THEN NULL ELSE c.refused_event_id END,
+			refused_code = CASE WHEN u.refusal THEN e.iys_code WHEN u.clears_refusal THEN NULL ELSE c.refused_code END,
+			refused_at = CASE WHEN u.refusal THEN now() WHEN u.clears_refusal THEN NULL ELSE c.refused_at END,
+			updated_at = now()
 		FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::text[]) AS o(id, state, recipient_id, type)
-		WHERE c.recipient_id = o.recipient_id AND c.type = o.type AND c.last_event_id = o.id`, evIDs, evStates, recipients, types)
+		JOIN consent_events e ON e.id = o.id
+		JOIN consents c0 ON c0.recipient_id = o.recipient_id AND c0.type = o.type
+		CROSS JOIN LATERAL (SELECT
+			o.state = '`+SyncRegistered+`' AND (c0.iys_event_id IS NULL OR c0.consent_date IS NULL OR e.consent_date IS NULL
+				OR e.consent_date >= c0.consent_date) AS newer,
+			c0.pending_event_id = o.id AS was_pending,
+			o.state = '`+SyncFailed+`' AND (c0.pending_event_id = o.id OR c0.last_event_id = o.id) AS refusal,
+			o.state = '`+SyncRegistered+`' AND o.id > COALESCE(c0.refused_event_id, 0) AS clears_refusal) u
+		WHERE c.recipient_id = o.recipient_id AND c.type = o.type`, evIDs, evStates, recipients, types)
 	return out, err
 }
 

@@ -269,17 +269,17 @@ func (s *Store) WriteApprovalChunk(ctx context.Context, a Actor, importID int64,
 				FROM approve_chunk ORDER BY seq
 				RETURNING id, recipient_id, type),
 			last AS (SELECT recipient_id, type, max(id) AS id FROM ev GROUP BY 1, 2)
-			INSERT INTO consents (recipient_id, type, brand_id, recipient_type, status, source, consent_date, sync_state, last_event_id, sort_key)
-			SELECT DISTINCT ON (a.recipient_id, a.type) a.recipient_id, a.type, a.brand_id, a.recipient_type, a.status, a.source,
-			       a.consent_date, 'bekliyor', l.id, r.sort_key
+			INSERT INTO consents (recipient_id, type, brand_id, recipient_type, pending_event_id, pending_status,
+				pending_source, pending_consent_date, pending_since, last_event_id, sort_key)
+			SELECT DISTINCT ON (a.recipient_id, a.type) a.recipient_id, a.type, a.brand_id, a.recipient_type, l.id, a.status, a.source,
+			       a.consent_date, now(), l.id, r.sort_key
 			FROM approve_chunk a JOIN last l ON l.recipient_id = a.recipient_id AND l.type = a.type
 			JOIN recipients r ON r.id = a.recipient_id
 			WHERE NOT EXISTS (SELECT 1 FROM consents c LEFT JOIN consent_events le ON le.id = c.last_event_id
 				WHERE c.recipient_id = a.recipient_id AND c.type = a.type
 				  AND c.last_event_id IS DISTINCT FROM a.seen_event_id AND le.import_id IS DISTINCT FROM $1)
 			ORDER BY a.recipient_id, a.type, a.seq DESC
-			ON CONFLICT (recipient_id, type) DO UPDATE SET status = EXCLUDED.status, source = EXCLUDED.source,
-			  consent_date = EXCLUDED.consent_date, sync_state = 'bekliyor', last_event_id = EXCLUDED.last_event_id, updated_at = now()`,
+			ON CONFLICT (recipient_id, type) DO UPDATE SET `+pendingFromExcluded,
 			importID, nullID(a.UserID), a.Label); err != nil {
 			return err
 		}
@@ -345,8 +345,18 @@ func (s *Store) UndoApproval(ctx context.Context, importID int64, code, message 
 			WHERE a.import_id = $1 ORDER BY r.id, a.type, a.seq`
 		mine := `c.last_event_id IN (SELECT id FROM consent_events WHERE import_id = $1)`
 		for _, q := range []string{
-			`UPDATE consents c SET status = pe.status, source = pe.source, consent_date = pe.consent_date, last_event_id = pe.id,
-				sync_state = CASE pe.iys_state WHEN 'kota' THEN 'bekliyor' ELSE pe.iys_state END, updated_at = now()
+			// The approval wrote only the pending change and cleared the last
+			// refusal (what İYS holds it never touches): both come back from
+			// the event the key had before.
+			`UPDATE consents c SET last_event_id = pe.id,
+				pending_event_id = CASE WHEN pe.iys_state IN ('bekliyor', 'gonderildi', 'kota') THEN pe.id END,
+				pending_status = CASE WHEN pe.iys_state IN ('bekliyor', 'gonderildi', 'kota') THEN pe.status END,
+				pending_source = CASE WHEN pe.iys_state IN ('bekliyor', 'gonderildi', 'kota') THEN pe.source END,
+				pending_consent_date = CASE WHEN pe.iys_state IN ('bekliyor', 'gonderildi', 'kota') THEN pe.consent_date END,
+				pending_since = CASE WHEN pe.iys_state IN ('bekliyor', 'gonderildi', 'kota') THEN pe.created_at END,
+				refused_event_id = CASE WHEN pe.iys_state = 'hata' THEN pe.id END,
+				refused_code = CASE WHEN pe.iys_state = 'hata' THEN pe.iys_code END,
+				refused_at = CASE WHEN pe.iys_state = 'hata' THEN pe.created_at END, updated_at = now()
 			FROM (` + before + `) k JOIN consent_events pe ON pe.id = k.seen_event_id
 			WHERE c.recipient_id = k.recipient_id AND c.type = k.type AND ` + mine,
 			`DELETE FROM consents c WHERE ` + mine,

@@ -133,7 +133,7 @@ const repeatedKeysSQL = `WITH i AS (
 		  AND substr(r.channels, ch.n, 1) <> '-' AND r.flags & (4 << (ch.n - 1)) = 0 -- flagItemError, 1-based
 	)
 	SELECT i.row_no, i.n, i.brand_code, i.recipient, i.recipient_type, i.type, i.status, i.consent_date,
-		c.status, c.consent_date, c.last_event_id
+		` + projectedStatus + `, ` + projectedDate + `, c.last_event_id
 	FROM i
 	LEFT JOIN brands b ON b.brand_code = i.brand_code
 	LEFT JOIN recipients rc ON rc.brand_id = ANY($3) AND rc.brand_id = b.id AND rc.recipient = i.recipient AND rc.recipient_type = i.recipient_type

@@ -76,19 +76,32 @@ func (s *Store) ApplyPulled(ctx context.Context, brandID int64, source string, c
 				brandID, kind, ch.Recipient, ch.RecipientType).Scan(&recipientID); err != nil {
 				return err
 			}
-			var status string
+			// Compared with what İYS is known to hold (a pending change of
+			// ours is not İYS's yet, and stays pending).
+			var status *string
 			var date *time.Time
 			err := tx.QueryRow(ctx, `SELECT status, consent_date FROM consents WHERE recipient_id = $1 AND type = $2 FOR UPDATE`,
 				recipientID, ch.Type).Scan(&status, &date)
 			if err != nil && !errors.Is(err, pgx.ErrNoRows) {
 				return err
 			}
-			exists := err == nil
+			exists := err == nil && status != nil
+			// A change of ours on its way with this status and date is the
+			// one İYS reports: its result records it (and its quota).
+			var ownInFlight bool
+			if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM consent_events WHERE recipient_id = $1 AND type = $2
+				AND iys_state IN ('bekliyor', 'gonderildi', 'kota') AND status = $3 AND consent_date = $4)`,
+				recipientID, ch.Type, ch.Status, ch.ConsentDate).Scan(&ownInFlight); err != nil {
+				return err
+			}
 			switch {
 			case exists && date != nil && ch.ConsentDate.Before(*date):
-				res.Skipped++ // a newer local change wins
+				res.Skipped++ // İYS's newer movement is already recorded
 				continue
-			case exists && status == ch.Status && date != nil && ch.ConsentDate.Equal(*date):
+			case ownInFlight:
+				res.Skipped++ // our own delivery, seen by the pull before its result
+				continue
+			case exists && *status == ch.Status && date != nil && ch.ConsentDate.Equal(*date):
 				res.Skipped++ // our own delivery coming back
 				continue
 			case exists && date != nil && ch.ConsentDate.Equal(*date):
@@ -106,10 +119,12 @@ func (s *Store) ApplyPulled(ctx context.Context, brandID int64, source string, c
 				recipientID, ch.Type, brandID, ch.Status, ch.Source, ch.ConsentDate, ch.TransactionID).Scan(&eventID); err != nil {
 				return err
 			}
-			if _, err := tx.Exec(ctx, `INSERT INTO consents (recipient_id, type, brand_id, recipient_type, status, source, consent_date, sync_state, last_event_id, sort_key)
-				VALUES ($1, $2, $3, $4, $5, $6, $7, 'kayitli', $8, (SELECT sort_key FROM recipients WHERE id = $1))
+			// İYS's movement is the state İYS holds; a change of ours on its
+			// way stays pending (İYS will judge it against this movement).
+			if _, err := tx.Exec(ctx, `INSERT INTO consents (recipient_id, type, brand_id, recipient_type, status, source, consent_date, iys_event_id, last_event_id, sort_key)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, (SELECT sort_key FROM recipients WHERE id = $1))
 				ON CONFLICT (recipient_id, type) DO UPDATE SET status = EXCLUDED.status, source = EXCLUDED.source,
-					consent_date = EXCLUDED.consent_date, sync_state = 'kayitli', last_event_id = EXCLUDED.last_event_id, updated_at = now()`,
+					consent_date = EXCLUDED.consent_date, iys_event_id = EXCLUDED.iys_event_id, last_event_id = EXCLUDED.last_event_id, updated_at = now()`,
 				recipientID, ch.Type, brandID, ch.RecipientType, ch.Status, ch.Source, ch.ConsentDate, eventID); err != nil {
 				return err
 			}

@@ -34,6 +34,7 @@ type Scrub struct {
 	RowsDone      int         `json:"rows_done"`
 	Onay          int         `json:"onay"`
 	Ret           int         `json:"ret"`
+	Pending       int         `json:"pending"`
 	Yok           int         `json:"yok"`
 	Invalid       int         `json:"gecersiz"`
 	ResultBytes   int64       `json:"result_bytes"`
@@ -46,7 +47,7 @@ type Scrub struct {
 
 // ScrubCounts are a scrub's results by answer.
 type ScrubCounts struct {
-	Onay, Ret, Yok, Invalid int
+	Onay, Ret, Pending, Yok, Invalid int
 }
 
 // ScrubInput is what an upload of a list says.
@@ -57,13 +58,13 @@ type ScrubInput struct {
 }
 
 const scrubColumns = `s.id, s.user_id, s.actor, s.brand_id, b.name, COALESCE(b.brand_code, ''), s.type, s.recipient_type, s.filename,
-	s.size_bytes, s.status, s.progress, s.rows_done, s.n_onay, s.n_ret, s.n_yok, s.n_invalid, s.result_bytes, s.checked_at,
+	s.size_bytes, s.status, s.progress, s.rows_done, s.n_onay, s.n_ret, s.n_pending, s.n_yok, s.n_invalid, s.result_bytes, s.checked_at,
 	COALESCE(s.error_code, ''), COALESCE(s.error_message, ''), s.created_at, s.expires_at`
 
 func scanScrub(r pgx.Row) (*Scrub, error) {
 	var x Scrub
 	err := r.Scan(&x.ID, &x.UserID, &x.Actor, &x.BrandID, &x.BrandName, &x.BrandCode, &x.Type, &x.RecipientType, &x.Filename,
-		&x.SizeBytes, &x.Status, &x.Progress, &x.RowsDone, &x.Onay, &x.Ret, &x.Yok, &x.Invalid, &x.ResultBytes, &x.CheckedAt,
+		&x.SizeBytes, &x.Status, &x.Progress, &x.RowsDone, &x.Onay, &x.Ret, &x.Pending, &x.Yok, &x.Invalid, &x.ResultBytes, &x.CheckedAt,
 		&x.ErrorCode, &x.ErrorMessage, &x.CreatedAt, &x.ExpiresAt)
 	if err != nil {
 		return nil, mapErr(err)
@@ -191,8 +192,8 @@ func (s *Store) FinishScrub(ctx context.Context, id int64, checkedAt time.Time, 
 			return err
 		}
 		_, err = tx.Exec(ctx, `UPDATE scrubs SET status = $9, progress = 1000, rows_done = $2, n_onay = $3, n_ret = $4, n_yok = $5,
-			n_invalid = $6, result_bytes = $7, checked_at = $8, updated_at = now() WHERE id = $1`,
-			id, rows, n.Onay, n.Ret, n.Yok, n.Invalid, size, checkedAt, ScrubDone)
+			n_invalid = $6, result_bytes = $7, checked_at = $8, n_pending = $10, updated_at = now() WHERE id = $1`,
+			id, rows, n.Onay, n.Ret, n.Yok, n.Invalid, size, checkedAt, ScrubDone, n.Pending)
 		return err
 	})
 }

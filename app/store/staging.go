@@ -219,11 +219,22 @@ func verdictSQL(n int) string {
 		WHEN r.flags & ` + itoa16(flagItemError(n)) + ` <> 0 THEN '` + verdictParseError + `'
 		WHEN b.id IS NULL THEN '` + verdictBrandForbidden + `'
 		WHEN m.v` + m + ` IS NOT NULL THEN m.v` + m + `
-		WHEN ` + c + `.status IS NULL THEN CASE WHEN ` + ch + ` = 'R' AND r.recipient_type <> 'TACIR' THEN '` + verdictFirstRet + `' ELSE '` + verdictNew + `' END
-		WHEN ` + c + `.status = CASE ` + ch + ` WHEN 'O' THEN 'ONAY' ELSE 'RET' END THEN '` + verdictUnchanged + `'
-		WHEN r.consent_date <= ` + c + `.consent_date THEN '` + verdictDateNotLater + `'
+		WHEN ` + projected(projectedStatus, c) + ` IS NULL THEN CASE WHEN ` + ch + ` = 'R' AND r.recipient_type <> 'TACIR' THEN '` + verdictFirstRet + `' ELSE '` + verdictNew + `' END
+		WHEN ` + projected(projectedStatus, c) + ` = CASE ` + ch + ` WHEN 'O' THEN 'ONAY' ELSE 'RET' END THEN '` + verdictUnchanged + `'
+		WHEN r.consent_date <= ` + projected(projectedDate, c) + ` THEN '` + verdictDateNotLater + `'
 		ELSE '` + verdictChanged + `' END`
 }
+
+// projectedStatus and projectedDate are a consent c's state as it will be,
+// which new changes are checked against: its pending change if it has
+// one, else what İYS holds (see migrations/00014).
+const (
+	projectedStatus = `COALESCE(c.pending_status, c.status)`
+	projectedDate   = `CASE WHEN c.pending_event_id IS NOT NULL THEN c.pending_consent_date ELSE c.consent_date END`
+)
+
+// projected is expr for a consent with the alias alias instead of c.
+func projected(expr, alias string) string { return strings.ReplaceAll(expr, "c.", alias+".") }
 
 // seenSQL is the key's last event for channel n when validated: CASE WHEN
 // m.v2 IS NOT NULL THEN m.s2 WHEN b.id IS NULL OR r.flags & 8 <> 0 THEN

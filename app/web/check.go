@@ -10,6 +10,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"iysgate/app/consent"
+	"iysgate/app/iys"
 	"iysgate/app/store"
 	"iysgate/app/validate"
 	"iysgate/policy"
@@ -50,15 +51,21 @@ type checkRequest struct {
 	Recipients    []checkRecipient `json:"recipients"`
 }
 
-// checkResult is one recipient's answer.
+// checkResult is one recipient's answer. Status is what to act on: RET
+// when İYS holds RET or a RET is on its way, ONAY only when İYS holds ONAY
+// (a pending ONAY is not yet İzinli), YOK when İYS holds nothing, GECERSIZ
+// for a malformed recipient; the facts behind it are beside it.
 type checkResult struct {
-	Recipient   string     `json:"recipient"`
-	Normalized  string     `json:"normalized"`
-	Status      string     `json:"status"` // ONAY, RET, YOK or GECERSIZ
-	ConsentDate *time.Time `json:"consent_date"`
-	Source      string     `json:"source"`
-	Code        string     `json:"code,omitempty"`
-	Message     string     `json:"message,omitempty"`
+	Recipient   string         `json:"recipient"`
+	Normalized  string         `json:"normalized"`
+	Status      string         `json:"status"` // ONAY, RET, YOK or GECERSIZ
+	IYSState    *checkIYSState `json:"iys_state"`
+	Pending     *checkPending  `json:"pending"`
+	Refused     *checkRefused  `json:"refused"`
+	ConsentDate *time.Time     `json:"consent_date"` // İYS's, as in iys_state
+	Source      string         `json:"source"`
+	Code        string         `json:"code,omitempty"`
+	Message     string         `json:"message,omitempty"`
 }
 
 // apiCheck answers "may I message these people?" for up to 10,000
@@ -135,29 +142,63 @@ func (s *Server) apiCheck(c *fiber.Ctx) error {
 		}
 		st := states[j]
 		j++
-		switch st.Status {
+		in := func(t *time.Time) *time.Time {
+			if t == nil {
+				return nil
+			}
+			d := t.In(loc)
+			return &d
+		}
+		if st.Status != "" {
+			r.ConsentDate, r.Source = in(st.ConsentDate), st.Source
+			r.IYSState = &checkIYSState{Status: st.Status, ConsentDate: r.ConsentDate, Source: st.Source}
+		}
+		if st.PendingStatus != "" {
+			r.Pending = &checkPending{Status: st.PendingStatus, Since: in(st.PendingSince)}
+		}
+		if st.RefusedCode != "" {
+			msg, hint := iys.Describe(st.RefusedCode)
+			r.Refused = &checkRefused{Code: st.RefusedCode, Message: msg, Hint: hint, At: in(st.RefusedAt)}
+		}
+		switch st.Effective() {
 		case "":
 			r.Status = store.CheckNoRecord
 			if rtype == consent.RecipientTacir {
 				r.Code, r.Message = store.CodeTacirNoRecord, store.MessageTacirNoRecord
 			}
 			counts[2]++
+		case string(consent.StatusRet):
+			r.Status = string(consent.StatusRet)
+			counts[1]++
 		default:
-			r.Status, r.Source = st.Status, st.Source
-			if st.ConsentDate != nil {
-				d := st.ConsentDate.In(loc)
-				r.ConsentDate = &d
-			}
-			if st.Status == string(consent.StatusRet) {
-				counts[1]++
-			} else {
-				counts[0]++
-			}
+			r.Status = string(consent.StatusOnay)
+			counts[0]++
 		}
 	}
 	s.countChecks(string(typ), counts)
 	return c.JSON(fiber.Map{"checked_at": checkedAt.In(loc).Format(time.RFC3339), "brand_code": strings.TrimSpace(req.BrandCode),
 		"type": typ, "recipient_type": rtype, "results": results})
+}
+
+// checkIYSState is the state İYS holds.
+type checkIYSState struct {
+	Status      string     `json:"status"`
+	ConsentDate *time.Time `json:"consent_date"`
+	Source      string     `json:"source"`
+}
+
+// checkPending is a change on its way to İYS.
+type checkPending struct {
+	Status string     `json:"status"`
+	Since  *time.Time `json:"since"`
+}
+
+// checkRefused is İYS's refusal of the last change.
+type checkRefused struct {
+	Code    string     `json:"code"`
+	Message string     `json:"message"`
+	Hint    string     `json:"hint"`
+	At      *time.Time `json:"at"`
 }
 
 var checkResults = [4]string{"ONAY", "RET", store.CheckNoRecord, store.CheckInvalid}

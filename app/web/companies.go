@@ -298,7 +298,8 @@ func (s *Server) brandsPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	type counts struct{ Total, Tacir, Onay, Ret int64 }
+	// Registered at İYS; on their way beside them.
+	type counts struct{ Total, Tacir, Onay, Ret, PendingOnay, PendingRet int64 }
 	per := map[int64]*counts{}
 	for _, b := range brands {
 		per[b.ID] = &counts{}
@@ -306,6 +307,14 @@ func (s *Server) brandsPage(c *fiber.Ctx) error {
 	for _, st := range stats {
 		k := per[st.BrandID]
 		if k == nil {
+			continue
+		}
+		if st.Kind == store.StatPending {
+			if st.Status == "ONAY" {
+				k.PendingOnay += st.N
+			} else {
+				k.PendingRet += st.N
+			}
 			continue
 		}
 		k.Total += st.N

@@ -70,6 +70,9 @@ type consentForm struct {
 	Warnings      []string
 	Brands        []store.Brand
 	Editing       bool
+	// Refused is İYS's refusal being corrected ("Düzelt ve yeniden
+	// gönder"): the form holds the refused movement.
+	Refused *store.LastRefusal
 }
 
 // formField maps the consent package's fields to the form's.
@@ -104,9 +107,23 @@ func (s *Server) newConsentPage(c *fiber.Ctx) error {
 		for _, t := range []string{"ARAMA", "MESAJ", "EPOSTA"} {
 			if ch := row.Channel(t); ch != nil {
 				f.Types = append(f.Types, t)
-				f.Source = ch.Source
-				// Offer the change people come here for: the opposite status.
-				f.Status = map[string]string{"ONAY": "RET", "RET": "ONAY"}[ch.Status]
+				// Offer the change people come here for: the opposite of the
+				// state as it will be (a change on its way, else İYS's).
+				status, source := ch.Status, ch.Source
+				if ch.Pending != nil {
+					status, source = ch.Pending.Status, ch.Pending.Source
+				}
+				f.Source = source
+				f.Status = map[string]string{"ONAY": "RET", "RET": "ONAY"}[status]
+			}
+		}
+		// "Düzelt ve yeniden gönder": the movement İYS refused, on its
+		// channel, to be corrected and sent again.
+		if t := c.Query("fix"); t != "" {
+			if ch := row.Channel(t); ch != nil && ch.Refused != nil {
+				r := ch.Refused
+				f.Types, f.Status, f.Source, f.Refused = []string{t}, r.Status, r.Source, r
+				f.ConsentDate = r.ConsentDate.In(istanbul).Format("2006-01-02T15:04:05")
 			}
 		}
 	}
@@ -132,7 +149,7 @@ func (s *Server) renderConsentForm(c *fiber.Ctx, status int, f *consentForm) err
 // consentOutcome is what saving one channel did, for the page and the API.
 type consentOutcome struct {
 	Type    string              `json:"type"`
-	Result  string              `json:"result"` // kaydedildi, degisiklik_yok
+	Result  string              `json:"result"` // kaydedildi, kota_bekliyor, degisiklik_yok
 	Message string              `json:"message"`
 	Row     *store.RecipientRow `json:"consent,omitempty"`
 }
@@ -183,6 +200,11 @@ func (s *Server) saveConsents(ctx context.Context, c *fiber.Ctx, b *store.Brand,
 		switch res.Action {
 		case consent.ActionSend:
 			o.Result, o.Message = "kaydedildi", cs.Type.Label()+": kaydedildi, İYS'ye gönderilmeyi bekliyor."
+			if res.QuotaWaiting {
+				o.Result = "kota_bekliyor"
+				o.Message = cs.Type.Label() + ": kaydedildi, ancak firmanın kalan izin kotası yok; paket onaylanınca İYS'ye kendiliğinden gönderilir. " +
+					"O zamana dek İYS'de kayıtlı değildir."
+			}
 		case consent.ActionSkip:
 			o.Result, o.Message = "degisiklik_yok", cs.Type.Label()+": "+res.Problem.Message
 		default:
@@ -271,28 +293,7 @@ func (s *Server) consentFilter(c *fiber.Ctx) (store.ConsentFilter, map[string]st
 		end := t.AddDate(0, 0, 1)
 		f.To = &end
 	}
-	if search := q["q"]; search != "" {
-		// A number is searched as a phone (normalised, by prefix), an
-		// address as an e-mail, anything else as a name.
-		switch {
-		case strings.Contains(search, "@"):
-			f.Search = strings.ToLower(search)
-		case strings.IndexFunc(search, func(r rune) bool { return r >= '0' && r <= '9' }) >= 0:
-			if p, _, prob := consent.NormalizePhone(search); prob == nil {
-				f.Search = p
-			} else {
-				digits := strings.Map(func(r rune) rune {
-					if r >= '0' && r <= '9' {
-						return r
-					}
-					return -1
-				}, search)
-				f.Search = "+90" + strings.TrimPrefix(strings.TrimPrefix(digits, "90"), "0")
-			}
-		default:
-			f.Search, f.SearchIsName = search, true
-		}
-	}
+	f.Search = strings.TrimSpace(q["q"])
 	f.After, _ = strconv.ParseInt(c.Query("after"), 10, 64)
 	return f, q, nil
 }
@@ -311,9 +312,14 @@ func (s *Server) consentsPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	var total, ret int64
+	// Registered at İYS; the pending ones beside them.
+	var total, ret, pending int64
 	for _, st := range stats {
 		if (f.Kind == "email") != (st.Type == "EPOSTA") {
+			continue
+		}
+		if st.Kind == store.StatPending {
+			pending += st.N
 			continue
 		}
 		total += st.N
@@ -327,7 +333,7 @@ func (s *Server) consentsPage(c *fiber.Ctx) error {
 	}
 	query := c.Context().QueryArgs()
 	query.Del("after")
-	data := map[string]any{"Rows": rows, "Q": q, "Brands": brands, "Total": total, "Ret": ret,
+	data := map[string]any{"Rows": rows, "Q": q, "Brands": brands, "Total": total, "Ret": ret, "Pending": pending,
 		"Next": next, "Query": string(query.QueryString()),
 		"CanEdit": s.deps.Policy.CanAny(currentUser(c).ID, policy.ConsentsEdit)}
 	if c.Get("HX-Request") == "true" && c.Get("HX-Target") == "consent-rows" {

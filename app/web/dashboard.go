@@ -23,7 +23,14 @@ type dashboardData struct {
 	Stale []store.StalePull `json:"stale_pulls"`
 }
 
+// totals counts consents registered at İYS and, beside them, those on
+// their way (Pending): a count never mixes the two.
 type totals struct {
+	counts
+	Pending counts `json:"pending"`
+}
+
+type counts struct {
 	Mesaj  int64 `json:"mesaj"`
 	Arama  int64 `json:"arama"`
 	Eposta int64 `json:"eposta"`
@@ -37,6 +44,14 @@ type brandTotals struct {
 }
 
 func (t *totals) add(st store.BrandStat) {
+	if st.Kind == store.StatPending {
+		t.Pending.add(st)
+	} else {
+		t.counts.add(st)
+	}
+}
+
+func (t *counts) add(st store.BrandStat) {
 	switch st.Type {
 	case "MESAJ":
 		t.Mesaj += st.N

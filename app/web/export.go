@@ -35,7 +35,7 @@ func (s *Server) exportConsents(c *fiber.Ctx) error {
 	header := []string{"Marka", "Marka Kodu", "Alıcı", "Alıcı Tipi", "Ad", "Soyad"}
 	for _, t := range types {
 		l := consent.Type(t).Label()
-		header = append(header, l+" İzni", l+" Onay Tarihi", l+" Kaynağı", l+" İYS Durumu")
+		header = append(header, l+" İzni (İYS'de)", l+" Onay Tarihi", l+" Kaynağı", l+" Bekleyen / İYS Reddi")
 	}
 	record := func(r store.RecipientRow) []string {
 		rec := []string{r.BrandName, r.BrandCode, r.Recipient, consent.RecipientType(r.RecipientType).Label(), r.FirstName, r.LastName}
@@ -49,7 +49,7 @@ func (s *Server) exportConsents(c *fiber.Ctx) error {
 			if ch.ConsentDate != nil {
 				date = ch.ConsentDate.In(istanbul).Format("02.01.2006 15:04:05")
 			}
-			rec = append(rec, consent.Status(ch.Status).Label(), date, consent.Source(ch.Source).Label(), labelOr(syncLabels, ch.SyncState))
+			rec = append(rec, iysStatusLabel(ch.Status), date, consent.Source(ch.Source).Label(), channelNote(ch))
 		}
 		return rec
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"iysgate/app/consent"
+	"iysgate/app/iys"
 	"iysgate/app/store"
 	"iysgate/app/webhook"
 	"iysgate/policy"
@@ -67,6 +68,10 @@ var funcs = template.FuncMap{
 	"recipientTypes":     func() []consent.RecipientType { return consent.AllRecipientTypes },
 	"typeLabel":          func(s string) string { return consent.Type(s).Label() },
 	"statusLabel":        func(s string) string { return consent.Status(s).Label() },
+	"iysStatusLabel":     iysStatusLabel,
+	"pendingLabel":       pendingLabel,
+	"refusalLabel":       refusalLabel,
+	"cell":               channelCell,
 	"sourceLabel":        func(s string) string { return consent.Source(s).Label() },
 	"recipientTypeLabel": func(s string) string { return consent.RecipientType(s).Label() },
 	"syncLabel":          func(s string) string { return labelOr(syncLabels, s) },
@@ -103,10 +108,60 @@ var batchLabels = map[string]string{store.BatchPreparing: "Hazırlanıyor", stor
 
 var importFilterLabels = map[string]string{"all": "Tümü", "errors": "Hatalı", "warnings": "Düzeltilen", "new": "Yeni", "unchanged": "Değişiklik Yok"}
 
-var syncLabels = map[string]string{store.SyncPending: "bekliyor", store.SyncSent: "gönderildi",
-	store.SyncRegistered: "İYS'de kayıtlı", store.SyncFailed: "hata", store.SyncQuota: "kota bekliyor"}
+var syncLabels = map[string]string{store.SyncPending: "sırada", store.SyncSent: "İYS'ye gönderildi, yanıt bekleniyor",
+	store.SyncRegistered: "İYS'de kayıtlı", store.SyncFailed: "İYS reddetti", store.SyncQuota: "kota bekliyor: paket onaylanınca gönderilecek"}
 
 var originLabels = map[string]string{store.OriginManual: "Elle", store.OriginImport: "İçe aktarım", store.OriginIYS: "İYS"}
+
+// iysStatusLabel names what İYS holds of a consent ("" nothing).
+func iysStatusLabel(status string) string {
+	if status == "" {
+		return "İYS'de kayıt yok"
+	}
+	return consent.Status(status).Label()
+}
+
+// pendingLabel describes a change on its way: "RET, sırada".
+func pendingLabel(p *store.PendingChange) string {
+	if p == nil {
+		return ""
+	}
+	return consent.Status(p.Status).Label() + ", " + labelOr(syncLabels, p.State)
+}
+
+// refusalLabel describes İYS's last refusal: "İYS reddetti (H178): …".
+// cellData is one channel of an Onaylar row, for the "channel" template.
+type cellData struct {
+	RecipientID int64
+	Type        string
+	State       *store.ChannelState
+	CanEdit     bool
+}
+
+func channelCell(r store.RecipientRow, t string, canEdit bool) cellData {
+	return cellData{RecipientID: r.ID, Type: t, State: r.Channel(t), CanEdit: canEdit}
+}
+
+func refusalLabel(r *store.LastRefusal) string {
+	if r == nil {
+		return ""
+	}
+	msg, _ := iys.Describe(r.Code)
+	return "İYS reddetti (" + r.Code + "): " + msg
+}
+
+// channelNote is the pending change and the refusal of a consent, for a
+// cell of a list.
+func channelNote(ch *store.ChannelState) string {
+	var parts []string
+	if ch.Pending != nil {
+		parts = append(parts, "Bekleyen: "+pendingLabel(ch.Pending))
+	}
+	if ch.Refused != nil {
+		parts = append(parts, refusalLabel(ch.Refused))
+	}
+	return strings.Join(parts, " · ")
+}
 
 // formatCount writes a count the Turkish way: 12.480.
 func formatCount(v any) string {

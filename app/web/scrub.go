@@ -223,7 +223,7 @@ func scrubJSON(sc *store.Scrub) fiber.Map {
 	}
 	out := fiber.Map{"id": sc.ID, "status": sc.Status, "filename": sc.Filename, "brand_code": sc.BrandCode, "type": sc.Type,
 		"recipient_type": sc.RecipientType, "actor": sc.Actor, "progress": float64(sc.Progress) / 10, "rows_done": sc.RowsDone,
-		"counts": fiber.Map{"ONAY": sc.Onay, "RET": sc.Ret, "YOK": sc.Yok, "GECERSIZ": sc.Invalid},
+		"counts": fiber.Map{"ONAY": sc.Onay, "RET": sc.Ret, "BEKLEYEN": sc.Pending, "YOK": sc.Yok, "GECERSIZ": sc.Invalid},
 		"error":  e, "created_at": sc.CreatedAt, "expires_at": sc.ExpiresAt, "checked_at": sc.CheckedAt}
 	if sc.Status == store.ScrubDone {
 		out["result_url"] = "/api/v1/scrubs/" + itoa(sc.ID) + "/result.xlsx"
