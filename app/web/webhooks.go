@@ -264,7 +264,9 @@ func (s *Server) resendWebhook(c *fiber.Ctx) error {
 		return err
 	}
 	if wantsJSON(c) {
-		return c.SendStatus(fiber.StatusAccepted)
+		// No body (SendStatus would write "Accepted" as text).
+		c.Status(fiber.StatusAccepted)
+		return nil
 	}
 	msg := "Teslimat yeniden sıraya alındı."
 	if !w.Enabled {
