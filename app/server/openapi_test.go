@@ -357,7 +357,8 @@ const (
 // A client generated from the served description by oapi-codegen (which
 // reads OpenAPI 3.0 only: it is given /api/v1/openapi-3.0.json) builds, and
 // a program on it (testdata/apiclient) lists imports, uploads a workbook,
-// approves it and reads the recipient's consents from a running appliance.
+// approves it, follows its approval job and reads the recipient's consents
+// from a running appliance.
 // Its answers are decoded into the generated types, so an answer the
 // description misnames fails here too.
 func TestOpenAPIGeneratedClient(t *testing.T) {
@@ -416,7 +417,9 @@ func TestOpenAPIGeneratedClient(t *testing.T) {
 	for _, want := range []string{
 		"imports before: 0\n",
 		"preview: 1 rows\n",
-		"approved: approved\n",
+		"approve: approving\n",
+		"approved: 2 of 2 consents written\n", // ARAMA and MESAJ
+
 		"import: 1 izinler.xlsx ", // the one import (this test's database), whatever its stage by now
 		"consent: +905321112233 ARAMA ONAY HS_WEB\n",
 		"consent: +905321112233 MESAJ ONAY HS_WEB\n",

@@ -180,7 +180,7 @@ func importJSON(im *store.Import) fiber.Map {
 	return fiber.Map{"id": im.ID, "filename": im.Filename, "status": im.Status,
 		"progress": fiber.Map{"rows_done": im.RowsDone, "rows_total": im.RowsTotal},
 		"approval": fiber.Map{"items_done": im.ApproveDone, "items_total": im.ApproveTotal},
-		"summary":  im.Summary, "error": e, "mode": im.Mode, "approved_by": im.ApprovedBy,
+		"summary":  im.Summary, "rows_without_consent": im.RowsWithoutConsent, "error": e, "mode": im.Mode, "approved_by": im.ApprovedBy,
 		"created_at": im.CreatedAt, "actor": im.Actor}
 }
 

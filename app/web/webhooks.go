@@ -264,7 +264,9 @@ func (s *Server) resendWebhook(c *fiber.Ctx) error {
 		return err
 	}
 	if wantsJSON(c) {
-		return c.SendStatus(fiber.StatusAccepted)
+		// No body (SendStatus would write "Accepted" as text).
+		c.Status(fiber.StatusAccepted)
+		return nil
 	}
 	msg := "Teslimat yeniden sıraya alındı."
 	if !w.Enabled {
@@ -282,6 +284,8 @@ type hookJSON struct {
 	Secret string `json:"secret,omitempty"`
 }
 
+// apiWebhooks lists the endpoints the user manages (?brand_code= one
+// brand's), newest first, in the lists' envelope (pages.go).
 func (s *Server) apiWebhooks(c *fiber.Ctx) error {
 	scope := s.hookScope(c)
 	if bc := c.Query("brand_code"); bc != "" {
@@ -291,20 +295,15 @@ func (s *Server) apiWebhooks(c *fiber.Ctx) error {
 		}
 		scope = []int64{b.ID}
 	}
-	after, _ := strconv.ParseInt(c.Query("after"), 10, 64)
-	limit, _ := strconv.Atoi(c.Query("limit"))
-	list, next, err := s.deps.Store.Webhooks(c.UserContext(), scope, after, limit)
+	page, err := pageFrom(c, maxPageLimit)
 	if err != nil {
 		return err
 	}
-	if list == nil {
-		list = []store.Webhook{}
+	hooks, next, err := s.deps.Store.Webhooks(c.UserContext(), scope, page.After, page.Limit)
+	if err != nil {
+		return err
 	}
-	res := fiber.Map{"webhooks": list}
-	if next != 0 {
-		res["next_cursor"] = itoa(next)
-	}
-	return c.JSON(res)
+	return list(c, "webhooks", hooks, next)
 }
 
 // hookBody is the API's body for an endpoint; absent fields of a PATCH
@@ -389,6 +388,8 @@ func (s *Server) apiUpdateWebhook(c *fiber.Ctx) error {
 	return c.JSON(hookJSON{Webhook: w})
 }
 
+// apiWebhookDeliveries pages an endpoint's delivery log, newest first
+// (?state= one state's), in the lists' envelope.
 func (s *Server) apiWebhookDeliveries(c *fiber.Ctx) error {
 	w, err := s.webhookFor(c)
 	if err != nil {
@@ -398,21 +399,17 @@ func (s *Server) apiWebhookDeliveries(c *fiber.Ctx) error {
 	if f.State != "" && !f.State.Valid() {
 		return validate.Problems{{Field: "state", Code: "INVALID", Message: "state pending, delivered ya da failed olabilir."}}
 	}
-	f.After, _ = strconv.ParseInt(c.Query("after"), 10, 64)
-	f.Limit, _ = strconv.Atoi(c.Query("limit"))
-	list, next, err := s.deps.Store.WebhookDeliveries(c.UserContext(), w.ID, f)
+	page, err := pageFrom(c, maxPageLimit)
 	if err != nil {
 		return err
 	}
-	if list == nil {
-		list = []store.WebhookDelivery{}
+	f.After, f.Limit = page.After, page.Limit
+	deliveries, next, err := s.deps.Store.WebhookDeliveries(c.UserContext(), w.ID, f)
+	if err != nil {
+		return err
 	}
-	for i := range list {
-		list[i].MessageID = webhook.MessageID(list[i].ID)
+	for i := range deliveries {
+		deliveries[i].MessageID = webhook.MessageID(deliveries[i].ID)
 	}
-	res := fiber.Map{"deliveries": list}
-	if next != 0 {
-		res["next_cursor"] = itoa(next)
-	}
-	return c.JSON(res)
+	return list(c, "deliveries", deliveries, next)
 }

@@ -1,8 +1,8 @@
 // Command apiclient is a small program on the API client that oapi-codegen
 // generates from /api/v1/openapi-3.0.json (package iysgate, written next to
 // it by TestOpenAPIGeneratedClient): it lists the imports, uploads a
-// workbook, waits for its preview, approves it, finds the import in the
-// list and reads the recipient's consent. Each step prints one line; any
+// workbook, waits for its preview, approves it and waits for its approval
+// job, finds the import in the list and reads the recipient's consent. Each step prints one line; any
 // answer it does not expect, or cannot decode into the generated types,
 // ends it with a non-zero status.
 //
@@ -77,11 +77,33 @@ func main() {
 	}
 	fmt.Printf("preview: %d rows\n", imp.Progress.RowsDone)
 
+	// Approval is a job: the answer is the import in approving, and the
+	// import leaves it approved (then sending, done), or back in preview
+	// with the job's refusal.
 	ok, err := api.ApproveImportWithResponse(ctx, id, iysgate.ApproveImportJSONRequestBody{Mode: iysgate.ApproveImportJSONBodyModeAll, Confirmed: true})
-	if err != nil || ok.JSON200 == nil {
+	if err != nil || ok.JSON202 == nil {
 		log.Fatalf("approve: %v %s", err, body(ok))
 	}
-	fmt.Printf("approved: %s\n", ok.JSON200.Status)
+	fmt.Printf("approve: %s\n", ok.JSON202.Status)
+	for deadline := time.Now().Add(time.Minute); ; time.Sleep(50 * time.Millisecond) {
+		got, err := api.GetImportWithResponse(ctx, id)
+		if err != nil || got.JSON200 == nil {
+			log.Fatalf("get import: %v %s", err, body(got))
+		}
+		imp = got.JSON200
+		if imp.Status != iysgate.ImportStatusApproving {
+			break
+		}
+		if time.Now().After(deadline) {
+			log.Fatalf("import %d still approving: %d of %d", id, imp.Approval.ItemsDone, imp.Approval.ItemsTotal)
+		}
+	}
+	switch imp.Status {
+	case iysgate.ImportStatusApproved, iysgate.ImportStatusSending, iysgate.ImportStatusDone:
+	default:
+		log.Fatalf("import %d after approving: %s %+v", id, imp.Status, imp.Error)
+	}
+	fmt.Printf("approved: %d of %d consents written\n", imp.Approval.ItemsDone, imp.Approval.ItemsTotal)
 
 	list, err = api.ListImportsWithResponse(ctx, &iysgate.ListImportsParams{})
 	if err != nil || list.JSON200 == nil {
