@@ -137,7 +137,7 @@ func TestBrowserPreview(t *testing.T) {
 		t.Error("the Yönetici cannot send")
 	}
 	do(chromedp.Click("#confirm-check"), chromedp.Click("#send-all"), chromedp.WaitVisible(".alert.success"))
-	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](`document.querySelector("#import-stage").textContent === "Onaylandı"`,
+	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](`["Onaylandı", "Gönderiliyor", "Tamamlandı"].includes(document.querySelector("#import-stage").textContent)`,
 		chromedp.WithPollingTimeout(30*time.Second))); err != nil {
 		t.Fatalf("stage after approval: %q (%v)", text("#import-stage"), err)
 	}

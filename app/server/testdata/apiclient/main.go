@@ -113,9 +113,28 @@ func main() {
 		fmt.Printf("import: %d %s %s\n", i.Id, i.Filename, i.Status)
 	}
 
-	consents, err := api.ListConsentsWithResponse(ctx, &iysgate.ListConsentsParams{Q: &recipient, BrandCode: &brandCode})
-	if err != nil || consents.JSON200 == nil {
-		log.Fatalf("consents: %v %s", err, body(consents))
+	// A consent's status is what İYS holds: "" until İYS accepted the
+	// change on its way (pending). Wait for İYS's answer.
+	var consents *iysgate.ListConsentsResponse
+	for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(200 * time.Millisecond) {
+		consents, err = api.ListConsentsWithResponse(ctx, &iysgate.ListConsentsParams{Q: &recipient, BrandCode: &brandCode})
+		if err != nil || consents.JSON200 == nil {
+			log.Fatalf("consents: %v %s", err, body(consents))
+		}
+		held := len(consents.JSON200.Consents) > 0
+		for _, r := range consents.JSON200.Consents {
+			for _, c := range []*iysgate.ChannelConsent{r.Arama, r.Mesaj, r.Eposta} {
+				if c != nil && (c.Status == "" || c.Pending != nil) {
+					held = false
+				}
+			}
+		}
+		if held {
+			break
+		}
+		if time.Now().After(deadline) {
+			log.Fatalf("İYS did not hold the consents in time: %s", body(consents))
+		}
 	}
 	for _, r := range consents.JSON200.Consents {
 		for _, ch := range []struct {
