@@ -22,7 +22,8 @@ func TestAuditInTurkish(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
 	admin := store.Actor{UserID: e.adminUser().ID, Label: adminEmail, IP: "127.0.0.1"}
-	b := e.brand("Örnek Gıda A.Ş.", "Örnek Market", "600001")
+	b := e.company("Örnek Gıda A.Ş.", "Örnek Market", "600001") // with a package, assigned below
+	e.grant(b.CompanyID, 1000000)
 	if _, err := e.st.UpdateCompany(ctx, admin, b.CompanyID, store.CompanyInput{Title: "Örnek Gıda Ticaret A.Ş.", IYSCode: "7600001", IntegratorAssigned: true}); err != nil {
 		t.Fatal(err)
 	}

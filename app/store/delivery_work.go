@@ -397,29 +397,34 @@ func recordEvents(ctx context.Context, tx pgx.Tx, batchID int64, outs []Outcome)
 	// while no later change of ours followed it, and never the state. Either
 	// way it is no longer pending. A batch holds a key once, so each consent
 	// is updated once.
+	// Every test reads the target row c itself, not a second copy of it:
+	// when a change of ours (İzin Ekle, an approval's chunk) holds the row,
+	// PostgreSQL waits and evaluates the SET on the row as that change left
+	// it, so a newer pending change is never taken for this event's.
+	const (
+		accepted = `o.state = '` + SyncRegistered + `'`
+		refused  = `o.state = '` + SyncFailed + `'`
+		newer    = accepted + ` AND (c.iys_event_id IS NULL OR c.consent_date IS NULL OR e.consent_date IS NULL OR e.consent_date >= c.consent_date)`
+		mine     = `c.pending_event_id IS NOT DISTINCT FROM o.id`
+		refusal  = refused + ` AND (c.pending_event_id IS NOT DISTINCT FROM o.id OR c.last_event_id IS NOT DISTINCT FROM o.id)`
+		clears   = accepted + ` AND o.id > COALESCE(c.refused_event_id, 0)`
+	)
 	_, err = tx.Exec(ctx, `UPDATE consents c SET
-			status = CASE WHEN u.newer THEN e.status ELSE c.status END,
-			source = CASE WHEN u.newer THEN e.source ELSE c.source END,
-			consent_date = CASE WHEN u.newer THEN e.consent_date ELSE c.consent_date END,
-			iys_event_id = CASE WHEN u.newer THEN e.id ELSE c.iys_event_id END,
-			pending_event_id = CASE WHEN u.was_pending THEN NULL ELSE c.pending_event_id END,
-			pending_status = CASE WHEN u.was_pending THEN NULL ELSE c.pending_status END,
-			pending_source = CASE WHEN u.was_pending THEN NULL ELSE c.pending_source END,
-			pending_consent_date = CASE WHEN u.was_pending THEN NULL ELSE c.pending_consent_date END,
-			pending_since = CASE WHEN u.was_pending THEN NULL ELSE c.pending_since END,
-			refused_event_id = CASE WHEN u.refusal THEN e.id WHEN u.clears_refusal THEN NULL ELSE c.refused_event_id END,
-			refused_code = CASE WHEN u.refusal THEN e.iys_code WHEN u.clears_refusal THEN NULL ELSE c.refused_code END,
-			refused_at = CASE WHEN u.refusal THEN now() WHEN u.clears_refusal THEN NULL ELSE c.refused_at END,
+			status = CASE WHEN `+newer+` THEN e.status ELSE c.status END,
+			source = CASE WHEN `+newer+` THEN e.source ELSE c.source END,
+			consent_date = CASE WHEN `+newer+` THEN e.consent_date ELSE c.consent_date END,
+			iys_event_id = CASE WHEN `+newer+` THEN e.id ELSE c.iys_event_id END,
+			pending_event_id = CASE WHEN `+mine+` THEN NULL ELSE c.pending_event_id END,
+			pending_status = CASE WHEN `+mine+` THEN NULL ELSE c.pending_status END,
+			pending_source = CASE WHEN `+mine+` THEN NULL ELSE c.pending_source END,
+			pending_consent_date = CASE WHEN `+mine+` THEN NULL ELSE c.pending_consent_date END,
+			pending_since = CASE WHEN `+mine+` THEN NULL ELSE c.pending_since END,
+			refused_event_id = CASE WHEN `+refusal+` THEN e.id WHEN `+clears+` THEN NULL ELSE c.refused_event_id END,
+			refused_code = CASE WHEN `+refusal+` THEN e.iys_code WHEN `+clears+` THEN NULL ELSE c.refused_code END,
+			refused_at = CASE WHEN `+refusal+` THEN now() WHEN `+clears+` THEN NULL ELSE c.refused_at END,
 			updated_at = now()
 		FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::text[]) AS o(id, state, recipient_id, type)
 		JOIN consent_events e ON e.id = o.id
-		JOIN consents c0 ON c0.recipient_id = o.recipient_id AND c0.type = o.type
-		CROSS JOIN LATERAL (SELECT
-			o.state = '`+SyncRegistered+`' AND (c0.iys_event_id IS NULL OR c0.consent_date IS NULL OR e.consent_date IS NULL
-				OR e.consent_date >= c0.consent_date) AS newer,
-			c0.pending_event_id = o.id AS was_pending,
-			o.state = '`+SyncFailed+`' AND (c0.pending_event_id = o.id OR c0.last_event_id = o.id) AS refusal,
-			o.state = '`+SyncRegistered+`' AND o.id > COALESCE(c0.refused_event_id, 0) AS clears_refusal) u
 		WHERE c.recipient_id = o.recipient_id AND c.type = o.type`, evIDs, evStates, recipients, types)
 	return out, err
 }

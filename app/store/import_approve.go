@@ -212,9 +212,11 @@ func (p ApprovalProgress) Finished() bool { return p.Done >= p.Total }
 // approval, in one transaction that also moves the cursor: the recipients
 // (names filled in), an event per item in the batch prepared for it, and
 // the current consents. A key changed by someone else after the approval
-// began keeps that later change: the import's event is still written and
-// sent (before the change, in its batch), but the consent is not
-// overwritten. ErrImportGone: the import is not approving.
+// began keeps that change as its pending one: the import's event is still
+// written and sent in its batch (after that change, whose event is older,
+// so İYS judges the import's movement against it), but the consent's
+// pending change is not overwritten. ErrImportGone: the import is not
+// approving.
 func (s *Store) WriteApprovalChunk(ctx context.Context, a Actor, importID int64, n int) (ApprovalProgress, error) {
 	var p ApprovalProgress
 	err := s.tx(ctx, func(tx pgx.Tx) error {
@@ -338,28 +340,37 @@ func (s *Store) UndoApproval(ctx context.Context, importID int64, code, message 
 		if status != ImportApproving {
 			return nil
 		}
-		// The key's first item in the import saw what the key had before.
-		before := `SELECT DISTINCT ON (r.id, a.type) r.id AS recipient_id, a.type, a.seen_event_id
-			FROM import_approval_items a JOIN recipients r ON r.brand_id = a.brand_id AND r.recipient = a.recipient
-			  AND r.recipient_type = a.recipient_type
-			WHERE a.import_id = $1 ORDER BY r.id, a.type, a.seq`
-		mine := `c.last_event_id IN (SELECT id FROM consent_events WHERE import_id = $1)`
+		// The approval wrote only pending changes (and cleared last
+		// refusals); what İYS holds it never touches. Each key it touched
+		// gets its facts back from its other events, as migration 00020
+		// builds them: the latest open one is pending, a refusal after
+		// anything accepted or open is the last refusal. This holds however
+		// the key moved meanwhile (a pull, a change by hand); a key with no
+		// other event goes.
+		touched := func(c string) string {
+			return `(` + c + `.last_event_id IN (SELECT id FROM consent_events WHERE import_id = $1)
+			OR ` + c + `.pending_event_id IN (SELECT id FROM consent_events WHERE import_id = $1))`
+		}
+		others := func(c string) string {
+			return `FROM consent_events e WHERE e.recipient_id = ` + c + `.recipient_id AND e.type = ` + c + `.type AND e.import_id IS DISTINCT FROM $1`
+		}
 		for _, q := range []string{
-			// The approval wrote only the pending change and cleared the last
-			// refusal (what İYS holds it never touches): both come back from
-			// the event the key had before.
-			`UPDATE consents c SET last_event_id = pe.id,
-				pending_event_id = CASE WHEN pe.iys_state IN ('bekliyor', 'gonderildi', 'kota') THEN pe.id END,
-				pending_status = CASE WHEN pe.iys_state IN ('bekliyor', 'gonderildi', 'kota') THEN pe.status END,
-				pending_source = CASE WHEN pe.iys_state IN ('bekliyor', 'gonderildi', 'kota') THEN pe.source END,
-				pending_consent_date = CASE WHEN pe.iys_state IN ('bekliyor', 'gonderildi', 'kota') THEN pe.consent_date END,
-				pending_since = CASE WHEN pe.iys_state IN ('bekliyor', 'gonderildi', 'kota') THEN pe.created_at END,
-				refused_event_id = CASE WHEN pe.iys_state = 'hata' THEN pe.id END,
-				refused_code = CASE WHEN pe.iys_state = 'hata' THEN pe.iys_code END,
-				refused_at = CASE WHEN pe.iys_state = 'hata' THEN pe.created_at END, updated_at = now()
-			FROM (` + before + `) k JOIN consent_events pe ON pe.id = k.seen_event_id
-			WHERE c.recipient_id = k.recipient_id AND c.type = k.type AND ` + mine,
-			`DELETE FROM consents c WHERE ` + mine,
+			`DELETE FROM consents c WHERE ` + touched("c") + ` AND NOT EXISTS (SELECT 1 ` + others("c") + `)`,
+			`UPDATE consents c SET last_event_id = f.last_id,
+				pending_event_id = po.id, pending_status = po.status, pending_source = po.source,
+				pending_consent_date = po.consent_date, pending_since = po.created_at,
+				refused_event_id = CASE WHEN f.refused THEN re.id END, refused_code = CASE WHEN f.refused THEN re.iys_code END,
+				refused_at = CASE WHEN f.refused THEN re.created_at END, updated_at = now()
+			FROM consents k
+			CROSS JOIN LATERAL (SELECT
+				(SELECT max(e.id) ` + others("k") + `) AS last_id,
+				(SELECT max(e.id) ` + others("k") + ` AND e.iys_state IN ('bekliyor', 'gonderildi', 'kota')) AS open_id,
+				(SELECT max(e.id) ` + others("k") + ` AND e.iys_state = 'hata') AS refused_id,
+				(SELECT max(e.id) ` + others("k") + ` AND e.iys_state = 'kayitli') AS accepted_id) x
+			CROSS JOIN LATERAL (SELECT x.last_id, x.refused_id > COALESCE(x.open_id, 0) AND x.refused_id > COALESCE(x.accepted_id, 0) AS refused) f
+			LEFT JOIN consent_events po ON po.id = x.open_id
+			LEFT JOIN consent_events re ON re.id = x.refused_id
+			WHERE c.recipient_id = k.recipient_id AND c.type = k.type AND ` + touched("k"),
 			`DELETE FROM consent_events WHERE import_id = $1`,
 			`DELETE FROM sync_batches WHERE import_id = $1 AND status = '` + BatchPreparing + `'`,
 		} {

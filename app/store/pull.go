@@ -86,11 +86,13 @@ func (s *Store) ApplyPulled(ctx context.Context, brandID int64, source string, c
 				return err
 			}
 			exists := err == nil && status != nil
-			// A change of ours on its way with this status and date is the
-			// one İYS reports: its result records it (and its quota).
+			// A change of ours sent (or maybe sent: its answer was lost) with
+			// this status and date is the one İYS reports: its result records
+			// it (and its quota). One never sent is not, and the movement is
+			// someone else's.
 			var ownInFlight bool
 			if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM consent_events WHERE recipient_id = $1 AND type = $2
-				AND iys_state IN ('bekliyor', 'gonderildi', 'kota') AND status = $3 AND consent_date = $4)`,
+				AND (iys_state = 'gonderildi' OR iys_state = 'bekliyor' AND iys_uncertain) AND status = $3 AND consent_date = $4)`,
 				recipientID, ch.Type, ch.Status, ch.ConsentDate).Scan(&ownInFlight); err != nil {
 				return err
 			}
