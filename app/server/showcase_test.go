@@ -7,6 +7,7 @@ import (
 	"image/png"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -137,7 +138,30 @@ func TestScreenshots(t *testing.T) {
 		t.Skip("IYSGATE_SCREENSHOTS names no folder")
 	}
 	e := newEnv(t)
-	seedShowcase(t, e)
+	sc := seedShowcase(t, e)
+	// A list waiting in preview: new and changed consents, a corrected
+	// phone, a first record RET and a malformed address.
+	at := time.Now().Add(-30 * time.Minute).In(time.FixedZone("TRT", 3*3600)).Format("02.01.2006 15:04:05")
+	rows := [][]any{}
+	for i := range 24 {
+		mesaj, eposta := "ONAY", ""
+		email := ""
+		switch {
+		case i%7 == 3:
+			mesaj = "RET"
+		case i%5 == 0:
+			email, eposta = fmt.Sprintf("%s.%s@ornek.com.tr", strings.ToLower(firstNames[i%len(firstNames)][:1]), "kisi"), "ONAY"
+		case i == 11:
+			email, eposta = "adres-yok", "ONAY"
+		}
+		rows = append(rows, []any{sc.brands[0].BrandCode, "BIREYSEL", firstNames[i%len(firstNames)], lastNames[(i*7)%len(lastNames)],
+			fmt.Sprintf("0 5%02d %03d %02d %02d", 30+i%9, 100+i, i, 50+i), email, "", mesaj, eposta, "HS_WEB", at})
+	}
+	admin := e.apiClient(e.adminUser())
+	preview := upload(t, admin, "kasim-kampanyasi.xlsx", workbook(t, rows))
+	if v := waitImport(t, admin, preview); v.Status != "preview" {
+		t.Fatalf("the list for the preview: %+v", v)
+	}
 	ctx := browser(t)
 	do, _ := steps(t, ctx)
 	signIn(t, ctx, e, adminEmail, adminPassword)
@@ -149,6 +173,7 @@ func TestScreenshots(t *testing.T) {
 			{"gosterge", "/", "#trend-chart svg", true},
 			{"onaylar", "/consents", "#consents-table", false},
 			{"raporlar", "/reports", "#report-eklenen-chart svg", true},
+			{"onizleme", "/imports/" + itoa(preview), "#import-rows", false},
 		} {
 			do(chromedp.EmulateViewport(width, width*9/16), chromedp.Navigate(e.base+p.path), chromedp.WaitVisible(p.ready))
 			shot := chromedp.CaptureScreenshot()
