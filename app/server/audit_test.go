@@ -31,7 +31,7 @@ func TestAuditInTurkish(t *testing.T) {
 		t.Fatal(err)
 	}
 	must(t, e.st.SetFourEyes(ctx, admin, b.ID, true))
-	must(t, e.st.SetOnboardingStep(ctx, admin, b.CompanyID, 5, store.StepDone, "Form gönderildi"))
+	must(t, e.st.SetOnboardingStep(ctx, admin, b.CompanyID, 2, store.StepDone, "Form gönderildi"))
 	u := e.user("ayse@ornek.com.tr", "personel", b.ID)
 	if _, err := e.st.UpdateUser(ctx, admin, u.ID, store.UserInput{Email: u.Email, Name: "Ayşe Yılmaz", Memberships: store.SameRole("yonetici", []int64{b.ID})}, nil); err != nil {
 		t.Fatal(err)
@@ -140,7 +140,7 @@ func TestAuditInTurkish(t *testing.T) {
 		`<span class="field">Entegratör ataması</span>: <del>Hayır</del> → <ins>Evet</ins>`,
 		`<span class="field">Marka adı</span>: <del>Örnek Market</del> → <ins>Örnek Süpermarket</ins>`,
 		`<span class="field">Dört göz kuralı</span>: <ins>Evet</ins>`,
-		`<span class="field">Başvuru adımı</span>: <ins>5. İş Ortağı Ataması</ins>`,
+		`<span class="field">Başvuru adımı</span>: <ins>2. Başvuru Durumu</ins>`,
 		`<span class="field">Adımın durumu</span>: <ins>Tamamlandı</ins>`,
 		`Kullanıcı: Ayşe Yılmaz (ayse@ornek.com.tr)`,
 		`<span class="field">Rol</span>: <del>Personel</del> → <ins>Yönetici</ins>`,

@@ -2,7 +2,9 @@ package store
 
 import (
 	"context"
+	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -180,6 +182,11 @@ type OnboardingStep struct {
 	UpdatedAt *time.Time `json:"updated_at,omitempty"`
 }
 
+// ManualOnboardingSteps is how many of the first steps happen at İYS only
+// and are recorded by hand; the later ones are derived from the data
+// (deriveOnboarding).
+const ManualOnboardingSteps = 2
+
 // OnboardingStepNames are İYS's onboarding steps in order.
 var OnboardingStepNames = []string{"Ön Başvuru", "Başvuru Durumu", "İYSKod ve BrandKod",
 	"İleti Paketi Sözleşmesi", "İş Ortağı Ataması", "İYS Bilgilerinin Panele Eklenmesi"}
@@ -204,7 +211,57 @@ func (s *Store) Onboarding(ctx context.Context, companyID int64) ([]OnboardingSt
 		st.Name, st.UpdatedAt = OnboardingStepNames[st.Step-1], &at
 		steps[st.Step-1] = st
 	}
-	return steps, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	rows.Close()
+	return steps, s.deriveOnboarding(ctx, companyID, steps)
+}
+
+// deriveOnboarding sets the steps the data knows (3 to 6) from the data,
+// whatever was recorded by hand: the codes entered, an active İleti
+// package, the integrator assignment, and the panel ready when all of
+// them and the data declaration are there. Steps 1 and 2 happen at İYS and
+// stay as recorded.
+func (s *Store) deriveOnboarding(ctx context.Context, companyID int64, steps []OnboardingStep) error {
+	var iysCode string
+	var brands, coded int
+	var assigned, declared, packaged bool
+	if err := s.pool.QueryRow(ctx, `SELECT COALESCE(c.iys_code, ''),
+			(SELECT count(*) FROM brands b WHERE b.company_id = c.id),
+			(SELECT count(*) FROM brands b WHERE b.company_id = c.id AND COALESCE(b.brand_code, '') <> ''),
+			c.integrator_assigned, c.data_declared,
+			EXISTS (SELECT 1 FROM subscriptions s WHERE s.company_id = c.id AND s.status = 'active'
+				AND s.starts_at <= now() AND s.ends_at > now() AND s.units > s.spent)
+		FROM companies c WHERE c.id = $1`, companyID).Scan(&iysCode, &brands, &coded, &assigned, &declared, &packaged); err != nil {
+		return mapErr(err)
+	}
+	set := func(step int, done bool, doneNote, todo string) {
+		st := &steps[step-1]
+		st.UpdatedBy, st.UpdatedAt = "", nil
+		if done {
+			st.Status, st.Note = StepDone, doneNote
+		} else {
+			st.Status, st.Note = StepWaiting, todo
+		}
+	}
+	set(3, iysCode != "" && coded > 0 && coded == brands,
+		fmt.Sprintf("İYS numarası %s, %d markanın kodu girildi.", iysCode, coded),
+		map[bool]string{true: "Markaların kodlarını (BrandKod) İYS Ayarları'nda girin.", false: "Firmanın İYS numarasını (İYSKod) İYS Ayarları'nda girin."}[iysCode != ""])
+	set(4, packaged, "Firmanın etkin bir İleti paketi var.", "Abonelikler'den bir İleti paketi talep edin; Admin onaylayınca bu adım tamamlanır.")
+	set(5, assigned, "Firma İYS'de ajansı iş ortağı olarak atadı (işaretlendi).",
+		"Firma İYS'de ajansı iş ortağı olarak atamalı; atama yapılınca İYS Ayarları'nda işaretleyin.")
+	var missing []string
+	for _, st := range steps[ManualOnboardingSteps:5] {
+		if st.Status != StepDone {
+			missing = append(missing, st.Name)
+		}
+	}
+	if !declared {
+		missing = append(missing, "veri beyanı")
+	}
+	set(6, len(missing) == 0, "Her şey hazır: firmanın izinleri İYS'ye gönderilir.", "Eksik: "+strings.Join(missing, ", ")+".")
+	return nil
 }
 
 // SetOnboardingStep records a step's status and note.

@@ -234,6 +234,10 @@ func (s *Server) setOnboarding(c *fiber.Ctx) error {
 	if err != nil || step < 1 || step > 6 || !status.Valid() {
 		return s.fail(c, fiber.StatusUnprocessableEntity, "INVALID_STEP", "Geçersiz adım ya da durum.")
 	}
+	if step > store.ManualOnboardingSteps {
+		return s.fail(c, fiber.StatusUnprocessableEntity, "STEP_DERIVED",
+			"Bu adım iysgate'teki bilgilerden belirlenir (kodlar, İleti paketi, iş ortağı ataması, veri beyanı); elle değiştirilemez.")
+	}
 	note := c.FormValue("note")
 	var p validate.Problems
 	if p.Text("note", "Not", &note, validate.MaxReason, false); len(p) > 0 {
