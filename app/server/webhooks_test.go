@@ -246,7 +246,8 @@ func TestWebhookSignedAndInOrderPerRecipient(t *testing.T) {
 	}
 	// The log shows every delivery delivered at the first attempt with
 	// its answer's code.
-	res := api.get("/api/v1/webhooks/" + itoa(h.ID) + "/deliveries?limit=500")
+	// (A delivery is logged once its answer is read, a moment after the
+	// receiver has it.)
 	var log struct {
 		Deliveries []struct {
 			MessageID    string `json:"message_id"`
@@ -255,9 +256,18 @@ func TestWebhookSignedAndInOrderPerRecipient(t *testing.T) {
 			ResponseCode int `json:"response_code"`
 		}
 	}
-	if json.Unmarshal([]byte(res.body), &log) != nil || len(log.Deliveries) != 30 {
-		t.Fatalf("delivery log: %d %s", res.status, res.body)
-	}
+	waitWithin(t, "30 deliveries logged", 30*time.Second, func() bool {
+		res := api.get("/api/v1/webhooks/" + itoa(h.ID) + "/deliveries?limit=500")
+		if json.Unmarshal([]byte(res.body), &log) != nil || len(log.Deliveries) != 30 {
+			t.Fatalf("delivery log: %d %s", res.status, res.body)
+		}
+		for _, x := range log.Deliveries {
+			if x.State == "pending" {
+				return false
+			}
+		}
+		return true
+	})
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	for _, x := range log.Deliveries {
