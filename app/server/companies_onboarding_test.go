@@ -52,3 +52,25 @@ func TestOnboardingFollowsTheData(t *testing.T) {
 		t.Errorf("setting a derived step by hand: %d %s", r.status, between(r.body, `class="alert`, "</div>"))
 	}
 }
+
+// İçe Aktar shows İYS's rules before a file is uploaded, as İzin Ekle
+// does; Onaylar leads to the templates, Hata Bildirimleri and Raporlar.
+func TestRulesAndShortcuts(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	b := e.brand("Kısayol A.Ş.", "Kısayol", "720022")
+	p := e.client()
+	u := e.user("p@kisayol.com.tr", "personel", b.ID)
+	p.login(u.Email, u.Email+"-parola")
+	for _, path := range []string{"/imports", "/consents/new"} {
+		if body := p.get(path).body; !strings.Contains(body, `id="rules-box"`) || !strings.Contains(body, "ilk kaydı <strong>RET</strong> olamaz") {
+			t.Errorf("%s lacks İYS's rules", path)
+		}
+	}
+	body := p.get("/consents").body
+	for _, link := range []string{`href="/imports/template/bireysel"`, `href="/imports/template/tacir"`, `id="consents-errors-link"`, `id="consents-reports-link"`} {
+		if !strings.Contains(body, link) {
+			t.Errorf("Onaylar lacks %s", link)
+		}
+	}
+}
