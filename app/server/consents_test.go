@@ -294,7 +294,7 @@ func TestCompaniesAndSettings(t *testing.T) {
 	// The settings page names the state; the onboarding step is kept with its note.
 	c := e.client()
 	c.login(adminEmail, adminPassword)
-	if r := c.post("/companies/"+itoa(co.ID)+"/onboarding/4", url.Values{"status": {"problem"}, "note": {"Sözleşme imzada"}}); r.status != 303 {
+	if r := c.post("/companies/"+itoa(co.ID)+"/onboarding/2", url.Values{"status": {"problem"}, "note": {"Sözleşme imzada"}}); r.status != 303 {
 		t.Fatalf("onboarding step: %d", r.status)
 	}
 	page := c.get("/companies/" + itoa(co.ID))

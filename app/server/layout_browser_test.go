@@ -43,6 +43,31 @@ func TestBrowserShowcase(t *testing.T) {
 		}
 	})
 
+	// A Müşteri sees its brands' imports (not another company's), opens
+	// one with its summary and rows, cannot send or upload, and reads
+	// Hata Bildirimleri with İYS's refusals of its brands.
+	t.Run("MüşteriImports", func(t *testing.T) {
+		do, text := steps(t, ctx)
+		signIn(t, ctx, e, sc.users["musteri"].Email, password("musteri"))
+		do(chromedp.EmulateViewport(1366, 900), chromedp.Click(`header.top nav a[href="/imports"]`), chromedp.WaitVisible("#imports"))
+		list := text("#imports")
+		if !strings.Contains(list, "liste-600101.xlsx") || strings.Contains(list, "liste-600201.xlsx") {
+			t.Fatalf("the Müşteri's imports: %q", list)
+		}
+		if none, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.querySelector("#upload-form") === null`)); err != nil || !none {
+			t.Errorf("a Müşteri is offered the upload (%v)", err)
+		}
+		do(chromedp.Click(`#imports a[href^="/imports/"]`), chromedp.WaitVisible("#import-summary"), chromedp.WaitVisible("#import-rows"))
+		if none, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.querySelector("#send-all") === null && document.querySelector("#discard") === null`)); err != nil || !none {
+			t.Errorf("a Müşteri is offered send or discard (%v)", err)
+		}
+		do(chromedp.Navigate(e.base+"/imports/errors"), chromedp.WaitVisible("#iys-refusals"))
+		if refusals := text("#iys-refusals"); !strings.Contains(refusals, "H178") || strings.Contains(refusals, "Ege Moda") {
+			t.Errorf("Hata Bildirimleri of the Müşteri's brands: %q", refusals)
+		}
+		do(chromedp.Click("#logout"), chromedp.WaitVisible("#login-submit")) // signed out for the next step
+	})
+
 	// A Müşteri reads its brands' figures as charts and tables, narrows
 	// them to one brand, and finds each section's workbook and Yardım.
 	t.Run("Raporlar", func(t *testing.T) {
