@@ -511,7 +511,8 @@ func (s *Store) ApplyConsent(ctx context.Context, a Actor, brandID int64, c cons
 	}
 	var recipientID int64
 	errSkip := errors.New("nothing to write")
-	err := s.tx(ctx, func(tx pgx.Tx) error {
+	err := s.txRetry(ctx, func(tx pgx.Tx) error {
+		*res = ApplyResult{} // decided afresh if the transaction is run again
 		// The upsert locks the recipient row, which serialises changes of
 		// all its channels.
 		err := tx.QueryRow(ctx, `INSERT INTO recipients (brand_id, kind, recipient, recipient_type, first_name, last_name)

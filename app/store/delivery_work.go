@@ -287,7 +287,8 @@ type Outcome struct {
 // Answers for items already final are ignored, so a query repeated after a
 // crash changes nothing twice.
 func (s *Store) RecordOutcomes(ctx context.Context, batchID int64, outs []Outcome) (done bool, err error) {
-	err = s.tx(ctx, func(tx pgx.Tx) error {
+	err = s.txRetry(ctx, func(tx pgx.Tx) error {
+		done = false
 		var company int64
 		var importID *int64
 		var status string

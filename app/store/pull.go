@@ -64,7 +64,8 @@ type PullResult struct {
 // change the current state.
 func (s *Store) ApplyPulled(ctx context.Context, brandID int64, source string, changes []PulledChange, cursor string) (PullResult, error) {
 	var res PullResult
-	err := s.tx(ctx, func(tx pgx.Tx) error {
+	err := s.txRetry(ctx, func(tx pgx.Tx) error {
+		res = PullResult{} // counted afresh if the transaction is run again
 		for _, ch := range changes {
 			kind := "phone"
 			if ch.Type == "EPOSTA" {

@@ -6,6 +6,7 @@ package store
 import (
 	"context"
 	"errors"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -51,6 +52,28 @@ var ErrInvalidRef = errors.New("başvurulan kayıt yok")
 // tx runs fn in a transaction, committing when it returns nil.
 func (s *Store) tx(ctx context.Context, fn func(pgx.Tx) error) error {
 	return pgx.BeginFunc(ctx, s.pool, fn)
+}
+
+// txRetry is tx for the writers of a consent's rows, run again (a few
+// times) when PostgreSQL ended the transaction to break a deadlock (40P01)
+// or a serialization failure (40001): they lock consents in their own
+// orders (a pulled page in İYS's order, a list's outcomes in the list's, a
+// change by hand), and the loser of such a cycle has done nothing yet. fn
+// must set, not accumulate, what it returns, and read nothing it cannot
+// read again (no upload stream: those use tx).
+func (s *Store) txRetry(ctx context.Context, fn func(pgx.Tx) error) error {
+	for attempt := 1; ; attempt++ {
+		err := pgx.BeginFunc(ctx, s.pool, fn)
+		var pgErr *pgconn.PgError
+		if attempt == 5 || !errors.As(err, &pgErr) || (pgErr.Code != "40P01" && pgErr.Code != "40001") {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(time.Duration(attempt*attempt) * 10 * time.Millisecond):
+		}
+	}
 }
 
 // mapErr turns driver errors into the store's errors.
