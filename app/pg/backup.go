@@ -454,14 +454,7 @@ func LocalExists(dataDir string) bool {
 // appliance. It initialises the cluster in a fresh directory; Close stops
 // it.
 func OpenLocalAlone(ctx context.Context, dataDir string) (*Local, error) {
-	if err := os.MkdirAll(dataDir, 0o755); err != nil {
-		return nil, fmt.Errorf("veri dizini oluşturulamadı: %w", err)
-	}
-	c, err := NewCluster(filepath.Join(dataDir, "postgres"))
-	if err != nil {
-		return nil, err
-	}
-	f, err := os.OpenFile(filepath.Join(dataDir, "iysgate.lock"), os.O_CREATE|os.O_RDWR, 0o600)
+	c, f, err := openDataDir(dataDir)
 	if err != nil {
 		return nil, err
 	}

@@ -23,14 +23,7 @@ type Local struct {
 // OpenLocal starts (or joins) the private cluster under dataDir/postgres.
 // serve selects the exclusive, long-lived mode of `iysgate serve`.
 func OpenLocal(ctx context.Context, dataDir string, serve bool) (*Local, error) {
-	if err := os.MkdirAll(dataDir, 0o755); err != nil {
-		return nil, fmt.Errorf("veri dizini oluşturulamadı: %w", err)
-	}
-	c, err := NewCluster(filepath.Join(dataDir, "postgres"))
-	if err != nil {
-		return nil, err
-	}
-	f, err := os.OpenFile(filepath.Join(dataDir, "iysgate.lock"), os.O_CREATE|os.O_RDWR, 0o600)
+	c, f, err := openDataDir(dataDir)
 	if err != nil {
 		return nil, err
 	}
@@ -123,4 +116,22 @@ func flockWait(ctx context.Context, f *os.File, how int, max time.Duration) erro
 		case <-time.After(100 * time.Millisecond):
 		}
 	}
+}
+
+// openDataDir makes dataDir if need be and returns its cluster and its
+// lock file (not yet locked: serve, a command and a restore lock it each
+// their own way).
+func openDataDir(dataDir string) (*Cluster, *os.File, error) {
+	if err := os.MkdirAll(dataDir, 0o755); err != nil {
+		return nil, nil, fmt.Errorf("veri dizini oluşturulamadı: %w", err)
+	}
+	c, err := NewCluster(filepath.Join(dataDir, "postgres"))
+	if err != nil {
+		return nil, nil, err
+	}
+	f, err := os.OpenFile(filepath.Join(dataDir, "iysgate.lock"), os.O_CREATE|os.O_RDWR, 0o600)
+	if err != nil {
+		return nil, nil, err
+	}
+	return c, f, nil
 }
