@@ -111,7 +111,7 @@ BEGIN
     SELECT w.id, 'consent.refused', 'r' || e.recipient_id, e.id
     FROM new_rows e JOIN old_rows o ON o.id = e.id
     JOIN webhook_endpoints w ON w.brand_id = e.brand_id AND w.enabled AND 'consent.refused' = ANY (w.events)
-    WHERE e.iys_state = 'hata' AND o.iys_state IS DISTINCT FROM 'hata'
+    WHERE e.iys_state = 'refused' AND o.iys_state IS DISTINCT FROM 'refused'
     ORDER BY e.id, w.id;
     GET DIAGNOSTICS n = ROW_COUNT;
     IF n > 0 THEN
@@ -166,8 +166,8 @@ CREATE FUNCTION public.webhook_import_data(import_id bigint, endpoint_brand bigi
         'approved_at', im.approved_at,
         'error', CASE WHEN im.error_code IS NOT NULL THEN jsonb_build_object('code', im.error_code, 'message', im.error_message) END,
         'delivery', CASE WHEN im.status = 'done' THEN (
-            SELECT jsonb_build_object('accepted', count(*) FILTER (WHERE e.iys_state = 'kayitli'),
-                                      'refused', count(*) FILTER (WHERE e.iys_state = 'hata'))
+            SELECT jsonb_build_object('accepted', count(*) FILTER (WHERE e.iys_state = 'registered'),
+                                      'refused', count(*) FILTER (WHERE e.iys_state = 'refused'))
             FROM consent_events e WHERE e.import_id = im.id) END)
     FROM imports im WHERE im.id = webhook_import_data.import_id;
 $$;
@@ -328,7 +328,7 @@ CREATE TABLE public.consent_events (
     origin text NOT NULL,
     actor_id bigint,
     actor text NOT NULL,
-    iys_state text DEFAULT 'bekliyor'::text NOT NULL,
+    iys_state text DEFAULT 'pending'::text NOT NULL,
     iys_code text,
     iys_message text,
     iys_transaction_id text,
@@ -339,7 +339,7 @@ CREATE TABLE public.consent_events (
     request_index integer,
     import_row integer,
     iys_uncertain boolean DEFAULT false NOT NULL,
-    CONSTRAINT consent_events_iys_state_check CHECK ((iys_state = ANY (ARRAY['bekliyor'::text, 'kota'::text, 'gonderildi'::text, 'kayitli'::text, 'hata'::text]))),
+    CONSTRAINT consent_events_iys_state_check CHECK ((iys_state = ANY (ARRAY['quota'::text, 'pending'::text, 'sent'::text, 'registered'::text, 'refused'::text]))),
     CONSTRAINT consent_events_origin_check CHECK ((origin = ANY (ARRAY['manual'::text, 'import'::text, 'iys'::text])))
 );
 
@@ -951,7 +951,7 @@ CREATE TABLE public.sync_batches (
     brand_id bigint NOT NULL,
     import_id bigint,
     kind text NOT NULL,
-    status text DEFAULT 'bekliyor'::text NOT NULL,
+    status text DEFAULT 'waiting'::text NOT NULL,
     request_id text,
     items integer NOT NULL,
     accepted integer DEFAULT 0 NOT NULL,
@@ -970,7 +970,7 @@ CREATE TABLE public.sync_batches (
     leased_until timestamp with time zone,
     CONSTRAINT sync_batches_api_check CHECK ((api = ANY (ARRAY['v1'::text, 'v2'::text]))),
     CONSTRAINT sync_batches_kind_check CHECK ((kind = ANY (ARRAY['async'::text, 'single'::text]))),
-    CONSTRAINT sync_batches_status_check CHECK ((status = ANY (ARRAY['hazirlaniyor'::text, 'bekliyor'::text, 'gonderiliyor'::text, 'gonderildi'::text, 'tamam'::text, 'hata'::text])))
+    CONSTRAINT sync_batches_status_check CHECK ((status = ANY (ARRAY['preparing'::text, 'waiting'::text, 'sending'::text, 'sent'::text, 'done'::text, 'failed'::text])))
 );
 
 ALTER TABLE public.sync_batches ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
@@ -1246,11 +1246,11 @@ CREATE INDEX consent_events_brand_idx ON public.consent_events USING btree (bran
 
 CREATE INDEX consent_events_import_idx ON public.consent_events USING btree (import_id, import_row) WHERE (import_id IS NOT NULL);
 
-CREATE INDEX consent_events_open_key_idx ON public.consent_events USING btree (recipient_id, type, id) WHERE (iys_state = ANY (ARRAY['bekliyor'::text, 'kota'::text, 'gonderildi'::text]));
+CREATE INDEX consent_events_open_key_idx ON public.consent_events USING btree (recipient_id, type, id) WHERE (iys_state = ANY (ARRAY['quota'::text, 'pending'::text, 'sent'::text]));
 
 CREATE INDEX consent_events_recipient_idx ON public.consent_events USING btree (recipient_id, id);
 
-CREATE INDEX consent_events_unbatched_idx ON public.consent_events USING btree (brand_id, id) WHERE ((batch_id IS NULL) AND (iys_state = ANY (ARRAY['bekliyor'::text, 'kota'::text])));
+CREATE INDEX consent_events_unbatched_idx ON public.consent_events USING btree (brand_id, id) WHERE ((batch_id IS NULL) AND (iys_state = ANY (ARRAY['quota'::text, 'pending'::text])));
 
 CREATE INDEX consents_date_idx ON public.consents USING btree (brand_id, type, consent_date) INCLUDE (recipient_type, status, sort_key, recipient_id);
 
@@ -1310,11 +1310,11 @@ CREATE INDEX subscriptions_company_idx ON public.subscriptions USING btree (comp
 
 CREATE INDEX sync_batches_brand_idx ON public.sync_batches USING btree (brand_id, id);
 
-CREATE INDEX sync_batches_due_idx ON public.sync_batches USING btree (company_id, next_at) WHERE (status = ANY (ARRAY['bekliyor'::text, 'gonderiliyor'::text, 'gonderildi'::text]));
+CREATE INDEX sync_batches_due_idx ON public.sync_batches USING btree (company_id, next_at) WHERE (status = ANY (ARRAY['waiting'::text, 'sending'::text, 'sent'::text]));
 
 CREATE INDEX sync_batches_import_idx ON public.sync_batches USING btree (import_id) WHERE (import_id IS NOT NULL);
 
-CREATE INDEX sync_batches_open_idx ON public.sync_batches USING btree (brand_id, id) WHERE (status <> 'tamam'::text);
+CREATE INDEX sync_batches_open_idx ON public.sync_batches USING btree (brand_id, id) WHERE (status <> 'done'::text);
 
 CREATE UNIQUE INDEX users_email_idx ON public.users USING btree (email);
 

@@ -46,7 +46,7 @@ func TestApprovalUndoneAfterTheLastAttempt(t *testing.T) {
 	pool.QueryRow(ctx, `INSERT INTO recipients (brand_id, kind, recipient, recipient_type) VALUES ($1, 'phone', '+905320000001', 'BIREYSEL') RETURNING id`,
 		e.brand).Scan(&rid)
 	pool.QueryRow(ctx, `INSERT INTO consent_events (recipient_id, type, brand_id, status, source, consent_date, origin, actor, iys_state)
-		VALUES ($1, 'MESAJ', $2, 'ONAY', 'HS_WEB', $3, 'manual', 'test', 'kayitli') RETURNING id`, rid, e.brand, earlier).Scan(&seen)
+		VALUES ($1, 'MESAJ', $2, 'ONAY', 'HS_WEB', $3, 'manual', 'test', '`+string(store.SyncRegistered)+`') RETURNING id`, rid, e.brand, earlier).Scan(&seen)
 	if _, err := pool.Exec(ctx, `INSERT INTO consents (recipient_id, type, brand_id, recipient_type, status, source, consent_date, iys_event_id, last_event_id, sort_key)
 		VALUES ($1, 'MESAJ', $2, 'BIREYSEL', 'ONAY', 'HS_WEB', $3, $4, $4, $1)`, rid, e.brand, earlier, seen); err != nil {
 		t.Fatal(err)

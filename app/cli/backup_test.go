@@ -21,6 +21,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"iysgate/app/pg"
+	"iysgate/app/store"
 )
 
 // api calls a running iysgate's JSON API with a bearer token.
@@ -301,7 +302,7 @@ func TestBackupAndRestore(t *testing.T) {
 		map[string]string{"brand_code": "750001", "type": "MESAJ"})
 	y.waitStatus(fmt.Sprintf("/api/v1/scrubs/%d", scrubID), "done")
 	result := y.get(fmt.Sprintf("/api/v1/scrubs/%d/result.xlsx", scrubID))
-	waitFor(t, dirA, "consents on their way to İYS", "SELECT count(*) FROM consent_events WHERE iys_state <> 'kayitli'")
+	waitFor(t, dirA, "consents on their way to İYS", "SELECT count(*) FROM consent_events WHERE iys_state <> '"+string(store.SyncRegistered)+"'")
 	// The pull that runs at start is over and nothing else is queued: A
 	// holds still from the backup to its stop, for the comparison below.
 	waitFor(t, dirA, "jobs to run", `SELECT count(*) FILTER (WHERE state IN ('available', 'pending', 'retryable', 'running', 'scheduled'))
@@ -365,7 +366,7 @@ func TestBackupAndRestore(t *testing.T) {
 	}
 	y.post("/api/v1/consents", map[string]any{"brand_code": "750001", "recipient": "0532 100 00 99", "type": "MESAJ",
 		"status": "ONAY", "source": "HS_WEB", "consent_date": at, "recipient_type": "BIREYSEL"})
-	waitFor(t, dirB, "the consent added on B on its way to İYS", "SELECT count(*) FROM consent_events WHERE iys_state <> 'kayitli'")
+	waitFor(t, dirB, "the consent added on B on its way to İYS", "SELECT count(*) FROM consent_events WHERE iys_state <> '"+string(store.SyncRegistered)+"'")
 	var quota struct{ Spent int }
 	json.Unmarshal(y.get(fmt.Sprintf("/api/v1/quota?company_id=%d", companyID)), &quota)
 	if wantSpent := 3 + 20*3 + 1; quota.Spent != wantSpent {

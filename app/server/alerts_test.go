@@ -13,6 +13,7 @@ import (
 	"github.com/riverqueue/river"
 	"go.yaml.in/yaml/v3"
 
+	"iysgate/app/store"
 	"iysgate/jobs"
 )
 
@@ -39,7 +40,7 @@ func TestAlertMetrics(t *testing.T) {
 	// Two of the stuck company's batches given up on, one still waiting
 	// and one done; none of the calm company's.
 	var failed []int64
-	for _, status := range []string{"bekliyor", "bekliyor", "bekliyor", "tamam"} {
+	for _, status := range []store.BatchState{store.BatchWaiting, store.BatchWaiting, store.BatchWaiting, store.BatchDone} {
 		var id int64
 		if err := pool.QueryRow(ctx, `INSERT INTO sync_batches (company_id, brand_id, kind, status, items)
 			VALUES ($1, $2, 'async', $3, 1) RETURNING id`, stuck.CompanyID, stuck.ID, status).Scan(&id); err != nil {

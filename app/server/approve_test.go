@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"iysgate/app/config"
+	"iysgate/app/store"
 )
 
 // approvalRows is a workbook of n rows, each with a MESAJ and an ARAMA
@@ -78,7 +79,7 @@ func TestApprovalJobProgressAndKilledNode(t *testing.T) {
 	}
 	// Half-written: its batches are prepared, none sent; the import is
 	// not approved for any reader.
-	if n := count(t, e, "SELECT count(*) FROM sync_batches WHERE import_id = "+itoa(id)+" AND status <> 'hazirlaniyor'"); n != 0 {
+	if n := count(t, e, "SELECT count(*) FROM sync_batches WHERE import_id = "+itoa(id)+" AND status <> '"+string(store.BatchPreparing)+"'"); n != 0 {
 		t.Errorf("%d batches sendable before the approval ended", n)
 	}
 	if n := count(t, e, "SELECT count(*) FROM imports WHERE status IN ('approved', 'sending', 'done')"); n != 0 {
@@ -100,12 +101,12 @@ func TestApprovalJobProgressAndKilledNode(t *testing.T) {
 		"SELECT count(DISTINCT (recipient_id, type)) FROM consent_events WHERE import_id = " + itoa(id): 2 * rows,
 		"SELECT count(*) FROM consents":   2 * rows,
 		"SELECT count(*) FROM recipients": rows,
-		"SELECT count(*) FROM consent_events WHERE import_id = " + itoa(id) + " AND batch_id IS NULL":         0,
-		"SELECT count(DISTINCT (batch_id, batch_index)) FROM consent_events WHERE import_id = " + itoa(id):    2 * rows,
-		"SELECT COALESCE(sum(items), 0) FROM sync_batches WHERE import_id = " + itoa(id):                      2 * rows,
-		"SELECT count(*) FROM sync_batches WHERE import_id = " + itoa(id) + " AND status = 'hazirlaniyor'":    0,
-		"SELECT count(*) FROM import_approval_items":                                                          0,
-		"SELECT COALESCE(sum(units), 0) FROM quota_ledger WHERE kind = 'reserve' AND import_id = " + itoa(id): 2 * rows,
+		"SELECT count(*) FROM consent_events WHERE import_id = " + itoa(id) + " AND batch_id IS NULL":                              0,
+		"SELECT count(DISTINCT (batch_id, batch_index)) FROM consent_events WHERE import_id = " + itoa(id):                         2 * rows,
+		"SELECT COALESCE(sum(items), 0) FROM sync_batches WHERE import_id = " + itoa(id):                                           2 * rows,
+		"SELECT count(*) FROM sync_batches WHERE import_id = " + itoa(id) + " AND status = '" + string(store.BatchPreparing) + "'": 0,
+		"SELECT count(*) FROM import_approval_items":                                                                               0,
+		"SELECT COALESCE(sum(units), 0) FROM quota_ledger WHERE kind = 'reserve' AND import_id = " + itoa(id):                      2 * rows,
 	} {
 		if n := count(t, e, q); n != want {
 			t.Errorf("%s: %d, want %d", q, n, want)

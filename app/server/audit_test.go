@@ -82,11 +82,11 @@ func TestAuditInTurkish(t *testing.T) {
 		t.Fatalf("discard: %d %s", r.status, r.body)
 	}
 	scrubList(t, api, "kampanya.csv", []byte("telefon\n05321112233\n"), map[string]string{"brand_code": "600001", "type": "MESAJ"})
-	if _, err := e.st.Pool().Exec(ctx, `UPDATE sync_batches SET status = 'hata' WHERE id = (SELECT min(id) FROM sync_batches)`); err != nil {
+	if _, err := e.st.Pool().Exec(ctx, `UPDATE sync_batches SET status = $1 WHERE id = (SELECT min(id) FROM sync_batches)`, store.BatchFailed); err != nil {
 		t.Fatal(err)
 	}
 	var batch int64
-	must(t, e.st.Pool().QueryRow(ctx, `SELECT id FROM sync_batches WHERE status = 'hata'`).Scan(&batch))
+	must(t, e.st.Pool().QueryRow(ctx, `SELECT id FROM sync_batches WHERE status = $1`, store.BatchFailed).Scan(&batch))
 	must(t, e.st.RetryBatch(ctx, admin, batch))
 	must(t, e.st.DisableUser(ctx, admin, u.ID))
 	must(t, e.st.DeleteUser(ctx, admin, u.ID))

@@ -130,7 +130,7 @@ func TestConsentAPIRules(t *testing.T) {
 	var h struct{ Events []store.Event }
 	json.Unmarshal([]byte(r.body), &h)
 	if len(h.Events) != 2 || h.Events[0].Status != "RET" || h.Events[1].Status != "ONAY" ||
-		h.Events[0].Origin != "manual" || h.Events[0].Actor != personel.Email || !slices.Contains([]string{"bekliyor", "gonderildi", "kayitli"}, h.Events[0].IYSState) {
+		h.Events[0].Origin != "manual" || h.Events[0].Actor != personel.Email || !slices.Contains([]store.SyncState{store.SyncPending, store.SyncSent, store.SyncRegistered}, h.Events[0].IYSState) {
 		t.Fatalf("history: %s", r.body)
 	}
 	// Counters follow what İYS holds: one MESAJ consent, RET once İYS
@@ -350,7 +350,7 @@ func TestConsentWaitingForQuotaSaysSo(t *testing.T) {
 	api := e.apiClient(p)
 	res := api.postJSON("/api/v1/consents", map[string]any{"brand_code": "720011", "recipient": "0532 111 00 12", "type": "MESAJ",
 		"status": "ONAY", "source": "HS_WEB", "consent_date": strings.Replace(at, "T", " ", 1), "recipient_type": "BIREYSEL"})
-	if res.status != 201 || !strings.Contains(res.body, `"status":""`) || !strings.Contains(res.body, `"state":"kota"`) {
+	if res.status != 201 || !strings.Contains(res.body, `"status":""`) || !strings.Contains(res.body, `"state":"quota"`) {
 		t.Fatalf("API: %d %s", res.status, res.body)
 	}
 	list := web.get("/consents?q=0532+111+00+12")

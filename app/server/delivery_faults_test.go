@@ -11,6 +11,7 @@ import (
 
 	"iysgate/app/config"
 	"iysgate/app/iys/iystest"
+	"iysgate/app/store"
 )
 
 // An import of 100,000 consents delivered through everything İYS can do
@@ -123,11 +124,10 @@ func TestDeliveryUnderFaultsAndCrash(t *testing.T) {
 		sim.Stats().ConsentsStored, sim.Stats().MaxRequestsPerSecond)
 	e.crash()
 
-	var d struct{ Pending, Accepted, Refused int64 }
+	var d store.Delivery
 	for {
-		if err := e.st.Pool().QueryRow(context.Background(), `SELECT count(*) FILTER (WHERE iys_state IN ('bekliyor', 'gonderildi', 'kota')),
-			count(*) FILTER (WHERE iys_state = 'kayitli'), count(*) FILTER (WHERE iys_state = 'hata')
-			FROM consent_events WHERE import_id = $1`, id).Scan(&d.Pending, &d.Accepted, &d.Refused); err != nil {
+		var err error
+		if d, err = e.st.ImportDelivery(context.Background(), id); err != nil {
 			t.Fatal(err)
 		}
 		if d.Pending == 0 {
@@ -142,16 +142,17 @@ func TestDeliveryUnderFaultsAndCrash(t *testing.T) {
 	t.Logf("all final after %s; simulator: %+v", time.Since(start).Round(time.Millisecond), st)
 	refused := 0
 	for r, code := range refusals {
-		var got, state string
+		var got string
+		var state store.SyncState
 		if err := e.st.Pool().QueryRow(context.Background(), `SELECT COALESCE(e.iys_code, ''), e.iys_state FROM consent_events e
 			JOIN recipients x ON x.id = e.recipient_id WHERE x.recipient = $1 AND e.type = 'MESAJ'`, r).Scan(&got, &state); err != nil {
 			t.Fatal(err)
 		}
 		_, stored := sim.Consent("7730001", "730001", r, "BIREYSEL", "MESAJ")
 		switch {
-		case state == "hata" && got == code && !stored:
+		case state == store.SyncRefused && got == code && !stored:
 			refused++
-		case state == "kayitli" && stored && code != "H467" && code != "H408":
+		case state == store.SyncRegistered && stored && code != "H467" && code != "H408":
 			// Decided refusal whose list's answer was lost: asked, resent, accepted.
 		default:
 			t.Errorf("%s: %s with %q (stored at İYS: %v); İYS refused it with %s", r, state, got, stored, code)

@@ -40,7 +40,7 @@ func addConsent(t *testing.T, api *client, brandCode, phone, status string, at t
 }
 
 // eventOf is the İYS outcome of a recipient's last change on MESAJ.
-func (e *env) eventOf(recipient string) (state, code, txn string) {
+func (e *env) eventOf(recipient string) (state store.SyncState, code, txn string) {
 	e.t.Helper()
 	if err := e.st.Pool().QueryRow(context.Background(), `SELECT e.iys_state, COALESCE(e.iys_code, ''), COALESCE(e.iys_transaction_id, '')
 		FROM consent_events e JOIN recipients r ON r.id = e.recipient_id WHERE r.recipient = $1 AND e.type = 'MESAJ'
@@ -57,7 +57,7 @@ func (e *env) waitFinal(what string) {
 	for {
 		var open int
 		if err := e.st.Pool().QueryRow(context.Background(), `SELECT count(*) FROM consent_events
-			WHERE iys_state IN ('bekliyor', 'gonderildi', 'kota')`).Scan(&open); err != nil {
+			WHERE iys_state = ANY($1)`, []store.SyncState{store.SyncQuota, store.SyncPending, store.SyncSent}).Scan(&open); err != nil {
 			e.t.Fatal(err)
 		}
 		if open == 0 {
@@ -110,12 +110,12 @@ func TestRefusalRecordedWithIYSCode(t *testing.T) {
 	addConsent(t, api, "750001", "0533 000 00 09", "ONAY", at)
 	e.waitFinal("the refusals")
 	for recipient, code := range map[string]string{"+905330000001": "H467", "+905330000002": "H178", "+905330000009": "H175"} {
-		if state, got, _ := e.eventOf(recipient); state != "hata" || got != code {
+		if state, got, _ := e.eventOf(recipient); state != store.SyncRefused || got != code {
 			t.Errorf("%s: %s %q, İYS refused it with %s", recipient, state, got, code)
 		}
 	}
 	for _, r := range []string{"+905330000003", "+905330000004"} {
-		if state, _, txn := e.eventOf(r); state != "kayitli" || len(txn) != 64 {
+		if state, _, txn := e.eventOf(r); state != store.SyncRegistered || len(txn) != 64 {
 			t.Errorf("%s, sent again after the list's refusal: %s %q", r, state, txn)
 		}
 	}
@@ -154,7 +154,7 @@ func TestLostAnswersSettledWithoutDuplicates(t *testing.T) {
 	e.waitFinal("the single add")
 	state, _, txn := e.eventOf("+905330000001")
 	stored, _ := sim.Consent("7750002", "750002", "+905330000001", "BIREYSEL", "MESAJ")
-	if state != "kayitli" || txn != stored.TransactionID || stored.Versions != 1 {
+	if state != store.SyncRegistered || txn != stored.TransactionID || stored.Versions != 1 {
 		t.Fatalf("single add: %s %q; İYS holds %+v", state, txn, stored)
 	}
 
@@ -182,7 +182,7 @@ func TestLostAnswersSettledWithoutDuplicates(t *testing.T) {
 		t.Fatalf("simulator %+v: want 7 movements, none twice, the resends recognised", st)
 	}
 	for _, p := range []string{"+905330000002", "+905330000003", "+905330000004"} {
-		if state, _, _ := e.eventOf(p); state != "kayitli" {
+		if state, _, _ := e.eventOf(p); state != store.SyncRegistered {
 			t.Errorf("%s: %s", p, state)
 		}
 	}
@@ -235,7 +235,7 @@ func TestCompanyStoppedByIYS(t *testing.T) {
 		t.Fatalf("resume: %v %v", held, err)
 	}
 	e.waitFinal("after resuming")
-	if state, _, _ := e.eventOf("+905330000001"); state != "kayitli" {
+	if state, _, _ := e.eventOf("+905330000001"); state != store.SyncRegistered {
 		t.Fatalf("after resuming: %s", state)
 	}
 }
@@ -272,9 +272,9 @@ func TestIntegratorCheckHoldsBack(t *testing.T) {
 	at := time.Now().Add(-time.Hour)
 	addConsent(t, admin, "750004", "0533 000 00 01", "ONAY", at)
 	addConsent(t, admin, "750005", "0533 000 00 02", "ONAY", at)
-	waitFor(t, "the listed company's delivery", func() bool { s, _, _ := e.eventOf("+905330000001"); return s == "kayitli" })
+	waitFor(t, "the listed company's delivery", func() bool { s, _, _ := e.eventOf("+905330000001"); return s == store.SyncRegistered })
 	time.Sleep(time.Second)
-	if s, _, _ := e.eventOf("+905330000002"); s != "bekliyor" {
+	if s, _, _ := e.eventOf("+905330000002"); s != store.SyncPending {
 		t.Fatalf("the company İYS does not list: %s", s)
 	}
 	states, err := e.st.DeliveryStates(ctx, []int64{listed.CompanyID, other.CompanyID}, true) // in company order
@@ -294,14 +294,14 @@ func TestIntegratorCheckHoldsBack(t *testing.T) {
 	if len(states) != 1 || len(states[0].Waiting) != 2 || !strings.Contains(states[0].Waiting[0], "MESAJ izinlerinde ajansa yalnızca okuma yetkisi veriyor") {
 		t.Fatalf("read-only MESAJ: %+v", states)
 	}
-	if s, _, _ := e.eventOf("+905330000002"); s != "bekliyor" {
+	if s, _, _ := e.eventOf("+905330000002"); s != store.SyncPending {
 		t.Fatalf("MESAJ read only: %s", s)
 	}
 	sim.SetGrants("900900", []iystest.Grant{
 		{IYSCode: "7750005", BrandCode: "750005", Access: map[string]string{"ARAMA": "write", "MESAJ": "write", "EPOSTA": "write"}}})
 	check()
 	e.waitFinal("once İYS lists the agency")
-	if s, _, _ := e.eventOf("+905330000002"); s != "kayitli" {
+	if s, _, _ := e.eventOf("+905330000002"); s != store.SyncRegistered {
 		t.Fatalf("after İYS listed the agency: %s", s)
 	}
 }

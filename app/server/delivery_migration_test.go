@@ -109,8 +109,10 @@ func TestMigratedBatchesResolvedByAsking(t *testing.T) {
 		}
 		parts = append(parts, p)
 	}
-	want := []part{{"gonderiliyor", 1000, 1000}, {"gonderiliyor", 10, 10}, {"bekliyor", 5, 5},
-		{"gonderiliyor", 1000, 1000}, {"gonderiliyor", 500, 500}, {"gonderiliyor", 1, 1}}
+	// (Stored under the names of migration 00022 since.)
+	sending, waiting := string(store.BatchSending), string(store.BatchWaiting)
+	want := []part{{sending, 1000, 1000}, {sending, 10, 10}, {waiting, 5, 5},
+		{sending, 1000, 1000}, {sending, 500, 500}, {sending, 1, 1}}
 	if fmt.Sprint(parts) != fmt.Sprint(want) {
 		t.Fatalf("batches after the migration %v, want %v", parts, want)
 	}

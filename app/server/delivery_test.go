@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"iysgate/app/store"
 	"iysgate/jobs"
 )
 
@@ -212,8 +213,8 @@ func TestDeliveryKeepsOrderPerRecipient(t *testing.T) {
 	deadline := time.Now().Add(30 * time.Second)
 	for {
 		var open, refused int
-		if err := e.st.Pool().QueryRow(context.Background(), `SELECT count(*) FILTER (WHERE iys_state IN ('bekliyor', 'gonderildi')),
-			count(*) FILTER (WHERE iys_state = 'hata') FROM consent_events`).Scan(&open, &refused); err != nil {
+		if err := e.st.Pool().QueryRow(context.Background(), `SELECT count(*) FILTER (WHERE iys_state = ANY($1)),
+			count(*) FILTER (WHERE iys_state = $2) FROM consent_events`, []store.SyncState{store.SyncPending, store.SyncSent}, store.SyncRefused).Scan(&open, &refused); err != nil {
 			t.Fatal(err)
 		}
 		if refused > 0 {
@@ -255,7 +256,7 @@ func TestImportWithARecipientTwice(t *testing.T) {
 	}
 	approveAPI(t, api, id, "all")
 	d := waitDelivered(t, api, id)
-	if n := count(t, e, `SELECT count(*) FROM consent_events WHERE iys_state = 'hata'`); n != 0 {
+	if n := count(t, e, `SELECT count(*) FROM consent_events WHERE iys_state = '`+string(store.SyncRefused)+`'`); n != 0 {
 		t.Fatalf("%d changes refused by İYS (delivery %+v)", n, d)
 	}
 	if n := count(t, e, `SELECT count(*) FROM sync_batches`); n != 2 {

@@ -141,7 +141,7 @@ func seed(b *testing.B, st *store.Store, phones, emails int) {
 		        now() - (r.id % 2000) * interval '1 hour', r.sort_key
 		 FROM recipients r JOIN (VALUES ('phone', 'ARAMA'), ('phone', 'MESAJ'), ('email', 'EPOSTA')) t(kind, type) ON t.kind = r.kind`,
 		`INSERT INTO consent_events (recipient_id, type, brand_id, status, source, consent_date, origin, actor, iys_state)
-		 SELECT recipient_id, type, brand_id, status, source, consent_date, 'import', 'benchmark', 'kayitli' FROM consents ORDER BY recipient_id`,
+		 SELECT recipient_id, type, brand_id, status, source, consent_date, 'import', 'benchmark', '` + string(store.SyncRegistered) + `' FROM consents ORDER BY recipient_id`,
 		`VACUUM ANALYZE`, // what autovacuum does after a bulk load
 	}
 	for i, q := range steps {

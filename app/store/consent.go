@@ -14,15 +14,6 @@ import (
 	"iysgate/app/consent"
 )
 
-// İYS delivery states of an event.
-const (
-	SyncPending    = "bekliyor"   // waits to be sent
-	SyncSent       = "gonderildi" // sent, outcome not yet known
-	SyncRegistered = "kayitli"    // İYS has it
-	SyncFailed     = "hata"       // İYS refused it
-	SyncQuota      = "kota"       // stored, waits for a package
-)
-
 // Origins of a consent event.
 const (
 	OriginManual = "manual"
@@ -54,7 +45,7 @@ type PendingChange struct {
 	Since       time.Time  `json:"since"`
 	// State is its event's delivery state: SyncQuota (waits for a
 	// package), SyncPending (queued) or SyncSent.
-	State string `json:"state"`
+	State SyncState `json:"state"`
 }
 
 // LastRefusal is İYS's refusal of a change, with İYS's code (its message and
@@ -614,7 +605,7 @@ type Event struct {
 	ConsentDate   *time.Time `json:"consent_date"`
 	Origin        string     `json:"origin"`
 	Actor         string     `json:"actor"`
-	IYSState      string     `json:"iys_state"`
+	IYSState      SyncState  `json:"iys_state"`
 	IYSCode       string     `json:"iys_code,omitempty"`
 	IYSMessage    string     `json:"iys_message,omitempty"`
 	CreatedAt     time.Time  `json:"created_at"`

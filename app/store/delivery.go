@@ -22,16 +22,6 @@ import (
 // change of its key is final, so a key is never in two lists in flight and
 // its later change never reaches İYS before its earlier one (delivery_work.go).
 
-// Batch statuses, the states Gönderimler shows.
-const (
-	BatchPreparing = "hazirlaniyor" // of an approval being written: never sent (see PublishApproval)
-	BatchWaiting   = "bekliyor"     // to send (again)
-	BatchSending   = "gonderiliyor" // sent, answer unknown: İYS is asked before anything is sent again
-	BatchSent      = "gonderildi"   // İYS has the request id: its result is queried
-	BatchDone      = "tamam"        // every item final
-	BatchFailed    = "hata"         // gave up (iysgate's call was at fault); items stay pending until retried
-)
-
 // Batch kinds: a list, or one consent given by hand sent by a single add.
 const (
 	BatchKindAsync = "async"
@@ -108,7 +98,7 @@ func (s *Store) kickImport(ctx context.Context, tx pgx.Tx, importID int64) error
 }
 
 // deliverEvent hands one consent given by hand to sending. With no unit
-// left it is kept, waiting ("kota bekliyor") for a package: nothing is lost.
+// left it is kept, waiting (SyncQuota) for a package: nothing is lost.
 func (s *Store) deliverEvent(ctx context.Context, tx pgx.Tx, a Actor, brandID, eventID int64) (waiting bool, err error) {
 	var companyID int64
 	if err := tx.QueryRow(ctx, `SELECT company_id FROM brands WHERE id = $1`, brandID).Scan(&companyID); err != nil {
@@ -118,11 +108,11 @@ func (s *Store) deliverEvent(ctx context.Context, tx pgx.Tx, a Actor, brandID, e
 	// it must not overtake an earlier change of the same recipient.
 	var queued bool
 	if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM consent_events e JOIN brands b ON b.id = e.brand_id
-		WHERE b.company_id = $1 AND e.iys_state = 'kota' AND e.batch_id IS NULL)`, companyID).Scan(&queued); err != nil {
+		WHERE b.company_id = $1 AND e.iys_state = `+lit(SyncQuota)+` AND e.batch_id IS NULL)`, companyID).Scan(&queued); err != nil {
 		return false, err
 	}
 	if queued {
-		_, err := tx.Exec(ctx, `UPDATE consent_events SET iys_state = 'kota' WHERE id = $1`, eventID)
+		_, err := tx.Exec(ctx, `UPDATE consent_events SET iys_state = `+lit(SyncQuota)+` WHERE id = $1`, eventID)
 		return true, err
 	}
 	// A savepoint keeps a refused reservation from aborting the consent.
@@ -136,7 +126,7 @@ func (s *Store) deliverEvent(ctx context.Context, tx pgx.Tx, a Actor, brandID, e
 		if err := sp.Rollback(ctx); err != nil {
 			return false, err
 		}
-		_, err := tx.Exec(ctx, `UPDATE consent_events SET iys_state = 'kota' WHERE id = $1`, eventID)
+		_, err := tx.Exec(ctx, `UPDATE consent_events SET iys_state = `+lit(SyncQuota)+` WHERE id = $1`, eventID)
 		return true, err
 	}
 	if err != nil {
@@ -153,7 +143,7 @@ func (s *Store) deliverEvent(ctx context.Context, tx pgx.Tx, a Actor, brandID, e
 // the order they were made, as far as the units go, and batches them.
 func (s *Store) releaseWaiting(ctx context.Context, tx pgx.Tx, a Actor, companyID int64) error {
 	rows, err := tx.Query(ctx, `SELECT e.id FROM consent_events e JOIN brands b ON b.id = e.brand_id
-		WHERE b.company_id = $1 AND e.iys_state = 'kota' AND e.batch_id IS NULL ORDER BY e.id FOR UPDATE OF e`, companyID)
+		WHERE b.company_id = $1 AND e.iys_state = `+lit(SyncQuota)+` AND e.batch_id IS NULL ORDER BY e.id FOR UPDATE OF e`, companyID)
 	if err != nil {
 		return err
 	}
@@ -172,7 +162,7 @@ func (s *Store) releaseWaiting(ctx context.Context, tx pgx.Tx, a Actor, companyI
 			return err
 		}
 	}
-	if _, err := tx.Exec(ctx, `UPDATE consent_events SET iys_state = 'bekliyor' WHERE id = ANY($1)`, ids); err != nil {
+	if _, err := tx.Exec(ctx, `UPDATE consent_events SET iys_state = `+lit(SyncPending)+` WHERE id = ANY($1)`, ids); err != nil {
 		return err
 	}
 	_, err = s.makeBatches(ctx, tx, BatchKindAsync, "e.id = ANY($1)", ids)
@@ -199,7 +189,7 @@ func (s *Store) SweepUnbatched(ctx context.Context) (int, error) {
 		// Approved imports with nothing left to deliver (all unchanged, or
 		// the last batch closed by a crash-repeated poll) are done.
 		if _, err := tx.Exec(ctx, `UPDATE imports i SET status = 'done', updated_at = now() WHERE status IN ('approved', 'sending')
-			AND NOT EXISTS (SELECT 1 FROM consent_events e WHERE e.import_id = i.id AND e.iys_state IN ('bekliyor', 'kota', 'gonderildi'))`); err != nil {
+			AND NOT EXISTS (SELECT 1 FROM consent_events e WHERE e.import_id = i.id AND e.iys_state `+eventOpen+`)`); err != nil {
 			return err
 		}
 		return s.kickCompanies(ctx, tx, nil)
@@ -221,7 +211,7 @@ func (s *Store) makeBatches(ctx context.Context, tx pgx.Tx, kind, cond string, a
 	ev := `SELECT id, brand_id, company_id, r, row_number() OVER (PARTITION BY brand_id, r ORDER BY id) - 1 AS n
 		FROM (SELECT e.id, e.brand_id, b.company_id, row_number() OVER (PARTITION BY e.recipient_id, e.type ORDER BY e.id) - 1 AS r
 			FROM consent_events e JOIN brands b ON b.id = e.brand_id JOIN companies c ON c.id = b.company_id
-			WHERE ` + cond + ` AND e.batch_id IS NULL AND e.iys_state = 'bekliyor' AND ` + readyForIYS + `) ranked`
+			WHERE ` + cond + ` AND e.batch_id IS NULL AND e.iys_state = ` + lit(SyncPending) + ` AND ` + readyForIYS + `) ranked`
 	g := `ev.r * $` + stride + ` + ev.n / $` + n
 	rows, err := tx.Query(ctx, `SELECT brand_id, company_id, `+g+` AS g, count(*) FROM (`+ev+`) ev GROUP BY 1, 2, 3 ORDER BY 1, 3`,
 		append(args, size, int64(rankStride))...)
@@ -267,7 +257,7 @@ func (s *Store) kickCompanies(ctx context.Context, tx pgx.Tx, companies []int64)
 		return nil
 	}
 	rows, err := tx.Query(ctx, `SELECT DISTINCT company_id FROM sync_batches x
-		WHERE status IN ('bekliyor', 'gonderiliyor', 'gonderildi') AND ($1::bigint[] IS NULL OR company_id = ANY($1))
+		WHERE status `+batchDue+` AND ($1::bigint[] IS NULL OR company_id = ANY($1))
 		  AND NOT EXISTS (SELECT 1 FROM iys_delivery_holds h WHERE h.company_id = x.company_id)
 		ORDER BY 1`, companies)
 	if err != nil {
@@ -291,7 +281,7 @@ type Batch struct {
 	BrandCode    string     `json:"brand_code"`
 	ImportID     *int64     `json:"import_id,omitempty"`
 	Kind         string     `json:"kind"`
-	Status       string     `json:"status"`
+	Status       BatchState `json:"status"`
 	RequestID    string     `json:"request_id,omitempty"`
 	Items        int64      `json:"items"`
 	Accepted     int64      `json:"accepted"`
@@ -349,7 +339,7 @@ type BatchFilter struct {
 // the next page (0: none).
 func (s *Store) Batches(ctx context.Context, f BatchFilter, p Page) ([]Batch, int64, error) {
 	q := `SELECT ` + batchCols + batchFrom + `
-		WHERE x.id < $1 AND ($3 = 0 OR x.import_id = $3) AND (NOT $4 OR x.status <> 'tamam')`
+		WHERE x.id < $1 AND ($3 = 0 OR x.import_id = $3) AND (NOT $4 OR x.status ` + batchOpen + `)`
 	args := []any{p.below(), p.fetch(), f.ImportID, f.OpenOnly}
 	if f.BrandIDs != nil {
 		// A condition of its own, so that sync_batches_brand_idx serves it.
@@ -372,10 +362,10 @@ func (s *Store) RetryBatch(ctx context.Context, a Actor, batchID int64) error {
 	return s.tx(ctx, func(tx pgx.Tx) error {
 		var company int64
 		err := tx.QueryRow(ctx, `UPDATE sync_batches x SET status = CASE
-				WHEN NOT EXISTS (SELECT 1 FROM consent_events e WHERE e.batch_id = x.id AND e.iys_state = 'gonderildi') THEN 'bekliyor'
-				WHEN x.request_id IS NULL THEN 'gonderiliyor' ELSE 'gonderildi' END,
+				WHEN NOT EXISTS (SELECT 1 FROM consent_events e WHERE e.batch_id = x.id AND e.iys_state = `+lit(SyncSent)+`) THEN `+lit(BatchWaiting)+`
+				WHEN x.request_id IS NULL THEN `+lit(BatchSending)+` ELSE `+lit(BatchSent)+` END,
 				attempts = 0, failures = 0, next_at = now(), blocked_by = NULL, updated_at = now()
-			WHERE id = $1 AND status = 'hata' RETURNING company_id`, batchID).Scan(&company)
+			WHERE id = $1 AND status = `+lit(BatchFailed)+` RETURNING company_id`, batchID).Scan(&company)
 		if err != nil {
 			return mapErr(err)
 		}
@@ -396,8 +386,8 @@ type Delivery struct {
 // ImportDelivery returns an import's delivery counts.
 func (s *Store) ImportDelivery(ctx context.Context, importID int64) (Delivery, error) {
 	var d Delivery
-	err := s.pool.QueryRow(ctx, `SELECT count(*) FILTER (WHERE iys_state IN ('bekliyor', 'gonderildi', 'kota')),
-			count(*) FILTER (WHERE iys_state = 'kayitli'), count(*) FILTER (WHERE iys_state = 'hata')
+	err := s.pool.QueryRow(ctx, `SELECT count(*) FILTER (WHERE iys_state `+eventOpen+`),
+			count(*) FILTER (WHERE iys_state = `+lit(SyncRegistered)+`), count(*) FILTER (WHERE iys_state = `+lit(SyncRefused)+`)
 		FROM consent_events WHERE import_id = $1`, importID).Scan(&d.Pending, &d.Accepted, &d.Refused)
 	return d, err
 }
@@ -417,11 +407,11 @@ func (s *Store) DeliveryMetrics(ctx context.Context) (DeliveryStats, error) {
 	var oldest *time.Time
 	// Open batches and unbatched events (waiting for quota or for the
 	// company's İYS settings) hold everything not final; both are small sets.
-	if err := s.pool.QueryRow(ctx, `SELECT (SELECT count(*) FROM sync_batches WHERE status <> 'tamam'),
-			(SELECT count(*) FROM sync_batches WHERE status IN ('gonderiliyor', 'gonderildi')),
+	if err := s.pool.QueryRow(ctx, `SELECT (SELECT count(*) FROM sync_batches WHERE status `+batchOpen+`),
+			(SELECT count(*) FROM sync_batches WHERE status `+batchFlying+`),
 			(SELECT count(*) FROM iys_delivery_holds),
-			(SELECT min(at) FROM (SELECT min(created_at) AS at FROM sync_batches WHERE status <> 'tamam'
-				UNION ALL SELECT min(created_at) FROM consent_events WHERE batch_id IS NULL AND iys_state IN ('bekliyor', 'kota')) x)`).
+			(SELECT min(at) FROM (SELECT min(created_at) AS at FROM sync_batches WHERE status `+batchOpen+`
+				UNION ALL SELECT min(created_at) FROM consent_events WHERE batch_id IS NULL AND iys_state `+eventUnsent+`) x)`).
 		Scan(&st.OpenBatches, &st.InFlight, &st.HeldCompanies, &oldest); err != nil {
 		return st, err
 	}
@@ -439,11 +429,11 @@ func (s *Store) DeliveryMetrics(ctx context.Context) (DeliveryStats, error) {
 
 // FailedBatches counts, per company, the batches delivery gave up on
 // (BatchFailed): they wait for "Yeniden dene" on Gönderimler, and the
-// company's later batches wait behind them. (status = 'hata' implies the
+// company's later batches wait behind them. (status = 'failed' implies the
 // open-batch index's predicate: PostgreSQL reads that small index, not
 // every batch ever sent.)
 func (s *Store) FailedBatches(ctx context.Context) (map[int64]int64, error) {
-	rows, _ := s.pool.Query(ctx, `SELECT company_id, count(*) FROM sync_batches WHERE status = 'hata' GROUP BY 1`)
+	rows, _ := s.pool.Query(ctx, `SELECT company_id, count(*) FROM sync_batches WHERE status = `+lit(BatchFailed)+` GROUP BY 1`)
 	out := map[int64]int64{}
 	var company, n int64
 	_, err := pgx.ForEachRow(rows, []any{&company, &n}, func() error { out[company] = n; return nil })
@@ -476,7 +466,7 @@ func (s *Store) Refusals(ctx context.Context, brandIDs []int64, limit int) ([]Re
 	rows, _ := s.pool.Query(ctx, `SELECT e.id, e.import_id, b.name, r.recipient, e.type, e.status, COALESCE(e.iys_code, ''),
 			COALESCE(e.iys_message, ''), e.created_at
 		FROM consent_events e JOIN recipients r ON r.id = e.recipient_id JOIN brands b ON b.id = e.brand_id
-		WHERE e.iys_state = 'hata' AND ($1::bigint[] IS NULL OR e.brand_id = ANY($1))
+		WHERE e.iys_state = `+lit(SyncRefused)+` AND ($1::bigint[] IS NULL OR e.brand_id = ANY($1))
 		ORDER BY e.id DESC LIMIT $2`, brandIDs, limit)
 	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (Refusal, error) {
 		var x Refusal

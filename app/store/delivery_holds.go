@@ -69,7 +69,7 @@ func (s *Store) ResumeDelivery(ctx context.Context, a Actor, companyID int64) (b
 // delivery job.
 func (s *Store) wakeCompany(ctx context.Context, tx pgx.Tx, companyID int64) error {
 	if _, err := tx.Exec(ctx, `UPDATE sync_batches SET next_at = now(), blocked_by = NULL
-		WHERE company_id = $1 AND status = 'bekliyor'`, companyID); err != nil {
+		WHERE company_id = $1 AND status = `+lit(BatchWaiting), companyID); err != nil {
 		return err
 	}
 	return s.kickCompanies(ctx, tx, []int64{companyID})

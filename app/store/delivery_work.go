@@ -16,14 +16,11 @@ import (
 // work side by side without touching one batch twice; every step is also a
 // compare-and-set on the batch's status.
 
-// open is the condition of a change that is not final.
-const open = `IN ('bekliyor', 'kota', 'gonderildi')`
-
 // workable is the condition of a batch x its company's job may work once
-// it falls due: open, and not waiting for an earlier change still open.
-const workable = `x.status IN ('bekliyor', 'gonderiliyor', 'gonderildi')
-	AND (x.status <> 'bekliyor' OR x.blocked_by IS NULL
-	     OR NOT EXISTS (SELECT 1 FROM consent_events e WHERE e.id = x.blocked_by AND e.iys_state ` + open + `))`
+// it falls due: workable, and not waiting for an earlier change still open.
+var workable = `x.status ` + batchDue + `
+	AND (x.status <> ` + lit(BatchWaiting) + ` OR x.blocked_by IS NULL
+	     OR NOT EXISTS (SELECT 1 FROM consent_events e WHERE e.id = x.blocked_by AND e.iys_state ` + eventOpen + `))`
 
 // NextDue leases the company's batch to work next for lease (nil when none
 // is due): batches to query or ask about first, then batches to send, the
@@ -33,7 +30,7 @@ func (s *Store) NextDue(ctx context.Context, companyID int64, lease time.Duratio
 	err := s.pool.QueryRow(ctx, `UPDATE sync_batches SET leased_until = now() + $2::interval WHERE id = (
 			SELECT id FROM sync_batches x
 			WHERE company_id = $1 AND next_at <= now() AND (leased_until IS NULL OR leased_until < now()) AND `+workable+`
-			ORDER BY status = 'bekliyor', next_at, id LIMIT 1 FOR UPDATE SKIP LOCKED)
+			ORDER BY status = `+lit(BatchWaiting)+`, next_at, id LIMIT 1 FOR UPDATE SKIP LOCKED)
 		RETURNING id`, companyID, lease).Scan(&id)
 	if err == pgx.ErrNoRows {
 		return nil, nil
@@ -52,7 +49,7 @@ func (s *Store) NextWake(ctx context.Context, companyID int64) (at time.Time, op
 	var next *time.Time
 	var n int64
 	err = s.pool.QueryRow(ctx, `SELECT min(CASE WHEN leased_until > now() THEN leased_until ELSE next_at END) FILTER (WHERE `+workable+`), count(*)
-		FROM sync_batches x WHERE company_id = $1 AND x.status IN ('bekliyor', 'gonderiliyor', 'gonderildi')`, companyID).Scan(&next, &n)
+		FROM sync_batches x WHERE company_id = $1 AND x.status `+batchDue, companyID).Scan(&next, &n)
 	if next != nil {
 		at = *next
 	} else if n > 0 {
@@ -86,8 +83,8 @@ const itemCols = `e.id, e.batch_index, COALESCE(e.request_index, -1), r.recipien
 
 // priorCol is the status of the key's last accepted change before e, read
 // only where it is needed: it costs a lookup per item.
-const priorCol = `COALESCE((SELECT p.status FROM consent_events p WHERE p.recipient_id = e.recipient_id AND p.type = e.type AND p.id < e.id
-		AND p.iys_state = 'kayitli' ORDER BY p.id DESC LIMIT 1), '')`
+var priorCol = `COALESCE((SELECT p.status FROM consent_events p WHERE p.recipient_id = e.recipient_id AND p.type = e.type AND p.id < e.id
+		AND p.iys_state = ` + lit(SyncRegistered) + ` ORDER BY p.id DESC LIMIT 1), '')`
 
 func scanItem(r pgx.CollectableRow) (BatchItem, error) {
 	var x BatchItem
@@ -114,14 +111,15 @@ type Claim struct {
 // ClaimSend takes the items of a waiting batch that may go now, in order
 // and at most c.Max, and records before the request leaves that they are
 // on their way: if the process dies from here on, the batch is found
-// "gonderiliyor" and İYS is asked what it holds, never sent blindly again.
+// sending (BatchSending) and İYS is asked what it holds, never sent blindly again.
 // An item may go when no earlier change of its key is open. It returns nil
 // when nothing may go (another run has the batch, every item waits for an
 // earlier change, or İYS grants no write access), after noting why.
 func (s *Store) ClaimSend(ctx context.Context, batchID int64, c Claim) ([]BatchItem, error) {
 	var items []BatchItem
 	err := s.tx(ctx, func(tx pgx.Tx) error {
-		var status, brandCode string
+		var status BatchState
+		var brandCode string
 		var company int64
 		var importID *int64
 		if err := tx.QueryRow(ctx, `SELECT x.status, x.company_id, COALESCE(b.brand_code, ''), x.import_id FROM sync_batches x
@@ -133,9 +131,9 @@ func (s *Store) ClaimSend(ctx context.Context, batchID int64, c Claim) ([]BatchI
 			return err
 		}
 		rows, err := tx.Query(ctx, `SELECT e.id FROM consent_events e
-			WHERE e.batch_id = $1 AND e.iys_state = 'bekliyor'
+			WHERE e.batch_id = $1 AND e.iys_state = `+lit(SyncPending)+`
 			  AND NOT EXISTS (SELECT 1 FROM consent_events p WHERE p.recipient_id = e.recipient_id AND p.type = e.type
-			                  AND p.id < e.id AND p.iys_state `+open+`)
+			                  AND p.id < e.id AND p.iys_state `+eventOpen+`)
 			  AND (NOT $2 OR EXISTS (SELECT 1 FROM iys_integrator_access ia WHERE ia.company_id = $3 AND ia.brand_code = $4
 			                         AND ia.type = e.type AND ia.access = 'write'))
 			ORDER BY e.batch_index LIMIT $5`, batchID, c.Write, company, brandCode, max(c.Max, 1))
@@ -149,7 +147,7 @@ func (s *Store) ClaimSend(ctx context.Context, batchID int64, c Claim) ([]BatchI
 		if len(ids) == 0 {
 			return notSendable(ctx, tx, batchID)
 		}
-		if _, err := tx.Exec(ctx, `UPDATE consent_events e SET iys_state = 'gonderildi', request_index = o.i - 1
+		if _, err := tx.Exec(ctx, `UPDATE consent_events e SET iys_state = `+lit(SyncSent)+`, request_index = o.i - 1
 			FROM unnest($1::bigint[]) WITH ORDINALITY AS o(id, i) WHERE e.id = o.id`, ids); err != nil {
 			return err
 		}
@@ -158,7 +156,7 @@ func (s *Store) ClaimSend(ctx context.Context, batchID int64, c Claim) ([]BatchI
 			api = "v2"
 		}
 		// The lease goes on: the send that follows ends it.
-		if _, err := tx.Exec(ctx, `UPDATE sync_batches SET status = 'gonderiliyor', attempts = attempts + 1, sent_at = now(), api = $2,
+		if _, err := tx.Exec(ctx, `UPDATE sync_batches SET status = `+lit(BatchSending)+`, attempts = attempts + 1, sent_at = now(), api = $2,
 				request_id = NULL, sub_request_ids = NULL, blocked_by = NULL, next_at = now() + $3::interval, updated_at = now()
 			WHERE id = $1`, batchID, api, c.Wait); err != nil {
 			return err
@@ -183,8 +181,8 @@ func (s *Store) ClaimSend(ctx context.Context, batchID int64, c Claim) ([]BatchI
 func notSendable(ctx context.Context, tx pgx.Tx, batchID int64) error {
 	var blocker *int64
 	if err := tx.QueryRow(ctx, `SELECT min(p.id) FROM consent_events e JOIN consent_events p
-			ON p.recipient_id = e.recipient_id AND p.type = e.type AND p.id < e.id AND p.iys_state `+open+`
-		WHERE e.batch_id = $1 AND e.iys_state = 'bekliyor'`, batchID).Scan(&blocker); err != nil {
+			ON p.recipient_id = e.recipient_id AND p.type = e.type AND p.id < e.id AND p.iys_state `+eventOpen+`
+		WHERE e.batch_id = $1 AND e.iys_state = `+lit(SyncPending), batchID).Scan(&blocker); err != nil {
 		return err
 	}
 	if blocker != nil {
@@ -204,16 +202,16 @@ func (s *Store) InFlight(ctx context.Context, batchID int64, prior bool) ([]Batc
 		cols, scan = itemCols+", "+priorCol, scanItemPrior
 	}
 	rows, _ := s.pool.Query(ctx, `SELECT `+cols+` FROM consent_events e JOIN recipients r ON r.id = e.recipient_id
-		WHERE e.batch_id = $1 AND e.iys_state = 'gonderildi' ORDER BY e.request_index`, batchID)
+		WHERE e.batch_id = $1 AND e.iys_state = `+lit(SyncSent)+` ORDER BY e.request_index`, batchID)
 	return pgx.CollectRows(rows, scan)
 }
 
 // MarkSent stores İYS's request id and its items' sub-request ids (by
 // request index): the batch's result is queried from resultAt on.
 func (s *Store) MarkSent(ctx context.Context, batchID int64, requestID string, subRequestIDs []string, resultAt time.Time) error {
-	_, err := s.pool.Exec(ctx, `UPDATE sync_batches SET status = 'gonderildi', request_id = $2, sub_request_ids = $3, next_at = $4,
+	_, err := s.pool.Exec(ctx, `UPDATE sync_batches SET status = `+lit(BatchSent)+`, request_id = $2, sub_request_ids = $3, next_at = $4,
 			failures = 0, last_error = NULL, leased_until = NULL, updated_at = now()
-		WHERE id = $1 AND status = 'gonderiliyor'`, batchID, requestID, subRequestIDs, resultAt)
+		WHERE id = $1 AND status = `+lit(BatchSending), batchID, requestID, subRequestIDs, resultAt)
 	return err
 }
 
@@ -225,13 +223,13 @@ func (s *Store) MarkSent(ctx context.Context, batchID int64, requestID string, s
 // Gönderimler.
 func (s *Store) Unsend(ctx context.Context, batchID int64, at time.Time, failed, uncertain bool, note string) error {
 	return s.tx(ctx, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, `UPDATE consent_events SET iys_state = 'bekliyor', request_index = NULL, iys_uncertain = iys_uncertain OR $2
-			WHERE batch_id = $1 AND iys_state = 'gonderildi'`, batchID, uncertain); err != nil {
+		if _, err := tx.Exec(ctx, `UPDATE consent_events SET iys_state = `+lit(SyncPending)+`, request_index = NULL, iys_uncertain = iys_uncertain OR $2
+			WHERE batch_id = $1 AND iys_state = `+lit(SyncSent), batchID, uncertain); err != nil {
 			return err
 		}
-		_, err := tx.Exec(ctx, `UPDATE sync_batches SET status = 'bekliyor', request_id = NULL, sub_request_ids = NULL, next_at = $2,
+		_, err := tx.Exec(ctx, `UPDATE sync_batches SET status = `+lit(BatchWaiting)+`, request_id = NULL, sub_request_ids = NULL, next_at = $2,
 				failures = CASE WHEN $3 THEN failures + 1 ELSE 0 END, last_error = NULLIF($4, ''), leased_until = NULL, updated_at = now()
-			WHERE id = $1 AND status IN ('bekliyor', 'gonderiliyor', 'gonderildi')`, batchID, at, failed, note)
+			WHERE id = $1 AND status `+batchDue, batchID, at, failed, note)
 		return err
 	})
 }
@@ -241,15 +239,15 @@ func (s *Store) Unsend(ctx context.Context, batchID int64, at time.Time, failed,
 func (s *Store) Defer(ctx context.Context, batchID int64, at time.Time, failed bool, note string) error {
 	_, err := s.pool.Exec(ctx, `UPDATE sync_batches SET next_at = $2, failures = CASE WHEN $3 THEN failures + 1 ELSE 0 END,
 			last_error = COALESCE(NULLIF($4, ''), last_error), leased_until = NULL, updated_at = now()
-		WHERE id = $1 AND status IN ('bekliyor', 'gonderiliyor', 'gonderildi')`, batchID, at, failed, note)
+		WHERE id = $1 AND status `+batchDue, batchID, at, failed, note)
 	return err
 }
 
 // ToResolve sends a batch whose request İYS cannot show (its id refused or
 // its result empty for too long) to be asked about, now.
 func (s *Store) ToResolve(ctx context.Context, batchID int64, note string) error {
-	_, err := s.pool.Exec(ctx, `UPDATE sync_batches SET status = 'gonderiliyor', request_id = NULL, next_at = now(), last_error = $2,
-			leased_until = NULL, updated_at = now() WHERE id = $1 AND status = 'gonderildi'`, batchID, note)
+	_, err := s.pool.Exec(ctx, `UPDATE sync_batches SET status = `+lit(BatchSending)+`, request_id = NULL, next_at = now(), last_error = $2,
+			leased_until = NULL, updated_at = now() WHERE id = $1 AND status = `+lit(BatchSent), batchID, note)
 	return err
 }
 
@@ -260,13 +258,13 @@ func (s *Store) ToResolve(ctx context.Context, batchID int64, note string) error
 func (s *Store) FailBatch(ctx context.Context, batchID int64, msg string, unsent bool) error {
 	return s.tx(ctx, func(tx pgx.Tx) error {
 		if unsent {
-			if _, err := tx.Exec(ctx, `UPDATE consent_events SET iys_state = 'bekliyor', request_index = NULL
-				WHERE batch_id = $1 AND iys_state = 'gonderildi'`, batchID); err != nil {
+			if _, err := tx.Exec(ctx, `UPDATE consent_events SET iys_state = `+lit(SyncPending)+`, request_index = NULL
+				WHERE batch_id = $1 AND iys_state = `+lit(SyncSent), batchID); err != nil {
 				return err
 			}
 		}
-		_, err := tx.Exec(ctx, `UPDATE sync_batches SET status = 'hata', last_error = $2, leased_until = NULL, updated_at = now()
-			WHERE id = $1 AND status <> 'tamam'`, batchID, msg)
+		_, err := tx.Exec(ctx, `UPDATE sync_batches SET status = `+lit(BatchFailed)+`, last_error = $2, leased_until = NULL, updated_at = now()
+			WHERE id = $1 AND status `+batchOpen, batchID, msg)
 		return err
 	})
 }
@@ -291,12 +289,12 @@ func (s *Store) RecordOutcomes(ctx context.Context, batchID int64, outs []Outcom
 		done = false
 		var company int64
 		var importID *int64
-		var status string
+		var status BatchState
 		if err := tx.QueryRow(ctx, `SELECT company_id, import_id, status FROM sync_batches WHERE id = $1 FOR UPDATE`, batchID).
 			Scan(&company, &importID, &status); err != nil {
 			return mapErr(err)
 		}
-		if status == BatchDone {
+		if status.Final() {
 			done = true
 			return nil
 		}
@@ -317,14 +315,14 @@ func (s *Store) RecordOutcomes(ctx context.Context, batchID int64, outs []Outcom
 		}
 		var left int64
 		if err := tx.QueryRow(ctx, `UPDATE sync_batches x SET accepted = accepted + $2, refused = refused + $3, updated_at = now(),
-				status = CASE WHEN items - accepted - refused - $2 - $3 <= 0 THEN 'tamam'
-					WHEN status IN ('gonderiliyor', 'gonderildi') AND NOT EXISTS (SELECT 1 FROM consent_events e
-						WHERE e.batch_id = x.id AND e.iys_state = 'gonderildi') THEN 'bekliyor' ELSE status END,
-				next_at = CASE WHEN status IN ('gonderiliyor', 'gonderildi') AND NOT EXISTS (SELECT 1 FROM consent_events e
-						WHERE e.batch_id = x.id AND e.iys_state = 'gonderildi') THEN now() ELSE next_at END,
+				status = CASE WHEN items - accepted - refused - $2 - $3 <= 0 THEN `+lit(BatchDone)+`
+					WHEN status `+batchFlying+` AND NOT EXISTS (SELECT 1 FROM consent_events e
+						WHERE e.batch_id = x.id AND e.iys_state = `+lit(SyncSent)+`) THEN `+lit(BatchWaiting)+` ELSE status END,
+				next_at = CASE WHEN status `+batchFlying+` AND NOT EXISTS (SELECT 1 FROM consent_events e
+						WHERE e.batch_id = x.id AND e.iys_state = `+lit(SyncSent)+`) THEN now() ELSE next_at END,
 				finished_at = CASE WHEN items - accepted - refused - $2 - $3 <= 0 THEN now() END,
 				leased_until = CASE WHEN items - accepted - refused - $2 - $3 <= 0 OR NOT EXISTS (SELECT 1 FROM consent_events e
-						WHERE e.batch_id = x.id AND e.iys_state = 'gonderildi') THEN NULL ELSE leased_until END
+						WHERE e.batch_id = x.id AND e.iys_state = `+lit(SyncSent)+`) THEN NULL ELSE leased_until END
 			WHERE id = $1 RETURNING items - accepted - refused`, batchID, accepted, refused).Scan(&left); err != nil {
 			return err
 		}
@@ -334,8 +332,8 @@ func (s *Store) RecordOutcomes(ctx context.Context, batchID int64, outs []Outcom
 		done = true
 		if importID != nil {
 			if _, err := tx.Exec(ctx, `UPDATE imports SET status = 'done', updated_at = now() WHERE id = $1 AND status IN ('approved', 'sending')
-				AND NOT EXISTS (SELECT 1 FROM sync_batches WHERE import_id = $1 AND status <> 'tamam')
-				AND NOT EXISTS (SELECT 1 FROM consent_events WHERE import_id = $1 AND batch_id IS NULL AND iys_state IN ('bekliyor', 'kota'))`, *importID); err != nil {
+				AND NOT EXISTS (SELECT 1 FROM sync_batches WHERE import_id = $1 AND status `+batchOpen+`)
+				AND NOT EXISTS (SELECT 1 FROM consent_events WHERE import_id = $1 AND batch_id IS NULL AND iys_state `+eventUnsent+`)`, *importID); err != nil {
 				return err
 			}
 		}
@@ -347,7 +345,7 @@ func (s *Store) RecordOutcomes(ctx context.Context, batchID int64, outs []Outcom
 // recorded is an event an outcome made final.
 type recorded struct {
 	id       int64
-	state    string
+	state    SyncState
 	charged  bool
 	importID *int64
 }
@@ -356,11 +354,11 @@ type recorded struct {
 // current consents they still are, and returns the events it made final.
 func recordEvents(ctx context.Context, tx pgx.Tx, batchID int64, outs []Outcome) ([]recorded, error) {
 	ids := make([]int64, len(outs))
-	states, codes, msgs, txns := make([]string, len(outs)), make([]*string, len(outs)), make([]*string, len(outs)), make([]*string, len(outs))
+	states, codes, msgs, txns := make([]SyncState, len(outs)), make([]*string, len(outs)), make([]*string, len(outs)), make([]*string, len(outs))
 	charged := make([]bool, len(outs))
 	for i, o := range outs {
 		ids[i], charged[i] = o.EventID, o.Accepted && o.Charged
-		states[i] = SyncFailed
+		states[i] = SyncRefused
 		if o.Accepted {
 			states[i] = SyncRegistered
 		}
@@ -368,14 +366,15 @@ func recordEvents(ctx context.Context, tx pgx.Tx, batchID int64, outs []Outcome)
 	}
 	rows, err := tx.Query(ctx, `UPDATE consent_events e SET iys_state = o.state, iys_code = o.code, iys_message = o.msg, iys_transaction_id = o.txn
 		FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bool[]) AS o(id, state, code, msg, txn, charged)
-		WHERE e.id = o.id AND e.batch_id = $1 AND e.iys_state IN ('bekliyor', 'gonderildi')
+		WHERE e.id = o.id AND e.batch_id = $1 AND e.iys_state `+sqlIn(SyncPending, SyncSent)+`
 		RETURNING e.id, e.recipient_id, e.type, o.state, o.charged, e.import_id`, batchID, ids, states, codes, msgs, txns, charged)
 	if err != nil {
 		return nil, err
 	}
 	var out []recorded
 	var evIDs, recipients []int64
-	var evStates, types []string
+	var evStates []SyncState
+	var types []string
 	for rows.Next() {
 		var u recorded
 		var recipient int64
@@ -402,9 +401,9 @@ func recordEvents(ctx context.Context, tx pgx.Tx, batchID int64, outs []Outcome)
 	// when a change of ours (İzin Ekle, an approval's chunk) holds the row,
 	// PostgreSQL waits and evaluates the SET on the row as that change left
 	// it, so a newer pending change is never taken for this event's.
-	const (
-		accepted = `o.state = '` + SyncRegistered + `'`
-		refused  = `o.state = '` + SyncFailed + `'`
+	var (
+		accepted = `o.state = ` + lit(SyncRegistered)
+		refused  = `o.state = ` + lit(SyncRefused)
 		newer    = accepted + ` AND (c.iys_event_id IS NULL OR c.consent_date IS NULL OR e.consent_date IS NULL OR e.consent_date >= c.consent_date)`
 		mine     = `c.pending_event_id IS NOT DISTINCT FROM o.id`
 		refusal  = refused + ` AND (c.pending_event_id IS NOT DISTINCT FROM o.id OR c.last_event_id IS NOT DISTINCT FROM o.id)`

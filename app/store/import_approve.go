@@ -16,7 +16,7 @@ import (
 // transaction, so a run that dies resumes where the last commit left off
 // and writes nothing twice), and publishes the import in one short
 // transaction (PublishApproval): its batches become sendable and it reads
-// as approved. Until then its batches are "hazirlaniyor" (never sent, the
+// as approved. Until then its batches are preparing (BatchPreparing: never sent, the
 // head of their company's queue) and the import is not approved: nothing
 // of a half-written approval reaches İYS. An approval that cannot finish
 // is undone whole (UndoApproval) and the import is back in preview with
@@ -80,7 +80,7 @@ const approveOrder = "i.consent_date NULLS FIRST, i.row_no, i.type"
 // PrepareApproval decides the items of an approving import once: the new
 // (and, for mode "all", changed) items of its brands, numbered in event
 // order, each brand's numbered again for its batches, which it makes
-// ("hazirlaniyor"); it refuses when a key changed since the validation
+// (BatchPreparing); it refuses when a key changed since the validation
 // (ErrImportChanged) or a company cannot afford its part (*QuotaError),
 // and holds the quota otherwise. It returns the number of items. Done
 // once: a resumed run finds it done. ErrImportGone: the import is not
@@ -190,7 +190,7 @@ func (s *Store) rankKeys(ctx context.Context, tx pgx.Tx, importID int64) error {
 	return err
 }
 
-// prepareBatches makes the import's batches, "hazirlaniyor": for each brand
+// prepareBatches makes the import's batches, preparing (BatchPreparing): for each brand
 // ready for İYS, one per DefaultBatchSize of its items in event order.
 // The g-th batch of a brand by id holds the items whose batch_no / size is
 // g, at index batch_no % size.
@@ -364,15 +364,15 @@ func (s *Store) UndoApproval(ctx context.Context, importID int64, code, message 
 			FROM consents k
 			CROSS JOIN LATERAL (SELECT
 				(SELECT max(e.id) ` + others("k") + `) AS last_id,
-				(SELECT max(e.id) ` + others("k") + ` AND e.iys_state IN ('bekliyor', 'gonderildi', 'kota')) AS open_id,
-				(SELECT max(e.id) ` + others("k") + ` AND e.iys_state = 'hata') AS refused_id,
-				(SELECT max(e.id) ` + others("k") + ` AND e.iys_state = 'kayitli') AS accepted_id) x
+				(SELECT max(e.id) ` + others("k") + ` AND e.iys_state ` + eventOpen + `) AS open_id,
+				(SELECT max(e.id) ` + others("k") + ` AND e.iys_state = ` + lit(SyncRefused) + `) AS refused_id,
+				(SELECT max(e.id) ` + others("k") + ` AND e.iys_state = ` + lit(SyncRegistered) + `) AS accepted_id) x
 			CROSS JOIN LATERAL (SELECT x.last_id, x.refused_id > COALESCE(x.open_id, 0) AND x.refused_id > COALESCE(x.accepted_id, 0) AS refused) f
 			LEFT JOIN consent_events po ON po.id = x.open_id
 			LEFT JOIN consent_events re ON re.id = x.refused_id
 			WHERE c.recipient_id = k.recipient_id AND c.type = k.type AND ` + touched("k"),
 			`DELETE FROM consent_events WHERE import_id = $1`,
-			`DELETE FROM sync_batches WHERE import_id = $1 AND status = '` + BatchPreparing + `'`,
+			`DELETE FROM sync_batches WHERE import_id = $1 AND status = ` + lit(BatchPreparing),
 		} {
 			if _, err := tx.Exec(ctx, q, importID); err != nil {
 				return err

@@ -354,11 +354,11 @@ type ImportItem struct {
 }
 
 // ItemDelivery is the delivery state of a sent consent (SyncQuota,
-// SyncPending, SyncSent, SyncRegistered, SyncFailed) with İYS's refusal.
+// SyncPending, SyncSent, SyncRegistered, SyncRefused) with İYS's refusal.
 type ItemDelivery struct {
-	State   string `json:"state"`
-	Code    string `json:"code,omitempty"`
-	Message string `json:"message,omitempty"`
+	State   SyncState `json:"state"`
+	Code    string    `json:"code,omitempty"`
+	Message string    `json:"message,omitempty"`
 }
 
 // RowPage is a page of preview rows of a filter, with where it stands in
@@ -544,7 +544,7 @@ func (s *Store) importRows(ctx context.Context, importID int64, filter, where, d
 				it.Outcome = OutcomeNew
 			}
 			if st := iys[n][0]; st != nil {
-				it.IYS = &ItemDelivery{State: *st}
+				it.IYS = &ItemDelivery{State: SyncState(*st)}
 				if iys[n][1] != nil {
 					it.IYS.Code = *iys[n][1]
 				}

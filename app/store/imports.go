@@ -173,7 +173,7 @@ func (s *Store) DeleteEndedFiles(ctx context.Context, retention time.Duration) (
 			WHERE file_deleted_at IS NULL AND updated_at < now() - $1::interval
 			  AND (status = ANY($2)
 			       OR (status = ANY($3) AND NOT EXISTS (SELECT 1 FROM consent_events e
-			           WHERE e.import_id = im.id AND e.iys_state IN ('bekliyor', 'gonderildi', 'kota'))))
+			           WHERE e.import_id = im.id AND e.iys_state `+eventOpen+`)))
 			RETURNING id`, retention.String(), []string{string(ImportFailed), string(ImportDiscarded), string(ImportDone)},
 			[]string{string(ImportApproved), string(ImportSending)})
 		if err != nil {

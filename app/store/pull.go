@@ -93,7 +93,7 @@ func (s *Store) ApplyPulled(ctx context.Context, brandID int64, source string, c
 			// someone else's.
 			var ownInFlight bool
 			if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM consent_events WHERE recipient_id = $1 AND type = $2
-				AND (iys_state = 'gonderildi' OR iys_state = 'bekliyor' AND iys_uncertain) AND status = $3 AND consent_date = $4)`,
+				AND (iys_state = `+lit(SyncSent)+` OR iys_state = `+lit(SyncPending)+` AND iys_uncertain) AND status = $3 AND consent_date = $4)`,
 				recipientID, ch.Type, ch.Status, ch.ConsentDate).Scan(&ownInFlight); err != nil {
 				return err
 			}
@@ -110,7 +110,7 @@ func (s *Store) ApplyPulled(ctx context.Context, brandID int64, source string, c
 			case exists && date != nil && ch.ConsentDate.Equal(*date):
 				res.Conflicts++
 				if _, err := tx.Exec(ctx, `INSERT INTO consent_events (recipient_id, type, brand_id, status, source, consent_date, origin, actor, iys_state, iys_code, iys_message, iys_transaction_id)
-					VALUES ($1, $2, $3, $4, $5, $6, 'iys', 'İYS', 'kayitli', 'CAKISMA', 'Aynı zamanlı farklı durum: yerel kayıt korundu, kontrol edin', $7)`,
+					VALUES ($1, $2, $3, $4, $5, $6, 'iys', 'İYS', `+lit(SyncRegistered)+`, 'CAKISMA', 'Aynı zamanlı farklı durum: yerel kayıt korundu, kontrol edin', $7)`,
 					recipientID, ch.Type, brandID, ch.Status, ch.Source, ch.ConsentDate, ch.TransactionID); err != nil {
 					return err
 				}
@@ -118,7 +118,7 @@ func (s *Store) ApplyPulled(ctx context.Context, brandID int64, source string, c
 			}
 			var eventID int64
 			if err := tx.QueryRow(ctx, `INSERT INTO consent_events (recipient_id, type, brand_id, status, source, consent_date, origin, actor, iys_state, iys_transaction_id)
-				VALUES ($1, $2, $3, $4, $5, $6, 'iys', 'İYS', 'kayitli', $7) RETURNING id`,
+				VALUES ($1, $2, $3, $4, $5, $6, 'iys', 'İYS', `+lit(SyncRegistered)+`, $7) RETURNING id`,
 				recipientID, ch.Type, brandID, ch.Status, ch.Source, ch.ConsentDate, ch.TransactionID).Scan(&eventID); err != nil {
 				return err
 			}

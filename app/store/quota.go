@@ -274,7 +274,7 @@ func (s *Store) QuotaOf(ctx context.Context, companyIDs []int64) ([]Quota, error
 		SELECT c.id,
 		       COALESCE(sum(s.units), 0), COALESCE(sum(s.spent), 0), COALESCE(sum(s.reserved), 0),
 		       (SELECT count(*) FROM consent_events e JOIN brands b ON b.id = e.brand_id
-		         WHERE b.company_id = c.id AND e.iys_state = 'kota' AND e.batch_id IS NULL),
+		         WHERE b.company_id = c.id AND e.iys_state = `+lit(SyncQuota)+` AND e.batch_id IS NULL),
 		       min(s.ends_at), min(s.starts_at)
 		FROM companies c
 		LEFT JOIN subscriptions s ON s.company_id = c.id AND `+validSubscription("s")+`

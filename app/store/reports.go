@@ -26,8 +26,8 @@ import (
 // A registered event is the citizen's own when it was pulled from İYS,
 // else the agency's (by hand or an import).
 const (
-	eventRegistered = "e.iys_state = '" + SyncRegistered + "'"
-	eventRefused    = "e.iys_state = '" + SyncFailed + "'"
+	eventRegistered = "e.iys_state = '" + string(SyncRegistered) + "'"
+	eventRefused    = "e.iys_state = '" + string(SyncRefused) + "'"
 	eventCitizen    = "e.origin = '" + OriginIYS + "'"
 )
 

@@ -100,14 +100,14 @@ func seedEvents(b *testing.B, st *store.Store, n int) {
 		 SELECT r0 + j, (ARRAY['ARAMA', 'MESAJ', 'EPOSTA'])[i % 3 + 1], b0 + j % 20,
 		        CASE WHEN i % 10 = 0 THEN 'RET' ELSE 'ONAY' END, 'HS_WEB',
 		        CASE WHEN i % 10 < 7 THEN 'import' WHEN i % 10 < 9 THEN 'manual' ELSE 'iys' END, 'benchmark',
-		        CASE WHEN i % 33 = 0 AND i % 10 < 9 THEN 'hata' ELSE 'kayitli' END,
+		        CASE WHEN i % 33 = 0 AND i % 10 < 9 THEN '` + string(store.SyncRefused) + `' ELSE '` + string(store.SyncRegistered) + `' END,
 		        CASE WHEN i % 33 = 0 AND i % 10 < 9 THEN (ARRAY['H114', 'SIM_TOO_OLD', 'SIM_DATE_NOT_LATER'])[i % 3 + 1] END,
 		        now() - interval '1 year' + (i::float8 / $1) * interval '1 year'
 		 FROM generate_series(0, $1::int - 1) i, LATERAL (SELECT i % ($1::int / 4) AS j) x,
 		      (SELECT min(id) AS r0 FROM recipients) r, (SELECT min(id) AS b0 FROM brands) bb`,
 		// A batch per brand and 1,000 imported events, one per event by hand.
 		`INSERT INTO sync_batches (company_id, brand_id, kind, status, items, accepted, created_at)
-		 SELECT b.company_id, e.brand_id, CASE WHEN e.origin = 'manual' THEN 'single' ELSE 'async' END, 'tamam',
+		 SELECT b.company_id, e.brand_id, CASE WHEN e.origin = 'manual' THEN 'single' ELSE 'async' END, '` + string(store.BatchDone) + `',
 		        count(*), count(*), min(e.created_at)
 		 FROM consent_events e JOIN brands b ON b.id = e.brand_id
 		 WHERE e.origin <> 'iys'

@@ -65,7 +65,7 @@ func (s *reportSeed) imported(recipient string, typ consent.Type, status consent
 	_, err := s.st.Pool().Exec(context.Background(), `WITH r AS (
 			INSERT INTO recipients (brand_id, kind, recipient, recipient_type) VALUES ($1, 'phone', $2, 'BIREYSEL') RETURNING id)
 		INSERT INTO consent_events (recipient_id, type, brand_id, status, origin, actor, iys_state)
-		SELECT r.id, $3, $1, $4, 'import', 'personel@ornek', 'kayitli' FROM r`, s.brand.ID, recipient, string(typ), string(status))
+		SELECT r.id, $3, $1, $4, 'import', 'personel@ornek', '`+string(store.SyncRegistered)+`' FROM r`, s.brand.ID, recipient, string(typ), string(status))
 	if err != nil {
 		s.t.Fatal(err)
 	}

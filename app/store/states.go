@@ -205,3 +205,130 @@ func (s HookState) Label() string { return labelOf(hookLabels, s) }
 
 // Valid reports whether s is a delivery state.
 func (s HookState) Valid() bool { _, ok := hookLabels[s]; return ok }
+
+// SyncState is where a consent event stands with İYS, in the order an
+// event goes through them (a quota wait comes first, when there is one).
+type SyncState string
+
+// The delivery states of a consent event.
+const (
+	SyncQuota      SyncState = "quota"      // stored, waits for a package (kota bekliyor)
+	SyncPending    SyncState = "pending"    // waits to be sent, or sent again
+	SyncSent       SyncState = "sent"       // in a request to İYS, its outcome not yet known
+	SyncRegistered SyncState = "registered" // İYS accepted it
+	SyncRefused    SyncState = "refused"    // İYS refused it (iys_code, iys_message say why)
+)
+
+// syncOrder lists the sync states in order, so that the SQL fragments
+// built from them read the same on every start.
+var syncOrder = []SyncState{SyncQuota, SyncPending, SyncSent, SyncRegistered, SyncRefused}
+
+var syncLabels = map[SyncState]string{SyncQuota: "kota bekliyor: paket onaylanınca gönderilecek", SyncPending: "sırada",
+	SyncSent: "İYS'ye gönderildi, yanıt bekleniyor", SyncRegistered: "İYS'de kayıtlı", SyncRefused: "İYS reddetti"}
+
+// Label is the state as Onaylar, İzin Geçmişi and the dashboard name it
+// (lower case: it follows a status, "RET, sırada").
+func (s SyncState) Label() string { return labelOf(syncLabels, s) }
+
+// Valid reports whether s is a sync state.
+func (s SyncState) Valid() bool { _, ok := syncLabels[s]; return ok }
+
+// Open reports whether İYS has yet to give the event its final answer: it
+// is a pending change of its consent, and a later change of its key waits
+// for it.
+func (s SyncState) Open() bool { return s == SyncQuota || s == SyncPending || s == SyncSent }
+
+// Unsent reports whether the event is in no request to İYS: waiting for a
+// package or for a batch to carry it.
+func (s SyncState) Unsent() bool { return s == SyncQuota || s == SyncPending }
+
+// Final reports whether İYS answered the event for good.
+func (s SyncState) Final() bool { return s == SyncRegistered || s == SyncRefused }
+
+// BatchState is where a sync batch (one list at İYS) stands: the states
+// Gönderimler shows.
+type BatchState string
+
+// The batch states.
+const (
+	BatchPreparing BatchState = "preparing" // of an approval being written: never sent (see PublishApproval)
+	BatchWaiting   BatchState = "waiting"   // to send (again)
+	BatchSending   BatchState = "sending"   // sent, answer unknown: İYS is asked before anything is sent again
+	BatchSent      BatchState = "sent"      // İYS has the request id: its result is queried
+	BatchDone      BatchState = "done"      // every item final
+	BatchFailed    BatchState = "failed"    // gave up (iysgate's call was at fault); items stay pending until retried
+)
+
+var batchOrder = []BatchState{BatchPreparing, BatchWaiting, BatchSending, BatchSent, BatchDone, BatchFailed}
+
+var batchLabels = map[BatchState]string{BatchPreparing: "Hazırlanıyor", BatchWaiting: "Sırada", BatchSending: "Gönderildi, yanıt sorgulanıyor",
+	BatchSent: "İYS işliyor", BatchDone: "Tamamlandı", BatchFailed: "Vazgeçildi (hata)"}
+
+// Label is the state as Gönderimler names it.
+func (s BatchState) Label() string { return labelOf(batchLabels, s) }
+
+// Valid reports whether s is a batch state.
+func (s BatchState) Valid() bool { _, ok := batchLabels[s]; return ok }
+
+// Workable reports whether the company's delivery job works the batch
+// when it falls due: to send, to ask about, or to query.
+func (s BatchState) Workable() bool { return s == BatchWaiting || s == BatchSending || s == BatchSent }
+
+// InFlight reports whether a request of the batch is at İYS or may be:
+// its result is queried, or İYS is asked what it holds.
+func (s BatchState) InFlight() bool { return s == BatchSending || s == BatchSent }
+
+// Final reports whether every item of the batch has İYS's final answer.
+func (s BatchState) Final() bool { return s == BatchDone }
+
+// Retryable reports whether "Yeniden dene" may put the batch back in line.
+func (s BatchState) Retryable() bool { return s == BatchFailed }
+
+// The delivery states in SQL. They are written into the text of queries,
+// not bound as parameters: the partial indexes on consent_events.iys_state
+// and sync_batches.status (migration 00022) serve a query only when the
+// planner can prove its condition implies the index's, which it cannot do
+// for a parameter in a generic plan. The values are identifiers (lit
+// refuses anything else), so the text is safe.
+
+// lit is the SQL literal of a state.
+func lit[S ~string](s S) string {
+	for _, r := range s {
+		if (r < 'a' || r > 'z') && r != '_' {
+			panic("store: a state is not an identifier: " + string(s))
+		}
+	}
+	return "'" + string(s) + "'"
+}
+
+// sqlIn is "IN ('a', 'b', …)" of the states.
+func sqlIn[S ~string](states ...S) string {
+	out := ""
+	for i, s := range states {
+		if i > 0 {
+			out += ", "
+		}
+		out += lit(s)
+	}
+	return "IN (" + out + ")"
+}
+
+// where lists the states of order for which keep reports true, in order.
+func where[S ~string](order []S, keep func(S) bool) []S {
+	var out []S
+	for _, s := range order {
+		if keep(s) {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// The conditions, each after a state column ("e.iys_state " + eventOpen).
+var (
+	eventOpen   = sqlIn(where(syncOrder, SyncState.Open)...)       // the predicate of consent_events_open_key_idx
+	eventUnsent = sqlIn(where(syncOrder, SyncState.Unsent)...)     // with batch_id IS NULL, the predicate of consent_events_unbatched_idx
+	batchDue    = sqlIn(where(batchOrder, BatchState.Workable)...) // the predicate of sync_batches_due_idx
+	batchFlying = sqlIn(where(batchOrder, BatchState.InFlight)...)
+	batchOpen   = "<> " + lit(BatchDone) // the predicate of sync_batches_open_idx
+)

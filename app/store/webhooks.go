@@ -312,7 +312,7 @@ const consentData = `jsonb_build_object(
 // refusalData is what consent.refused adds to consentData: İYS's code and
 // message. THE ONE PLACE in Go that reads a refusal (with the function
 // webhook_consent_refused of migrations/00019). On this schema the refusal
-// is on the event (iys_code, iys_message of an event in state 'hata');
+// is on the event (iys_code, iys_message of an event in state SyncRefused);
 // when consents carry it (refused_code, refused_at), this moves there.
 const refusalData = `jsonb_build_object('iys_code', e.iys_code, 'iys_message', e.iys_message)`
 

@@ -134,7 +134,7 @@ func TestWebhookRefusal(t *testing.T) {
 	if got := outbox(t, st, w.ID); len(got) != 0 {
 		t.Fatalf("a recorded movement is not a refusal: %+v", got)
 	}
-	exec(t, st, `UPDATE consent_events SET iys_state = 'hata', iys_code = 'H175', iys_message = 'İlk kayıt RET olamaz' WHERE id = $1`, res.EventID)
+	exec(t, st, `UPDATE consent_events SET iys_state = '`+string(store.SyncRefused)+`', iys_code = 'H175', iys_message = 'İlk kayıt RET olamaz' WHERE id = $1`, res.EventID)
 	exec(t, st, `UPDATE consent_events SET iys_message = 'İlk kayıt RET olamaz.' WHERE id = $1`, res.EventID)
 	got := outbox(t, st, w.ID)
 	if len(got) != 1 || got[0].Type != "consent.refused" || got[0].data["iys_code"] != "H175" || got[0].data["iys_message"] != "İlk kayıt RET olamaz." ||

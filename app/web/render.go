@@ -74,7 +74,6 @@ var funcs = template.FuncMap{
 	"cell":               channelCell,
 	"sourceLabel":        func(s string) string { return consent.Source(s).Label() },
 	"recipientTypeLabel": func(s string) string { return consent.RecipientType(s).Label() },
-	"syncLabel":          func(s string) string { return labelOr(syncLabels, s) },
 	"originLabel":        func(s string) string { return labelOr(originLabels, s) },
 	"stepStatuses":       func() []store.StepStatus { return store.StepStatuses },
 	"hasString":          func(list []string, v string) bool { return slices.Contains(list, v) },
@@ -84,7 +83,6 @@ var funcs = template.FuncMap{
 	"tl":                 formatTL,
 	"iysHint":            iysHint,
 	"percent":            func(perMille int) string { return strconv.Itoa(perMille/10) + "%" },
-	"batchStatus":        func(s string) string { return labelOr(batchLabels, s) },
 	"tlPlain":            func(k int64) string { return strings.TrimSuffix(formatTL(k), " TL") },
 	"expiresSoon":        func(q store.Quota) bool { return q.ExpiresSoon(time.Now()) },
 	"hookTypes":          func() []webhook.EventType { return webhook.Types },
@@ -103,13 +101,7 @@ var funcs = template.FuncMap{
 	},
 }
 
-var batchLabels = map[string]string{store.BatchPreparing: "Hazırlanıyor", store.BatchWaiting: "Sırada", store.BatchSending: "Gönderildi, yanıt sorgulanıyor",
-	store.BatchSent: "İYS işliyor", store.BatchDone: "Tamamlandı", store.BatchFailed: "Vazgeçildi (hata)"}
-
 var importFilterLabels = map[string]string{"all": "Tümü", "errors": "Hatalı", "warnings": "Düzeltilen", "new": "Yeni", "unchanged": "Değişiklik Yok"}
-
-var syncLabels = map[string]string{store.SyncPending: "sırada", store.SyncSent: "İYS'ye gönderildi, yanıt bekleniyor",
-	store.SyncRegistered: "İYS'de kayıtlı", store.SyncFailed: "İYS reddetti", store.SyncQuota: "kota bekliyor: paket onaylanınca gönderilecek"}
 
 var originLabels = map[string]string{store.OriginManual: "Elle", store.OriginImport: "İçe aktarım", store.OriginIYS: "İYS"}
 
@@ -126,7 +118,7 @@ func pendingLabel(p *store.PendingChange) string {
 	if p == nil {
 		return ""
 	}
-	return consent.Status(p.Status).Label() + ", " + labelOr(syncLabels, p.State)
+	return consent.Status(p.Status).Label() + ", " + p.State.Label()
 }
 
 // refusalLabel describes İYS's last refusal: "İYS reddetti (H178): …".
