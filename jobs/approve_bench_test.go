@@ -33,7 +33,7 @@ func BenchmarkApproveImport(b *testing.B) {
 		n = v
 	}
 	ctx := context.Background()
-	st := store.New(pgtest.Pool(b))
+	st := store.New(pgtest.Pool(b), store.LeftToSweep)
 	u := storetest.User(b, st, "a@ornek.com.tr", "admin")
 	br := storetest.Company(b, st, "Örnek", "Marka", "654321")
 	if _, err := st.Pool().Exec(ctx, `UPDATE companies SET iys_code = '123456', integrator_assigned = true WHERE id = $1`, br.CompanyID); err != nil {

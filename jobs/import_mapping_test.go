@@ -30,7 +30,7 @@ type mappingEnv struct {
 
 func newMappingEnv(t *testing.T) *mappingEnv {
 	t.Helper()
-	st := store.New(pgtest.Pool(t))
+	st := store.New(pgtest.Pool(t), store.LeftToSweep)
 	b := storetest.Company(t, st, "Örnek", "Marka", "654321")
 	u := storetest.User(t, st, "p@ornek.com.tr", "personel", b.ID)
 	d := Deps{Store: st, Log: slog.New(slog.DiscardHandler),

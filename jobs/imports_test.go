@@ -28,7 +28,7 @@ func TestMain(m *testing.M) { pgtest.Main(m) }
 func TestGiveUpEndsTheImport(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	st := store.New(pgtest.Pool(t))
+	st := store.New(pgtest.Pool(t), store.LeftToSweep)
 	u := storetest.User(t, st, "a@ornek.com.tr", "admin")
 	im, err := st.CreateImport(ctx, store.Actor{UserID: u.ID, Label: u.Email}, nil, store.Upload{Filename: "x.xlsx"}, strings.NewReader("veri"), func(pgx.Tx, int64) error { return nil })
 	if err != nil {
@@ -56,7 +56,7 @@ func TestFailStuckImports(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	pool := pgtest.Pool(t)
-	st := store.New(pool)
+	st := store.New(pool, store.LeftToSweep)
 	u := storetest.User(t, st, "a@ornek.com.tr", "admin")
 	mk := func() int64 {
 		im, err := st.CreateImport(ctx, store.Actor{UserID: u.ID, Label: u.Email}, nil, store.Upload{Filename: "x.xlsx"}, strings.NewReader("veri"), func(pgx.Tx, int64) error { return nil })
@@ -94,7 +94,7 @@ type stagingEnv struct {
 func newStagingEnv(t *testing.T) *stagingEnv {
 	t.Helper()
 	ctx := context.Background()
-	st := store.New(pgtest.Pool(t))
+	st := store.New(pgtest.Pool(t), store.LeftToSweep)
 	u := storetest.User(t, st, "a@ornek.com.tr", "admin")
 	b := storetest.Company(t, st, "Örnek", "Marka", "654321")
 	im, err := st.CreateImport(ctx, store.Actor{UserID: u.ID, Label: u.Email}, nil, store.Upload{Filename: "x.xlsx"}, strings.NewReader("veri"), func(pgx.Tx, int64) error { return nil })

@@ -15,6 +15,8 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/jackc/pgx/v5/pgxpool"
+
 	"iysgate/app/auth"
 	"iysgate/app/config"
 	"iysgate/app/server"
@@ -126,7 +128,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			log.Info("database stopped")
 		}
 	}()
-	if err := server.EnsureAdmin(ctx, store.New(db.Pool), cfg, stdout); err != nil {
+	if err := server.EnsureAdmin(ctx, cliStore(db.Pool), cfg, stdout); err != nil {
 		return err
 	}
 	ln, err := net.Listen("tcp", cfg.Addr)
@@ -216,7 +218,7 @@ func userCmd(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		return err
 	}
 	defer db.Close()
-	st := store.New(db.Pool)
+	st := cliStore(db.Pool)
 	in := store.UserInput{Email: person.Email, Name: person.Name, Phone: person.Phone, PasswordHash: hash,
 		IsAdmin: *role == policy.RoleAdmin}
 	if !in.IsAdmin {
@@ -277,7 +279,7 @@ func tokenCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	defer db.Close()
-	st := store.New(db.Pool)
+	st := cliStore(db.Pool)
 	u, err := st.UserByEmail(ctx, *email)
 	if errors.Is(err, store.ErrNotFound) || (err == nil && u.DisabledAt != nil) {
 		return fmt.Errorf("%s adresiyle aktif bir kullanıcı yok", *email)
@@ -346,7 +348,7 @@ func userPassword(ctx context.Context, args []string, stdin io.Reader, stdout io
 		return err
 	}
 	defer db.Close()
-	st := store.New(db.Pool)
+	st := cliStore(db.Pool)
 	u, err := st.UserByEmail(ctx, *email)
 	if errors.Is(err, store.ErrNotFound) {
 		return fmt.Errorf("%s adresiyle bir kullanıcı yok", *email)
@@ -360,3 +362,8 @@ func userPassword(ctx context.Context, args []string, stdin io.Reader, stdout io
 	fmt.Fprintf(stdout, "parola değiştirildi: %s (açık oturumları kapatıldı)\n", u.Email)
 	return nil
 }
+
+// cliStore is the store of the commands: they write users, tokens and
+// passwords, never consents, so no delivery job is theirs to enqueue; a
+// batch one of them might make is left to the running server's sweep.
+func cliStore(pool *pgxpool.Pool) *store.Store { return store.New(pool, store.LeftToSweep) }

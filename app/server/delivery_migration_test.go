@@ -50,7 +50,7 @@ func TestMigratedBatchesResolvedByAsking(t *testing.T) {
 	if _, err := provider.UpTo(ctx, 17); err != nil {
 		t.Fatal(err)
 	}
-	st := store.New(pool)
+	st := store.New(pool, store.LeftToSweep)
 	c, err := st.CreateCompany(ctx, store.System, store.CompanyInput{Title: "Eski A.Ş.", IYSCode: "7760001", IntegratorAssigned: true})
 	if err != nil {
 		t.Fatal(err)

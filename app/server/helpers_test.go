@@ -31,9 +31,14 @@ type env struct {
 	t     testing.TB
 	setup bytes.Buffer // what EnsureAdmin wrote
 	app   *server.App
-	st    *store.Store
-	base  string
-	cfg   config.Config
+	// st is the test's own store on the database, for arranging and
+	// reading rows. It enqueues no delivery job (store.LeftToSweep): a
+	// consent a test writes through it is delivered by the running
+	// server's sweep; a test that must not wait a minute writes it over
+	// the API, whose store enqueues.
+	st   *store.Store
+	base string
+	cfg  config.Config
 }
 
 const adminEmail, adminPassword = "admin@ornek.com.tr", "yonetici-parolasi-1"
@@ -57,7 +62,7 @@ func newEnvWith(t testing.TB, mod func(*config.Config)) *env {
 	if mod != nil {
 		mod(&cfg)
 	}
-	st := store.New(pool)
+	st := store.New(pool, store.LeftToSweep)
 	e := &env{t: t, st: st, cfg: cfg}
 	if err := server.EnsureAdmin(ctx, st, cfg, &e.setup); err != nil {
 		t.Fatal(err)

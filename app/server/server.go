@@ -185,7 +185,10 @@ func deliveryHook(rc **river.Client[pgx.Tx]) store.BatchHook {
 // Start builds and starts everything over an open pool. The returned App
 // serves HTTP once Serve is called.
 func Start(ctx context.Context, cfg config.Config, pool *pgxpool.Pool, log *slog.Logger) (*App, error) {
-	st := store.New(pool)
+	// The store hands new batches to River in the writing transaction;
+	// the client is made below, with workers that need the store.
+	var rc *river.Client[pgx.Tx]
+	st := store.New(pool, store.Dispatch{Hook: deliveryHook(&rc), ListSize: cfg.IYSListSize})
 	enf, err := policy.New(ctx, func(ctx context.Context) ([]policy.Assignment, error) {
 		as, err := st.Assignments(ctx)
 		out := make([]policy.Assignment, len(as))
@@ -215,8 +218,6 @@ func Start(ctx context.Context, cfg config.Config, pool *pgxpool.Pool, log *slog
 			return nil, err
 		}
 	}
-	var rc *river.Client[pgx.Tx]
-	st.SetDelivery(deliveryHook(&rc), cfg.IYSListSize)
 	rc, err = river.NewClient(riverpgxv5.New(pool), &river.Config{
 		// Delivery jobs, one per company with work, mostly wait for İYS's
 		// turns and results: a queue of their own keeps them from holding

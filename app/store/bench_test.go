@@ -37,9 +37,9 @@ func BenchmarkOnaylar(b *testing.B) {
 			b.Fatal(err)
 		}
 		defer pool.Close()
-		st = store.New(pool)
+		st = store.New(pool, store.LeftToSweep)
 	} else {
-		st = store.New(pgtest.Pool(b))
+		st = store.New(pgtest.Pool(b), store.LeftToSweep)
 		start := time.Now()
 		seed(b, st, phones, emails)
 		b.Logf("seeded %d consents (%d phone, %d e-mail recipients) in %s", 2*phones+emails, phones, emails, time.Since(start).Round(time.Second))

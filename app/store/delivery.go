@@ -41,16 +41,31 @@ const rankStride = 1000000
 // River.
 type BatchHook func(ctx context.Context, tx pgx.Tx, companyIDs []int64) error
 
-// SetDelivery configures batching: hook enqueues a company's delivery job,
-// size caps a batch (0 or more than İYS takes: DefaultBatchSize).
-func (s *Store) SetDelivery(hook BatchHook, size int) {
-	s.onBatch = hook
-	s.batchSize = size
+// Dispatch is how a store hands the sync batches its writes make to
+// delivery. It is part of making a store (New), not set afterwards: a
+// store without a hook writes consents and batches that no job picks up
+// until some server's sweep finds them (SweepUnbatched, each minute), and
+// nothing says so; a store made without one by mistake once looked like
+// one that works. Code that means it says so: LeftToSweep.
+type Dispatch struct {
+	// Hook enqueues, in the writing transaction, the delivery job of each
+	// company with batches to work.
+	Hook BatchHook
+	// ListSize caps a batch (0 or more than İYS takes: DefaultBatchSize).
+	ListSize int
+	sweep    bool // LeftToSweep: no hook, on purpose
 }
 
+// LeftToSweep is the dispatch of a store that enqueues no delivery job:
+// the batches its writes make are left to the sweep of a running server
+// (every minute), and SweepUnbatched on it makes batches but enqueues
+// nothing. For the command line, which writes no consents, and for tests
+// whose writes the server under test delivers.
+var LeftToSweep = Dispatch{sweep: true}
+
 func (s *Store) size() int64 {
-	if s.batchSize > 0 && s.batchSize <= DefaultBatchSize {
-		return int64(s.batchSize)
+	if n := s.dispatch.ListSize; n > 0 && n <= DefaultBatchSize {
+		return int64(n)
 	}
 	return DefaultBatchSize
 }
@@ -251,9 +266,10 @@ func (s *Store) makeBatches(ctx context.Context, tx pgx.Tx, kind, cond string, a
 }
 
 // kickCompanies enqueues the delivery job of each company (nil: every
-// company) with open batches, unless İYS's answer stopped it.
+// company) with open batches, unless İYS's answer stopped it; a store
+// LeftToSweep enqueues nothing.
 func (s *Store) kickCompanies(ctx context.Context, tx pgx.Tx, companies []int64) error {
-	if s.onBatch == nil {
+	if s.dispatch.Hook == nil {
 		return nil
 	}
 	rows, err := tx.Query(ctx, `SELECT DISTINCT company_id FROM sync_batches x
@@ -267,7 +283,7 @@ func (s *Store) kickCompanies(ctx context.Context, tx pgx.Tx, companies []int64)
 	if err != nil || len(due) == 0 {
 		return err
 	}
-	return s.onBatch(ctx, tx, due)
+	return s.dispatch.Hook(ctx, tx, due)
 }
 
 // Batch is a group of consent events sent to İYS as one list.

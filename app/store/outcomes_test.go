@@ -18,7 +18,7 @@ import (
 // cleared (a RET on its way would stop counting as RET).
 func TestOutcomeKeepsALaterPendingChange(t *testing.T) {
 	t.Parallel()
-	st := store.New(pgtest.Pool(t))
+	st := store.New(pgtest.Pool(t), store.LeftToSweep)
 	ctx := context.Background()
 	s := newReportSeed(t, st, "Yarış A.Ş.", "Yarış", "654400")
 	first := s.manual(s.brand.ID, "+905320000401", consent.TypeMesaj, consent.StatusOnay, "-") // on its way

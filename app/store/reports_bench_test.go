@@ -27,7 +27,7 @@ func BenchmarkReports(b *testing.B) {
 		events = v
 	}
 	ctx := context.Background()
-	st := store.New(pgtest.Pool(b))
+	st := store.New(pgtest.Pool(b), store.LeftToSweep)
 	start := time.Now()
 	seedEvents(b, st, events)
 	b.Logf("seeded %d events in %s", events, time.Since(start).Round(time.Second))

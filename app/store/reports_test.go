@@ -88,7 +88,7 @@ func (s *reportSeed) pulled(recipient string, typ consent.Type, status consent.S
 // period does not hold.
 func TestReportFigures(t *testing.T) {
 	t.Parallel()
-	st := store.New(pgtest.Pool(t))
+	st := store.New(pgtest.Pool(t), store.LeftToSweep)
 	ctx := context.Background()
 	start := time.Now().Add(-time.Minute)
 	s := newReportSeed(t, st, "Örnek Gıda", "Örnek Market", "654321")
@@ -177,7 +177,7 @@ func TestReportFigures(t *testing.T) {
 // changes İYS refused or does not have yet are left out.
 func TestDailyConsents(t *testing.T) {
 	t.Parallel()
-	st := store.New(pgtest.Pool(t))
+	st := store.New(pgtest.Pool(t), store.LeftToSweep)
 	ctx := context.Background()
 	s := newReportSeed(t, st, "Örnek Gıda", "Örnek Market", "654321")
 	late := s.manual(s.brand.ID, "+905320000001", consent.TypeMesaj, consent.StatusOnay, "ok")

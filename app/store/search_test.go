@@ -16,7 +16,7 @@ import (
 // part of an e-mail address, a phone's last digits written any way, names
 // with digits; and it does not find what is not there or in another brand.
 func TestSearchFindsWhatPeopleType(t *testing.T) {
-	st := store.New(pgtest.Pool(t))
+	st := store.New(pgtest.Pool(t), store.LeftToSweep)
 	ctx := context.Background()
 	b := storetest.Company(t, st, "Örnek Gıda", "Örnek Market", "656001")
 	other := storetest.Company(t, st, "Başka", "Başka Marka", "656002")

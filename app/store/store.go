@@ -15,13 +15,20 @@ import (
 
 // Store is the database of iysgate.
 type Store struct {
-	pool      *pgxpool.Pool
-	onBatch   BatchHook // enqueues a sync batch's job (see SetDelivery)
-	batchSize int
+	pool     *pgxpool.Pool
+	dispatch Dispatch
 }
 
-// New returns a Store over pool.
-func New(pool *pgxpool.Pool) *Store { return &Store{pool: pool} }
+// New returns a Store over pool that hands the sync batches its writes
+// make to delivery by d. It panics when d has no hook and is not
+// LeftToSweep: a programming error, met by the first test that makes such
+// a store.
+func New(pool *pgxpool.Pool, d Dispatch) *Store {
+	if d.Hook == nil && !d.sweep {
+		panic("store.New: a Dispatch without a Hook (store.LeftToSweep if the sweep is to deliver)")
+	}
+	return &Store{pool: pool, dispatch: d}
+}
 
 // Pool is the underlying pool, for River and the session storage.
 func (s *Store) Pool() *pgxpool.Pool { return s.pool }

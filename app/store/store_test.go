@@ -18,7 +18,7 @@ func TestMain(m *testing.M) { pgtest.Main(m) }
 
 func setup(t testing.TB) (*store.Store, *store.Brand) {
 	t.Helper()
-	st := store.New(pgtest.Pool(t))
+	st := store.New(pgtest.Pool(t), store.LeftToSweep)
 	return st, storetest.Company(t, st, "Örnek", "Marka", "654321")
 }
 
@@ -187,7 +187,7 @@ func TestFilteredPagesMatchAScan(t *testing.T) {
 // after S, Ü after U, all before Y and Z.
 func TestTurkishOrder(t *testing.T) {
 	t.Parallel()
-	st := store.New(pgtest.Pool(t))
+	st := store.New(pgtest.Pool(t), store.LeftToSweep)
 	for i, title := range []string{"Zeynep Gıda", "Yönetim A.Ş.", "Çağla Tekstil", "Cam Ltd.", "Şeker A.Ş.", "Ilgaz", "İnci", "Ördek", "Uğur", "Ünal"} {
 		storetest.Company(t, st, title, "Marka "+title, "55500"+strconv.Itoa(i))
 	}
