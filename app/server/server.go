@@ -134,7 +134,9 @@ func iysClient(ctx context.Context, cfg config.Config, st *store.Store, m *metri
 		log.Warn("İYS saatlik sınırı nedeniyle bekleniyor", "kind", kind, "until", until)
 	}
 	lim := iys.NewSharedLimiter(iys.Limits{PerSecond: cfg.IYSPerSecond, TokensPerHour: cfg.IYSTokensPerHour, Hour: cfg.IYSHour()}, budget,
-		func(err error) { log.Error("İYS istek sınırları veritabanında okunamadı veya yazılamadı", "err", err) })
+		func(err error) {
+			log.Error("İYS istek sınırları veritabanında okunamadı veya yazılamadı", "err", err)
+		})
 	c := iys.New(iys.Config{BaseURL: base, Username: user, Password: pass, Limiter: lim, Tokens: st.IYSTokens(scope, user),
 		V1: cfg.IYSV1, MaxRecipients: cfg.IYSMultiStatusMax, Observe: m.ObserveIYS})
 	return c, lim, sim, stop, nil

@@ -76,7 +76,9 @@ func TestSharedBudgetTwoNodes(t *testing.T) {
 	}
 
 	alone, srv2 := iystest.NewServer(t, iystest.Config{RateLimits: true})
-	one := func() *iys.Client { return iys.New(iys.Config{BaseURL: srv2.URL, Username: "entegrator", Password: "parola"}) }
+	one := func() *iys.Client {
+		return iys.New(iys.Config{BaseURL: srv2.URL, Username: "entegrator", Password: "parola"})
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
 	defer cancel()
 	var wg sync.WaitGroup
