@@ -92,7 +92,8 @@ const (
 	recoverEvery = time.Second
 )
 
-// FairLimiter is the in-process [Limiter]. A sliding log of start times
+// FairLimiter is the [Limiter] of one process (over a [Budget], of one
+// node among several: see [NewSharedLimiter]). A sliding log of start times
 // keeps every window of a second (plus a margin) within the rate and every
 // hour within the hourly budgets; waiting calls are served in rotation
 // between parties, first come first served within one.
