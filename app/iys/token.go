@@ -120,6 +120,7 @@ func (c *Client) renew(ctx context.Context, f *tokenFlight) {
 		return
 	}
 	var err error
+	var obtained token
 	got, serr := c.tokens.Renew(ctx, func(s StoredToken) StoredToken {
 		cur := s.token()
 		if cur.access != "" && cur.access != refused && now.Before(cur.renewAt) {
@@ -133,11 +134,16 @@ func (c *Client) renew(ctx context.Context, f *tokenFlight) {
 			// token is still tried first.
 			cur.access, cur.renewAt, cur.expires = "", time.Time{}, time.Time{}
 		}
-		var t token
-		t, err = c.obtain(ctx, cur, now)
-		return t.stored()
+		obtained, err = c.obtain(ctx, cur, now)
+		return obtained.stored()
 	})
-	if serr != nil {
+	switch {
+	case serr != nil && err == nil && obtained.access != "":
+		// İYS gave a token that could not be stored: this process uses it
+		// (İYS may have spent the refresh token for it); the others renew
+		// on their own.
+		got, err = obtained.stored(), nil
+	case serr != nil:
 		err = &Error{Kind: iysapi.KindToken, Message: "the shared token could not be read or stored", Err: errors.Join(ErrRateLimited, serr),
 			RetryAfter: sharedErrorPause}
 		got = old.stored()
