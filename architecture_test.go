@@ -30,7 +30,7 @@ var allowedImports = map[string][]string{
 	"app/pg":                    {"migrations"},
 	"app/pg/pgtest":             {"app/pg"},
 	"app/store/storetest":       {"app/auth", "app/store"},
-	"app/store":                 {"app/consent", "app/validate"},
+	"app/store":                 {"app/consent", "app/iys", "app/iys/iysapi", "app/validate"},
 	"policy":                    {},
 	"jobs":                      {"app/consent", "app/importer", "app/iys", "app/iys/iysapi", "app/store", "app/webhook", "jobs/internal/pipeline"},
 	"jobs/internal/pipeline":    {},

@@ -52,6 +52,64 @@ BEGIN
 END;
 $$;
 
+CREATE FUNCTION public.iys_take_turn(p_scope text, p_kind text, p_rate integer, p_window interval, p_hourly integer, p_hour interval, p_margin interval, OUT wait interval, OUT of_kind boolean, OUT rate integer) RETURNS record
+    LANGUAGE plpgsql
+    AS $$
+DECLARE
+    t timestamptz := clock_timestamp();
+    b iys_budget;
+    held timestamptz;
+    n integer;
+BEGIN
+    INSERT INTO iys_budget (scope, rate) VALUES (p_scope, p_rate) ON CONFLICT DO NOTHING;
+    SELECT * INTO b FROM iys_budget WHERE scope = p_scope FOR UPDATE;
+    -- A quiet second raises a slowed rate by one; a lowered setting applies.
+    IF b.rate < p_rate AND t - b.slowed_at >= interval '1 second' THEN
+        b.rate := b.rate + 1;
+        b.slowed_at := t;
+    END IF;
+    b.rate := least(b.rate, p_rate);
+    rate := b.rate;
+    wait := interval '0';
+    of_kind := true;
+
+    SELECT until INTO held FROM iys_limit_holds WHERE scope = p_scope AND kind = p_kind AND until > t;
+    IF held IS NOT NULL THEN
+        wait := held - t;
+    END IF;
+    IF p_hourly > 0 THEN
+        DELETE FROM iys_hourly_calls WHERE scope = p_scope AND kind = p_kind AND at <= t - p_hour;
+        SELECT count(*) INTO n FROM iys_hourly_calls WHERE scope = p_scope AND kind = p_kind;
+        IF n >= p_hourly THEN
+            SELECT at + p_hour + p_margin - t INTO held FROM iys_hourly_calls
+            WHERE scope = p_scope AND kind = p_kind ORDER BY at DESC OFFSET p_hourly - 1 LIMIT 1;
+            wait := greatest(wait, held);
+        END IF;
+    END IF;
+    IF wait > interval '0' THEN
+        UPDATE iys_budget SET rate = b.rate, slowed_at = b.slowed_at, used_at = t WHERE scope = p_scope;
+        RETURN;
+    END IF;
+
+    of_kind := false;
+    SELECT until - t INTO wait FROM iys_limit_holds WHERE scope = p_scope AND kind = '' AND until > t;
+    wait := coalesce(wait, interval '0');
+    b.starts := ARRAY(SELECT s FROM unnest(b.starts) s WHERE s > t - p_window ORDER BY s);
+    n := cardinality(b.starts);
+    IF n >= b.rate THEN
+        wait := greatest(wait, b.starts[n - b.rate + 1] + p_window - t);
+    END IF;
+    IF wait <= interval '0' THEN
+        wait := interval '0';
+        b.starts := b.starts || t;
+        IF p_hourly > 0 THEN
+            INSERT INTO iys_hourly_calls (scope, kind, at) VALUES (p_scope, p_kind, t);
+        END IF;
+    END IF;
+    UPDATE iys_budget SET rate = b.rate, slowed_at = b.slowed_at, starts = b.starts, used_at = t WHERE scope = p_scope;
+END
+$$;
+
 CREATE FUNCTION public.quota_ledger_append_only() RETURNS trigger
     LANGUAGE plpgsql
     AS $$
@@ -599,11 +657,26 @@ ALTER TABLE public.imports ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
     CACHE 1
 );
 
+CREATE TABLE public.iys_budget (
+    scope text NOT NULL,
+    rate integer NOT NULL,
+    slowed_at timestamp with time zone DEFAULT '-infinity'::timestamp with time zone NOT NULL,
+    starts timestamp with time zone[] DEFAULT '{}'::timestamp with time zone[] NOT NULL,
+    used_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT iys_budget_rate_check CHECK ((rate > 0))
+);
+
 CREATE TABLE public.iys_delivery_holds (
     company_id bigint NOT NULL,
     code text NOT NULL,
     reason text NOT NULL,
     since timestamp with time zone DEFAULT now() NOT NULL
+);
+
+CREATE TABLE public.iys_hourly_calls (
+    scope text NOT NULL,
+    kind text NOT NULL,
+    at timestamp with time zone NOT NULL
 );
 
 CREATE TABLE public.iys_integrator_access (
@@ -625,7 +698,18 @@ CREATE TABLE public.iys_integrator_checks (
 
 CREATE TABLE public.iys_limit_holds (
     kind text NOT NULL,
-    until timestamp with time zone NOT NULL
+    until timestamp with time zone NOT NULL,
+    scope text DEFAULT ''::text NOT NULL
+);
+
+CREATE TABLE public.iys_tokens (
+    scope text NOT NULL,
+    username text NOT NULL,
+    access text DEFAULT ''::text NOT NULL,
+    refresh text DEFAULT ''::text NOT NULL,
+    renew_at timestamp with time zone DEFAULT '1970-01-01 00:00:00+00'::timestamp with time zone NOT NULL,
+    expires timestamp with time zone DEFAULT '1970-01-01 00:00:00+00'::timestamp with time zone NOT NULL,
+    refresh_expires timestamp with time zone DEFAULT '1970-01-01 00:00:00+00'::timestamp with time zone NOT NULL
 );
 
 CREATE TABLE public.login_attempts (
@@ -1145,6 +1229,9 @@ ALTER TABLE ONLY public.import_verdicts
 ALTER TABLE ONLY public.imports
     ADD CONSTRAINT imports_pkey PRIMARY KEY (id);
 
+ALTER TABLE ONLY public.iys_budget
+    ADD CONSTRAINT iys_budget_pkey PRIMARY KEY (scope);
+
 ALTER TABLE ONLY public.iys_delivery_holds
     ADD CONSTRAINT iys_delivery_holds_pkey PRIMARY KEY (company_id);
 
@@ -1155,7 +1242,10 @@ ALTER TABLE ONLY public.iys_integrator_checks
     ADD CONSTRAINT iys_integrator_checks_pkey PRIMARY KEY (company_id);
 
 ALTER TABLE ONLY public.iys_limit_holds
-    ADD CONSTRAINT iys_limit_holds_pkey PRIMARY KEY (kind);
+    ADD CONSTRAINT iys_limit_holds_pkey PRIMARY KEY (scope, kind);
+
+ALTER TABLE ONLY public.iys_tokens
+    ADD CONSTRAINT iys_tokens_pkey PRIMARY KEY (scope, username);
 
 ALTER TABLE ONLY public.login_attempts
     ADD CONSTRAINT login_attempts_pkey PRIMARY KEY (id);
@@ -1263,6 +1353,8 @@ CREATE INDEX import_brands_brand_idx ON public.import_brands USING btree (brand_
 CREATE INDEX imports_company_files_idx ON public.imports USING btree (company_id) WHERE (file_deleted_at IS NULL);
 
 CREATE INDEX imports_user_idx ON public.imports USING btree (user_id, id DESC);
+
+CREATE INDEX iys_hourly_calls_idx ON public.iys_hourly_calls USING btree (scope, kind, at);
 
 CREATE INDEX login_attempts_email_idx ON public.login_attempts USING btree (email, at);
 

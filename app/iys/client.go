@@ -37,6 +37,9 @@ type Config struct {
 	// between the Clients of one installation.
 	Limiter Limiter
 	Limits  Limits
+	// Tokens, if set, keeps the token shared with the other nodes; nil =
+	// this Client's alone.
+	Tokens TokenStore
 	// V1 sends adds by İYS's V1 methods, which do not recognise a resend;
 	// the default is V2.
 	V1 bool
@@ -76,9 +79,11 @@ type Client struct {
 	attempts int           // tries of a read, the first included
 	backoff  time.Duration // base of the exponential backoff
 
-	tokMu  sync.Mutex
-	tok    token
-	flight *tokenFlight
+	tokens  TokenStore
+	tokMu   sync.Mutex
+	tok     token
+	refused string // the access token İYS last refused
+	flight  *tokenFlight
 }
 
 // New makes a Client. It does not contact İYS: the token is obtained on the
@@ -91,6 +96,7 @@ func New(cfg Config) *Client {
 		hc:            cfg.HTTPClient,
 		timeout:       cfg.Timeout,
 		limiter:       cfg.Limiter,
+		tokens:        cfg.Tokens,
 		v1:            cfg.V1,
 		maxRecipients: cfg.MaxRecipients,
 		observe:       cfg.Observe,

@@ -9,11 +9,15 @@
 //   - obtains the OAuth2 token on first use, shares it, refreshes it ahead
 //     of expiry and never has two token requests in flight; a token request
 //     is never retried, and after İYS's 429 H084 none is made for the whole
-//     hour (a request during it would restart İYS's lockout);
+//     hour (a request during it would restart İYS's lockout); with a
+//     [TokenStore] the nodes of an installation share the token and one
+//     renews it at a time;
 //   - takes a turn from its [Limiter] before every request: İYS's 10
 //     requests a second per IP and its hourly budgets (tokens, single
 //     status, history), shared fairly between the companies the calls are
-//     for ([WithParty]), slowing down when İYS still answers 429;
+//     for ([WithParty]), slowing down when İYS still answers 429; over a
+//     [Budget] ([NewSharedLimiter]) every node's calls count together, as
+//     İYS counts them;
 //   - sends adds by İYS's V2 methods (V1 is a setting), so that a resend of
 //     a movement İYS already stored is recognised as the same movement: the
 //     same transactionId for a single add, originalRequestInformation in a

@@ -21,9 +21,9 @@ type Call struct {
 // Limiter decides when a call may be sent, within İYS's published limits:
 // 10 requests a second from one IP, and per hour the token, single status
 // and history queries. İYS counts per IP, so every node of an installation
-// shares one budget: the in-process [FairLimiter] serves one process; a
-// limiter over the database (the turns and holds in a table, taken under a
-// row lock) serves several nodes through the same two methods.
+// shares one budget: a [FairLimiter] alone serves one process; one over a
+// [Budget] (app/store keeps it in PostgreSQL) orders its own process's
+// calls and takes each turn from the budget every node draws from.
 type Limiter interface {
 	// Wait blocks until call may be sent, or until ctx ends. When its turn
 	// cannot come within a short wait (an hourly budget spent, İYS's
@@ -92,7 +92,8 @@ const (
 	recoverEvery = time.Second
 )
 
-// FairLimiter is the in-process [Limiter]. A sliding log of start times
+// FairLimiter is the [Limiter] of one process (over a [Budget], of one
+// node among several: see [NewSharedLimiter]). A sliding log of start times
 // keeps every window of a second (plus a margin) within the rate and every
 // hour within the hourly budgets; waiting calls are served in rotation
 // between parties, first come first served within one.
@@ -108,8 +109,10 @@ type FairLimiter struct {
 	parties   []*party                  // with waiting calls, in rotation order
 	next      int                       // the party served next
 	wake      chan struct{}
-	inService bool                         // the dispatcher runs
-	save      func(iysapi.Kind, time.Time) // keeps hourly holds beyond the process
+	inService bool // the dispatcher runs
+
+	shared  Budget      // nil: this process's budget alone
+	onError func(error) // told when the shared budget cannot be read or written
 }
 
 type party struct {
@@ -163,44 +166,37 @@ func (l *FairLimiter) Wait(ctx context.Context, call Call) error {
 	}
 }
 
-// KeepHolds takes over the hourly holds an earlier process met (held, by
-// kind) and has save called with each hourly hold İYS imposes from now on:
-// İYS restarts its token hour on a request during it, so a process started
-// within the hour must not ask. Call it before the first Wait.
-func (l *FairLimiter) KeepHolds(held map[iysapi.Kind]time.Time, save func(iysapi.Kind, time.Time)) {
-	l.mu.Lock()
-	for kind, until := range held {
-		l.holdLocked(kind, until)
-	}
-	l.save = save
-	l.mu.Unlock()
-}
-
 // Refused implements [Limiter].
 func (l *FairLimiter) Refused(kind iysapi.Kind, code string, retryAfter time.Duration) {
 	now := time.Now()
-	var hourly time.Time
-	l.mu.Lock()
-	save := l.save
+	held, hold := iysapi.Kind(""), retryAfter
+	slow := false
 	switch {
 	case slices.Contains(iysapi.PerSecondCodes, code) || code == "" && retryAfter == 0:
+		slow, hold = true, max(retryAfter, time.Second)
+	case isHourly(code):
+		held, hold = kind, max(retryAfter, l.lim.Hour)
+	}
+	l.mu.Lock()
+	if slow {
 		// Calls on their way together meet the same full second: halve
 		// once for them.
 		if now.Sub(l.slowedAt) >= time.Second {
 			l.rate = max(1, l.rate/2)
 		}
 		l.slowedAt = now
-		l.holdLocked("", now.Add(max(retryAfter, time.Second)))
-	case isHourly(code):
-		hourly = now.Add(max(retryAfter, l.lim.Hour))
-		l.holdLocked(kind, hourly)
-	default:
-		l.holdLocked("", now.Add(retryAfter))
 	}
+	l.holdLocked(held, now.Add(hold))
 	l.mu.Unlock()
 	l.poke()
-	if save != nil && !hourly.IsZero() {
-		save(kind, hourly)
+	if l.shared != nil {
+		// The other nodes meet the same limit: they are told through the
+		// budget at their next turn.
+		ctx, cancel := context.WithTimeout(context.Background(), sharedTimeout)
+		defer cancel()
+		if err := l.shared.Refused(ctx, held, hold, slow); err != nil {
+			l.report(err)
+		}
 	}
 }
 
@@ -318,10 +314,18 @@ func (l *FairLimiter) serve() {
 			return
 		}
 		now := time.Now()
-		l.recoverLocked(now)
-		next := l.grantLocked(now)
+		if l.shared == nil {
+			l.recoverLocked(now) // a shared budget keeps its own rate
+		}
+		w, next := l.pickLocked(now)
+		if w != nil && l.shared == nil {
+			l.grantLocked(w, now)
+		}
 		l.mu.Unlock()
-		if !next.After(now) {
+		if w != nil {
+			if l.shared != nil {
+				l.takeShared(w)
+			}
 			continue
 		}
 		t.Reset(next.Sub(now)) // Go ≥ 1.23: no stale tick to drain
@@ -333,35 +337,46 @@ func (l *FairLimiter) serve() {
 	}
 }
 
-// grantLocked gives one turn if one may go now, or returns when to look
-// again.
-func (l *FairLimiter) grantLocked(now time.Time) time.Time {
+// pickLocked finds the call to go now, or returns when to look again.
+func (l *FairLimiter) pickLocked(now time.Time) (*waiter, time.Time) {
 	l.handBackLocked(now)
 	second := l.secondAtLocked(now)
 	earliest := now.Add(maxTurnWait)
 	for n := range len(l.parties) {
 		i := (l.next + n) % len(l.parties)
-		p := l.parties[i]
-		for j, w := range p.waiters {
+		for _, w := range l.parties[i].waiters {
 			at := maxTime(l.kindAtLocked(w.call.Kind, now), second)
 			if at.After(now) {
 				earliest = minTime(earliest, at)
 				continue
 			}
-			p.waiters = slices.Delete(p.waiters, j, j+1)
-			l.starts = append(l.starts, now)
-			if l.lim.hourly(w.call.Kind) > 0 {
-				l.hourLogs[w.call.Kind] = append(l.hourLogs[w.call.Kind], now)
-			}
-			l.next = (i + 1) % len(l.parties)
-			if len(p.waiters) == 0 {
-				l.dropPartyLocked(i)
-			}
-			w.ready <- nil
-			return now
+			return w, now
 		}
 	}
-	return earliest
+	return nil, earliest
+}
+
+// grantLocked gives w its turn at now. It reports false when w no longer
+// waits (it gave up while the shared budget was asked).
+func (l *FairLimiter) grantLocked(w *waiter, now time.Time) bool {
+	for i, p := range l.parties {
+		j := slices.Index(p.waiters, w)
+		if j < 0 {
+			continue
+		}
+		p.waiters = slices.Delete(p.waiters, j, j+1)
+		l.starts = append(l.starts, now)
+		if l.lim.hourly(w.call.Kind) > 0 {
+			l.hourLogs[w.call.Kind] = append(l.hourLogs[w.call.Kind], now)
+		}
+		l.next = (i + 1) % len(l.parties)
+		if len(p.waiters) == 0 {
+			l.dropPartyLocked(i)
+		}
+		w.ready <- nil
+		return true
+	}
+	return false
 }
 
 // handBackLocked fails the waiting calls whose kind became held for longer

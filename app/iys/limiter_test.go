@@ -3,6 +3,7 @@ package iys
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"sync"
 	"testing"
@@ -55,7 +56,9 @@ func TestLimiterFairBetweenParties(t *testing.T) {
 	for range len(waiters) {
 		now := time.Now()
 		l.starts = nil // the rate aside: only the order is under test
-		l.grantLocked(now)
+		if w, _ := l.pickLocked(now); w != nil {
+			l.grantLocked(w, now)
+		}
 		for i, w := range waiters {
 			select {
 			case <-w.ready:
@@ -145,27 +148,76 @@ func TestLimiterCancel(t *testing.T) {
 	}
 }
 
-// An hourly hold outlives the process: the next one takes it over, and
-// each hold met is handed on to be kept.
-func TestLimiterKeepsHolds(t *testing.T) {
-	var saved []time.Time
-	l := NewLimiter(Limits{Hour: time.Minute})
-	l.KeepHolds(map[iysapi.Kind]time.Time{iysapi.KindToken: time.Now().Add(time.Hour)}, func(kind iysapi.Kind, until time.Time) {
-		if kind != iysapi.KindConsentHistory {
-			t.Errorf("kept a hold of %s", kind)
+// fakeBudget is a shared budget whose answers a test sets.
+type fakeBudget struct {
+	mu      sync.Mutex
+	turn    func(TurnRequest) Turn
+	asked   []iysapi.Kind
+	refused []string
+}
+
+func (b *fakeBudget) Take(_ context.Context, r TurnRequest) (Turn, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.asked = append(b.asked, r.Kind)
+	return b.turn(r), nil
+}
+
+func (b *fakeBudget) Refused(_ context.Context, kind iysapi.Kind, hold time.Duration, slow bool) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.refused = append(b.refused, fmt.Sprintf("%s %v %v", kind, hold.Round(time.Second), slow))
+	return nil
+}
+
+// Over a shared budget, each turn is the budget's: a hold another node met
+// hands the call back at once, a wait for the second is waited, the
+// budget's rate is the limiter's, and İYS's refusals are passed on.
+func TestSharedLimiter(t *testing.T) {
+	var tokenHeld bool
+	secondWait := 2
+	b := &fakeBudget{turn: func(r TurnRequest) Turn {
+		switch {
+		case r.Kind == iysapi.KindToken && tokenHeld:
+			return Turn{Wait: 40 * time.Minute, OfKind: true, Rate: 5}
+		case r.Kind == iysapi.KindBrands && secondWait > 0:
+			secondWait--
+			return Turn{Wait: 100 * time.Millisecond, Rate: 5}
 		}
-		saved = append(saved, until)
-	})
-	err := l.Wait(context.Background(), Call{Kind: iysapi.KindToken})
-	if !errors.Is(err, ErrRateLimited) || RetryAfter(err) < 59*time.Minute {
-		t.Fatalf("a token during the earlier process's hold: %v (retry after %v)", err, RetryAfter(err))
+		if r.Window != time.Second+margin || r.Rate != 10 || r.Kind == iysapi.KindToken && r.Hourly != 10 {
+			t.Errorf("asked %+v", r)
+		}
+		return Turn{Rate: 5}
+	}}
+	l := NewSharedLimiter(Limits{PerSecond: 10}, b, func(err error) { t.Error(err) })
+	ctx := context.Background()
+	start := time.Now()
+	if err := l.Wait(ctx, Call{Kind: iysapi.KindBrands}); err != nil {
+		t.Fatal(err)
 	}
-	if err := l.Wait(context.Background(), Call{Kind: iysapi.KindBrands}); err != nil {
+	if d := time.Since(start); d < 200*time.Millisecond || len(b.asked) != 3 || l.Rate() != 5 {
+		t.Fatalf("went after %v, %d questions, rate %d", d, len(b.asked), l.Rate())
+	}
+	if err := l.Wait(ctx, Call{Kind: iysapi.KindToken}); err != nil {
+		t.Fatal(err)
+	}
+	b.mu.Lock()
+	tokenHeld = true
+	b.mu.Unlock()
+	err := l.Wait(ctx, Call{Kind: iysapi.KindToken})
+	if !errors.Is(err, ErrRateLimited) || RetryAfter(err) < 39*time.Minute {
+		t.Fatalf("a token during another node's hold: %v", err)
+	}
+	if err := l.Wait(ctx, Call{Kind: iysapi.KindBrands}); err != nil {
 		t.Fatalf("other calls are not held: %v", err)
 	}
+	asked := len(b.asked)
+	if err := l.Wait(ctx, Call{Kind: iysapi.KindToken}); !errors.Is(err, ErrRateLimited) || len(b.asked) != asked {
+		t.Fatalf("the hold is known here: %v, asked again %v", err, len(b.asked) != asked)
+	}
 	l.Refused(iysapi.KindConsentHistory, "H089", 0)
-	l.Refused(iysapi.KindConsentRequest, "H124", 0) // not hourly: not kept
-	if len(saved) != 1 || time.Until(saved[0]) < 59*time.Second {
-		t.Fatalf("kept %v, want H089's minute", saved)
+	l.Refused(iysapi.KindConsentRequest, "H124", 0)
+	if want := []string{"consent_history 1h0m0s false", " 1s true"}; !slices.Equal(b.refused, want) {
+		t.Fatalf("passed on %q, want %q", b.refused, want)
 	}
 }

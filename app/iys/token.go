@@ -79,19 +79,86 @@ func (c *Client) token(ctx context.Context) (string, error) {
 	return "", &Error{Kind: iysapi.KindToken, Message: "every new token was refused at once"}
 }
 
-// renew obtains a new token, by the refresh grant while the refresh token
-// is valid, else (or when İYS refuses the refresh token) by the password
-// grant, and publishes it. Each try spends one of İYS's few token requests
-// an hour: none is retried, and after a 429 (H084) the limiter holds the
-// token for the whole hour.
+// TokenStore keeps an account's token where every node of an installation
+// finds it (app/store keeps it in PostgreSQL): İYS grants few token
+// requests an hour per IP, so the nodes share one token and one node at a
+// time renews it. A [Client] still keeps the token in memory until it is
+// due for renewal; only the renewal goes through the store.
+type TokenStore interface {
+	// Renew calls renew with the token stored now (zero if none) under a
+	// lock every node's Renew takes, stores what renew returns if it
+	// differs, and returns it.
+	Renew(ctx context.Context, renew func(stored StoredToken) StoredToken) (StoredToken, error)
+}
+
+// StoredToken is the token as a [TokenStore] keeps it.
+type StoredToken struct {
+	Access, Refresh                  string
+	RenewAt, Expires, RefreshExpires time.Time
+}
+
+func (t token) stored() StoredToken {
+	return StoredToken{Access: t.access, Refresh: t.refresh, RenewAt: t.renewAt, Expires: t.expires, RefreshExpires: t.refreshExpires}
+}
+
+func (s StoredToken) token() token {
+	return token{access: s.Access, refresh: s.Refresh, renewAt: s.RenewAt, expires: s.Expires, refreshExpires: s.RefreshExpires}
+}
+
+// renew obtains a new token and publishes it. With a [TokenStore], the
+// token another node stored meanwhile is taken instead when it is fresh and
+// not the one İYS refused here, so that a token going stale, or İYS
+// refusing it on every node at once, costs one token request.
 func (c *Client) renew(ctx context.Context, f *tokenFlight) {
 	c.tokMu.Lock()
-	old := c.tok
+	old, refused := c.tok, c.refused
 	c.tokMu.Unlock()
+	now := c.now()
+	if c.tokens == nil {
+		t, err := c.obtain(ctx, old, now)
+		c.finish(f, t, err, now)
+		return
+	}
+	var err error
+	var obtained token
+	got, serr := c.tokens.Renew(ctx, func(s StoredToken) StoredToken {
+		cur := s.token()
+		if cur.access != "" && cur.access != refused && now.Before(cur.renewAt) {
+			return s
+		}
+		switch {
+		case cur.access == "" && cur.refresh == "":
+			cur = old // nothing stored yet: what this process holds
+		case cur.access == refused:
+			// Refused here: no node is to take it up again; its refresh
+			// token is still tried first.
+			cur.access, cur.renewAt, cur.expires = "", time.Time{}, time.Time{}
+		}
+		obtained, err = c.obtain(ctx, cur, now)
+		return obtained.stored()
+	})
+	switch {
+	case serr != nil && err == nil && obtained.access != "":
+		// İYS gave a token that could not be stored: this process uses it
+		// (İYS may have spent the refresh token for it); the others renew
+		// on their own.
+		got, err = obtained.stored(), nil
+	case serr != nil:
+		err = &Error{Kind: iysapi.KindToken, Message: "the shared token could not be read or stored", Err: errors.Join(ErrRateLimited, serr),
+			RetryAfter: sharedErrorPause}
+		got = old.stored()
+	}
+	c.finish(f, got.token(), err, now)
+}
 
+// obtain asks İYS for a new token, by the refresh grant while old's refresh
+// token is valid, else (or when İYS refuses the refresh token) by the
+// password grant. Each try spends one of İYS's few token requests an hour:
+// none is retried, and after a 429 (H084) the limiter holds the token for
+// the whole hour. On failure it returns old, put off (see [Client.finish]).
+func (c *Client) obtain(ctx context.Context, old token, now time.Time) (token, error) {
 	var ans tokenAnswer
 	var err error
-	now := c.now()
 	refreshed := false
 	if old.refresh != "" && now.Before(old.refreshExpires) {
 		_, err = c.do(ctx, request{kind: iysapi.KindToken, noAuth: true, out: &ans,
@@ -101,8 +168,7 @@ func (c *Client) renew(ctx context.Context, f *tokenFlight) {
 		if err != nil && !(errors.As(err, &e) && e.HTTPStatus >= 400 && e.HTTPStatus < 500 && e.HTTPStatus != http.StatusTooManyRequests) {
 			// Only a refusal of the refresh token itself justifies spending
 			// another token call on the password grant right away.
-			c.finish(f, old, err, now)
-			return
+			return putOff(old, now), err
 		}
 	}
 	if !refreshed {
@@ -114,8 +180,7 @@ func (c *Client) renew(ctx context.Context, f *tokenFlight) {
 		err = &Error{Kind: iysapi.KindToken, HTTPStatus: http.StatusOK, Message: "answer without access_token"}
 	}
 	if err != nil {
-		c.finish(f, old, err, now)
-		return
+		return putOff(old, now), err
 	}
 	life, refreshLife := iysapi.AccessTokenLife, iysapi.RefreshTokenLife // when the answer leaves them out
 	if ans.ExpiresIn > 0 {
@@ -134,20 +199,27 @@ func (c *Client) renew(ctx context.Context, f *tokenFlight) {
 	if ans.RefreshToken == "" {
 		t.refreshExpires = time.Time{}
 	}
-	c.finish(f, t, nil, now)
+	return t, nil
 }
 
-// finish publishes the outcome of a renewal. After a failure the current
-// token (if any, and not invalidated meanwhile) stays in use, and the next
-// renewal is put off to halfway to its expiry, so that a failing token
+// putOff is t after a failed renewal: still in use while valid, with the
+// next renewal put off to halfway to its expiry, so that a failing token
 // endpoint does not get a call from every API call until the token budget
 // is gone.
+func putOff(t token, now time.Time) token {
+	if t.access != "" && now.Before(t.expires) {
+		t.renewAt = now.Add(max(t.expires.Sub(now)/2, 10*time.Second))
+	}
+	return t
+}
+
+// finish publishes the outcome of a renewal: t is the token to use from now
+// on; after a failure (err), only if it is still valid and not the one İYS
+// refused meanwhile.
 func (c *Client) finish(f *tokenFlight, t token, err error, now time.Time) {
 	c.tokMu.Lock()
-	if err == nil {
+	if err == nil || t.access != "" && t.access != c.refused && now.Before(t.expires) {
 		c.tok = t
-	} else if cur := &c.tok; cur.access != "" && now.Before(cur.expires) {
-		cur.renewAt = now.Add(max(cur.expires.Sub(now)/2, 10*time.Second))
 	}
 	f.err = err
 	c.flight = nil
@@ -160,6 +232,7 @@ func (c *Client) finish(f *tokenFlight, t token, err error, now time.Time) {
 // renewal tries it first.
 func (c *Client) invalidate(access string) {
 	c.tokMu.Lock()
+	c.refused = access
 	if c.tok.access == access {
 		c.tok.access = ""
 		c.tok.renewAt = time.Time{}

@@ -25,7 +25,6 @@ import (
 	"iysgate/app/auth"
 	"iysgate/app/config"
 	"iysgate/app/iys"
-	"iysgate/app/iys/iysapi"
 	"iysgate/app/iys/iystest"
 	"iysgate/app/metrics"
 	"iysgate/app/pg"
@@ -97,12 +96,16 @@ type App struct {
 }
 
 // iysClient connects to the configured İYS account, or starts the
-// simulator on a loopback port and connects to it. It returns the limiter
-// too, whose rate the metrics show.
-func iysClient(cfg config.Config, m *metrics.Metrics, log *slog.Logger) (*iys.Client, *iys.FairLimiter, *iystest.Sim, func(), error) {
+// simulator on a loopback port and connects to it. Its limits and its token
+// are shared with the other nodes through the database: İYS counts per IP
+// address. The scope of what is shared is the configured İYS, or for the
+// in-process simulator (each process has its own) its address. It returns
+// the limiter too, whose rate the metrics show.
+func iysClient(ctx context.Context, cfg config.Config, st *store.Store, m *metrics.Metrics, log *slog.Logger) (*iys.Client, *iys.FairLimiter, *iystest.Sim, func(), error) {
 	base, user, pass := cfg.IYSBaseURL, cfg.IYSUsername, cfg.IYSPassword
 	var sim *iystest.Sim
 	stop := func() {}
+	scope := ""
 	if cfg.Simulation() {
 		sim = iystest.New(iystest.Config{RateLimits: true, Hour: cfg.IYSHour(), AsyncDelay: cfg.SimAsyncDelay,
 			TokensPerHour: cfg.IYSTokensPerHour, MaxRecipients: cfg.IYSMultiStatusMax})
@@ -114,34 +117,29 @@ func iysClient(cfg config.Config, m *metrics.Metrics, log *slog.Logger) (*iys.Cl
 		go srv.Serve(ln)
 		stop = func() { srv.Close() }
 		base, user, pass = "http://"+ln.Addr().String(), "iysgate", "simulasyon"
+		scope = base
 		log.Info("İYS hesabı tanımlı değil: SİMÜLASYON MODU", "simulator", base)
 	}
-	lim := iys.NewLimiter(iys.Limits{PerSecond: cfg.IYSPerSecond, TokensPerHour: cfg.IYSTokensPerHour, Hour: cfg.IYSHour()})
-	c := iys.New(iys.Config{BaseURL: base, Username: user, Password: pass, Limiter: lim, V1: cfg.IYSV1,
-		MaxRecipients: cfg.IYSMultiStatusMax, Observe: m.ObserveIYS})
-	return c, lim, sim, stop, nil
-}
-
-// keepLimitHolds hands the limiter İYS's hourly holds an earlier process
-// met and has it record those it meets.
-func keepLimitHolds(ctx context.Context, st *store.Store, lim *iys.FairLimiter, log *slog.Logger) error {
-	saved, err := st.LimitHolds(ctx)
+	budget, err := st.IYSBudget(ctx, scope)
 	if err != nil {
-		return err
+		stop()
+		return nil, nil, nil, nil, err
 	}
-	held := make(map[iysapi.Kind]time.Time, len(saved))
-	for kind, until := range saved {
-		held[iysapi.Kind(kind)] = until
+	holds, err := budget.Holds(ctx)
+	if err != nil {
+		stop()
+		return nil, nil, nil, nil, err
+	}
+	for kind, until := range holds {
 		log.Warn("İYS saatlik sınırı nedeniyle bekleniyor", "kind", kind, "until", until)
 	}
-	lim.KeepHolds(held, func(kind iysapi.Kind, until time.Time) {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		if err := st.SaveLimitHold(ctx, string(kind), until); err != nil {
-			log.Error("İYS sınır beklemesi kaydedilemedi", "kind", kind, "err", err)
-		}
-	})
-	return nil
+	lim := iys.NewSharedLimiter(iys.Limits{PerSecond: cfg.IYSPerSecond, TokensPerHour: cfg.IYSTokensPerHour, Hour: cfg.IYSHour()}, budget,
+		func(err error) {
+			log.Error("İYS istek sınırları veritabanında okunamadı veya yazılamadı", "err", err)
+		})
+	c := iys.New(iys.Config{BaseURL: base, Username: user, Password: pass, Limiter: lim, Tokens: st.IYSTokens(scope, user),
+		V1: cfg.IYSV1, MaxRecipients: cfg.IYSMultiStatusMax, Observe: m.ObserveIYS})
+	return c, lim, sim, stop, nil
 }
 
 // deliveryHook enqueues each company's delivery job in the transaction that
@@ -201,7 +199,7 @@ func Start(ctx context.Context, cfg config.Config, pool *pgxpool.Pool, log *slog
 		return nil, err
 	}
 	m := metrics.New()
-	client, limiter, sim, stopSim, err := iysClient(cfg, m, log)
+	client, limiter, sim, stopSim, err := iysClient(ctx, cfg, st, m, log)
 	if err != nil {
 		return nil, err
 	}
@@ -212,12 +210,6 @@ func Start(ctx context.Context, cfg config.Config, pool *pgxpool.Pool, log *slog
 	}
 	hooks := jobs.Webhooks{Sender: webhook.NewSender(allow, cfg.WebhookTimeout), RetryMin: cfg.WebhookRetryMin,
 		DisableAfter: cfg.WebhookDisableAfter, Concurrency: 8}
-	if !cfg.Simulation() { // the in-process simulator starts afresh with the process
-		if err := keepLimitHolds(ctx, st, limiter, log); err != nil {
-			stopSim()
-			return nil, err
-		}
-	}
 	rc, err = river.NewClient(riverpgxv5.New(pool), &river.Config{
 		// Delivery jobs, one per company with work, mostly wait for İYS's
 		// turns and results: a queue of their own keeps them from holding
