@@ -36,7 +36,7 @@ var (
 // Two `iysgate serve` nodes share one PostgreSQL behind a load balancer
 // that is not sticky (the test reaches them in turn), and one İYS account
 // at a standalone simulator that fails a tenth of the calls and loses a
-// twentieth of the adds' answers. Four companies' imports (24,000 consents;
+// tenth of the adds' answers. Four companies' imports (24,000 consents;
 // IYSGATE_MULTINODE_CONSENTS changes it) are approved; while the lists are
 // on their way one node is killed with SIGKILL, and the other finishes.
 // Every consent ends final, İYS stores none twice, each company's quota is
@@ -70,8 +70,10 @@ func TestSeveralNodes(t *testing.T) {
 	bin := buildBinary(t, dir)
 	t.Logf("built in %s", time.Since(start).Round(time.Millisecond))
 
+	// İYS decides a list within the nodes' IYSGATE_IYS_RESOLVE_AFTER, as it
+	// should within the 300 s of the real setting.
 	sim := startProc(t, dir, "iys-sim", bin, nil, "iys-sim", "--addr", "127.0.0.1:0",
-		"--fail-rate", "0.1", "--lose-answers", "0.05", "--async-delay", "2s", "--rate-limits", "on",
+		"--fail-rate", "0.1", "--lose-answers", "0.1", "--async-delay", "500ms", "--rate-limits", "on",
 		"--credentials", simUser+":"+simPassword, "--max-recipients", "1000")
 	procs = append(procs, sim)
 	simURL := "http://" + sim.waitLog(t, simReady, 30*time.Second)
@@ -86,7 +88,7 @@ func TestSeveralNodes(t *testing.T) {
 			"IYS_BASE_URL=" + simURL, "IYS_USERNAME=" + simUser, "IYS_PASSWORD=" + simPassword,
 			// İYS's hour stays an hour; its waits are shortened.
 			"IYSGATE_IYS_RESOLVE_AFTER=1s", "IYSGATE_IYS_POLL_INTERVAL=500ms",
-			"IYSGATE_IYS_LIST_SIZE=500", "IYSGATE_IYS_MULTI_STATUS_MAX=1000",
+			"IYSGATE_IYS_LIST_SIZE=250", "IYSGATE_IYS_MULTI_STATUS_MAX=1000",
 			// A killed node's jobs are run again after 15 s; runs hand over
 			// to the next every 5 s.
 			"IYSGATE_JOB_TIMEOUT=10s", "IYSGATE_JOB_RESCUE_AFTER=70s",

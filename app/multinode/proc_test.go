@@ -158,13 +158,22 @@ func (p *proc) waitLog(t *testing.T, re *regexp.Regexp, timeout time.Duration) s
 	}
 }
 
-// tail is the last n lines of the process's log.
+// quiet matches the log lines a failure's tail leaves out: requests that
+// succeeded (the test polls) and River's periodic counts.
+var quiet = regexp.MustCompile(`msg=http .* status=[23]\d\d |msg="producer: Producer job counts"`)
+
+// tail is the last n lines of the process's log, less the quiet ones.
 func (p *proc) tail(n int) string {
 	b, err := os.ReadFile(p.logPath)
 	if err != nil {
 		return err.Error()
 	}
-	lines := bytes.Split(bytes.TrimRight(b, "\n"), []byte("\n"))
+	var lines [][]byte
+	for _, l := range bytes.Split(bytes.TrimRight(b, "\n"), []byte("\n")) {
+		if !quiet.Match(l) {
+			lines = append(lines, l)
+		}
+	}
 	if len(lines) > n {
 		lines = lines[len(lines)-n:]
 	}
