@@ -26,6 +26,7 @@ var allowedImports = map[string][]string{
 	"app/iys/iysapi/iysapitest": {},
 	"app/iys/iystest":           {"app/iys/iysapi", "app/consent"},
 	"app/metrics":               {},
+	"app/multinode":             {},
 	"app/webhook":               {},
 	"app/pg":                    {"migrations"},
 	"app/pg/pgtest":             {"app/pg"},

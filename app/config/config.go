@@ -163,6 +163,12 @@ func Load() (Config, error) {
 		loadErrs = append(loadErrs, fmt.Errorf("IYSGATE_JOB_RESCUE_AFTER (%s) IYSGATE_JOB_TIMEOUT'tan (%s) uzun olmalı: yoksa çalışan işler yeniden başlatılır",
 			c.JobRescueAfter, c.JobTimeout))
 	}
+	// River runs the jobs without a timeout of their own for up to a minute
+	// (river.JobTimeoutDefault) and refuses to start when it would rescue
+	// them sooner.
+	if c.JobRescueAfter < time.Minute {
+		loadErrs = append(loadErrs, fmt.Errorf("IYSGATE_JOB_RESCUE_AFTER (%s) en az 1m olmalı: kendi süresi olmayan işler bir dakikaya kadar çalışır", c.JobRescueAfter))
+	}
 	if c.WebhookTimeout <= 0 || c.WebhookRetryMin <= 0 || c.WebhookDisableAfter <= 0 {
 		loadErrs = append(loadErrs, errors.New("IYSGATE_WEBHOOK_TIMEOUT, IYSGATE_WEBHOOK_RETRY_MIN ve IYSGATE_WEBHOOK_DISABLE_AFTER sıfırdan uzun olmalı"))
 	}

@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"context"
+	"io"
 	"net/http"
 	"net/url"
 	"os"
@@ -12,6 +13,8 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"iysgate/app/config"
+	"iysgate/app/pg/pgtest"
+	"iysgate/app/server"
 	"iysgate/app/store"
 	"iysgate/app/store/storetest"
 )
@@ -211,5 +214,27 @@ func TestBrowserNarrowFieldErrorKeepsTheGrid(t *testing.T) {
 				t.Errorf("%d px: column %d ends at %.0f, past the form's %.0f", width, i/2, after[i+1], after[0])
 			}
 		}
+	}
+}
+
+// Several nodes starting together on an empty database create the first
+// Admin once, and none of them fails to start for it.
+func TestFirstAdminOnceAcrossNodes(t *testing.T) {
+	t.Parallel()
+	st := store.New(pgtest.Pool(t))
+	cfg := config.Default()
+	cfg.AdminEmail, cfg.AdminPassword = "ilk@ornek.com.tr", "ilk-admin-parolasi"
+	const nodes = 4
+	errs := make(chan error, nodes)
+	for range nodes {
+		go func() { errs <- server.EnsureAdmin(context.Background(), st, cfg, io.Discard) }()
+	}
+	for range nodes {
+		if err := <-errs; err != nil {
+			t.Errorf("a node starting: %v", err)
+		}
+	}
+	if n, err := st.CountUsers(context.Background()); err != nil || n != 1 {
+		t.Fatalf("%d users (%v), want the one Admin", n, err)
 	}
 }

@@ -378,6 +378,7 @@ func (a *App) Shutdown(ctx context.Context) error {
 
 // EnsureAdmin creates the first admin when there are no users: with the
 // configured e-mail and password, or a generated password printed once to out.
+// Nodes starting together on one database create it once.
 func EnsureAdmin(ctx context.Context, st *store.Store, cfg config.Config, out io.Writer) error {
 	n, err := st.CountUsers(ctx)
 	if err != nil || n > 0 {
@@ -396,6 +397,11 @@ func EnsureAdmin(ctx context.Context, st *store.Store, cfg config.Config, out io
 		return fmt.Errorf("IYSGATE_ADMIN_PASSWORD: %w", err)
 	}
 	_, err = st.CreateUser(ctx, store.Actor{Label: "kurulum"}, store.UserInput{Email: email, Name: "Admin", PasswordHash: hash, IsAdmin: true})
+	if errors.Is(err, store.ErrDuplicate) {
+		// Another node starting beside this one on the same database
+		// created the first Admin between the count and the insert.
+		return nil
+	}
 	if err != nil {
 		return err
 	}
