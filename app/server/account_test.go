@@ -221,7 +221,7 @@ func TestBrowserNarrowFieldErrorKeepsTheGrid(t *testing.T) {
 // Admin once, and none of them fails to start for it.
 func TestFirstAdminOnceAcrossNodes(t *testing.T) {
 	t.Parallel()
-	st := store.New(pgtest.Pool(t))
+	st := store.New(pgtest.Pool(t), store.LeftToSweep)
 	cfg := config.Default()
 	cfg.AdminEmail, cfg.AdminPassword = "ilk@ornek.com.tr", "ilk-admin-parolasi"
 	const nodes = 4
