@@ -48,7 +48,7 @@ func (b *IYSBudget) Take(ctx context.Context, r iys.TurnRequest) (iys.Turn, erro
 // Refused implements [iys.Budget].
 func (b *IYSBudget) Refused(ctx context.Context, kind iysapi.Kind, hold time.Duration, slow bool) error {
 	_, err := b.s.pool.Exec(ctx, `WITH slowed AS (
-			UPDATE iys_budget SET rate = CASE WHEN clock_timestamp() - slowed_at >= interval '1 second' THEN greatest(1, rate / 2) ELSE rate END,
+			UPDATE iys_budget SET rate = CASE WHEN slowed_at <= clock_timestamp() - interval '1 second' THEN greatest(1, rate / 2) ELSE rate END,
 				slowed_at = clock_timestamp()
 			WHERE scope = $1 AND $4)
 		INSERT INTO iys_limit_holds (scope, kind, until) SELECT $1, $2, clock_timestamp() + $3::interval WHERE $3::interval > interval '0'

@@ -190,3 +190,38 @@ func BenchmarkLimiterWait(b *testing.B) {
 		b.ReportMetric(float64(cb.takes.Load())/float64(b.N), "roundtrips/op")
 	})
 }
+
+// A per-second refusal on a fresh budget (its rate never lowered before)
+// halves the rate every node reads and holds every call for the time
+// given; a quiet second then raises the rate again.
+func TestSharedBudgetSlowedByARefusal(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	st := store.New(pgtest.Pool(t), store.LeftToSweep)
+	a, err := st.IYSBudget(ctx, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := st.IYSBudget(ctx, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	req := iys.TurnRequest{Kind: iysapi.KindConsentAdd, Rate: 10, Window: 1150 * time.Millisecond, Margin: 150 * time.Millisecond}
+	if turn, err := a.Take(ctx, req); err != nil || turn.Wait != 0 || turn.Rate != 10 {
+		t.Fatalf("first turn: %+v, %v", turn, err)
+	}
+	if err := a.Refused(ctx, iysapi.KindConsentAdd, 300*time.Millisecond, true); err != nil {
+		t.Fatalf("a 429 on a fresh budget: %v", err)
+	}
+	turn, err := b.Take(ctx, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if turn.Wait <= 0 || turn.Rate != 5 {
+		t.Errorf("the other node after the 429: %+v, want a wait and rate 5", turn)
+	}
+	time.Sleep(1100 * time.Millisecond)
+	if turn, err := b.Take(ctx, req); err != nil || turn.Wait != 0 || turn.Rate != 6 {
+		t.Errorf("after a quiet second: %+v, %v, want the turn at rate 6", turn, err)
+	}
+}
