@@ -64,7 +64,7 @@ BEGIN
     INSERT INTO iys_budget (scope, rate) VALUES (p_scope, p_rate) ON CONFLICT DO NOTHING;
     SELECT * INTO b FROM iys_budget WHERE scope = p_scope FOR UPDATE;
     -- A quiet second raises a slowed rate by one; a lowered setting applies.
-    IF b.rate < p_rate AND t - b.slowed_at >= interval '1 second' THEN
+    IF b.rate < p_rate AND b.slowed_at <= t - interval '1 second' THEN
         b.rate := b.rate + 1;
         b.slowed_at := t;
     END IF;
