@@ -56,13 +56,17 @@ CREATE FUNCTION public.iys_take_turn(p_scope text, p_kind text, p_rate integer, 
     LANGUAGE plpgsql
     AS $$
 DECLARE
-    t timestamptz := clock_timestamp();
+    t timestamptz;
     b iys_budget;
     held timestamptz;
+    hw interval;
     n integer;
 BEGIN
     INSERT INTO iys_budget (scope, rate) VALUES (p_scope, p_rate) ON CONFLICT DO NOTHING;
     SELECT * INTO b FROM iys_budget WHERE scope = p_scope FOR UPDATE;
+    -- The start is stamped once the row is ours: a turn that waited for
+    -- another's lock starts when it gets it, not when it asked.
+    t := clock_timestamp();
     -- A quiet second raises a slowed rate by one; a lowered setting applies.
     IF b.rate < p_rate AND b.slowed_at <= t - interval '1 second' THEN
         b.rate := b.rate + 1;
@@ -78,12 +82,13 @@ BEGIN
         wait := held - t;
     END IF;
     IF p_hourly > 0 THEN
-        DELETE FROM iys_hourly_calls WHERE scope = p_scope AND kind = p_kind AND at <= t - p_hour;
+        -- A start counts for the hour and the margin, as the wait says.
+        DELETE FROM iys_hourly_calls WHERE scope = p_scope AND kind = p_kind AND at <= t - p_hour - p_margin;
         SELECT count(*) INTO n FROM iys_hourly_calls WHERE scope = p_scope AND kind = p_kind;
         IF n >= p_hourly THEN
-            SELECT at + p_hour + p_margin - t INTO held FROM iys_hourly_calls
+            SELECT at + p_hour + p_margin - t INTO hw FROM iys_hourly_calls
             WHERE scope = p_scope AND kind = p_kind ORDER BY at DESC OFFSET p_hourly - 1 LIMIT 1;
-            wait := greatest(wait, held);
+            wait := greatest(wait, hw);
         END IF;
     END IF;
     IF wait > interval '0' THEN

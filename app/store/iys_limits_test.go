@@ -70,10 +70,6 @@ func TestSharedBudgetTwoNodes(t *testing.T) {
 	if n := st.Requests["brands"]; n["200"] != 40 || len(n) != 1 {
 		t.Errorf("brand queries %v, want 40 answered", n)
 	}
-	// 41 calls at 10 per 1.15 s: about 4.6 s; not much slower.
-	if took > 7*time.Second {
-		t.Errorf("41 calls took %v", took)
-	}
 
 	alone, srv2 := iystest.NewServer(t, iystest.Config{RateLimits: true})
 	one := func() *iys.Client {
@@ -88,8 +84,15 @@ func TestSharedBudgetTwoNodes(t *testing.T) {
 		}
 	}
 	wg.Wait()
-	if st := alone.Stats(); st.MaxRequestsPerSecond <= iysapi.PerSecond || st.Requests["token"]["200"] != 2 {
-		t.Errorf("unshared limiters: %d a second, %d tokens: the shared test would not see their fault", st.MaxRequestsPerSecond, st.Requests["token"]["200"])
+	// Each asked for its own token (the second may be refused with H124:
+	// the first node's calls can fill İYS's second before it arrives).
+	st = alone.Stats()
+	asked := 0
+	for _, n := range st.Requests["token"] {
+		asked += n
+	}
+	if st.MaxRequestsPerSecond <= iysapi.PerSecond || asked != 2 {
+		t.Errorf("unshared limiters: %d a second, token requests %v: the shared test would not see their fault", st.MaxRequestsPerSecond, st.Requests["token"])
 	}
 }
 
@@ -223,5 +226,44 @@ func TestSharedBudgetSlowedByARefusal(t *testing.T) {
 	time.Sleep(1100 * time.Millisecond)
 	if turn, err := b.Take(ctx, req); err != nil || turn.Wait != 0 || turn.Rate != 6 {
 		t.Errorf("after a quiet second: %+v, %v, want the turn at rate 6", turn, err)
+	}
+}
+
+// An hourly budget spent by the installation holds the kind on a node
+// that has not spent it itself, until the oldest start counted is an hour
+// (and the margin) old; other kinds go on.
+func TestSharedHourlyBudget(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	st := store.New(pgtest.Pool(t), store.LeftToSweep)
+	a, err := st.IYSBudget(ctx, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := st.IYSBudget(ctx, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	const hour = 2 * time.Second
+	tok := iys.TurnRequest{Kind: iysapi.KindToken, Rate: 10, Window: 1150 * time.Millisecond, Hourly: 2, Hour: hour, Margin: 150 * time.Millisecond}
+	for i, budget := range []*store.IYSBudget{a, b} {
+		if turn, err := budget.Take(ctx, tok); err != nil || turn.Wait != 0 {
+			t.Fatalf("token %d: %+v, %v", i+1, turn, err)
+		}
+	}
+	turn, err := a.Take(ctx, tok)
+	if err != nil {
+		t.Fatalf("a third token within the hour: %v", err)
+	}
+	if !turn.OfKind || turn.Wait <= hour-time.Second || turn.Wait > hour+150*time.Millisecond {
+		t.Errorf("a third token within the hour: %+v, want the token held for about the hour", turn)
+	}
+	other := iys.TurnRequest{Kind: iysapi.KindBrands, Rate: 10, Window: 1150 * time.Millisecond, Margin: 150 * time.Millisecond}
+	if turn, err := b.Take(ctx, other); err != nil || turn.Wait != 0 {
+		t.Errorf("another kind while the token is held: %+v, %v", turn, err)
+	}
+	time.Sleep(turn.Wait + 50*time.Millisecond)
+	if turn, err := b.Take(ctx, tok); err != nil || turn.Wait != 0 {
+		t.Errorf("a token after the hour: %+v, %v", turn, err)
 	}
 }
