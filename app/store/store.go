@@ -18,10 +18,11 @@ type Store struct {
 	pool      *pgxpool.Pool
 	onBatch   BatchHook // enqueues a sync batch's job (see SetDelivery)
 	batchSize int
+	auth      *authCache // what bearer tokens authenticate (see Listen)
 }
 
 // New returns a Store over pool.
-func New(pool *pgxpool.Pool) *Store { return &Store{pool: pool} }
+func New(pool *pgxpool.Pool) *Store { return &Store{pool: pool, auth: newAuthCache()} }
 
 // Pool is the underlying pool, for River and the session storage.
 func (s *Store) Pool() *pgxpool.Pool { return s.pool }
