@@ -88,6 +88,13 @@ func (s *Store) CheckByCode(ctx context.Context, brandCode, typ, recipientType s
 	if !consent.ValidCode(brandCode) {
 		return 0, nil, ErrNotFound
 	}
+	if len(recipients) == 1 {
+		id, st, err := s.checkOneGrouped(ctx, brandCode, typ, recipientType, recipients[0])
+		if err != nil {
+			return 0, nil, err
+		}
+		return id, []CheckState{st}, nil
+	}
 	return s.check(ctx, [2]string{checkOneByCode, checkByCode}, brandCode, typ, recipientType, recipients)
 }
 

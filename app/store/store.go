@@ -19,6 +19,7 @@ type Store struct {
 	onBatch   BatchHook // enqueues a sync batch's job (see SetDelivery)
 	batchSize int
 	auth      *authCache // what bearer tokens authenticate (see Listen)
+	checks    checkGroup // single checks waiting for a statement
 }
 
 // New returns a Store over pool.
