@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math/rand/v2"
 	"sync"
 	"testing"
@@ -115,4 +116,52 @@ func sameState(a, b store.CheckState) bool {
 	eq := func(x, y *time.Time) bool { return (x == nil) == (y == nil) && (x == nil || x.Equal(*y)) }
 	return a.Status == b.Status && a.Source == b.Source && a.PendingStatus == b.PendingStatus && a.RefusedCode == b.RefusedCode &&
 		eq(a.ConsentDate, b.ConsentDate) && eq(a.PendingSince, b.PendingSince) && eq(a.RefusedAt, b.RefusedAt)
+}
+
+// A long list, probed in parts at once, gets the answers its pieces get
+// alone, repeats and unknown recipients included; an unknown brand code
+// is still not found.
+func TestLongCheckInParts(t *testing.T) {
+	t.Parallel()
+	st, b := setup(t)
+	ctx := context.Background()
+	if _, err := st.Pool().Exec(ctx, `INSERT INTO recipients (brand_id, kind, recipient, recipient_type)
+		SELECT $1, 'phone', '+90532' || lpad(i::text, 7, '0'), 'BIREYSEL' FROM generate_series(1, 4000) i`, b.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.Pool().Exec(ctx, `INSERT INTO consents (recipient_id, type, brand_id, recipient_type, status, source, consent_date, sort_key)
+		SELECT r.id, 'MESAJ', r.brand_id, r.recipient_type, CASE WHEN r.id % 3 = 0 THEN 'RET' ELSE 'ONAY' END, 'HS_WEB',
+		       now() - (r.id % 100) * interval '1 hour', r.sort_key
+		FROM recipients r WHERE r.id % 2 = 0`); err != nil {
+		t.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(3, 4))
+	list := make([]string, 9000)
+	for i := range list {
+		list[i] = fmt.Sprintf("+90532%07d", 1+rng.IntN(6000)) // a third never stored, many repeats
+	}
+	id, states, err := st.CheckByCode(ctx, "654321", "MESAJ", "BIREYSEL", list)
+	if err != nil || id != b.ID || len(states) != len(list) {
+		t.Fatalf("long check: %d %d %v", id, len(states), err)
+	}
+	kinds := map[string]int{}
+	for lo := 0; lo < len(list); lo += 2000 {
+		hi := min(lo+2000, len(list))
+		_, alone, err := st.CheckByCode(ctx, "654321", "MESAJ", "BIREYSEL", list[lo:hi])
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, want := range alone {
+			if !sameState(states[lo+i], want) {
+				t.Fatalf("%s: %+v in the long list, %+v alone", list[lo+i], states[lo+i], want)
+			}
+			kinds[want.Status]++
+		}
+	}
+	if kinds["ONAY"] == 0 || kinds["RET"] == 0 || kinds[""] == 0 {
+		t.Fatalf("the list does not mix answers: %v", kinds)
+	}
+	if _, _, err := st.CheckByCode(ctx, "654329", "MESAJ", "BIREYSEL", list); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("unknown brand: %v", err)
+	}
 }
