@@ -17,7 +17,7 @@ import (
 // consents after it arrived, since its statement starts after that.
 const (
 	// checkRunners bounds the statements in flight for grouped checks.
-	checkRunners = 4
+	checkRunners = 2
 	// checkGroupMax bounds the checks of one statement.
 	checkGroupMax = 512
 	// checkGroupTimeout bounds one grouped statement: it outlives any one
