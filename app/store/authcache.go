@@ -142,15 +142,20 @@ func (c *authCache) noteUse(tokenID int64) {
 	c.usedMu.Unlock()
 }
 
-// takeUsed returns the tokens used since the last call and starts over.
+// takeUsed returns the tokens used since the last call and starts over;
+// it drops the expired entries too, which nothing else would.
 func (c *authCache) takeUsed() []int64 {
 	// Flags first: a use after this is noted again, at worst in this
 	// round as well.
-	c.mu.RLock()
-	for _, t := range c.tokens {
+	now := time.Now()
+	c.mu.Lock()
+	for h, t := range c.tokens {
+		if now.After(t.expires) {
+			delete(c.tokens, h)
+		}
 		t.noted.Store(false)
 	}
-	c.mu.RUnlock()
+	c.mu.Unlock()
 	c.usedMu.Lock()
 	ids := make([]int64, 0, len(c.used))
 	for id := range c.used {
