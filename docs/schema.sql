@@ -1277,7 +1277,7 @@ ALTER TABLE ONLY public.quota_ledger
     ADD CONSTRAINT quota_ledger_pkey PRIMARY KEY (id);
 
 ALTER TABLE ONLY public.recipients
-    ADD CONSTRAINT recipients_brand_id_recipient_recipient_type_key UNIQUE (brand_id, recipient, recipient_type);
+    ADD CONSTRAINT recipients_brand_recipient_type_key UNIQUE (brand_id, recipient, recipient_type) INCLUDE (id);
 
 ALTER TABLE ONLY public.recipients
     ADD CONSTRAINT recipients_pkey PRIMARY KEY (id);

@@ -1,8 +1,9 @@
 // Package policy decides who may do what, with Casbin: an embedded model
 // (RBAC with brand domains) and an embedded role→permission policy, plus the
 // user↔role↔brand assignments that the database holds. Every node keeps the
-// assignments in memory and reloads them when the database announces a
-// change (NOTIFY iysgate_policy), so that several nodes agree.
+// assignments in memory, with the answers given from them, and reloads
+// them when the database announces a change (NOTIFY iysgate_policy, which
+// store.Listen hears and passes to Reload), so that several nodes agree.
 package policy
 
 import (
@@ -103,6 +104,43 @@ type snapshot struct {
 	ce *casbin.Enforcer
 	// brands maps a user to the brands they hold a role in, for listings.
 	brands map[int64][]int64
+	// decided remembers Casbin's answers, which cost microseconds and
+	// allocations each (a route guard asks on every request). It belongs
+	// to the snapshot, so a reload starts it afresh: an answer never
+	// outlives the assignments it was made from.
+	decidedMu sync.RWMutex
+	decided   map[decision]bool
+}
+
+// decision is a question to Casbin: perm for the user in one brand, or
+// (anyBrand) in any brand or globally.
+type decision struct {
+	userID, brandID int64
+	perm            string
+	anyBrand        bool
+}
+
+// maxDecided bounds the remembered answers (users × brands × permissions
+// asked since the last reload); past it the memo starts over.
+const maxDecided = 100_000
+
+// remembered is the memo's answer to d, if it has one.
+func (s *snapshot) remembered(d decision) (ok, known bool) {
+	s.decidedMu.RLock()
+	ok, known = s.decided[d]
+	s.decidedMu.RUnlock()
+	return ok, known
+}
+
+// remember keeps Casbin's answer ok to d and returns it.
+func (s *snapshot) remember(d decision, ok bool) bool {
+	s.decidedMu.Lock()
+	if len(s.decided) >= maxDecided {
+		clear(s.decided)
+	}
+	s.decided[d] = ok
+	s.decidedMu.Unlock()
+	return ok
 }
 
 // New builds an enforcer and loads the assignments.
@@ -143,7 +181,7 @@ func (e *Enforcer) Reload(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	e.snap.Store(&snapshot{ce: ce, brands: brands})
+	e.snap.Store(&snapshot{ce: ce, brands: brands, decided: map[decision]bool{}})
 	return nil
 }
 
@@ -152,8 +190,13 @@ func domain(brandID int64) string { return "b:" + strconv.FormatInt(brandID, 10)
 
 // Can reports whether the user holds perm in the brand.
 func (e *Enforcer) Can(userID, brandID int64, perm string) bool {
-	ok, err := e.snap.Load().ce.Enforce(subject(userID), domain(brandID), perm)
-	return err == nil && ok
+	snap := e.snap.Load()
+	d := decision{userID: userID, brandID: brandID, perm: perm}
+	if ok, known := snap.remembered(d); known {
+		return ok
+	}
+	ok, err := snap.ce.Enforce(subject(userID), domain(brandID), perm)
+	return snap.remember(d, err == nil && ok)
 }
 
 // IsAdmin reports whether the user is a global Admin.
@@ -169,12 +212,19 @@ func (e *Enforcer) CanAny(userID int64, perm string) bool {
 		return true
 	}
 	snap := e.snap.Load()
-	ce := snap.ce
-	if ok, _ := ce.Enforce(subject(userID), "*", perm); ok {
+	d := decision{userID: userID, perm: perm, anyBrand: true}
+	if ok, known := snap.remembered(d); known {
+		return ok
+	}
+	return snap.remember(d, snap.canAny(userID, perm))
+}
+
+func (s *snapshot) canAny(userID int64, perm string) bool {
+	if ok, _ := s.ce.Enforce(subject(userID), "*", perm); ok {
 		return true
 	}
-	for _, b := range snap.brands[userID] {
-		if ok, _ := ce.Enforce(subject(userID), domain(b), perm); ok {
+	for _, b := range s.brands[userID] {
+		if ok, _ := s.ce.Enforce(subject(userID), domain(b), perm); ok {
 			return true
 		}
 	}

@@ -259,7 +259,7 @@ func Start(ctx context.Context, cfg config.Config, pool *pgxpool.Pool, log *slog
 	bg, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	m.WatchRiver(bg, rc)
 	m.RegisterQueueDepth(pool, log)
-	go enf.Listen(bg, pool, log)
+	go st.Listen(bg, log.With("component", "listener"), enf.Reload)
 	// Retries come due on the kicker's tick: as often as the first retry,
 	// at most every 5 s.
 	go jobs.KickWebhooks(bg, pool, st, rc, min(max(cfg.WebhookRetryMin, 20*time.Millisecond), 5*time.Second), log.With("component", "webhooks"))

@@ -305,11 +305,16 @@ func (s *Store) UpdateBrand(ctx context.Context, a Actor, id int64, name, code s
 		if _, err := tx.Exec(ctx, `UPDATE brands SET name = $2, brand_code = NULLIF($3, ''), updated_at = now() WHERE id = $1`, id, name, code); err != nil {
 			return mapErr(err)
 		}
+		// Users' memberships carry the brand's name.
+		if err := notifyAuth(ctx, tx, "*"); err != nil {
+			return err
+		}
 		return audit(ctx, tx, a, ActionBrandWrite, "brand", strconv.FormatInt(id, 10), before, map[string]string{"name": name, "brand_code": code})
 	})
 	if err != nil {
 		return nil, err
 	}
+	s.auth.forgetAll()
 	return s.Brand(ctx, id)
 }
 

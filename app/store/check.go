@@ -2,8 +2,10 @@ package store
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"iysgate/app/consent"
@@ -37,8 +39,9 @@ const checkColumns = `c.status, c.consent_date, c.source, c.pending_status, c.pe
 
 // checkJoin finds the current consents of a list of normalised recipients
 // ($4) of brand b for one channel ($2) and recipient type ($3): one probe
-// of recipients' unique (brand_id, recipient, recipient_type) index and one
-// of consents' primary key per recipient, in one statement. The LIMIT keeps
+// of recipients' unique (brand_id, recipient, recipient_type) index, which
+// holds the id too (index-only), and one of consents' primary key per
+// recipient, in one statement. The LIMIT keeps
 // the planner from flattening the probe into a join, which it would plan
 // as a hash of the brand's every recipient: a cost that grows with the
 // brand instead of the list (200 ms for a 100,000-recipient brand).
@@ -88,6 +91,13 @@ func (s *Store) CheckByCode(ctx context.Context, brandCode, typ, recipientType s
 	if !consent.ValidCode(brandCode) {
 		return 0, nil, ErrNotFound
 	}
+	if len(recipients) == 1 {
+		id, st, err := s.checkOneGrouped(ctx, brandCode, typ, recipientType, recipients[0])
+		if err != nil {
+			return 0, nil, err
+		}
+		return id, []CheckState{st}, nil
+	}
 	return s.check(ctx, [2]string{checkOneByCode, checkByCode}, brandCode, typ, recipientType, recipients)
 }
 
@@ -109,14 +119,65 @@ func (s *Store) check(ctx context.Context, q [2]string, brand any, typ, recipien
 		slot[i] = int32(len(distinct) - 1)
 	}
 	found := make([]CheckState, len(distinct))
-	var list any = distinct
-	query := q[1]
 	if len(distinct) == 1 {
-		list, query = distinct[0], q[0]
+		id, err := s.checkPart(ctx, q[0], brand, typ, recipientType, distinct[0], found)
+		return spread(id, err, found, slot)
 	}
-	rows, err := s.pool.Query(ctx, query, brand, typ, recipientType, list)
+	// A long list is probed in parts at once, on as many connections: the
+	// probes, not the transfer, take the time, and one statement keeps
+	// one core of PostgreSQL's busy.
+	parts := min(checkParts, (len(distinct)+checkPartMin-1)/checkPartMin)
+	if parts <= 1 {
+		id, err := s.checkPart(ctx, q[1], brand, typ, recipientType, distinct, found)
+		return spread(id, err, found, slot)
+	}
+	ids := make([]int64, parts)
+	errs := make([]error, parts)
+	var wg sync.WaitGroup
+	for k := range parts {
+		lo, hi := k*len(distinct)/parts, (k+1)*len(distinct)/parts
+		wg.Go(func() {
+			ids[k], errs[k] = s.checkPart(ctx, q[1], brand, typ, recipientType, distinct[lo:hi], found[lo:hi])
+		})
+	}
+	wg.Wait()
+	var err error
+	for k, e := range errs {
+		switch {
+		case e != nil && !errors.Is(e, ErrNotFound):
+			return 0, nil, e
+		case e != nil || ids[k] != ids[0]: // the code moved to another brand meanwhile
+			err = ErrNotFound
+		}
+	}
+	return spread(ids[0], err, found, slot)
+}
+
+// Parts of a long check (see check).
+const (
+	checkParts   = 4
+	checkPartMin = 2500
+)
+
+// spread gives each recipient the answer of its distinct value.
+func spread(brandID int64, err error, found []CheckState, slot []int32) (int64, []CheckState, error) {
 	if err != nil {
 		return 0, nil, err
+	}
+	states := make([]CheckState, len(slot))
+	for i, k := range slot {
+		states[i] = found[k]
+	}
+	return brandID, states, nil
+}
+
+// checkPart runs query for list (a recipient, or a sorted list of
+// distinct ones) and writes each one's answer in found; ErrNotFound when
+// the brand does not exist.
+func (s *Store) checkPart(ctx context.Context, query string, brand any, typ, recipientType string, list any, found []CheckState) (int64, error) {
+	rows, err := s.pool.Query(ctx, query, brand, typ, recipientType, list)
+	if err != nil {
+		return 0, err
 	}
 	defer rows.Close()
 	var brandID int64
@@ -126,7 +187,7 @@ func (s *Store) check(ctx context.Context, q [2]string, brand any, typ, recipien
 		var st CheckState
 		var status, source, pending, refused *string
 		if err := rows.Scan(&brandID, &i, &status, &st.ConsentDate, &source, &pending, &st.PendingSince, &refused, &st.RefusedAt); err != nil {
-			return 0, nil, err
+			return 0, err
 		}
 		brandFound = true
 		if i == nil {
@@ -136,16 +197,12 @@ func (s *Store) check(ctx context.Context, q [2]string, brand any, typ, recipien
 		found[*i-1] = st
 	}
 	if err := rows.Err(); err != nil {
-		return 0, nil, err
+		return 0, err
 	}
 	if !brandFound {
-		return 0, nil, ErrNotFound
+		return 0, ErrNotFound
 	}
-	states := make([]CheckState, len(recipients))
-	for i, k := range slot {
-		states[i] = found[k]
-	}
-	return brandID, states, nil
+	return brandID, nil
 }
 
 // The answers of a check besides ONAY and RET.

@@ -47,3 +47,6 @@ func (s *Store) explain(ctx context.Context, q string, args ...any) (string, err
 	lines, err := pgx.CollectRows(rows, pgx.RowTo[string])
 	return strings.Join(lines, "\n"), err
 }
+
+// SharedChecks is how many statements answered several single checks.
+func (s *Store) SharedChecks() int64 { return s.checks.shared.Load() }

@@ -17,6 +17,8 @@ import (
 type Store struct {
 	pool     *pgxpool.Pool
 	dispatch Dispatch
+	auth     *authCache // what bearer tokens authenticate (see Listen)
+	checks   checkGroup // single checks waiting for a statement
 }
 
 // New returns a Store over pool that hands the sync batches its writes
@@ -27,7 +29,7 @@ func New(pool *pgxpool.Pool, d Dispatch) *Store {
 	if d.Hook == nil && !d.sweep {
 		panic("store.New: a Dispatch without a Hook (store.LeftToSweep if the sweep is to deliver)")
 	}
-	return &Store{pool: pool, dispatch: d}
+	return &Store{pool: pool, dispatch: d, auth: newAuthCache()}
 }
 
 // Pool is the underlying pool, for River and the session storage.

@@ -37,18 +37,23 @@ func (s *Store) CreateToken(ctx context.Context, a Actor, userID int64, name, pr
 	return &t, nil
 }
 
-// UserByTokenHash returns the active user owning an active token and marks
-// the token used (at most once a minute, to spare writes).
+// UserByTokenHash returns the active user owning an active token, from
+// this node's memory when it can (see Listen), otherwise in one round
+// trip; the token's use is written in batches (FlushTokenUse).
 func (s *Store) UserByTokenHash(ctx context.Context, hash []byte) (*User, error) {
-	var userID, tokenID int64
-	err := s.pool.QueryRow(ctx, `SELECT t.user_id, t.id FROM api_tokens t JOIN users u ON u.id = t.user_id
-		WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND u.disabled_at IS NULL`, hash).Scan(&userID, &tokenID)
-	if err != nil {
-		return nil, mapErr(err)
+	if u, ok := s.auth.get(hash); ok {
+		return u, nil
 	}
-	_, _ = s.pool.Exec(ctx, `UPDATE api_tokens SET last_used_at = now()
-		WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')`, tokenID)
-	return s.UserByID(ctx, userID)
+	gen := s.auth.begin()
+	var tokenID int64
+	u, err := scanUser(s.pool.QueryRow(ctx, `SELECT `+userColumns+`, t.id FROM api_tokens t JOIN users u ON u.id = t.user_id
+		WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND u.disabled_at IS NULL AND u.deleted_at IS NULL`, hash), &tokenID)
+	if err != nil {
+		return nil, err
+	}
+	s.auth.noteUse(tokenID)
+	s.auth.put(gen, hash, tokenID, u)
+	return u, nil
 }
 
 // ListTokens lists a user's tokens, newest first.
@@ -76,7 +81,7 @@ func (s *Store) TokenPage(ctx context.Context, userID int64, p Page) ([]APIToken
 
 // RevokeToken revokes one of a user's tokens.
 func (s *Store) RevokeToken(ctx context.Context, a Actor, userID, tokenID int64) error {
-	return s.tx(ctx, func(tx pgx.Tx) error {
+	err := s.tx(ctx, func(tx pgx.Tx) error {
 		tag, err := tx.Exec(ctx, "UPDATE api_tokens SET revoked_at = now() WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL", tokenID, userID)
 		if err != nil {
 			return err
@@ -84,6 +89,13 @@ func (s *Store) RevokeToken(ctx context.Context, a Actor, userID, tokenID int64)
 		if tag.RowsAffected() == 0 {
 			return ErrNotFound
 		}
+		if err := notifyAuth(ctx, tx, "user:"+strconv.FormatInt(userID, 10)); err != nil {
+			return err
+		}
 		return audit(ctx, tx, a, ActionTokenRevoke, "api_token", strconv.FormatInt(tokenID, 10), nil, map[string]any{"revoked": true})
 	})
+	if err == nil {
+		s.auth.forgetUser(userID)
+	}
+	return err
 }

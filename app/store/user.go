@@ -165,6 +165,7 @@ func (s *Store) UpdateUser(ctx context.Context, a Actor, id int64, in UserInput,
 	if err != nil {
 		return nil, err
 	}
+	s.auth.forgetUser(id)
 	return s.UserByID(ctx, id)
 }
 
@@ -177,9 +178,9 @@ func setMemberships(ctx context.Context, tx pgx.Tx, userID int64, in UserInput) 
 			}
 		}
 	}
-	// Every node reloads its role assignments (see policy.Enforcer).
-	_, err := tx.Exec(ctx, "SELECT pg_notify('iysgate_policy', $1)", strconv.FormatInt(userID, 10))
-	return err
+	// Every node reloads its role assignments and forgets the user's
+	// tokens (see Listen).
+	return notifyUser(ctx, tx, userID)
 }
 
 // SetPassword changes a user's password and ends their web sessions
@@ -193,8 +194,14 @@ func (s *Store) SetPassword(ctx context.Context, a Actor, id int64, hash string)
 		if err != nil {
 			return mapErr(err)
 		}
+		if err := notifyAuth(ctx, tx, "user:"+strconv.FormatInt(id, 10)); err != nil {
+			return err
+		}
 		return audit(ctx, tx, a, ActionUserUpdate, "user", strconv.FormatInt(id, 10), nil, map[string]any{"password": "changed"})
 	})
+	if err == nil {
+		s.auth.forgetUser(id)
+	}
 	return at, err
 }
 
@@ -205,7 +212,7 @@ func (s *Store) DeleteUser(ctx context.Context, a Actor, id int64) error {
 	if err != nil {
 		return err
 	}
-	return s.tx(ctx, func(tx pgx.Tx) error {
+	err = s.tx(ctx, func(tx pgx.Tx) error {
 		tag, err := tx.Exec(ctx, `UPDATE users SET deleted_at = now(), disabled_at = COALESCE(disabled_at, now()),
 			email = email || '#silindi-' || id, updated_at = now() WHERE id = $1 AND deleted_at IS NULL`, id)
 		if err != nil || tag.RowsAffected() == 0 {
@@ -217,11 +224,15 @@ func (s *Store) DeleteUser(ctx context.Context, a Actor, id int64) error {
 		if _, err := tx.Exec(ctx, "UPDATE api_tokens SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL", id); err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, "SELECT pg_notify('iysgate_policy', $1)", strconv.FormatInt(id, 10)); err != nil {
+		if err := notifyUser(ctx, tx, id); err != nil {
 			return err
 		}
 		return audit(ctx, tx, a, ActionUserDelete, "user", strconv.FormatInt(id, 10), userAuditView(before), map[string]any{"deleted": true})
 	})
+	if err == nil {
+		s.auth.forgetUser(id)
+	}
+	return err
 }
 
 // DisableUser disables a user (kept for their history), revokes their API
@@ -231,27 +242,33 @@ func (s *Store) DisableUser(ctx context.Context, a Actor, id int64) error {
 	if err != nil {
 		return err
 	}
-	return s.tx(ctx, func(tx pgx.Tx) error {
+	err = s.tx(ctx, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, "UPDATE users SET disabled_at = now(), updated_at = now() WHERE id = $1 AND disabled_at IS NULL", id); err != nil {
 			return err
 		}
 		if _, err := tx.Exec(ctx, "UPDATE api_tokens SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL", id); err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, "SELECT pg_notify('iysgate_policy', $1)", strconv.FormatInt(id, 10)); err != nil {
+		if err := notifyUser(ctx, tx, id); err != nil {
 			return err
 		}
 		return audit(ctx, tx, a, ActionUserDisable, "user", strconv.FormatInt(id, 10), userAuditView(before), map[string]any{"disabled": true})
 	})
+	if err == nil {
+		s.auth.forgetUser(id)
+	}
+	return err
 }
 
 const userColumns = `u.id, u.email, u.name, u.phone, u.is_admin, u.disabled_at, u.created_at, u.password_hash, u.sessions_valid_after,
 	COALESCE((SELECT json_agg(json_build_object('brand_id', m.brand_id, 'brand_name', b.name, 'role', m.role) ORDER BY b.name COLLATE turkish)
 	          FROM memberships m JOIN brands b ON b.id = m.brand_id WHERE m.user_id = u.id), '[]')`
 
-func scanUser(r pgx.Row) (*User, error) {
+// scanUser reads userColumns and then the columns of extra, if any.
+func scanUser(r pgx.Row, extra ...any) (*User, error) {
 	var u User
-	err := r.Scan(&u.ID, &u.Email, &u.Name, &u.Phone, &u.IsAdmin, &u.DisabledAt, &u.CreatedAt, &u.PasswordHash, &u.SessionsValidAfter, &u.Memberships)
+	err := r.Scan(append([]any{&u.ID, &u.Email, &u.Name, &u.Phone, &u.IsAdmin, &u.DisabledAt, &u.CreatedAt, &u.PasswordHash,
+		&u.SessionsValidAfter, &u.Memberships}, extra...)...)
 	if err != nil {
 		return nil, mapErr(err)
 	}
