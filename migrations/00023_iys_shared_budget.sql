@@ -4,9 +4,10 @@
 -- each kept their own token and their own count spent the budget twice and
 -- could lock the agency out of tokens for an hour.
 --
--- A scope is the İYS these rows are about: '' the configured one (every
--- node the same), an in-process simulator's address otherwise (each process
--- has its own simulator, whose limits and tokens are its alone).
+-- A scope is the İYS these rows are about, by its address: every node
+-- calling one İYS shares its rows; a rehearsal simulator's rows are not
+-- the real İYS's, and each process's in-process simulator has its own.
+-- The holds kept before this migration get scope '' and lapse.
 
 -- Holds of any length now (a per-second refusal's second, "" = every kind),
 -- per scope; the rows before this migration are the configured İYS's.

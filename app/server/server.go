@@ -11,9 +11,11 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -98,14 +100,15 @@ type App struct {
 // iysClient connects to the configured İYS account, or starts the
 // simulator on a loopback port and connects to it. Its limits and its token
 // are shared with the other nodes through the database: İYS counts per IP
-// address. The scope of what is shared is the configured İYS, or for the
-// in-process simulator (each process has its own) its address. It returns
+// address. The scope of what is shared is the İYS called, by its address:
+// a rehearsal against a simulator leaves no hold or token to the real İYS
+// configured after it, and each process's in-process simulator is its
+// own. It returns
 // the limiter too, whose rate the metrics show.
 func iysClient(ctx context.Context, cfg config.Config, st *store.Store, m *metrics.Metrics, log *slog.Logger) (*iys.Client, *iys.FairLimiter, *iystest.Sim, func(), error) {
 	base, user, pass := cfg.IYSBaseURL, cfg.IYSUsername, cfg.IYSPassword
 	var sim *iystest.Sim
 	stop := func() {}
-	scope := ""
 	if cfg.Simulation() {
 		sim = iystest.New(iystest.Config{RateLimits: true, Hour: cfg.IYSHour(), AsyncDelay: cfg.SimAsyncDelay,
 			TokensPerHour: cfg.IYSTokensPerHour, MaxRecipients: cfg.IYSMultiStatusMax})
@@ -117,9 +120,9 @@ func iysClient(ctx context.Context, cfg config.Config, st *store.Store, m *metri
 		go srv.Serve(ln)
 		stop = func() { srv.Close() }
 		base, user, pass = "http://"+ln.Addr().String(), "iysgate", "simulasyon"
-		scope = base
 		log.Info("İYS hesabı tanımlı değil: SİMÜLASYON MODU", "simulator", base)
 	}
+	scope := iysScope(base)
 	budget, err := st.IYSBudget(ctx, scope)
 	if err != nil {
 		stop()
@@ -140,6 +143,18 @@ func iysClient(ctx context.Context, cfg config.Config, st *store.Store, m *metri
 	c := iys.New(iys.Config{BaseURL: base, Username: user, Password: pass, Limiter: lim, Tokens: st.IYSTokens(scope, user),
 		V1: cfg.IYSV1, MaxRecipients: cfg.IYSMultiStatusMax, Observe: m.ObserveIYS})
 	return c, lim, sim, stop, nil
+}
+
+// iysScope is the key of an İYS's shared limits and token: its address,
+// with the scheme and host in lower case and no trailing slash, so that
+// the nodes agree however their settings spell it.
+func iysScope(base string) string {
+	u, err := url.Parse(strings.TrimRight(base, "/"))
+	if err != nil {
+		return base
+	}
+	u.Scheme, u.Host = strings.ToLower(u.Scheme), strings.ToLower(u.Host)
+	return u.String()
 }
 
 // deliveryHook enqueues each company's delivery job in the transaction that

@@ -16,15 +16,16 @@ import (
 // one call of the function iys_take_turn (migration 00023): one round trip
 // under the budget row's lock.
 
-// IYSBudget is the shared [iys.Budget] of one scope: "" the configured
-// İYS, an in-process simulator's address otherwise.
+// IYSBudget is the shared [iys.Budget] of one scope: the address of the
+// İYS called (the server's iysScope).
 type IYSBudget struct {
 	s     *Store
 	scope string
 }
 
-// IYSBudget returns the budget of scope, and drops what is left of the
-// scopes of simulators long gone.
+// IYSBudget returns the budget of scope, and drops what is left of
+// scopes unused for a day (in-process simulators long gone, an İYS no
+// longer configured): their holds are over and their tokens stale.
 func (s *Store) IYSBudget(ctx context.Context, scope string) (*IYSBudget, error) {
 	_, err := s.pool.Exec(ctx, `WITH gone AS (
 			DELETE FROM iys_budget WHERE scope <> '' AND scope <> $1 AND used_at < now() - interval '1 day' RETURNING scope)
