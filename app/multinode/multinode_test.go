@@ -89,8 +89,8 @@ func TestSeveralNodes(t *testing.T) {
 			// İYS's hour stays an hour; its waits are shortened.
 			"IYSGATE_IYS_RESOLVE_AFTER=1s", "IYSGATE_IYS_POLL_INTERVAL=500ms",
 			"IYSGATE_IYS_LIST_SIZE=250", "IYSGATE_IYS_MULTI_STATUS_MAX=1000",
-			// A killed node's jobs are run again after 15 s; runs hand over
-			// to the next every 5 s.
+			// A killed node's jobs are run again after 70 s (River's
+			// rescuer looks every 30 s); runs hand over to the next every 5 s.
 			"IYSGATE_JOB_TIMEOUT=10s", "IYSGATE_JOB_RESCUE_AFTER=70s",
 			"IYSGATE_SHUTDOWN_TIMEOUT=5s",
 		}
@@ -199,7 +199,10 @@ func TestSeveralNodes(t *testing.T) {
 	}
 	victim.proc.kill9()
 
-	// The survivor finishes.
+	// The survivor finishes: after the dead node's jobs are rescued (70 s,
+	// and up to 30 s for River's rescuer to look), with room for a loaded
+	// machine.
+	deadline = time.Now().Add(4 * time.Minute)
 	for _, c := range cs {
 		v := lb.waitImport(c.importID, time.Until(deadline), "done")
 		if v.Delivery == nil || v.Delivery.Pending != 0 || v.Delivery.Accepted != int64(2*rows) || v.Delivery.Refused != 0 {
