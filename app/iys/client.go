@@ -300,6 +300,14 @@ func (c *Client) newRequest(ctx context.Context, ep iysapi.Endpoint, r request) 
 	if err != nil {
 		return nil, &Error{Kind: r.kind, Message: "building the request", Err: errors.Join(ErrInvalidCall, err)}
 	}
+	if body == nil {
+		// An empty body that cannot be replayed (no GetBody): net/http
+		// sends a request without a body (a GET) again by itself when the
+		// reused connection it went on closes before the answer, and İYS
+		// counts that resend against the limits the limiter keeps without
+		// it ever taking a turn. An empty GET body goes out as none.
+		req.Body = io.NopCloser(strings.NewReader(""))
+	}
 	req.Header.Set("Accept", "application/json")
 	if contentType != "" {
 		req.Header.Set("Content-Type", contentType)
