@@ -7,6 +7,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
 	"iysgate/app/store"
 )
 
@@ -199,5 +202,70 @@ func TestTokenLastUsedIsWritten(t *testing.T) {
 	tokens, err := e.st.ListTokens(context.Background(), u.ID)
 	if err != nil || len(tokens) != 1 || tokens[0].LastUsedAt == nil || time.Since(*tokens[0].LastUsedAt) > time.Minute {
 		t.Fatalf("last use: %+v %v", tokens, err)
+	}
+}
+
+// A revocation takes effect at once even while the policy reload before
+// it waits for a connection of a pool that long checks and scrubs have
+// taken: the reload runs beside the listener, not in front of the
+// notifications behind it.
+func TestRevokeNotBehindAWaitingReload(t *testing.T) {
+	e := newEnv(t)
+	b := e.brand("Örnek Gıda", "Örnek Market", "840001")
+	e.waitListening()
+	ctx := context.Background()
+	u := e.user("personel@ornek.com.tr", "personel", b.ID)
+	other := e.user("diger@ornek.com.tr", "personel", b.ID)
+	api := e.apiClient(u)
+	for range 3 { // remembered
+		if r := api.get("/api/v1/me"); r.status != http.StatusOK {
+			t.Fatalf("me: %d", r.status)
+		}
+	}
+	// Another node's connection, outside this node's pool.
+	conn, err := pgx.ConnectConfig(ctx, e.st.Pool().Config().ConnConfig.Copy())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	pool := e.st.Pool()
+	var held []*pgxpool.Conn
+	release := func() {
+		for _, c := range held {
+			c.Release()
+		}
+		held = nil
+	}
+	defer release()
+	for int32(len(held)) < pool.Config().MaxConns {
+		c, err := pool.Acquire(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		held = append(held, c)
+	}
+	if _, err := conn.Exec(ctx, "SELECT pg_notify('iysgate_policy', $1)", itoa(other.ID)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := conn.Exec(ctx, `WITH r AS (UPDATE api_tokens SET revoked_at = now() WHERE user_id = $1 RETURNING 1)
+		SELECT pg_notify('iysgate_auth', 'user:' || $1::text)`, u.ID); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(300 * time.Millisecond)
+	// The token is no longer remembered: the request has to read the
+	// database, which waits for the pool; remembered, it answers at once.
+	rctx, cancel := context.WithTimeout(ctx, time.Second)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(rctx, "GET", e.base+"/api/v1/me", nil)
+	req.Header.Set("Authorization", "Bearer "+api.token)
+	if res, err := http.DefaultClient.Do(req); err == nil {
+		res.Body.Close()
+		if res.StatusCode == http.StatusOK {
+			t.Fatal("the revoked token was still remembered while a policy reload waited for the pool")
+		}
+	}
+	release()
+	if r := api.get("/api/v1/me"); r.status != http.StatusUnauthorized {
+		t.Errorf("the revoked token, the pool free again: %d", r.status)
 	}
 }

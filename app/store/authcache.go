@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"slices"
 	"strconv"
@@ -240,6 +241,30 @@ func (s *Store) listenOnce(ctx context.Context, reload func(context.Context) err
 	if err := reload(ctx); err != nil {
 		return err
 	}
+	// Reloads run beside the reading, a burst of changes folded into one:
+	// a reload waits for a connection of the pool, and the notifications
+	// behind it (a token revoked) must not wait with it. A reload that
+	// fails ends the session: the cache is emptied and the next session
+	// reads everything afresh.
+	ctx, stop := context.WithCancelCause(ctx)
+	defer stop(nil)
+	reloads := make(chan struct{}, 1)
+	go func() {
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-reloads:
+			}
+			rctx, cancel := context.WithTimeout(ctx, reloadTimeout)
+			err := reload(rctx)
+			cancel()
+			if err != nil {
+				stop(fmt.Errorf("reloading the policy: %w", err))
+				return
+			}
+		}
+	}()
 	for {
 		wctx, cancel := context.WithTimeout(ctx, listenProbe)
 		n, err := conn.WaitForNotification(wctx)
@@ -247,7 +272,7 @@ func (s *Store) listenOnce(ctx context.Context, reload func(context.Context) err
 		switch {
 		case err == nil:
 		case ctx.Err() != nil:
-			return ctx.Err()
+			return context.Cause(ctx)
 		case errors.Is(err, context.DeadlineExceeded):
 			pctx, cancel := context.WithTimeout(ctx, listenProbe)
 			err := conn.Ping(pctx)
@@ -259,14 +284,21 @@ func (s *Store) listenOnce(ctx context.Context, reload func(context.Context) err
 		default:
 			return err
 		}
-		if err := s.notified(ctx, n, reload); err != nil {
-			return err
+		if s.notified(n) {
+			select {
+			case reloads <- struct{}{}:
+			default: // one is already due: it reads this change too
+			}
 		}
 	}
 }
 
-// notified applies one notification.
-func (s *Store) notified(ctx context.Context, n *pgconn.Notification, reload func(context.Context) error) error {
+// reloadTimeout bounds one reload of the policy.
+const reloadTimeout = 30 * time.Second
+
+// notified applies one notification at once and reports whether the
+// policy is to be reloaded.
+func (s *Store) notified(n *pgconn.Notification) (reload bool) {
 	switch n.Channel {
 	case PolicyChannel:
 		if id, err := strconv.ParseInt(n.Payload, 10, 64); err == nil {
@@ -274,17 +306,17 @@ func (s *Store) notified(ctx context.Context, n *pgconn.Notification, reload fun
 		} else {
 			s.auth.forgetAll()
 		}
-		return reload(ctx)
+		return true
 	case AuthChannel:
 		if id, ok := strings.CutPrefix(n.Payload, "user:"); ok {
 			if id, err := strconv.ParseInt(id, 10, 64); err == nil {
 				s.auth.forgetUser(id)
-				return nil
+				return false
 			}
 		}
 		s.auth.forgetAll()
 	}
-	return nil
+	return false
 }
 
 // flushTokenUse writes the tokens' last use every tokenUseFlush, and once
