@@ -222,11 +222,12 @@ func inspect(ctx context.Context, dbURL string) (*database, error) {
 	defer conn.Close(ctx)
 	var db database
 	var migrated bool
-	// Connect names every session of iysgate's pools "iysgate".
+	// Connect names every session of iysgate's pools "iysgate" (the
+	// listener of change notifications "iysgate listener").
 	err = conn.QueryRow(ctx, `SELECT current_setting('server_version_num')::int / 10000,
 		(SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p')),
 		to_regclass('public.goose_db_version') IS NOT NULL,
-		(SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() AND application_name = 'iysgate')`).
+		(SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() AND application_name LIKE 'iysgate%')`).
 		Scan(&db.major, &db.tables, &migrated, &db.clients)
 	if err != nil {
 		return nil, err

@@ -37,9 +37,11 @@ const (
 const authTTL = 10 * time.Second
 
 // listenProbe is how long the listener waits for a notification before it
-// checks that its connection still answers: a connection that broke
-// silently flushes the cache within about this long.
-const listenProbe = 5 * time.Second
+// checks that its connection still answers (and how long it waits for
+// the answer): a connection that broke silently flushes the cache within
+// twice this, as a change must reach every node within about a second.
+// The probe is one round trip a second.
+const listenProbe = time.Second
 
 // tokenUseFlush is how often the tokens' last use is written, in one
 // statement for all of them: last_used_at stays within a minute without a
