@@ -21,6 +21,26 @@ func TestMain(m *testing.M) { pgtest.Main(m) }
 
 // migrateTo brings an empty database to version v of the app's
 // migrations (River's first).
+// migratedTo is an empty database migrated to version v, its migration
+// provider (for the steps a test takes next) and exec, which runs a
+// statement or fails the test.
+func migratedTo(t *testing.T, v int64) (*pgxpool.Pool, *goose.Provider, func(q string, args ...any)) {
+	t.Helper()
+	pool, err := pg.Connect(context.Background(), pgtest.EmptyURL(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(pool.Close)
+	p := migrateTo(t, pool, v)
+	exec := func(q string, args ...any) {
+		t.Helper()
+		if _, err := pool.Exec(context.Background(), q, args...); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	return pool, p, exec
+}
+
 func migrateTo(t *testing.T, pool *pgxpool.Pool, v int64) *goose.Provider {
 	t.Helper()
 	ctx := context.Background()
@@ -50,18 +70,7 @@ func migrateTo(t *testing.T, pool *pgxpool.Pool, v int64) *goose.Provider {
 // audit log. Consents split into their three facts on the way.
 func TestConsentFactsMigration(t *testing.T) {
 	ctx := context.Background()
-	pool, err := pg.Connect(ctx, pgtest.EmptyURL(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(pool.Close)
-	p := migrateTo(t, pool, 19)
-	exec := func(q string, args ...any) {
-		t.Helper()
-		if _, err := pool.Exec(ctx, q, args...); err != nil {
-			t.Fatalf("%s: %v", q, err)
-		}
-	}
+	pool, p, exec := migratedTo(t, 19)
 	exec(`INSERT INTO companies (id, title) OVERRIDING SYSTEM VALUE VALUES (1, 'Örnek')`)
 	exec(`INSERT INTO brands (id, company_id, name, brand_code) OVERRIDING SYSTEM VALUE VALUES (1, 1, 'Marka', '600001')`)
 	exec(`INSERT INTO recipients (id, brand_id, kind, recipient, recipient_type, first_name) OVERRIDING SYSTEM VALUE VALUES

@@ -3,9 +3,6 @@ package migrations_test
 import (
 	"context"
 	"testing"
-
-	"iysgate/app/pg"
-	"iysgate/app/pg/pgtest"
 )
 
 // Migration 00022 renames every stored delivery state, of events and of
@@ -13,18 +10,7 @@ import (
 // while a refusal after it still does.
 func TestDeliveryStateNamesMigration(t *testing.T) {
 	ctx := context.Background()
-	pool, err := pg.Connect(ctx, pgtest.EmptyURL(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(pool.Close)
-	p := migrateTo(t, pool, 21)
-	exec := func(q string, args ...any) {
-		t.Helper()
-		if _, err := pool.Exec(ctx, q, args...); err != nil {
-			t.Fatalf("%s: %v", q, err)
-		}
-	}
+	pool, p, exec := migratedTo(t, 21)
 	exec(`INSERT INTO companies (id, title) OVERRIDING SYSTEM VALUE VALUES (1, 'Örnek')`)
 	exec(`INSERT INTO brands (id, company_id, name, brand_code) OVERRIDING SYSTEM VALUE VALUES (1, 1, 'Marka', '600001')`)
 	exec(`INSERT INTO webhook_endpoints (brand_id, url, events, secret, created_by)

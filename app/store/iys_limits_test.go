@@ -200,15 +200,7 @@ func BenchmarkLimiterWait(b *testing.B) {
 func TestSharedBudgetSlowedByARefusal(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	st := store.New(pgtest.Pool(t), store.LeftToSweep)
-	a, err := st.IYSBudget(ctx, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := st.IYSBudget(ctx, "")
-	if err != nil {
-		t.Fatal(err)
-	}
+	a, b := twoBudgets(t)
 	req := iys.TurnRequest{Kind: iysapi.KindConsentAdd, Rate: 10, Window: 1150 * time.Millisecond, Margin: 150 * time.Millisecond}
 	if turn, err := a.Take(ctx, req); err != nil || turn.Wait != 0 || turn.Rate != 10 {
 		t.Fatalf("first turn: %+v, %v", turn, err)
@@ -235,15 +227,7 @@ func TestSharedBudgetSlowedByARefusal(t *testing.T) {
 func TestSharedHourlyBudget(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	st := store.New(pgtest.Pool(t), store.LeftToSweep)
-	a, err := st.IYSBudget(ctx, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := st.IYSBudget(ctx, "")
-	if err != nil {
-		t.Fatal(err)
-	}
+	a, b := twoBudgets(t)
 	const hour = 2 * time.Second
 	tok := iys.TurnRequest{Kind: iysapi.KindToken, Rate: 10, Window: 1150 * time.Millisecond, Hourly: 2, Hour: hour, Margin: 150 * time.Millisecond}
 	for i, budget := range []*store.IYSBudget{a, b} {
@@ -266,4 +250,19 @@ func TestSharedHourlyBudget(t *testing.T) {
 	if turn, err := b.Take(ctx, tok); err != nil || turn.Wait != 0 {
 		t.Errorf("a token after the hour: %+v, %v", turn, err)
 	}
+}
+
+// twoBudgets is the shared budget as two nodes hold it, on a database of
+// its own.
+func twoBudgets(t *testing.T) (a, b *store.IYSBudget) {
+	t.Helper()
+	st := store.New(pgtest.Pool(t), store.LeftToSweep)
+	var err error
+	if a, err = st.IYSBudget(context.Background(), ""); err == nil {
+		b, err = st.IYSBudget(context.Background(), "")
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a, b
 }
