@@ -69,7 +69,13 @@ func deliverOnce(b *testing.B, n int) {
 	b.Logf("reserve + batches for %d events: %s", n, time.Since(t0).Round(time.Millisecond))
 
 	sim, srv := iystest.NewServer(b, iystest.Config{RateLimits: true, AsyncDelay: 2 * time.Second})
-	client := iys.New(iys.Config{BaseURL: srv.URL, Username: "bench", Password: "bench"})
+	// The limiter and token serve uses: shared through the database.
+	budget, err := st.IYSBudget(ctx, srv.URL)
+	if err != nil {
+		b.Fatal(err)
+	}
+	client := iys.New(iys.Config{BaseURL: srv.URL, Username: "bench", Password: "bench",
+		Limiter: iys.NewSharedLimiter(iys.Limits{}, budget, func(err error) { b.Error(err) }), Tokens: st.IYSTokens(srv.URL, "bench")})
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	deps := jobs.Deps{Store: st, Log: log, IYS: client, Delivery: jobs.Delivery{ResultWait: iysapi.ResultWait,
 		PollInterval: 30 * time.Second, JobTimeout: time.Hour, ListSize: iysapi.MaxListItems, Concurrency: 8}}
