@@ -176,6 +176,8 @@ func TestOnaylarListAndExport(t *testing.T) {
 	}
 	api.postJSON("/api/v1/consents", map[string]string{"brand_code": "810002", "recipient": "05329990000", "recipient_type": "BIREYSEL",
 		"type": "ARAMA", "status": "ONAY", "source": "HS_WEB", "consent_date": now()})
+	// Toplam counts what İYS holds: the consents are delivered first.
+	e.waitFinal("the consents")
 
 	personel := e.user("p@ornek.com.tr", "personel", b.ID)
 	c := e.client()
