@@ -207,9 +207,14 @@ func waitFor(t *testing.T, dir, what, query string) {
 // backup are restored as well; B's delivery below shows that River works.
 var volatile = map[string]bool{"river_job": true, "river_leader": true, "river_queue": true, "sequence river_job_id_seq": true}
 
+// leftOut are columns that a node writes on its own after the backup: the
+// last use of API tokens is written in batches, up to 15 s late and once
+// more as the node stops.
+var leftOut = map[string]string{"api_tokens": "last_used_at"}
+
 // fingerprint is every table of the public schema but the volatile ones
-// (row count and a hash of its rows in any order) and every sequence's
-// position.
+// (row count and a hash of its rows in any order, without the columns
+// left out) and every sequence's position.
 func fingerprint(t *testing.T, dir string) map[string]string {
 	t.Helper()
 	fp := map[string]string{}
@@ -230,8 +235,12 @@ func fingerprint(t *testing.T, dir string) map[string]string {
 			t.Fatal(rows.Err())
 		}
 		for i, name := range names {
-			key, query := name, fmt.Sprintf(`SELECT count(*) || ' ' || md5(COALESCE(string_agg(md5(t::text), ',' ORDER BY md5(t::text)), ''))
-				FROM public.%q t`, name)
+			row := "t::text"
+			if col, ok := leftOut[name]; ok {
+				row = fmt.Sprintf("(to_jsonb(t) - '%s')::text", col)
+			}
+			key, query := name, fmt.Sprintf(`SELECT count(*) || ' ' || md5(COALESCE(string_agg(md5(%s), ',' ORDER BY md5(%s)), ''))
+				FROM public.%q t`, row, row, name)
 			if kinds[i] == "sequence" {
 				key, query = "sequence "+name, fmt.Sprintf(`SELECT last_value || ' ' || is_called FROM public.%q`, name)
 			}
